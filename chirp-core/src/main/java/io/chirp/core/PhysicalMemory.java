@@ -1,0 +1,81 @@
+package io.chirp.core;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Guest-physical memory, from any source: a live VM's shared RAM file, a memory image, or a slow
+ * hypervisor channel. Sources implement one read; the typed helpers are default methods.
+ *
+ * <p>Live sources change while they are read: a read is coherent per aligned 8-byte word at best,
+ * never atomic across a structure. Callers validate what they read.
+ */
+public interface PhysicalMemory extends AutoCloseable {
+
+    ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** {@return a short human description, saying which path is in use (e.g. "shared RAM file ... (live, zero-copy)")} */
+    String describe();
+
+    /** {@return the backed guest-physical ranges, sorted by start} */
+    List<MemoryRange> ranges();
+
+    /** {@return true if the source is a running guest (its contents change while read)} */
+    boolean isLive();
+
+    /**
+     * Copies {@code length} bytes starting at guest-physical {@code pa} into {@code dst} at {@code dstOffset}.
+     *
+     * @throws UnmappedException if any byte of the range is not backed
+     */
+    void read(long pa, MemorySegment dst, long dstOffset, long length);
+
+    /**
+     * {@return a zero-copy view of [pa, pa+length) if the source is memory-mapped and the range is contiguous,
+     * or {@code null}} The view is read-only and valid until the source is closed.
+     */
+    default MemorySegment view(long pa, long length) { return null; }
+
+    /** {@return true if every byte of [pa, pa+length) is backed} */
+    default boolean isBacked(long pa, long length) {
+        long end = pa + length;
+        long cur = pa;
+        for (MemoryRange r : ranges()) {
+            if (r.contains(cur)) {
+                if (Long.compareUnsigned(r.end(), end) >= 0) return true;
+                cur = r.end();
+            }
+        }
+        return length == 0;
+    }
+
+    default byte[] readBytes(long pa, int length) {
+        byte[] out = new byte[length];
+        read(pa, MemorySegment.ofArray(out), 0, length);
+        return out;
+    }
+
+    default long readLong(long pa) {
+        MemorySegment v = view(pa, 8);
+        if (v != null) return v.get(LONG, 0);
+        return MemorySegment.ofArray(readBytes(pa, 8)).get(LONG, 0);
+    }
+
+    default int readInt(long pa) {
+        MemorySegment v = view(pa, 4);
+        if (v != null) return v.get(INT, 0);
+        return MemorySegment.ofArray(readBytes(pa, 4)).get(INT, 0);
+    }
+
+    /** {@return the highest backed address plus one} */
+    default long limit() {
+        List<MemoryRange> r = ranges();
+        return r.isEmpty() ? 0 : r.getLast().end();
+    }
+
+    @Override void close();
+}

@@ -1,0 +1,310 @@
+package io.chirp.lab;
+
+import io.chirp.core.ChirpException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Builds the lab guest from Debian's packages: whatever {@code linux-image-amd64} apt serves today, busybox-static,
+ * and an ext4 disk with known files. The result is cached under {@link LabHome#images()} by the hash of its inputs,
+ * so a new kernel in apt, a new busybox or a changed init script triggers a rebuild.
+ */
+public final class GuestImageBuilder {
+    private static final Logger log = LoggerFactory.getLogger(GuestImageBuilder.class);
+    /** Bump when the layout of a built image changes. */
+    private static final String BUILDER_VERSION = "3";
+    /** Modules the guest needs, loaded in modules.dep order; crc32c_generic is a softdep of ext4 that modules.dep omits. */
+    private static final List<String> MODULES = List.of("virtio_pci", "virtio_net", "virtio_blk", "crc32c_generic", "ext4");
+    private static final String META_PACKAGE = "linux-image-amd64";
+
+    private final LabHome home;
+
+    public GuestImageBuilder(LabHome home) { this.home = home; }
+
+    /** {@return the cached image, building it first if its inputs changed} */
+    public GuestImage build() {
+        HostCommand.require("apt-get", "apt", "apt-cache", "apt", "dpkg-deb", "dpkg", "depmod", "kmod",
+                "mkfs.ext4", "e2fsprogs", "qemu-img", "qemu-utils");
+        Path busybox = busyboxPath();
+        String metaInfo = HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", META_PACKAGE).run();
+        String realPackage = field(metaInfo, "Depends").split("[ ,(]")[0].strip();
+        if (realPackage.isEmpty()) {
+            throw ChirpException.unavailable("apt knows no " + META_PACKAGE + "; run apt-get update first");
+        }
+        String key = sha256(String.join("\n", BUILDER_VERSION, field(metaInfo, "Version"), realPackage,
+                sha256(read(busybox)), sha256(resource("init.sh")))).substring(0, 16);
+        Path dir = home.images().resolve(key);
+        try {
+            Files.createDirectories(home.images());
+            try (FileChannel lockFile = FileChannel.open(home.images().resolve(".lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockFile.lock()) {
+                if (!Files.isRegularFile(dir.resolve("image.properties"))) {
+                    log.info("building lab guest image {} from {} (cached for later runs)", key, realPackage);
+                    buildInto(dir, realPackage, busybox);
+                }
+                return load(dir);
+            }
+        } catch (IOException e) {
+            throw ChirpException.io("cannot build lab guest image in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void buildInto(Path dir, String realPackage, Path busybox) throws IOException {
+        Path tmp = Files.createTempDirectory(home.images(), "build-");
+        try {
+            HostCommand.of(tmp, "apt-get", "download", "-q", realPackage).run();
+            Path deb;
+            try (Stream<Path> s = Files.list(tmp)) {
+                deb = s.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()
+                        .orElseThrow(() -> ChirpException.unavailable("apt-get download gave no .deb for " + realPackage));
+            }
+            Path pkg = tmp.resolve("pkg");
+            HostCommand.of(tmp, "dpkg-deb", "-x", deb.toString(), pkg.toString()).run();
+            String release;
+            try (Stream<Path> s = Files.list(pkg.resolve("lib/modules"))) {
+                release = s.map(p -> p.getFileName().toString()).findFirst()
+                        .orElseThrow(() -> ChirpException.corrupt("kernel package has no lib/modules"));
+            }
+            // The .deb ships no modules.dep (its postinst runs depmod), so make one.
+            HostCommand.of(tmp, "depmod", "-b", pkg.toString(), release).run();
+            Path modRoot = pkg.resolve("lib/modules").resolve(release);
+            List<String> order = moduleOrder(modRoot);
+
+            Cpio cpio = new Cpio();
+            for (String d : List.of("/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/proc", "/sys", "/dev", "/tmp",
+                    "/mnt", "/etc", "/root", "/chirp", "/lib", "/lib/modules", "/lib/modules/" + release)) {
+                cpio.dir(d);
+            }
+            cpio.charDevice("/dev/console", 5, 1);
+            cpio.file("/bin/busybox", 0755, read(busybox));
+            cpio.symlink("/bin/sh", "busybox");
+            cpio.file("/init", 0755, resource("init.sh"));
+            Set<String> dirs = new LinkedHashSet<>();
+            for (String m : order) {
+                Path parent = Path.of(m).getParent();
+                List<String> chain = new ArrayList<>();
+                for (Path p = parent; p != null; p = p.getParent()) chain.addFirst(p.toString());
+                for (String c : chain) if (dirs.add(c)) cpio.dir("/lib/modules/" + release + "/" + c);
+                cpio.file("/lib/modules/" + release + "/" + m, 0644, moduleBytes(modRoot.resolve(m), tmp));
+            }
+            cpio.file("/chirp/modules.order", 0644,
+                    (String.join("\n", order.stream().map(GuestImageBuilder::uncompressedName).toList()) + "\n")
+                            .getBytes(StandardCharsets.UTF_8));
+            Path initramfs = tmp.resolve("initramfs.cpio.gz");
+            try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(initramfs))) {
+                out.write(cpio.finish());
+            }
+            padTo(initramfs, 512);
+
+            Files.copy(pkg.resolve("boot/vmlinuz-" + release), tmp.resolve("vmlinuz"));
+            Path config = pkg.resolve("boot/config-" + release);
+            if (Files.exists(config)) Files.copy(config, tmp.resolve("config"));
+
+            Map<String, String> diskFiles = buildDisk(tmp);
+
+            Properties props = new Properties();
+            props.setProperty("kernel.release", release);
+            props.setProperty("kernel.package", deb.getFileName().toString().replace(".deb", ""));
+            diskFiles.forEach((k, v) -> props.setProperty("disk.file." + k, v));
+            deleteTree(pkg);
+            Files.delete(deb);
+            try (OutputStream out = Files.newOutputStream(tmp.resolve("image.properties"))) {
+                props.store(out, "CHIRP lab guest image");
+            }
+            deleteTree(dir);
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    /** The data disk: small, with known content whose hashes the tests compare against. */
+    private Map<String, String> buildDisk(Path tmp) throws IOException {
+        Path root = tmp.resolve("diskroot");
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put("secret.txt", "CHIRP-SECRET-0xC0FFEE known content\n".getBytes(StandardCharsets.UTF_8));
+        files.put("data/hello.txt", "hello from the CHIRP lab disk\n".getBytes(StandardCharsets.UTF_8));
+        byte[] random = new byte[1 << 20];
+        new Random(0xC41D).nextBytes(random);
+        files.put("data/random.bin", random);
+        files.put("etc/passwd", "root:x:0:0:root:/root:/bin/sh\n".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < 300; i++) {
+            files.put("many/file-" + i + ".txt", ("file number " + i + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        Map<String, String> hashes = new TreeMap<>();
+        for (var e : files.entrySet()) {
+            Path p = root.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Files.write(p, e.getValue());
+            hashes.put("/" + e.getKey(), sha256(e.getValue()));
+        }
+        Files.createSymbolicLink(root.resolve("data/link-to-hello"), Path.of("hello.txt"));
+        Path disk = tmp.resolve("disk.raw");
+        try (FileChannel ch = FileChannel.open(disk, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.position(64L * 1024 * 1024 - 1);
+            ch.write(java.nio.ByteBuffer.wrap(new byte[1]));
+        }
+        HostCommand.of(tmp, "mkfs.ext4", "-q", "-F", "-L", "chirplab", "-E", "root_owner=0:0",
+                "-d", root.toString(), disk.toString()).run();
+        deleteTree(root);
+        return hashes;
+    }
+
+    /** Resolves MODULES and their dependencies from modules.dep, dependencies first. */
+    private static List<String> moduleOrder(Path modRoot) throws IOException {
+        Map<String, List<String>> deps = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(modRoot.resolve("modules.dep"))) {
+            int colon = line.indexOf(':');
+            if (colon < 0) continue;
+            String rest = line.substring(colon + 1).strip();
+            deps.put(line.substring(0, colon), rest.isEmpty() ? List.of() : List.of(rest.split("\\s+")));
+        }
+        Set<String> builtin = new LinkedHashSet<>();
+        Path builtinFile = modRoot.resolve("modules.builtin");
+        if (Files.exists(builtinFile)) {
+            for (String l : Files.readAllLines(builtinFile)) builtin.add(moduleName(l));
+        }
+        List<String> order = new ArrayList<>();
+        for (String wanted : MODULES) {
+            String path = deps.keySet().stream().filter(p -> moduleName(p).equals(wanted)).findFirst().orElse(null);
+            if (path == null) {
+                if (builtin.contains(wanted)) continue;
+                throw ChirpException.notFound("kernel module " + wanted + " is neither in modules.dep nor built in");
+            }
+            resolve(path, deps, order, new LinkedHashSet<>());
+        }
+        return order;
+    }
+
+    private static void resolve(String path, Map<String, List<String>> deps, List<String> order, Set<String> visiting) {
+        if (order.contains(path) || !visiting.add(path)) return;
+        for (String d : deps.getOrDefault(path, List.of())) resolve(d, deps, order, visiting);
+        order.add(path);
+    }
+
+    private static String moduleName(String path) {
+        String n = Path.of(path).getFileName().toString();
+        n = n.substring(0, n.indexOf(".ko"));
+        return n.replace('-', '_');
+    }
+
+    private static String uncompressedName(String path) {
+        return path.substring(0, path.indexOf(".ko") + 3);
+    }
+
+    /** busybox's insmod takes plain .ko files: decompress with the host's xz or zstd where Debian compressed them. */
+    private static byte[] moduleBytes(Path module, Path tmp) throws IOException {
+        String n = module.getFileName().toString();
+        if (n.endsWith(".ko")) return Files.readAllBytes(module);
+        String tool = n.endsWith(".xz") ? "xz" : n.endsWith(".zst") ? "zstd" : null;
+        if (tool == null) throw ChirpException.unavailable("unknown module compression: " + n);
+        HostCommand.require(tool, tool.equals("xz") ? "xz-utils" : "zstd");
+        Path out = tmp.resolve("module.ko");
+        HostCommand.of(tmp, "sh", "-c", tool + " -d -c -q '" + module + "' > '" + out + "'").run();
+        byte[] bytes = Files.readAllBytes(out);
+        Files.delete(out);
+        return bytes;
+    }
+
+    static GuestImage load(Path dir) throws IOException {
+        Properties props = new Properties();
+        try (InputStream in = Files.newInputStream(dir.resolve("image.properties"))) {
+            props.load(in);
+        }
+        Map<String, String> files = new TreeMap<>();
+        for (String k : props.stringPropertyNames()) {
+            if (k.startsWith("disk.file.")) files.put(k.substring("disk.file.".length()), props.getProperty(k));
+        }
+        return new GuestImage(dir, dir.resolve("vmlinuz"), dir.resolve("initramfs.cpio.gz"), dir.resolve("disk.raw"),
+                props.getProperty("kernel.release"), props.getProperty("kernel.package"), Map.copyOf(files));
+    }
+
+    private static Path busyboxPath() {
+        for (String p : List.of("/bin/busybox", "/usr/bin/busybox")) {
+            Path path = Path.of(p);
+            if (Files.isExecutable(path)) {
+                String out = HostCommand.of(Path.of("/"), "sh", "-c", "file -b " + p + " 2>/dev/null || true").run();
+                if (out.contains("dynamically")) {
+                    throw ChirpException.unavailable(p + " is dynamically linked; install busybox-static");
+                }
+                return path;
+            }
+        }
+        throw ChirpException.unavailable("busybox not found; install it with: apt-get install busybox-static");
+    }
+
+    private static String field(String control, String name) {
+        for (String line : control.split("\n")) {
+            if (line.startsWith(name + ":")) return line.substring(name.length() + 1).strip();
+        }
+        return "";
+    }
+
+    static byte[] resource(String name) {
+        try (InputStream in = GuestImageBuilder.class.getResourceAsStream(name)) {
+            if (in == null) throw new ChirpException(ChirpException.Kind.INTERNAL, "missing resource " + name);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw ChirpException.io("cannot read resource " + name, e);
+        }
+    }
+
+    private static byte[] read(Path p) {
+        try {
+            return Files.readAllBytes(p);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot read " + p, e);
+        }
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String sha256(String s) { return sha256(s.getBytes(StandardCharsets.UTF_8)); }
+
+    private static void padTo(Path file, int align) throws IOException {
+        long size = Files.size(file);
+        long pad = (align - size % align) % align;
+        if (pad > 0) Files.write(file, new byte[(int) pad], StandardOpenOption.APPEND);
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+        }
+    }
+}

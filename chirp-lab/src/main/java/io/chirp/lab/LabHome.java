@@ -1,0 +1,31 @@
+package io.chirp.lab;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the lab keeps its files: built guest images (a cache, rebuilt when inputs change) and the
+ * state of running guests. {@code CHIRP_HOME} overrides the default {@code ~/.cache/chirp}.
+ */
+public record LabHome(Path root) {
+
+    public static LabHome fromEnvironment() {
+        String env = System.getenv("CHIRP_HOME");
+        Path root = env != null && !env.isBlank()
+                ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache", "chirp");
+        return new LabHome(root.toAbsolutePath());
+    }
+
+    /** {@return the folder of cached guest builds} */
+    public Path images() { return root.resolve("lab"); }
+
+    /** {@return the folder holding one sub-folder per running guest} */
+    public Path vms() { return root.resolve("vms"); }
+
+    /** {@return where guest RAM files live: shared memory, so reading them never touches a disk} */
+    public Path ramDir() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) ? shm : root.resolve("ram");
+    }
+}

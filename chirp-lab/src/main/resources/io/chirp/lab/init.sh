@@ -1,0 +1,70 @@
+#!/bin/sh
+# /init of a CHIRP lab guest: busybox userland, modules from the host's modules.dep order,
+# then the scenario (/chirp/scenario.sh, appended per guest), then the ground-truth report.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /mnt /run /usr/bin /usr/sbin /sbin /etc /root /home
+/bin/busybox --install -s
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+echo 0 > /proc/sys/kernel/kptr_restrict
+echo 1 > /proc/sys/kernel/printk_devkmsg 2>/dev/null
+KV=$(uname -r)
+echo "CHIRP-LAB: init start, kernel $KV, uptime $(cut -d' ' -f1 /proc/uptime)"
+
+while read -r m; do
+  insmod "/lib/modules/$KV/$m" || echo "CHIRP-LAB: insmod $m FAILED"
+done < /chirp/modules.order
+
+printf 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice:/home/alice:/bin/sh\n' > /etc/passwd
+printf 'root:x:0:\nalice:x:1000:\n' > /etc/group
+mkdir -p /home/alice && chown 1000:1000 /home/alice
+hostname chirp-lab
+
+ip link set lo up
+ip link set eth0 up
+ip addr add 10.0.2.15/24 dev eth0
+ip route add default via 10.0.2.2
+
+mkdir -p /mnt/data
+mount -t ext4 /dev/vda /mnt/data && echo "CHIRP-LAB: /mnt/data mounted" || echo "CHIRP-LAB: mount /dev/vda FAILED"
+
+[ -f /chirp/scenario.sh ] && . /chirp/scenario.sh
+sleep 1
+
+# The report: one section per "@@ name" line; every section is what the guest says about itself.
+echo "CHIRP-GROUND-TRUTH-BEGIN"
+echo "@@ uname"; uname -r; uname -v
+echo "@@ cmdline"; cat /proc/cmdline
+echo "@@ processes"
+for p in /proc/[0-9]*; do
+  pid=${p#/proc/}
+  [ -r $p/stat ] || continue
+  ppid=$(cut -d' ' -f4 $p/stat 2>/dev/null)
+  uid=$(awk '/^Uid:/{print $2; exit}' $p/status 2>/dev/null)
+  comm=$(cat $p/comm 2>/dev/null)
+  args=$(tr '\0' ' ' < $p/cmdline 2>/dev/null)
+  echo "$pid|$ppid|$uid|$comm|$args"
+done
+echo "@@ modules"; cat /proc/modules
+echo "@@ tcp"; cat /proc/net/tcp
+echo "@@ tcp6"; cat /proc/net/tcp6
+echo "@@ udp"; cat /proc/net/udp
+echo "@@ udp6"; cat /proc/net/udp6
+echo "@@ unix"; cat /proc/net/unix
+echo "@@ socket-inodes"
+for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in socket:*) echo "${p#/proc/}|${f##*/}|$l";; esac; done; done
+echo "@@ open-files"
+for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); [ -n "$l" ] && echo "${p#/proc/}|${f##*/}|$l"; done; done
+echo "@@ mounts"; cat /proc/mounts
+echo "@@ kallsyms"
+grep -E ' (_text|_stext|_etext|linux_banner|init_task|init_top_pgt|__start_BTF|__stop_BTF|page_offset_base|vmemmap_base|vmalloc_base|phys_base|__x64_sys_execve|sys_call_table|x64_sys_call|modules|kernel_read)$' /proc/kallsyms
+echo "@@ iomem"; grep -iE 'kernel|System RAM' /proc/iomem
+echo "@@ btf"; wc -c /sys/kernel/btf/vmlinux
+echo "@@ uptime"; cat /proc/uptime
+echo "CHIRP-GROUND-TRUTH-END"
+echo "===CHIRP-LAB-READY==="
+
+# A root shell on the serial console, for tests that drive the guest.
+while true; do setsid cttyhack /bin/sh; sleep 1; done
