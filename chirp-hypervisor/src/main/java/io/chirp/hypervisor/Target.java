@@ -1,0 +1,53 @@
+package io.chirp.hypervisor;
+
+import io.chirp.core.CpuState;
+import io.chirp.core.PhysicalMemory;
+import io.chirp.memory.MemoryImage;
+import io.chirp.memory.MemoryImages;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What an analyst points CHIRP at: a running VM or a memory image. Both give physical memory and vCPU state;
+ * only a running VM can be paused.
+ */
+public sealed interface Target extends AutoCloseable {
+
+    /** {@return a name for reports: the VM name or the image file name} */
+    String name();
+
+    /** {@return guest-physical memory} */
+    PhysicalMemory memory();
+
+    /** {@return vCPU states (live: now; image: as recorded; may be empty)} */
+    List<CpuState> cpus();
+
+    @Override void close();
+
+    /** Opens a running VM by name or pid. */
+    static Target vm(String nameOrPid) {
+        return new Live(LiveVm.attach(new VmInventory().find(nameOrPid)));
+    }
+
+    /** Opens a memory image, its format detected from its content. */
+    static Target image(Path file) {
+        return new Image(MemoryImages.open(file));
+    }
+
+    /** A running VM. */
+    record Live(LiveVm vm) implements Target {
+        @Override public String name() { return vm.vm().name(); }
+        @Override public PhysicalMemory memory() { return vm.memory(); }
+        @Override public List<CpuState> cpus() { return vm.registers(); }
+        @Override public void close() { vm.close(); }
+    }
+
+    /** A memory image file. */
+    record Image(MemoryImage image) implements Target {
+        @Override public String name() { return image.file().getFileName().toString(); }
+        @Override public PhysicalMemory memory() { return image.memory(); }
+        @Override public List<CpuState> cpus() { return image.cpus(); }
+        @Override public void close() { image.close(); }
+    }
+}
