@@ -9,7 +9,8 @@ import java.io.PrintWriter;
 /** Entry point of the {@code chirp} command. */
 @Command(name = "chirp", mixinStandardHelpOptions = true, version = "CHIRP 0.1.0",
         description = "Cloud Hypervisor-forensics and Incident Response Platform: agentless introspection of VMs.",
-        subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class,
+        subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
+                ReadCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
