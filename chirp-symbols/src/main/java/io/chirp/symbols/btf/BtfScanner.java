@@ -40,8 +40,13 @@ public final class BtfScanner {
 
     /** {@return every blob with a sane header that lies entirely in backed memory, by address} */
     public List<BtfBlob> find(PhysicalMemory memory) {
+        return find(memory, scanner.find(memory, BtfHeader.PREFIX, MAX_HITS));
+    }
+
+    /** {@return the sane blobs among hits of {@link BtfHeader#PREFIX} (from a shared scan)} */
+    public static List<BtfBlob> find(PhysicalMemory memory, long[] hits) {
         List<BtfBlob> out = new ArrayList<>();
-        for (long pa : scanner.find(memory, BtfHeader.PREFIX, MAX_HITS)) {
+        for (long pa : hits) {
             if (!memory.isBacked(pa, BtfHeader.SIZE)) continue;
             BtfHeader h = BtfHeader.parse(memory.readBytes(pa, BtfHeader.SIZE));
             if (!h.sane() || !memory.isBacked(pa, h.totalSize())) continue;
@@ -63,7 +68,12 @@ public final class BtfScanner {
      * @throws ChirpException NOT_FOUND if no blob parses as a standalone BTF
      */
     public VmlinuxBtf vmlinux(PhysicalMemory memory) {
-        List<BtfBlob> candidates = new ArrayList<>(find(memory).stream().filter(BtfBlob::startsWithNul).toList());
+        return vmlinux(memory, find(memory));
+    }
+
+    /** {@return the vmlinux BTF among {@code blobs}} */
+    public static VmlinuxBtf vmlinux(PhysicalMemory memory, List<BtfBlob> blobs) {
+        List<BtfBlob> candidates = new ArrayList<>(blobs.stream().filter(BtfBlob::startsWithNul).toList());
         candidates.sort(Comparator.comparingLong(BtfBlob::size).reversed());
         int attempts = 0;
         for (BtfBlob b : candidates) {

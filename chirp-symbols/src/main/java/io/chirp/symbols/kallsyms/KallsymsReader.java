@@ -45,7 +45,14 @@ public final class KallsymsReader {
      * @throws ChirpException NOT_FOUND if no candidate validates
      */
     public Kallsyms read(PhysicalMemory memory) {
-        long[] anchors = scanner.find(memory, TokenTable.anchor(), MAX_ANCHORS);
+        return read(memory, scanner.find(memory, anchorPattern(), MAX_ANCHORS));
+    }
+
+    /** {@return the pattern whose hits {@link #read(PhysicalMemory, long[])} wants (for a shared scan)} */
+    public static byte[] anchorPattern() { return TokenTable.anchor(); }
+
+    /** {@return the symbol table, trying the given hits of {@link #anchorPattern()} in order} */
+    public Kallsyms read(PhysicalMemory memory, long[] anchors) {
         int tables = 0;
         for (long digits : anchors) {
             GuestWindow w = GuestWindow.around(memory, digits, digits - REACH, digits + REACH);

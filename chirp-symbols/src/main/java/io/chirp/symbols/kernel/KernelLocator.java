@@ -1,0 +1,82 @@
+package io.chirp.symbols.kernel;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.PhysicalMemory;
+import io.chirp.core.VirtAddr;
+import io.chirp.symbols.KernelSymbols;
+import io.chirp.symbols.btf.BtfHeader;
+import io.chirp.symbols.btf.BtfScanner;
+import io.chirp.symbols.kallsyms.KallsymsReader;
+import io.chirp.symbols.scan.PatternScanner;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Finds the kernel in guest-physical memory with no symbol file and no vCPU state: kallsyms gives the runtime
+ * virtual addresses, the vmlinux BTF blob (which sits in the image at a known symbol) pins the physical base.
+ * Each stage says which one failed.
+ */
+public final class KernelLocator {
+    /** linux_banner is a few hundred bytes; a longer "string" is not the banner. */
+    static final int MAX_BANNER = 1024;
+    static final String BANNER_PREFIX = "Linux version ";
+
+    private KernelLocator() {}
+
+    /**
+     * {@return what can be learned about the kernel in {@code memory}}
+     *
+     * @throws ChirpException NOT_FOUND or CORRUPT naming the stage (kallsyms, BTF, image cross-check) that failed
+     */
+    public static KernelInfo locate(PhysicalMemory memory) {
+        // One pass over memory finds the anchors of both sources.
+        long[][] hits = new PatternScanner().find(memory,
+                new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
+        KallsymsReader.Kallsyms kallsyms = new KallsymsReader().read(memory, hits[0]);
+        KernelSymbols syms = kallsyms.symbols();
+        long virtText = syms.address("_text");
+        if (virtText != kallsyms.layout().baseValue()) {
+            throw ChirpException.corrupt("kallsyms: _text 0x" + Long.toHexString(virtText)
+                    + " differs from kallsyms_relative_base 0x" + Long.toHexString(kallsyms.layout().baseValue()));
+        }
+        BtfScanner.VmlinuxBtf btf = BtfScanner.vmlinux(memory, BtfScanner.find(memory, hits[1]));
+        long startBtf = syms.address("__start_BTF");
+        long stopBtf = syms.address("__stop_BTF");
+        if (stopBtf - startBtf != btf.blob().size()) {
+            throw ChirpException.corrupt("BTF: blob of " + btf.blob().size() + " bytes does not match "
+                    + "__stop_BTF - __start_BTF = " + (stopBtf - startBtf));
+        }
+        long physText = btf.blob().pa() - (startBtf - virtText);
+        if (physText < 0 || (physText & 0x1fffff) != 0) {
+            throw ChirpException.corrupt("image: physical _text 0x" + Long.toHexString(physText)
+                    + " is not 2 MiB aligned; BTF blob is not the image's own copy");
+        }
+        long end = syms.lookup("_end").map(s -> s.address()).orElse(stopBtf);
+        KernelInfo partial = new KernelInfo(virtText, physText, end, "", 0, 0, 0, 0, syms, btf.types(), btf.blob().pa());
+
+        String banner = banner(memory, partial.symbolPhys("linux_banner").value());
+        long pgd = partial.symbolPhys("init_top_pgt").value();
+        return new KernelInfo(virtText, physText, end, banner, pgd,
+                global(memory, partial, "page_offset_base"), global(memory, partial, "vmemmap_base"),
+                global(memory, partial, "vmalloc_base"), syms, btf.types(), btf.blob().pa());
+    }
+
+    private static long global(PhysicalMemory memory, KernelInfo k, String name) {
+        return memory.readLong(k.kernelImagePhys(VirtAddr.of(k.symbols().address(name))).value());
+    }
+
+    /** Reads the banner and checks it is one: the image cross-check that both bases are right. */
+    static String banner(PhysicalMemory memory, long pa) {
+        int len = (int) Math.min(MAX_BANNER, memory.limit() - pa);
+        byte[] b = memory.readBytes(pa, len);
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        if (n == b.length) throw ChirpException.corrupt("image: linux_banner at 0x" + Long.toHexString(pa) + " is unterminated");
+        String s = new String(b, 0, n, StandardCharsets.ISO_8859_1);
+        if (!s.startsWith(BANNER_PREFIX)) {
+            throw ChirpException.corrupt("image: no banner at linux_banner (phys 0x" + Long.toHexString(pa)
+                    + "): the physical base derived from BTF is wrong");
+        }
+        return s;
+    }
+}
