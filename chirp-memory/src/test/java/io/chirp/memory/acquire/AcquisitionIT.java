@@ -1,0 +1,158 @@
+package io.chirp.memory.acquire;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.PhysicalMemory;
+import io.chirp.lab.LabGuest;
+import io.chirp.lab.WithLabGuest;
+import io.chirp.memory.ImageFormat;
+import io.chirp.memory.MappedFileMemory;
+import io.chirp.memory.MemoryImage;
+import io.chirp.memory.MemoryImages;
+import io.chirp.memory.RamLayout;
+import io.chirp.core.MemoryRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Acquires a live lab guest's RAM into ELF and LiME images and reads them back. */
+@WithLabGuest
+class AcquisitionIT {
+    @TempDir Path dir;
+
+    private static MappedFileMemory ram(LabGuest g) {
+        return MemoryImages.openRam(g.ramFile(), RamLayout.identity(g.memoryBytes()), true);
+    }
+
+    private static String sha256(Path f) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(f), md)) {
+            in.transferTo(OutputStream.nullOutputStream());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** Kernel .text and the banner in .rodata do not change while the guest runs: safe to compare. */
+    private static void assertSameKernelBytes(LabGuest g, PhysicalMemory a, PhysicalMemory b) {
+        long text = g.groundTruth().kernelCodePhys().orElseThrow();
+        long banner = text + (g.groundTruth().kallsyms().get("linux_banner") - g.groundTruth().kallsyms().get("_text"));
+        assertThat(new String(b.readBytes(banner, 13), StandardCharsets.US_ASCII)).isEqualTo("Linux version");
+        assertThat(b.readBytes(banner, 4096)).isEqualTo(a.readBytes(banner, 4096));
+        assertThat(b.readBytes(text, 64 << 10)).isEqualTo(a.readBytes(text, 64 << 10));
+    }
+
+    @Test
+    void liveElfCoreReadsBackAndReadelfAgrees(LabGuest g) throws Exception {
+        Path out = dir.resolve("guest.elf");
+        try (MappedFileMemory ram = ram(g)) {
+            AcquisitionManifest m = MemoryAcquirer.acquire(ram, out, AcquisitionRequest.of(ImageFormat.ELF_CORE)
+                    .withVm(g.name(), Map.of("qemu.pid", Long.toString(g.pid()))));
+            assertThat(m.size()).isEqualTo(Files.size(out)).isGreaterThan(g.memoryBytes());
+            assertThat(m.sha256()).isEqualTo(sha256(out));
+            assertThat(m.layout()).containsExactly(new MemoryRange(0, g.memoryBytes(), "ram"));
+            try (MemoryImage img = MemoryImages.open(out)) {
+                assertThat(img.format()).isEqualTo(ImageFormat.ELF_CORE);
+                assertThat(img.memory().ranges()).extracting(MemoryRange::start, MemoryRange::end)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(0L, g.memoryBytes()));
+                assertSameKernelBytes(g, ram, img.memory());
+            }
+        }
+        Process p = new ProcessBuilder("readelf", "-lW", out.toString()).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        System.out.println(text);
+        assertThat(p.exitValue()).as(text).isZero();
+        assertThat(text).containsPattern("LOAD\\s+0x0*1000 0x0+ 0x0+ 0x0*" + Long.toHexString(g.memoryBytes())
+                + " 0x0*" + Long.toHexString(g.memoryBytes()) + " RWE");
+    }
+
+    @Test
+    void consistentLimeWithTheVmPausedOverQmp(LabGuest g) throws Exception {
+        Path out = dir.resolve("guest.lime");
+        try (MappedFileMemory ram = ram(g); Qmp qmp = Qmp.connect(g.qmpSocket())) {
+            AcquisitionManifest m = MemoryAcquirer.acquire(ram, out, AcquisitionRequest.of(ImageFormat.LIME)
+                    .withVm(g.name(), Map.of())
+                    .withHooks(() -> qmp.execute("stop"), () -> qmp.execute("cont")));
+            assertThat(m.mode()).isEqualTo("consistent");
+            assertThat(m.pauseNanos()).isBetween(m.copyNanos(), TimeUnit.SECONDS.toNanos(60));
+            assertThat(qmp.execute("query-status")).containsPattern("\"running\":\\s*true");
+            assertThat(m.sha256()).isEqualTo(sha256(out));
+            try (MemoryImage img = MemoryImages.open(out)) {
+                assertThat(img.format()).isEqualTo(ImageFormat.LIME);
+                assertThat(img.segments()).hasSize(1);
+                assertThat(img.segments().getFirst().length()).isEqualTo(g.memoryBytes());
+                assertSameKernelBytes(g, ram, img.memory());
+            }
+        }
+        assertThat(Files.readString(MemoryAcquirer.manifestPath(out))).contains("\"mode\": \"consistent\"");
+    }
+
+    @Test
+    void interruptedAcquisitionOfALiveGuestLeavesNoImage(LabGuest g) {
+        Path out = dir.resolve("interrupted.elf");
+        try (MappedFileMemory ram = ram(g)) {
+            assertThatThrownBy(() -> MemoryAcquirer.acquire(ram, out, AcquisitionRequest.of(ImageFormat.ELF_CORE)
+                    .withChunkSize(8 << 20)
+                    .withProgress((d, t) -> { if (d > (64 << 20)) Thread.currentThread().interrupt(); })))
+                    .isInstanceOfSatisfying(ChirpException.class,
+                            e -> assertThat(e.kind()).isEqualTo(ChirpException.Kind.INTERRUPTED));
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(out).doesNotExist();
+        assertThat(dir.resolve("interrupted.elf.partial")).doesNotExist();
+    }
+
+    /** Just enough QMP to pause and resume: the real client lives in chirp-hypervisor. */
+    record Qmp(SocketChannel channel, BufferedReader in, OutputStream out) implements AutoCloseable {
+        static Qmp connect(Path socket) throws IOException {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            Qmp q = new Qmp(ch, new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8)),
+                    Channels.newOutputStream(ch));
+            q.in.readLine(); // greeting
+            q.execute("qmp_capabilities");
+            return q;
+        }
+
+        /** Sends a command and returns its reply line, skipping interleaved events. */
+        String execute(String command) {
+            try {
+                out.write(("{\"execute\": \"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8));
+                for (int i = 0; i < 1000; i++) {
+                    String line = in.readLine();
+                    if (line == null) throw new IOException("QMP closed");
+                    if (line.contains("\"return\"")) return line;
+                    if (line.contains("\"error\"")) throw new IllegalStateException(command + ": " + line);
+                }
+                throw new IllegalStateException("no reply to " + command);
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
+    }
+}
