@@ -1,11 +1,16 @@
 /**
  * Sources of guest-physical memory: a live guest's shared RAM file, memory images (ELF core, LiME, raw),
- * and acquisition of images from live guests.
+ * and (in {@code acquire}) writing images from live guests.
  *
  * <pre>
- *   file (RAM backend / image) --mmap (FFM)--> MappedFileMemory (segments: GPA range -> file offset)
- *                                                   |
- *                                          io.chirp.core.PhysicalMemory
+ *   info mtree -f text --RamLayout.parse--> Segments (GPA range -> file offset)
+ *   RAM backend file  --MemoryImages.openRam(file, layout)--+
+ *   image file --MemoryImages.open (format from content)----+--> MappedFileMemory (FFM mmap, zero copy)
+ *        ELF core: PT_LOAD p_paddr, PT_NOTE -> CpuState          |
+ *        LiME: repeated range headers; raw: offset == GPA   io.chirp.core.PhysicalMemory
  * </pre>
+ *
+ * Image headers are attacker-controlled: every count and length is checked against the file size before it is
+ * used, and inconsistencies are {@code ChirpException} CORRUPT with a message naming the field.
  */
 package io.chirp.memory;

@@ -122,6 +122,7 @@ public final class AddressSpace {
 
     /** Reads into {@code dst}; same contract as {@link #read(VirtAddr, int)}. */
     public void read(VirtAddr va, MemorySegment dst, long dstOffset, long length) {
+        checkRange(va, length);
         long done = 0;
         while (done < length) {
             long cur = va.value() + done;
@@ -142,8 +143,14 @@ public final class AddressSpace {
 
     /** {@return the little-endian 64-bit value at {@code va}} @throws UnmappedException if unmapped */
     public long readLong(VirtAddr va) {
-        if ((va.value() & 0xfff) <= 0xff8) return memory.readLong(physicalOrThrow(va));
-        return MemorySegment.ofArray(read(va, 8)).get(PhysicalMemory.LONG, 0);
+        if ((va.value() & 0xfff) > 0xff8) return MemorySegment.ofArray(read(va, 8)).get(PhysicalMemory.LONG, 0);
+        long pa = physical(va).value(); // within one page: one translation, one typed read
+        try {
+            return memory.readLong(pa);
+        } catch (UnmappedException e) {
+            throw new UnmappedException(va.value(), true, "maps to physical 0x" + Long.toHexString(pa)
+                    + ", which no memory backs");
+        }
     }
 
     /**
@@ -152,6 +159,7 @@ public final class AddressSpace {
      */
     public MappedBytes readMapped(VirtAddr va, int length) {
         checkLength(length);
+        checkRange(va, length);
         byte[] out = new byte[length];
         MemorySegment dst = MemorySegment.ofArray(out);
         List<MappedBytes.Hole> holes = new ArrayList<>();
@@ -183,10 +191,6 @@ public final class AddressSpace {
     /** {@return the current cache epoch, incremented by each {@link #invalidate()}} */
     public long epoch() { return cache.epoch(); }
 
-    private long physicalOrThrow(VirtAddr va) {
-        return physical(va).value();
-    }
-
     private static void addHole(List<MappedBytes.Hole> holes, long start, long n, String reason) {
         if (!holes.isEmpty()) {
             MappedBytes.Hole last = holes.getLast();
@@ -196,6 +200,13 @@ public final class AddressSpace {
             }
         }
         holes.add(new MappedBytes.Hole(new VirtAddr(start), n, reason));
+    }
+
+    /** A read must not wrap past the top of the address space into address 0. */
+    private static void checkRange(VirtAddr va, long length) {
+        if (length < 0 || (length > 0 && Long.compareUnsigned(va.value() + length - 1, va.value()) < 0)) {
+            throw ChirpException.usage("read of " + length + " bytes at " + va + " wraps around the address space");
+        }
     }
 
     private static void checkLength(int length) {

@@ -79,6 +79,9 @@ class AddressSpaceTest {
         assertThat(Arrays.copyOfRange(r.bytes(), 0x1800, 0x3800)).containsOnly((byte) 0);
         assertThat(s.readMapped(new VirtAddr(BASE), 0x2000).complete()).isTrue();
         assertThatThrownBy(() -> s.read(new VirtAddr(BASE), -1)).hasMessageContaining("read length");
+        assertThatThrownBy(() -> s.readMapped(new VirtAddr(-16), 32)).hasMessageContaining("wraps");
+        assertThatThrownBy(() -> s.readLong(new VirtAddr(BASE + 0x3008)))
+                .isInstanceOfSatisfying(UnmappedException.class, e -> assertThat(e.isVirtual()).isTrue());
     }
 
     @ParameterizedTest(name = "zero-copy views: {0}")

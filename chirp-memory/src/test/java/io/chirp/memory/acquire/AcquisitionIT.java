@@ -5,6 +5,7 @@ import io.chirp.core.PhysicalMemory;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
 import io.chirp.memory.ImageFormat;
+import io.chirp.memory.LabQmp;
 import io.chirp.memory.MappedFileMemory;
 import io.chirp.memory.MemoryImage;
 import io.chirp.memory.MemoryImages;
@@ -13,14 +14,7 @@ import io.chirp.core.MemoryRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,7 +82,7 @@ class AcquisitionIT {
     @Test
     void consistentLimeWithTheVmPausedOverQmp(LabGuest g) throws Exception {
         Path out = dir.resolve("guest.lime");
-        try (MappedFileMemory ram = ram(g); Qmp qmp = Qmp.connect(g.qmpSocket())) {
+        try (MappedFileMemory ram = ram(g); LabQmp qmp = LabQmp.connect(g.qmpSocket())) {
             AcquisitionManifest m = MemoryAcquirer.acquire(ram, out, AcquisitionRequest.of(ImageFormat.LIME)
                     .withVm(g.name(), Map.of())
                     .withHooks(() -> qmp.execute("stop"), () -> qmp.execute("cont")));
@@ -120,39 +114,5 @@ class AcquisitionIT {
         }
         assertThat(out).doesNotExist();
         assertThat(dir.resolve("interrupted.elf.partial")).doesNotExist();
-    }
-
-    /** Just enough QMP to pause and resume: the real client lives in chirp-hypervisor. */
-    record Qmp(SocketChannel channel, BufferedReader in, OutputStream out) implements AutoCloseable {
-        static Qmp connect(Path socket) throws IOException {
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            Qmp q = new Qmp(ch, new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8)),
-                    Channels.newOutputStream(ch));
-            q.in.readLine(); // greeting
-            q.execute("qmp_capabilities");
-            return q;
-        }
-
-        /** Sends a command and returns its reply line, skipping interleaved events. */
-        String execute(String command) {
-            try {
-                out.write(("{\"execute\": \"" + command + "\"}\n").getBytes(StandardCharsets.UTF_8));
-                for (int i = 0; i < 1000; i++) {
-                    String line = in.readLine();
-                    if (line == null) throw new IOException("QMP closed");
-                    if (line.contains("\"return\"")) return line;
-                    if (line.contains("\"error\"")) throw new IllegalStateException(command + ": " + line);
-                }
-                throw new IllegalStateException("no reply to " + command);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            channel.close();
-        }
     }
 }
