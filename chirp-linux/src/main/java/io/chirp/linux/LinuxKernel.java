@@ -1,0 +1,106 @@
+package io.chirp.linux;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.CpuState;
+import io.chirp.core.PhysAddr;
+import io.chirp.core.PhysicalMemory;
+import io.chirp.core.VirtAddr;
+import io.chirp.paging.AddressSpace;
+import io.chirp.paging.PagingMode;
+import io.chirp.paging.TranslationResult;
+import io.chirp.symbols.KernelSymbols;
+import io.chirp.symbols.kernel.KernelInfo;
+import io.chirp.symbols.kernel.KernelLocator;
+import io.chirp.symbols.types.TypeModel;
+
+import java.util.List;
+
+/**
+ * A Linux kernel found in guest memory, attached once: where it is (KASLR), its symbols and types, its page
+ * tables, and the structure layout the walkers use. Attaching needs no symbol file and no configuration.
+ * For a live guest, the attachment stays valid while the guest runs; only the walks are repeated.
+ */
+public final class LinuxKernel {
+    private final PhysicalMemory memory;
+    private final KernelInfo info;
+    private final AddressSpace kernelSpace;
+    private final KernelReader reader;
+    private final Layout layout;
+
+    private LinuxKernel(PhysicalMemory memory, KernelInfo info, AddressSpace kernelSpace) {
+        this.memory = memory;
+        this.info = info;
+        this.kernelSpace = kernelSpace;
+        this.reader = new KernelReader(kernelSpace);
+        this.layout = new Layout(info.types());
+    }
+
+    /**
+     * Finds the kernel in {@code memory}. vCPU state, when there is some, picks the paging mode (LA57);
+     * without it, the mode is the one under which the kernel's own page tables map {@code _text} correctly.
+     */
+    public static LinuxKernel attach(PhysicalMemory memory, List<CpuState> cpus) {
+        KernelInfo info = KernelLocator.locate(memory);
+        List<PagingMode> modes = List.of(PagingMode.X86_64, PagingMode.X86_64_LA57);
+        for (CpuState c : cpus) {
+            if (c.cr4().isPresent() && (c.cr4().getAsLong() & (1L << 12)) != 0) {
+                modes = List.of(PagingMode.X86_64_LA57);
+            }
+        }
+        for (PagingMode mode : modes) {
+            AddressSpace as = AddressSpace.of(memory, mode, new PhysAddr(info.initTopPgt()));
+            if (as.translate(new VirtAddr(info.virtText())) instanceof TranslationResult.Mapped m
+                    && m.pa().value() == info.physText()) {
+                return new LinuxKernel(memory, info, as);
+            }
+        }
+        throw ChirpException.corrupt("the kernel's page tables (init_top_pgt at 0x" + Long.toHexString(info.initTopPgt())
+                + ") do not map _text to its physical address: memory inconsistent or not x86-64");
+    }
+
+    public PhysicalMemory memory() { return memory; }
+
+    /** {@return what discovery found: KASLR slides, banner, bases} */
+    public KernelInfo info() { return info; }
+
+    public KernelSymbols symbols() { return info.symbols(); }
+
+    public TypeModel types() { return info.types(); }
+
+    /** {@return the kernel's address space (init_top_pgt: valid whatever process or KPTI half a vCPU is in)} */
+    public AddressSpace kernelSpace() { return kernelSpace; }
+
+    /** {@return bounded reads of kernel virtual memory} */
+    public KernelReader reader() { return reader; }
+
+    /** {@return structure offsets, resolved from BTF} */
+    public Layout layout() { return layout; }
+
+    /** {@return the address of a kernel symbol} */
+    public long symbol(String name) { return info.symbols().address(name); }
+
+    /**
+     * {@return the address space of a process} {@code pgdVa} is {@code mm->pgd}, a direct-map address.
+     * The kernel half of every PGD is shared, so this space reads kernel memory too.
+     */
+    public AddressSpace userSpace(long pgdVa) {
+        long pa = directMapPhys(pgdVa);
+        return AddressSpace.of(memory, kernelSpace.mode(), new PhysAddr(pa));
+    }
+
+    /** {@return the physical address of a direct-map (page_offset_base) kernel address} */
+    public long directMapPhys(long va) {
+        long pa = va - info.pageOffsetBase();
+        if (pa < 0 || !memory.isBacked(pa, 1)) {
+            throw ChirpException.corrupt("0x" + Long.toHexString(va) + " is not a direct-map address of this guest");
+        }
+        return pa;
+    }
+
+    /** {@return true if {@code va} lies in the core kernel's text} */
+    public boolean inKernelText(long va) {
+        long s = info.symbols().lookup("_stext").map(io.chirp.symbols.Symbol::address).orElse(info.virtText());
+        long e = info.symbols().lookup("_etext").map(io.chirp.symbols.Symbol::address).orElse(info.imageEnd());
+        return Long.compareUnsigned(va, s) >= 0 && Long.compareUnsigned(va, e) < 0;
+    }
+}
