@@ -41,13 +41,13 @@ class KallsymsReaderIT {
 
     /**
      * The serial console is too slow for 2000 lines, so the guest sends a digest of its first 2000 ' T ' lines
-     * plus every 20th line in clear; we format our table the same way and compare both.
+     * plus every 200th line in clear; we format our table the same way and compare both.
      */
     @Test
     void twoThousandTextSymbolsMatchProcKallsyms(LabGuest g) throws Exception {
         String cmd = "grep ' T ' /proc/kallsyms | head -2000";
-        String digest = g.shell(cmd + " | md5sum", Duration.ofSeconds(120)).strip().split("\\s+")[0];
-        String sample = g.shell(cmd + " | awk 'NR % 20 == 0'", Duration.ofSeconds(120));
+        String digest = g.shell(cmd + " | md5sum", Duration.ofSeconds(180)).strip().split("\\s+")[0];
+        String sample = g.shell(cmd + " | awk 'NR % 200 == 0'", Duration.ofSeconds(180));
         try (PhysicalMemory mem = LiveMemory.of(g)) {
             KernelSymbols syms = new KallsymsReader().read(mem).symbols();
             int checked = 0;
@@ -58,7 +58,7 @@ class KallsymsReaderIT {
                 assertThat(syms.allNamed(f[2])).as(line).contains(new Symbol(f[2], addr, 'T'));
                 checked++;
             }
-            assertThat(checked).isEqualTo(100);
+            assertThat(checked).isEqualTo(10);
             StringBuilder ours = new StringBuilder();
             syms.all().stream().filter(s -> s.type() == 'T').limit(2000)
                     .forEach(s -> ours.append(s).append('\n'));
