@@ -1,0 +1,96 @@
+package io.chirp.disk.fs;
+
+import io.chirp.core.ChirpException;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+
+/**
+ * Walks a file system from its root, pre-order like {@code fls -r}: bounded depth and count, each directory entered
+ * once (a directory hard-linked into itself is a loop, not an infinite listing), and damage recorded as problems
+ * while the walk goes on with the rest.
+ */
+public final class FileWalker {
+    /** Deepest path followed; Linux paths cannot exceed 4096 bytes, so real trees stay far below this. */
+    public static final int MAX_DEPTH = 2048;
+    /** Most records in one listing. */
+    public static final int MAX_RECORDS = 20_000_000;
+
+    private FileWalker() {}
+
+    /** {@return every file of {@code fs}, with orphans under {@code /$OrphanFiles} when the file system has them} */
+    public static Listing walk(FileSystem fs) {
+        List<FileRecord> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        Set<Long> entered = new HashSet<>();
+        Set<Long> referenced = new HashSet<>();
+        // an explicit stack of open directories gives true pre-order (an entry, then its subtree) without recursion
+        record Open(String path, int depth, List<DirEntry> entries, int[] next) {}
+        Deque<Open> stack = new ArrayDeque<>();
+        entered.add(fs.rootInode());
+        referenced.add(fs.rootInode());
+        open(fs, fs.rootInode(), "", problems).ifPresent(l -> stack.push(new Open("", 0, l, new int[1])));
+        while (!stack.isEmpty()) {
+            Open d = stack.peek();
+            if (d.next()[0] >= d.entries().size()) {
+                stack.pop();
+                continue;
+            }
+            DirEntry e = d.entries().get(d.next()[0]++);
+            if (out.size() >= MAX_RECORDS) {
+                problems.add("stopped after " + MAX_RECORDS + " files");
+                return new Listing(fs.type(), out, problems);
+            }
+            String path = d.path() + "/" + e.name();
+            FileRecord r = record(fs, path, e);
+            out.add(r);
+            if (!e.deleted()) referenced.add(e.inode());
+            boolean isDir = r.meta().map(m -> m.type() == FileType.DIRECTORY).orElse(false);
+            if (!isDir || e.deleted()) continue;
+            if (d.depth() + 1 > MAX_DEPTH) problems.add(path + ": deeper than " + MAX_DEPTH + " levels, not entered");
+            else if (!entered.add(e.inode())) problems.add(path + ": directory inode " + e.inode() + " already listed (loop or hard-linked directory)");
+            else open(fs, e.inode(), path, problems).ifPresent(l -> stack.push(new Open(path, d.depth() + 1, l, new int[1])));
+        }
+        OptionalLong orphanDir = orphanDirectory(fs);
+        if (orphanDir.isPresent()) {
+            try {
+                List<DirEntry> orphans = fs.orphans(referenced);
+                out.add(new FileRecord("/$OrphanFiles", new DirEntry("$OrphanFiles", orphanDir.getAsLong(), FileType.VIRTUAL, false),
+                        Optional.of(new FileMeta(orphanDir.getAsLong(), FileType.VIRTUAL, 0, 0, 0, 0, 1, Macb.NONE, true, Optional.empty())),
+                        Optional.empty()));
+                for (DirEntry e : orphans) out.add(record(fs, "/$OrphanFiles/" + e.name(), e));
+            } catch (ChirpException e) {
+                problems.add("orphan inodes not searched: " + e.getMessage());
+            }
+        }
+        return new Listing(fs.type(), out, problems);
+    }
+
+    private static Optional<List<DirEntry>> open(FileSystem fs, long inode, String path, List<String> problems) {
+        try {
+            return Optional.of(fs.readDir(inode));
+        } catch (ChirpException e) {
+            problems.add((path.isEmpty() ? "/" : path) + ": directory unreadable: " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static OptionalLong orphanDirectory(FileSystem fs) {
+        return fs instanceof io.chirp.disk.fs.ext4.Ext4FileSystem ext4
+                ? OptionalLong.of(ext4.superblock().inodesCount() + 1) : OptionalLong.empty();
+    }
+
+    private static FileRecord record(FileSystem fs, String path, DirEntry e) {
+        try {
+            return new FileRecord(path, e, Optional.of(fs.stat(e.inode())), Optional.empty());
+        } catch (ChirpException ex) {
+            return new FileRecord(path, e, Optional.empty(), Optional.of(ex.getMessage()));
+        }
+    }
+}
