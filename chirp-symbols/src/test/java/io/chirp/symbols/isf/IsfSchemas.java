@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.Error;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.SpecificationVersion;
+import com.networknt.schema.dialect.Dialect;
+import com.networknt.schema.dialect.Dialects;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,12 +17,17 @@ import java.util.List;
 final class IsfSchemas {
     static final Path DIR = Path.of("/work/shared/data/volatility3-isf");
 
+    static final String GENERIC = "http://json-schema.org/schema#";
+
     private IsfSchemas() {}
 
     static List<Error> validate(String version, JsonNode doc) throws IOException {
         try (InputStream in = Files.newInputStream(DIR.resolve("schema-" + version + ".json"))) {
-            // The schemas declare "http://json-schema.org/schema#" and use "id": draft 4 is what they are written in.
-            Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(in);
+            // The schemas declare the generic "http://json-schema.org/schema#" and use "id": they are draft 4, so
+            // that id is registered as the draft-4 dialect (the schema files themselves stay untouched).
+            Dialect generic = Dialect.builder(GENERIC, Dialects.getDraft4()).build();
+            Schema schema = SchemaRegistry.withDialects(List.of(Dialects.getDraft4(), generic),
+                    b -> b.defaultDialectId(GENERIC)).getSchema(in);
             return schema.validate(doc);
         }
     }
