@@ -13,21 +13,21 @@ import java.util.Map;
  * A result as rows of named columns, printed as an aligned table, JSON or CSV. Every cell is escaped for its
  * format: values often come from the guest, and a guest string must never drive the analyst's terminal.
  */
-final class Table {
-    enum Format { table, json, csv }
+public final class Table {
+    public enum Format { table, json, csv }
 
     private final List<String> columns;
     private final List<List<Object>> rows = new ArrayList<>();
 
-    Table(String... columns) { this.columns = List.of(columns); }
+    public Table(String... columns) { this.columns = List.of(columns); }
 
-    Table row(Object... cells) {
+    public Table row(Object... cells) {
         if (cells.length != columns.size()) throw new IllegalArgumentException("row width");
         rows.add(java.util.Arrays.asList(cells));
         return this;
     }
 
-    void print(PrintWriter out, Format format) {
+    public void print(PrintWriter out, Format format) {
         switch (format) {
             case json -> printJson(out);
             case csv -> printCsv(out);
@@ -95,7 +95,7 @@ final class Table {
     }
 
     /** Escapes control and non-printable characters as \xNN so terminal escape sequences from a guest stay inert. */
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

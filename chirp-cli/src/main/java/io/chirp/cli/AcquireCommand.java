@@ -1,0 +1,103 @@
+package io.chirp.cli;
+
+import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.LiveVm;
+import io.chirp.hypervisor.Target;
+import io.chirp.hypervisor.VmAcquisition;
+import io.chirp.memory.ImageFormat;
+import io.chirp.memory.acquire.AcquisitionManifest;
+import io.chirp.memory.acquire.AcquisitionRequest;
+import io.chirp.memory.acquire.MemoryAcquirer;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code chirp acquire}: a hashed memory image of a running VM (or a converted copy of an image). */
+@Command(name = "acquire", description = "Acquire the full memory of a VM to an ELF core or LiME image, hashed.")
+final class AcquireCommand implements Callable<Integer> {
+    enum Format { elf, lime }
+
+    @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE") Path output;
+    @Option(names = "--format", defaultValue = "elf", description = "elf (QEMU dump layout, with vCPU notes) or lime")
+    Format format;
+    @Option(names = "--consistent", description = "pause the VM for the copy (one instant; the pause is recorded)")
+    boolean consistent;
+    @Option(names = "--quiet", description = "no progress bar") boolean quiet;
+    @Spec CommandSpec spec;
+
+    @Override public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        ImageFormat f = format == Format.elf ? ImageFormat.ELF_CORE : ImageFormat.LIME;
+        ProgressBar bar = new ProgressBar(err, quiet);
+        AcquisitionManifest m;
+        try (Target t = target.open()) {
+            switch (t) {
+                case Target.Live live -> {
+                    VmAcquisition.Result r = VmAcquisition.acquire(live.vm(), output, f,
+                            consistent ? VmAcquisition.Mode.CONSISTENT : VmAcquisition.Mode.LIVE, bar);
+                    m = r.manifest();
+                    bar.done();
+                    if (consistent) err.printf("guest paused for %.1f ms (QEMU's STOP..RESUME)%n", r.qemuPauseMicros() / 1000.0);
+                    else err.printf("guest not paused (%d STOP events during the copy); the image may be smeared%n",
+                            r.stopEvents());
+                }
+                case Target.Image img -> {
+                    if (consistent) throw ChirpException.usage("--consistent applies to running VMs only");
+                    AcquisitionRequest req = AcquisitionRequest.of(f).withVm(img.name(), java.util.Map.of("source_image",
+                            img.image().file().toString())).withProgress(bar);
+                    if (f == ImageFormat.ELF_CORE) req = req.withCpus(img.cpus());
+                    m = MemoryAcquirer.acquire(img.memory(), output, req);
+                    bar.done();
+                }
+            }
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("image     %s%n", output);
+        out.printf("format    %s%n", m.format());
+        out.printf("size      %d bytes%n", m.size());
+        out.printf("sha256    %s%n", m.sha256());
+        out.printf("copy      %.2f s (%s)%n", m.copyNanos() / 1e9, m.mode());
+        out.printf("manifest  %s%n", MemoryAcquirer.manifestPath(output));
+        out.flush();
+        return 0;
+    }
+
+    /** A progress bar on stderr, redrawn at most five times a second. */
+    static final class ProgressBar implements AcquisitionRequest.Progress {
+        private final PrintWriter err;
+        private final boolean quiet;
+        private final long start = System.nanoTime();
+        private long last;
+
+        ProgressBar(PrintWriter err, boolean quiet) {
+            this.err = err;
+            this.quiet = quiet;
+        }
+
+        @Override public void update(long done, long total) {
+            long now = System.nanoTime();
+            if (quiet || (now - last < 200_000_000L && done < total)) return;
+            last = now;
+            int width = 30;
+            int fill = total == 0 ? width : (int) (width * done / total);
+            double secs = Math.max(1e-9, (now - start) / 1e9);
+            err.printf("\r[%s%s] %3d%% %d/%d MiB %.0f MiB/s", "#".repeat(fill), " ".repeat(width - fill),
+                    total == 0 ? 100 : done * 100 / total, done >> 20, total >> 20, (done >> 20) / secs);
+            err.flush();
+        }
+
+        void done() {
+            if (!quiet) {
+                err.println();
+                err.flush();
+            }
+        }
+    }
+}

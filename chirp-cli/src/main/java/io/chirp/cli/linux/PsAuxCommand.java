@@ -1,0 +1,50 @@
+package io.chirp.cli.linux;
+
+import io.chirp.cli.Table;
+import io.chirp.cli.TargetOptions;
+import io.chirp.linux.LinuxProcess;
+import io.chirp.linux.Processes;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/** {@code chirp linux psaux}: processes with their command lines (and environment), read from their own memory. */
+@Command(name = "psaux", description = "List processes with command lines read from each process's memory.")
+public final class PsAuxCommand implements Callable<Integer> {
+    @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
+    @Option(names = "--env", description = "also print each process's environment") boolean env;
+    @Option(names = "--pid", description = "only this process id") Integer pid;
+    @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
+    @Spec CommandSpec spec;
+
+    @Override public Integer call() {
+        try (LinuxSession s = LinuxSession.open(target)) {
+            Processes ps = new Processes(s.kernel());
+            Processes.Listing l = ps.list(false, true);
+            Table t = env ? new Table("pid", "ppid", "uid", "comm", "cmdline", "environment")
+                    : new Table("pid", "ppid", "uid", "comm", "cmdline");
+            for (LinuxProcess p : l.processes()) {
+                if (pid != null && p.tgid() != pid) continue;
+                String cmd = p.kernelThread() ? "[" + p.comm() + "]" : p.cmdline();
+                if (env) {
+                    String e;
+                    try {
+                        e = String.join(" ", ps.environment(p));
+                    } catch (RuntimeException ex) {
+                        e = null;
+                    }
+                    t.row(p.tgid(), p.ppid(), p.uid(), p.comm(), cmd, e);
+                } else {
+                    t.row(p.tgid(), p.ppid(), p.uid(), p.comm(), cmd);
+                }
+            }
+            t.print(spec.commandLine().getOut(), format);
+            Warnings.walk(spec, l.walk());
+            return 0;
+        }
+    }
+}
