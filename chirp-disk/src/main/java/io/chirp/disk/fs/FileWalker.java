@@ -50,7 +50,7 @@ public final class FileWalker {
             String path = d.path() + "/" + e.name();
             FileRecord r = record(fs, path, e);
             out.add(r);
-            if (!e.deleted()) referenced.add(e.inode());
+            referenced.add(e.inode()); // a deleted name still accounts for its inode: not an orphan
             boolean isDir = r.meta().map(m -> m.type() == FileType.DIRECTORY).orElse(false);
             if (!isDir || e.deleted()) continue;
             if (d.depth() + 1 > MAX_DEPTH) problems.add(path + ": deeper than " + MAX_DEPTH + " levels, not entered");

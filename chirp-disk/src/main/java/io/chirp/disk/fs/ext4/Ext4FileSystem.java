@@ -122,7 +122,8 @@ public final class Ext4FileSystem implements FileSystem {
                 byte[] inline = inlineBytes(i);
                 int n = (int) Math.min(size, inline.length);
                 out.write(inline, 0, n);
-                return n;
+                // an inline file may be longer than its inline bytes (written sparsely): the rest reads as zeros
+                return zeros(out, n, i.hasInlineData() ? size : n, new byte[COPY_CHUNK]);
             }
             long bs = sb.blockSize();
             long pos = 0;
