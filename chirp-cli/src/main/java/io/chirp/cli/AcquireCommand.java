@@ -27,8 +27,10 @@ final class AcquireCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE") Path output;
     @Option(names = "--format", defaultValue = "elf", description = "elf (QEMU dump layout, with vCPU notes) or lime")
     Format format;
-    @Option(names = "--consistent", description = "pause the VM for the copy (one instant; the pause is recorded)")
+    @Option(names = "--consistent", description = "one instant: pause the VM for the whole copy (the pause is recorded)")
     boolean consistent;
+    @Option(names = "--migration", description = "one instant with a pause of milliseconds, through QEMU live migration")
+    boolean migration;
     @Option(names = "--quiet", description = "no progress bar") boolean quiet;
     @Spec CommandSpec spec;
 
@@ -40,16 +42,19 @@ final class AcquireCommand implements Callable<Integer> {
         try (Target t = target.open()) {
             switch (t) {
                 case Target.Live live -> {
-                    VmAcquisition.Result r = VmAcquisition.acquire(live.vm(), output, f,
-                            consistent ? VmAcquisition.Mode.CONSISTENT : VmAcquisition.Mode.LIVE, bar);
+                    if (consistent && migration) throw ChirpException.usage("choose --consistent or --migration");
+                    VmAcquisition.Mode mode = migration ? VmAcquisition.Mode.MIGRATION
+                            : consistent ? VmAcquisition.Mode.CONSISTENT : VmAcquisition.Mode.LIVE;
+                    if (migration) err.println("streaming RAM through QEMU live migration (the guest keeps running)...");
+                    VmAcquisition.Result r = VmAcquisition.acquire(live.vm(), output, f, mode, bar);
                     m = r.manifest();
                     bar.done();
-                    if (consistent) err.printf("guest paused for %.1f ms (QEMU's STOP..RESUME)%n", r.qemuPauseMicros() / 1000.0);
+                    if (consistent || migration) err.printf("guest paused for %.1f ms (QEMU's STOP..RESUME)%n", r.qemuPauseMicros() / 1000.0);
                     else err.printf("guest not paused (%d STOP events during the copy); the image may be smeared%n",
                             r.stopEvents());
                 }
                 case Target.Image img -> {
-                    if (consistent) throw ChirpException.usage("--consistent applies to running VMs only");
+                    if (consistent || migration) throw ChirpException.usage("--consistent and --migration apply to running VMs");
                     AcquisitionRequest req = AcquisitionRequest.of(f).withVm(img.name(), java.util.Map.of("source_image",
                             img.image().file().toString())).withProgress(bar);
                     if (f == ImageFormat.ELF_CORE) req = req.withCpus(img.cpus());

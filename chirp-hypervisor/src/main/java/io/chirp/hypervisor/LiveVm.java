@@ -35,9 +35,11 @@ public final class LiveVm implements AutoCloseable {
     private final QmpClient qmp;
     private final PhysicalMemory memory;
     private final QemuVm.MemoryPath path;
+    private final RamLayout layout;
 
-    private LiveVm(QemuVm vm, QmpClient qmp, PhysicalMemory memory, QemuVm.MemoryPath path) {
+    private LiveVm(QemuVm vm, QmpClient qmp, PhysicalMemory memory, QemuVm.MemoryPath path, RamLayout layout) {
         this.vm = vm;
+        this.layout = layout;
         this.qmp = qmp;
         this.memory = memory;
         this.path = path;
@@ -80,7 +82,7 @@ public final class LiveVm implements AutoCloseable {
                 case NONE -> throw ChirpException.unavailable("VM " + vm.name()
                         + " offers no introspection channel (no shared RAM file, QMP socket or gdbstub)");
             };
-            return new LiveVm(vm, qmp, mem, wanted);
+            return new LiveVm(vm, qmp, mem, wanted, layout);
         } catch (RuntimeException e) {
             if (qmp != null) qmp.close();
             throw e;
@@ -109,6 +111,9 @@ public final class LiveVm implements AutoCloseable {
     }
 
     public QemuVm vm() { return vm; }
+
+    /** {@return where the RAM backend's bytes sit in guest-physical memory} */
+    public RamLayout layout() { return layout; }
 
     /** {@return guest-physical memory} */
     public PhysicalMemory memory() { return memory; }

@@ -1,6 +1,7 @@
 package io.chirp.hypervisor;
 
 import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.migration.MigrationAcquisition;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.acquire.AcquisitionManifest;
@@ -27,7 +28,12 @@ public final class VmAcquisition {
         /** The guest keeps running: no pause, the image may be smeared (pages copied at different times). */
         LIVE,
         /** The guest is paused for the copy: one instant, at the cost of a pause as long as the copy. */
-        CONSISTENT
+        CONSISTENT,
+        /**
+         * One instant, with a pause of milliseconds: QEMU's live migration streams RAM while the guest runs and
+         * pauses it only for the last dirty pages.
+         */
+        MIGRATION
     }
 
     /**
@@ -42,6 +48,7 @@ public final class VmAcquisition {
     private VmAcquisition() {}
 
     public static Result acquire(LiveVm vm, Path out, ImageFormat format, Mode mode, AcquisitionRequest.Progress progress) {
+        if (mode == Mode.MIGRATION) return viaMigration(vm, out, format, progress);
         QmpClient qmp = vm.qmp().orElse(null);
         if (mode == Mode.CONSISTENT && qmp == null) {
             throw ChirpException.unavailable("a consistent image needs QMP to pause " + vm.vm().name());
@@ -94,6 +101,30 @@ public final class VmAcquisition {
             throw ChirpException.io("image written, but its manifest could not be: " + e.getMessage(), e);
         }
         return new Result(full, stops, pause);
+    }
+
+    private static Result viaMigration(LiveVm vm, Path out, ImageFormat format, AcquisitionRequest.Progress progress) {
+        QmpClient qmp = vm.qmp().orElseThrow(() -> ChirpException.unavailable("migration capture needs QMP"));
+        if (Files.exists(out)) throw ChirpException.usage(out + " exists; refusing to overwrite an image");
+        Map<String, String> identity = identity(vm, qmp);
+        Path parent = out.toAbsolutePath().getParent();
+        try (MigrationAcquisition m = MigrationAcquisition.start(parent)) {
+            MigrationAcquisition.Capture c = m.capture(vm);
+            identity.put("capture", "QEMU live migration, " + c.summary().rounds() + " RAM rounds, "
+                    + c.summary().pagesSent() + " pages sent, downtime limit " + MigrationAcquisition.DOWNTIME_LIMIT_MS + " ms");
+            identity.put("pause_by_qemu_events_us", Long.toString(c.pauseMicros()));
+            identity.put("machine", c.summary().machine());
+            AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity).withProgress(progress);
+            if (format == ImageFormat.ELF_CORE) req = req.withCpus(c.cpus());
+            AcquisitionManifest a = MemoryAcquirer.acquire(c.memory(), out, req);
+            AcquisitionManifest full = new AcquisitionManifest(a.image(), a.format(), a.vmName(), identity, a.started(),
+                    a.finished(), a.copyNanos(), "consistent-migration", c.pauseMicros() * 1000, a.layout(), a.size(),
+                    a.sha256(), a.vcpus(), a.tool(), a.toolVersion());
+            Files.writeString(MemoryAcquirer.manifestPath(out), full.toJson());
+            return new Result(full, 1, c.pauseMicros());
+        } catch (IOException e) {
+            throw ChirpException.io("image written, but its manifest could not be: " + e.getMessage(), e);
+        }
     }
 
     private static Map<String, String> identity(LiveVm vm, QmpClient qmp) {
