@@ -1,0 +1,140 @@
+package io.chirp.disk.acquire;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chirp.core.ChirpException;
+import io.chirp.disk.DiskTarget;
+import io.chirp.disk.HostTool;
+import io.chirp.disk.block.BlockSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+
+/** Acquires a whole disk into an evidence file. */
+public final class DiskAcquisition {
+    /** Output formats. */
+    public enum Format { RAW, QCOW2 }
+
+    /** Called after each chunk with bytes done and total; must be quick (it runs on the copying thread). */
+    @FunctionalInterface
+    public interface Progress {
+        void update(long done, long total);
+
+        Progress NONE = (d, t) -> {};
+    }
+
+    static final String TOOL = "CHIRP 0.1.0 chirp-disk";
+    private static final int CHUNK = 4 << 20;
+    private static final Duration QEMU_IMG = Duration.ofHours(6);
+
+    private DiskAcquisition() {}
+
+    /**
+     * Writes {@code target}'s disk to {@code output} in {@code format}, hashing its bytes as they are read, and a
+     * manifest to {@code output + ".json"}. Refuses to overwrite an existing output.
+     */
+    public static AcquiredDisk acquire(DiskTarget target, Path output, Format format, Progress progress) {
+        Path partial = output.resolveSibling(output.getFileName() + ".partial");
+        Path manifest = output.resolveSibling(output.getFileName() + ".json");
+        if (Files.exists(output)) throw ChirpException.usage("refusing to overwrite " + output);
+        Instant started = Instant.now();
+        BlockSource src = target.source();
+        try {
+            if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
+            String contentSha, fileSha;
+            if (format == Format.RAW) {
+                contentSha = copyAndHash(src, partial, progress);
+                fileSha = contentSha;
+            } else {
+                // qemu-img writes the container; our own read of the same frozen bytes gives the content hash
+                HostTool.run(QEMU_IMG, List.of("qemu-img", "convert", "-f", target.qemuImgFormat(), "-O", "qcow2",
+                        target.qemuImgInput(), partial.toString()));
+                contentSha = copyAndHash(src, null, progress);
+                fileSha = sha256(partial);
+            }
+            Files.move(partial, output, StandardCopyOption.ATOMIC_MOVE);
+            AcquiredDisk result = new AcquiredDisk(output.toAbsolutePath(), format, src.size(), contentSha, fileSha,
+                    started, Instant.now(), target.provenance(), manifest.toAbsolutePath(), TOOL);
+            writeManifest(result);
+            return result;
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw ChirpException.io("acquisition to " + output + " failed: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            deleteQuietly(partial);
+            throw e;
+        }
+    }
+
+    /** Reads the whole source in chunks, hashing; writes the bytes to {@code out} when it is not null. */
+    private static String copyAndHash(BlockSource src, Path out, Progress progress) throws IOException {
+        MessageDigest sha = sha();
+        long total = src.size();
+        byte[] buf = new byte[CHUNK];
+        try (OutputStream os = out == null ? OutputStream.nullOutputStream()
+                : Files.newOutputStream(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            for (long pos = 0; pos < total; ) {
+                if (Thread.currentThread().isInterrupted()) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition interrupted");
+                int n = (int) Math.min(buf.length, total - pos);
+                src.read(pos, buf, 0, n);
+                sha.update(buf, 0, n);
+                os.write(buf, 0, n);
+                pos += n;
+                progress.update(pos, total);
+            }
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static String sha256(Path file) throws IOException {
+        MessageDigest sha = sha();
+        byte[] buf = new byte[CHUNK];
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n; (n = in.read(buf)) > 0; ) sha.update(buf, 0, n);
+        }
+        return HexFormat.of().formatHex(sha.digest());
+    }
+
+    private static MessageDigest sha() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "no SHA-256 in this JDK", e);
+        }
+    }
+
+    private static void writeManifest(AcquiredDisk r) throws IOException {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("output", r.output().toString());
+        m.put("format", r.format().name().toLowerCase(java.util.Locale.ROOT));
+        m.put("virtual_size", r.virtualSize());
+        m.put("content_sha256", r.contentSha256());
+        m.put("file_sha256", r.fileSha256());
+        m.put("started", r.started().toString());
+        m.put("finished", r.finished().toString());
+        m.put("source", r.source());
+        m.put("tool", r.tool());
+        Path tmp = r.manifest().resolveSibling(r.manifest().getFileName() + ".partial");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
+        Files.move(tmp, r.manifest(), StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the .partial name already says it is incomplete
+        }
+    }
+}
