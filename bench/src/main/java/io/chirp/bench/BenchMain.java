@@ -1,0 +1,135 @@
+package io.chirp.bench;
+
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the benchmarks and writes markdown reports: each number next to its same-run baseline and the ratio. */
+public final class BenchMain {
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "all";
+        Path reports = Path.of(args.length > 1 ? args[1] : "bench/reports");
+        Files.createDirectories(reports);
+        if (which.equals("memory") || which.equals("all")) memory(reports);
+        if (which.equals("linux") || which.equals("all")) linux(reports);
+        if (which.equals("acquisition") || which.equals("all")) acquisition(reports);
+    }
+
+    private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {
+        OptionsBuilder o = new OptionsBuilder();
+        for (Class<?> c : classes) o.include(c.getName() + "\\.");
+        Collection<RunResult> results = new Runner(o.build()).run();
+        Map<String, RunResult> byName = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            String label = r.getParams().getBenchmark();
+            byName.put(label.substring(label.lastIndexOf('.') + 1), r);
+        }
+        return byName;
+    }
+
+    private static String header(String title, String command) {
+        return "# " + title + "\n\nCommand: `" + command + "`  \nRun: " + Instant.now() + " on " + machine() + "\n\n";
+    }
+
+    private static void memory(Path reports) throws Exception {
+        Map<String, RunResult> r = jmh(PhysicalReadBenchmark.class, TranslationBenchmark.class);
+        double chirp = score(r, "chirpLiveRead"), base = score(r, "baselineMemcpy");
+        double cold = score(r, "translateCold"), cached = score(r, "translateCached");
+        StringBuilder md = new StringBuilder(header("Memory: physical reads and translations", "bench/run memory"));
+        md.append("| measurement | result | baseline (same run) | ratio |\n|---|---|---|---|\n");
+        md.append(String.format("| physical read, live shared RAM file, 1 MiB blocks | %.0f MiB/s %s | plain native memcpy: %.0f MiB/s %s | %.2f |%n",
+                chirp, err(r, "chirpLiveRead"), base, err(r, "baselineMemcpy"), chirp / base));
+        md.append(String.format("| kernel VA translations, cold (4-level walk each) | %.0f /s %s | — | — |%n", cold, err(r, "translateCold")));
+        md.append(String.format("| kernel VA translations, cached | %.0f /s %s | cold walk: %.0f /s | %.1f× |%n",
+                cached, err(r, "translateCached"), cold, cached / cold));
+        md.append("\nThroughput is JMH's mean over 5 one-second iterations after 3 warm-ups, one fork, with the lab guest running.\n");
+        Files.writeString(reports.resolve("memory.md"), md);
+        System.out.print(md);
+    }
+
+    private static void linux(Path reports) throws Exception {
+        Map<String, RunResult> r = jmh(PsListBenchmark.class);
+        String cp = System.getProperty("java.class.path");
+        List<StartupBench.Row> rows = StartupBench.run(Path.of("bench/target"), cp, 3);
+        StringBuilder md = new StringBuilder(header("Linux: time to a process list", "bench/run linux"));
+        md.append("| measurement | result |\n|---|---|\n");
+        md.append(String.format("| refresh of the process list (with command lines) on an attached live guest | %.2f ms %s |%n",
+                score(r, "refreshWithCmdlines"), err(r, "refreshWithCmdlines")));
+        md.append(String.format("| cold attach in a warm JVM (kernel discovery, kallsyms, BTF, page tables) | %.0f ms %s |%n",
+                score(r, "coldAttach"), err(r, "coldAttach")));
+        md.append("\nOne-shot command, JVM start included, against a bare JVM start in the same run (wall seconds, peak RSS):\n\n");
+        md.append("| command | wall s | peak RSS MiB |\n|---|---|---|\n");
+        for (StartupBench.Row row : rows) {
+            md.append(String.format("| %s | %.2f | %d |%n", row.what(), row.seconds(), row.maxRssKb() / 1024));
+        }
+        double chirp = rows.stream().filter(x -> x.what().startsWith("chirp")).mapToDouble(StartupBench.Row::seconds).min().orElse(0);
+        double jvm = rows.stream().filter(x -> x.what().startsWith("bare")).mapToDouble(StartupBench.Row::seconds).min().orElse(1);
+        md.append(String.format("%nBest of 3: pslist %.2f s = %.1f× a bare JVM start (%.2f s).%n", chirp, chirp / jvm, jvm));
+        Files.writeString(reports.resolve("linux.md"), md);
+        System.out.print(md);
+    }
+
+    private static void acquisition(Path reports) throws Exception {
+        Path scratch = Path.of("bench/target/acquisition");
+        Files.createDirectories(scratch);
+        List<AcquisitionBench.Row> rows = AcquisitionBench.run(scratch, 2);
+        StringBuilder md = new StringBuilder(header("Acquisition of a 1 GiB guest", "bench/run acquisition"));
+        md.append("Images written to the same disk folder. Pause = QEMU's RESUME minus STOP event timestamps.\n\n");
+        md.append("| method | time to image s | guest paused ms | image bytes |\n|---|---|---|---|\n");
+        for (AcquisitionBench.Row row : rows) {
+            md.append(String.format("| %s | %.2f | %.1f | %d |%n", row.what(), row.seconds(), row.pauseMillis(), row.bytes()));
+        }
+        Map<String, Double> bestPause = new LinkedHashMap<>();
+        Map<String, Double> bestTime = new LinkedHashMap<>();
+        for (AcquisitionBench.Row row : rows) {
+            bestPause.merge(row.what(), row.pauseMillis(), Math::min);
+            bestTime.merge(row.what(), row.seconds(), Math::min);
+        }
+        double qPause = bestPause.get("qemu dump-guest-memory"), qTime = bestTime.get("qemu dump-guest-memory");
+        md.append("\nRatios against QEMU's dump-guest-memory (best of runs):\n\n| method | time ratio | pause ratio |\n|---|---|---|\n");
+        for (String k : bestTime.keySet()) {
+            md.append(String.format("| %s | %.2f | %s |%n", k, bestTime.get(k) / qTime,
+                    bestPause.get(k) == 0 ? "no pause" : String.format("%.3f", bestPause.get(k) / qPause)));
+        }
+        Files.writeString(reports.resolve("acquisition.md"), md);
+        System.out.print(md);
+    }
+
+    private static double score(Map<String, RunResult> r, String name) {
+        return r.get(name).getPrimaryResult().getScore();
+    }
+
+    private static String err(Map<String, RunResult> r, String name) {
+        double e = r.get(name).getPrimaryResult().getScoreError();
+        return Double.isNaN(e) ? "" : String.format("± %.0f%%", 100 * e / Math.max(1e-9, score(r, name)));
+    }
+
+    private static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse(cpu);
+        } catch (IOException ignored) {
+            // keep the default
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores, " + cpu + ", Java " + Runtime.version();
+    }
+
+    static List<String> names(Collection<RunResult> r) {
+        List<String> out = new ArrayList<>();
+        for (RunResult x : r) out.add(x.getParams().getBenchmark());
+        return out;
+    }
+}
