@@ -18,8 +18,8 @@ final class Directories {
 
     private Directories() {}
 
-    /** Parses one directory block (or inline area) of {@code len} bytes at {@code off} into {@code out}. */
-    static void parseBlock(byte[] b, int off, int len, long inodesCount, boolean fileTypes, List<DirEntry> out) {
+    /** Parses one directory block (or inline area) of {@code len} bytes at {@code off}; {@code indexed}: an htree directory. */
+    static void parseBlock(byte[] b, int off, int len, long inodesCount, boolean fileTypes, boolean indexed, List<DirEntry> out) {
         int end = off + len;
         int pos = off;
         while (pos + 8 <= end && out.size() < MAX_ENTRIES) {
@@ -31,7 +31,10 @@ final class Directories {
                 addEntry(b, pos, nameLen, ino, fileTypes, false, out);
             }
             int used = ino == 0 ? 8 : (8 + nameLen + 3) & ~3;
-            if (recLen > used + 8) slack(b, pos + used, pos + recLen, inodesCount, fileTypes, out);
+            // an empty entry spanning the whole block is an htree index node (or an emptied block), and ".." of an
+            // htree root is followed by the index: neither holds old names, only hash/block pairs that look like them
+            boolean index = indexed && (ino == 0 && recLen == len || nameLen == 2 && b[pos + 8] == '.' && b[pos + 9] == '.' && recLen == len - 12);
+            if (!index && recLen > used + 8) slack(b, pos + used, pos + recLen, inodesCount, fileTypes, out);
             pos += recLen;
         }
     }
@@ -55,7 +58,7 @@ final class Directories {
     }
 
     private static boolean plausibleName(byte[] b, int off, int len) {
-        for (int i = 0; i < len; i++) if (b[off + i] == 0 || b[off + i] == '/') return false;
+        for (int i = 0; i < len; i++) if ((b[off + i] & 0xff) < 0x20 || b[off + i] == '/') return false;
         return true;
     }
 

@@ -94,9 +94,9 @@ public final class Ext4FileSystem implements FileSystem {
         List<DirEntry> out = new ArrayList<>();
         if (dir.hasInlineData()) {
             // inline: 4-byte parent inode, then entries in the rest of i_block, then in the system.data xattr
-            Directories.parseBlock(dir.iBlock(), 4, 56, sb.inodesCount(), fileTypes, out);
+            Directories.parseBlock(dir.iBlock(), 4, 56, sb.inodesCount(), fileTypes, false, out);
             byte[] x = dir.inlineXattr();
-            if (x.length > 0) Directories.parseBlock(x, 0, x.length, sb.inodesCount(), fileTypes, out);
+            if (x.length > 0) Directories.parseBlock(x, 0, x.length, sb.inodesCount(), fileTypes, false, out);
             return out;
         }
         if (dir.size() > MAX_DIR_BYTES) throw ChirpException.corrupt("ext4: directory " + n + " claims " + dir.size() + " bytes");
@@ -105,7 +105,7 @@ public final class Ext4FileSystem implements FileSystem {
         byte[] b = content.toByteArray();
         int bs = sb.blockSize();
         for (int off = 0; off + bs <= b.length && out.size() < Directories.MAX_ENTRIES; off += bs) {
-            Directories.parseBlock(b, off, bs, sb.inodesCount(), fileTypes, out);
+            Directories.parseBlock(b, off, bs, sb.inodesCount(), fileTypes, (dir.flags() & Inode.INDEX_FL) != 0, out);
         }
         return out;
     }
