@@ -4,7 +4,6 @@ import io.chirp.core.PhysicalMemory;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
 import io.chirp.symbols.KernelSymbols;
-import io.chirp.symbols.Symbol;
 import io.chirp.symbols.lab.LiveMemory;
 import org.junit.jupiter.api.Test;
 
@@ -40,28 +39,18 @@ class KallsymsReaderIT {
     }
 
     /**
-     * The serial console is too slow for 2000 lines, so the guest sends a digest of its first 2000 ' T ' lines
-     * plus every 200th line in clear; we format our table the same way and compare both.
+     * The serial console is slow and unreliable for bulk output under TCG, so the guest sends only the digest of
+     * its first 2000 ' T ' lines of /proc/kallsyms; we format our table the same way: all 2000 must match exactly.
      */
     @Test
     void twoThousandTextSymbolsMatchProcKallsyms(LabGuest g) throws Exception {
-        String cmd = "grep ' T ' /proc/kallsyms | head -2000";
-        String digest = g.shell(cmd + " | md5sum", Duration.ofSeconds(180)).strip().split("\\s+")[0];
-        String sample = g.shell(cmd + " | awk 'NR % 200 == 0'", Duration.ofSeconds(180));
+        String digest = g.shell("grep ' T ' /proc/kallsyms | head -2000 | md5sum", Duration.ofSeconds(180))
+                .strip().split("\\s+")[0];
         try (PhysicalMemory mem = LiveMemory.of(g)) {
             KernelSymbols syms = new KallsymsReader().read(mem).symbols();
-            int checked = 0;
-            for (String line : sample.split("\n")) {
-                String[] f = line.strip().split("\\s+");
-                if (f.length != 3 || !f[1].equals("T")) continue;
-                long addr = Long.parseUnsignedLong(f[0], 16);
-                assertThat(syms.allNamed(f[2])).as(line).contains(new Symbol(f[2], addr, 'T'));
-                checked++;
-            }
-            assertThat(checked).isEqualTo(10);
             StringBuilder ours = new StringBuilder();
-            syms.all().stream().filter(s -> s.type() == 'T').limit(2000)
-                    .forEach(s -> ours.append(s).append('\n'));
+            syms.all().stream().filter(s -> s.type() == 'T').limit(2000).forEach(s -> ours.append(s).append('\n'));
+            assertThat(ours.toString().lines().count()).isEqualTo(2000);
             byte[] md5 = MessageDigest.getInstance("MD5").digest(ours.toString().getBytes(StandardCharsets.US_ASCII));
             assertThat(HexFormat.of().formatHex(md5)).isEqualTo(digest);
         }
