@@ -10,7 +10,7 @@ import java.io.PrintWriter;
 @Command(name = "chirp", mixinStandardHelpOptions = true, version = "CHIRP 0.1.0",
         description = "Cloud Hypervisor-forensics and Incident Response Platform: agentless introspection of VMs.",
         subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
-                ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class,
+                ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

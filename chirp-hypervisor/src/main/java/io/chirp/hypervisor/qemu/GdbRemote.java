@@ -253,10 +253,66 @@ public final class GdbRemote implements AutoCloseable {
         return result.toByteArray();
     }
 
+    /**
+     * Writes memory ('M' packet), in the current mode (virtual or physical). For tests that tamper with a guest the
+     * way a rootkit would; QEMU writes through page protections, so read-only kernel text changes too.
+     */
+    public synchronized void writeMemory(long address, byte[] data) {
+        for (int done = 0; done < data.length; ) {
+            int n = Math.min(data.length - done, 1024);
+            String r = command("M" + Long.toHexString(address + done) + "," + Integer.toHexString(n) + ":"
+                    + HEX.formatHex(data, done, done + n));
+            if (!r.equals("OK")) {
+                throw new io.chirp.core.UnmappedException(address + done, true, "gdbstub cannot write it (" + r + ")");
+            }
+            done += n;
+        }
+    }
+
     /** Inserts (true) or removes (false) a software breakpoint at a guest-virtual address. */
     public synchronized void breakpoint(long address, boolean insert) {
         String r = command((insert ? "Z0," : "z0,") + Long.toHexString(address) + ",1");
         if (!r.equals("OK")) throw ChirpException.unavailable("gdbstub breakpoint at 0x" + Long.toHexString(address) + ": " + r);
+    }
+
+    /**
+     * Lets the VM run ('c') without waiting: the reply is a stop packet, sent when a breakpoint is hit; take it
+     * with {@link #awaitStop}. Nothing else may be sent until then, except {@link #interrupt}.
+     */
+    public synchronized void resume() {
+        try {
+            send("c");
+        } catch (IOException e) {
+            throw ChirpException.io("gdbstub " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return the next stop packet (e.g. "T05thread:01;"), or null if none came within {@code timeoutMillis}} */
+    public synchronized String awaitStop(int timeoutMillis) {
+        try {
+            socket.setSoTimeout(Math.max(1, timeoutMillis));
+            try {
+                return receive();
+            } finally {
+                socket.setSoTimeout(10_000);
+            }
+        } catch (SocketTimeoutException e) {
+            return null;
+        } catch (IOException e) {
+            throw ChirpException.io("gdbstub " + endpoint + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Stops a running VM (the out-of-band ^C); a stop packet follows, to be taken with {@link #awaitStop}. */
+    public void interrupt() {
+        try {
+            synchronized (out) {
+                out.write(3);
+                out.flush();
+            }
+        } catch (IOException e) {
+            throw ChirpException.io("gdbstub " + endpoint + ": " + e.getMessage(), e);
+        }
     }
 
     /** Resumes the VM and detaches, so the guest runs freely again. */
