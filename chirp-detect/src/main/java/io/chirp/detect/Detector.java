@@ -1,0 +1,117 @@
+package io.chirp.detect;
+
+import io.chirp.core.ChirpException;
+import io.chirp.detect.eval.CompiledRule;
+import io.chirp.detect.eval.RuleCompiler;
+import io.chirp.detect.rule.RuleLoader;
+import io.chirp.detect.rule.SigmaRule;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A set of compiled rules, ready to run on events: the entry point for the monitor. Rules are indexed by log source
+ * category so that an event is only tried against the rules written for its kind; the skipped rules of a load
+ * are kept in {@link #problems()} for the operator. Immutable and thread-safe.
+ *
+ * <pre>{@code
+ * Detector d = Detector.load(Path.of("rules"));       // bad rules reported, not fatal
+ * d.problems().forEach(p -> log.warn("{}", p));
+ * for (Detection hit : d.detect(event)) sink.accept(DetectionFindings.toOcsf(hit, ...));
+ * }</pre>
+ */
+public final class Detector {
+    /** Resource folder of CHIRP's own rules, listed in its {@code index.txt}. */
+    public static final String SHIPPED = "/io/chirp/detect/rules/";
+
+    private final List<CompiledRule> rules;
+    private final List<RuleProblem> problems;
+    private final Map<String, List<CompiledRule>> byCategory = new HashMap<>();
+    private final List<CompiledRule> anyCategory = new ArrayList<>();
+
+    private Detector(List<CompiledRule> rules, List<RuleProblem> problems) {
+        this.rules = List.copyOf(rules);
+        this.problems = List.copyOf(problems);
+        for (CompiledRule r : this.rules) {
+            String c = r.rule().logSource().category();
+            if (c == null) anyCategory.add(r);
+            else byCategory.computeIfAbsent(c, k -> new ArrayList<>()).add(r);
+        }
+    }
+
+    /** {@return a detector over already compiled rules} */
+    public static Detector of(Collection<CompiledRule> rules) { return new Detector(List.copyOf(rules), List.of()); }
+
+    /** {@return the rules under {@code dir}; rules that do not load or compile are in {@link #problems()}} */
+    public static Detector load(Path dir) { return compile(new RuleLoader().loadDirectory(dir)); }
+
+    /** {@return the rules in one YAML text (one rule or a collection)} */
+    public static Detector fromYaml(String yaml, String source) { return compile(new RuleLoader().loadText(yaml, source)); }
+
+    /** {@return CHIRP's shipped rule set for Linux attacks} */
+    public static Detector shipped() {
+        List<SigmaRule> parsed = new ArrayList<>();
+        List<RuleProblem> problems = new ArrayList<>();
+        RuleLoader loader = new RuleLoader();
+        for (String name : read(SHIPPED + "index.txt").lines().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList()) {
+            RuleLoader.Result r = loader.loadText(read(SHIPPED + name), name);
+            parsed.addAll(r.rules());
+            problems.addAll(r.problems());
+        }
+        Detector d = compile(new RuleLoader.Result(parsed, problems));
+        // Our own rules are part of the build: a broken one is a bug, not an operator's problem.
+        if (!d.problems.isEmpty()) throw new ChirpException(ChirpException.Kind.INTERNAL, "shipped rule broken: " + d.problems);
+        return d;
+    }
+
+    /** {@return the detector for loaded rules: each compiled, failures added to the problems} */
+    public static Detector compile(RuleLoader.Result loaded) {
+        List<CompiledRule> compiled = new ArrayList<>();
+        List<RuleProblem> problems = new ArrayList<>(loaded.problems());
+        for (SigmaRule r : loaded.rules()) {
+            try {
+                compiled.add(RuleCompiler.compile(r));
+            } catch (RuleException e) {
+                problems.add(new RuleProblem(r.source(), r.id(), e.getMessage()));
+            }
+        }
+        return new Detector(compiled, problems);
+    }
+
+    /** {@return the detections of every rule whose log source covers the event and that fires on it} */
+    public List<Detection> detect(SigmaEvent event) {
+        List<Detection> out = new ArrayList<>();
+        String c = event.logSource().category();
+        for (CompiledRule r : c == null ? List.<CompiledRule>of() : byCategory.getOrDefault(c, List.of())) r.evaluate(event).ifPresent(out::add);
+        for (CompiledRule r : anyCategory) r.evaluate(event).ifPresent(out::add);
+        return out;
+    }
+
+    /** {@return the compiled rules} */
+    public List<CompiledRule> rules() { return rules; }
+
+    /** {@return the rules that were skipped, with the reason} */
+    public List<RuleProblem> problems() { return problems; }
+
+    /** {@return the rule with this id} */
+    public Optional<CompiledRule> rule(String id) {
+        return rules.stream().filter(r -> id.equals(r.rule().id())).findFirst();
+    }
+
+    private static String read(String resource) {
+        try (InputStream in = Detector.class.getResourceAsStream(resource)) {
+            if (in == null) throw new ChirpException(ChirpException.Kind.INTERNAL, "missing resource " + resource);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot read " + resource, e);
+        }
+    }
+}

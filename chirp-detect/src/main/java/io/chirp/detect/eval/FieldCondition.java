@@ -1,0 +1,83 @@
+package io.chirp.detect.eval;
+
+import io.chirp.detect.SigmaEvent;
+import io.chirp.detect.rule.FieldSpec;
+
+import java.util.List;
+import java.util.Optional;
+
+/** One compiled field condition of a selection: a predicate over an event, with evidence when it holds. */
+public sealed interface FieldCondition {
+
+    /** {@return the condition as written in the rule} */
+    FieldSpec spec();
+
+    /** {@return whether the event satisfies the condition} */
+    boolean test(SigmaEvent event);
+
+    /** {@return the event value that satisfied the condition, when it did (for a detection's evidence)} */
+    Optional<String> evidence(SigmaEvent event);
+
+    /** {@code Field|exists: true|false}. */
+    record Exists(FieldSpec spec, String field, boolean expected) implements FieldCondition {
+        @Override public boolean test(SigmaEvent event) { return present(event.field(field)) == expected; }
+        @Override public Optional<String> evidence(SigmaEvent event) {
+            return test(event) ? Optional.of(expected ? EventValues.texts(event.field(field)).toString() : "(absent)") : Optional.empty();
+        }
+    }
+
+    /**
+     * A field compared with values: any value matches (or every one, with {@code all}). A null among the rule's
+     * values matches an event without the field.
+     */
+    record Values(FieldSpec spec, String field, List<ValueMatcher> matchers, boolean all, boolean matchesNull)
+            implements FieldCondition {
+        public Values { matchers = List.copyOf(matchers); }
+
+        @Override public boolean test(SigmaEvent event) { return evidence(event).isPresent(); }
+
+        @Override public Optional<String> evidence(SigmaEvent event) {
+            Object v = event.field(field);
+            if (!present(v)) return matchesNull && !all ? Optional.of("(absent)") : Optional.empty();
+            List<String> texts = EventValues.texts(v);
+            String hit = null;
+            for (ValueMatcher m : matchers) {
+                String found = null;
+                for (String t : texts) if (m.test(t, event)) { found = t; break; }
+                if (found == null && all) return Optional.empty();
+                if (found != null && hit == null) hit = found;
+                if (found != null && !all) break;
+            }
+            return Optional.ofNullable(hit);
+        }
+    }
+
+    /** A keyword search: the values are looked for in every field of the event. */
+    record Keywords(FieldSpec spec, List<ValueMatcher> matchers, boolean all) implements FieldCondition {
+        public Keywords { matchers = List.copyOf(matchers); }
+
+        @Override public boolean test(SigmaEvent event) { return evidence(event).isPresent(); }
+
+        @Override public Optional<String> evidence(SigmaEvent event) {
+            String hit = null;
+            for (ValueMatcher m : matchers) {
+                String found = find(m, event);
+                if (found == null && all) return Optional.empty();
+                if (found != null && hit == null) hit = found;
+                if (found != null && !all) break;
+            }
+            return Optional.ofNullable(hit);
+        }
+
+        private static String find(ValueMatcher m, SigmaEvent event) {
+            for (String name : event.fieldNames()) {
+                for (String t : EventValues.texts(event.field(name))) if (m.test(t, event)) return name + "=" + t;
+            }
+            return null;
+        }
+    }
+
+    private static boolean present(Object v) {
+        return v != null && !(v instanceof java.util.Collection<?> c && c.isEmpty());
+    }
+}
