@@ -66,5 +66,6 @@ echo "@@ uptime"; cat /proc/uptime
 echo "CHIRP-GROUND-TRUTH-END"
 echo "===CHIRP-LAB-READY==="
 
-# A root shell on the serial console, for tests that drive the guest.
-while true; do setsid cttyhack /bin/sh; sleep 1; done
+# A root shell on the serial console, for tests that drive the guest. Non-interactive on purpose: busybox's
+# line editor asks the terminal for its cursor position (ESC[6n) and wraps long lines, which garbles typed input.
+while true; do setsid sh -c 'exec /bin/sh -s </dev/ttyS0 >/dev/ttyS0 2>&1'; sleep 1; done

@@ -46,6 +46,12 @@ class LabGuestIT {
     void runsCommandsOnTheSerialConsole(LabGuest g) {
         assertThat(g.shell("cat /mnt/data/secret.txt", Duration.ofSeconds(20)))
                 .contains("CHIRP-SECRET-0xC0FFEE known content");
+        // back to back, with output longer than a terminal line and than a kilobyte
+        for (int i = 0; i < 5; i++) {
+            String out = g.shell("seq 1 600; echo " + "x".repeat(200) + i, Duration.ofSeconds(30));
+            assertThat(out.lines().filter(l -> l.matches("\\d+"))).hasSize(600);
+            assertThat(out).contains("x".repeat(200) + i);
+        }
     }
 
     @Test
