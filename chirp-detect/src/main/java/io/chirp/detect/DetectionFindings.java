@@ -1,0 +1,99 @@
+package io.chirp.detect;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.detect.ocsf.OcsfEvent;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Turns a {@link Detection} into an OCSF 1.8.0 Detection Finding (class 2004, activity Create). The finding
+ * carries the rule as its analytic (type Rule, so the pipeline never feeds it back to rules), the ATT&amp;CK
+ * techniques of the rule's tags, and as evidence the actor, process, endpoints and file of the triggering event
+ * plus the selections and field values that matched.
+ */
+public final class DetectionFindings {
+    private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    private static final List<String> EVIDENCE_PARTS = List.of("actor", "process", "src_endpoint", "dst_endpoint",
+            "connection_info", "file", "user");
+
+    private DetectionFindings() { }
+
+    /**
+     * {@return the finding}
+     * @param time when the detection was made (the finding's {@code time})
+     */
+    public static ObjectNode toOcsf(Detection d, Instant time) {
+        JsonNode source = d.event() instanceof OcsfEvent o ? o.ocsf() : null;
+        ObjectNode f = F.objectNode();
+        f.put("class_uid", 2004).put("class_name", "Detection Finding")
+                .put("category_uid", 2).put("category_name", "Findings")
+                .put("activity_id", 1).put("activity_name", "Create")
+                .put("type_uid", 200401).put("type_name", "Detection Finding: Create")
+                .put("severity_id", d.level().ocsfSeverityId()).put("severity", caption(d.level()))
+                .put("status_id", 1).put("status", "New")
+                .put("is_alert", true)
+                .put("time", time.toEpochMilli())
+                .put("message", d.title());
+        ObjectNode meta = f.putObject("metadata").put("version", "1.8.0");
+        meta.putObject("product").put("name", "CHIRP").put("vendor_name", "CHIRP")
+                .putObject("feature").put("name", "chirp-detect");
+        if (source != null && source.has("device")) f.set("device", source.get("device").deepCopy());
+
+        ObjectNode info = f.putObject("finding_info");
+        info.put("uid", uid(d, source).toString()).put("title", d.title());
+        info.putArray("types").add("sigma");
+        ObjectNode analytic = info.putObject("analytic").put("type_id", 1).put("type", "Rule")
+                .put("name", d.title()).put("category", "sigma");
+        if (d.ruleId() != null) analytic.put("uid", d.ruleId());
+        ArrayNode attacks = F.arrayNode();
+        for (String tag : d.tags()) {
+            String t = tag.toLowerCase(Locale.ROOT);
+            if (t.matches("attack\\.t\\d{4}(\\.\\d{3})?")) {
+                attacks.addObject().putObject("technique").put("uid", t.substring("attack.".length()).toUpperCase(Locale.ROOT));
+            }
+        }
+        if (!attacks.isEmpty()) info.set("attacks", attacks);
+        if (source != null && source.at("/metadata/uid").isTextual()) {
+            info.putArray("related_events").addObject().put("uid", source.at("/metadata/uid").asText())
+                    .put("class_uid", source.path("class_uid").asInt());
+        }
+
+        ObjectNode evidence = f.putArray("evidences").addObject();
+        if (source != null) {
+            for (String part : EVIDENCE_PARTS) if (source.has(part)) evidence.set(part, source.get(part).deepCopy());
+        }
+        ObjectNode data = evidence.putObject("data");
+        data.put("category", d.event().logSource().category());
+        ArrayNode sel = data.putArray("selections");
+        d.selections().forEach(sel::add);
+        ArrayNode matched = data.putArray("matched");
+        for (Detection.MatchedField m : d.matched()) {
+            matched.addObject().put("selection", m.selection()).put("field", m.field()).put("value", m.value());
+        }
+        if (source == null) {
+            // A plain SigmaEvent: the Sigma fields are the evidence.
+            ObjectNode fields = data.putObject("fields");
+            for (String name : d.event().fieldNames()) fields.put(name, String.valueOf(d.event().field(name)));
+        }
+        return f;
+    }
+
+    private static String caption(Level l) {
+        return Map.of(Level.INFORMATIONAL, "Informational", Level.LOW, "Low", Level.MEDIUM, "Medium",
+                Level.HIGH, "High", Level.CRITICAL, "Critical").get(l);
+    }
+
+    /** Same rule on the same event gives the same uid, so re-processing a timeline does not duplicate alerts. */
+    private static UUID uid(Detection d, JsonNode source) {
+        String basis = d.ruleId() + "\n" + (source != null ? source.toString() : d.event().toString());
+        return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8));
+    }
+}
