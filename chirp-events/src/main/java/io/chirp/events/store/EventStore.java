@@ -1,0 +1,158 @@
+package io.chirp.events.store;
+
+import io.chirp.core.ChirpException;
+import io.chirp.events.OcsfEvent;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The events table of the store. A writable store is meant for one writer thread (the monitor's sink); any number
+ * of read-only stores may query the same file at the same time. Methods are synchronized, so sharing one
+ * instance between threads is safe, merely serial.
+ */
+public final class EventStore implements AutoCloseable {
+    private static final int SCHEMA_VERSION = 1;
+    private static final String[] DDL = {
+        """
+        CREATE TABLE IF NOT EXISTS events (
+            id        INTEGER PRIMARY KEY,
+            time      INTEGER NOT NULL,
+            class_uid INTEGER NOT NULL,
+            activity  TEXT    NOT NULL,
+            vm        TEXT,
+            severity  INTEGER NOT NULL,
+            uid       TEXT,
+            json      TEXT    NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
+        "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
+        "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
+    };
+
+    private final Path file;
+    private final Connection db;
+    private final boolean readOnly;
+
+    private EventStore(Path file, Connection db, boolean readOnly) {
+        this.file = file;
+        this.db = db;
+        this.readOnly = readOnly;
+    }
+
+    /** {@return the store at {@code file}, created if absent, for writing and reading} */
+    public static EventStore open(Path file) {
+        Connection c = StoreDatabase.connect(file, false);
+        try (Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (String ddl : DDL) s.execute(ddl);
+            s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
+            c.commit();
+            return new EventStore(file, c, false);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw ChirpException.io("cannot create the event table in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return the existing store at {@code file}, for queries only} */
+    public static EventStore openReadOnly(Path file) {
+        return new EventStore(file, StoreDatabase.connect(file, true), true);
+    }
+
+    /** {@return the store's file} */
+    public Path file() { return file; }
+
+    /** Inserts a batch of events in one transaction: all of them are stored, or none. */
+    public synchronized void insert(List<OcsfEvent> batch) {
+        if (readOnly) throw new IllegalStateException("event store opened read-only");
+        if (batch.isEmpty()) return;
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT INTO events(time, class_uid, activity, vm, severity, uid, json) VALUES (?,?,?,?,?,?,?)")) {
+            for (OcsfEvent e : batch) {
+                ps.setLong(1, e.time());
+                ps.setInt(2, e.classUid());
+                ps.setString(3, e.activityName());
+                ps.setString(4, e.vmName());
+                ps.setInt(5, e.severityId());
+                ps.setString(6, e.uid());
+                ps.setString(7, e.toJsonLine());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+            db.commit();
+        } catch (SQLException ex) {
+            rollbackQuietly();
+            throw ChirpException.io("cannot store " + batch.size() + " events in " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** {@return the latest {@code q.limit()} matching events, oldest first} */
+    public synchronized List<StoredEvent> query(EventQuery q) {
+        StringBuilder sql = new StringBuilder(
+                "SELECT id, time, class_uid, activity, vm, severity, uid, json FROM events WHERE 1=1");
+        List<Object> args = new ArrayList<>();
+        if (q.vm() != null) { sql.append(" AND vm = ?"); args.add(q.vm()); }
+        if (q.since() != null) { sql.append(" AND time >= ?"); args.add(q.since().toEpochMilli()); }
+        if (q.classUid() != null) { sql.append(" AND class_uid = ?"); args.add(q.classUid()); }
+        sql.append(" ORDER BY time DESC, id DESC LIMIT ?");
+        args.add(q.limit());
+        try (PreparedStatement ps = db.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) ps.setObject(i + 1, args.get(i));
+            List<StoredEvent> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new StoredEvent(rs.getLong(1), rs.getLong(2), rs.getInt(3), rs.getString(4),
+                            rs.getString(5), rs.getInt(6), rs.getString(7), rs.getString(8)));
+                }
+            }
+            if (!readOnly) db.commit(); // end the read transaction so the WAL can be checkpointed
+            Collections.reverse(out);
+            return out;
+        } catch (SQLException e) {
+            throw ChirpException.io("cannot query event store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return the number of stored events} */
+    public synchronized long count() {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT count(*) FROM events")) {
+            rs.next();
+            long n = rs.getLong(1);
+            if (!readOnly) db.commit();
+            return n;
+        } catch (SQLException e) {
+            throw ChirpException.io("cannot count events in " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException e) {
+            throw ChirpException.io("cannot close event store " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void rollbackQuietly() {
+        try {
+            db.rollback();
+        } catch (SQLException ignored) {
+            // the insert already failed; its error is the one worth reporting
+        }
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // reporting the original failure
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.chirp.events.store;
+
+import io.chirp.core.ChirpException;
+import org.sqlite.SQLiteConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+
+/**
+ * Where the store lives and how to connect to it. Every connection gets WAL journaling (readers never block the
+ * writer), a busy timeout, and write transactions that take the write lock when they begin, so two writers
+ * queue instead of failing halfway.
+ */
+public final class StoreDatabase {
+    /** How long a connection waits for a lock held by another connection before giving up. */
+    private static final int BUSY_TIMEOUT_MS = 10_000;
+
+    private StoreDatabase() {}
+
+    /** {@return $CHIRP_HOME/events.db, or ~/.cache/chirp/events.db} */
+    public static Path defaultPath() {
+        String home = System.getenv("CHIRP_HOME");
+        Path base = home != null && !home.isBlank() ? Path.of(home)
+                : Path.of(System.getProperty("user.home"), ".cache", "chirp");
+        return base.resolve("events.db");
+    }
+
+    /**
+     * {@return a connection to the store file}
+     *
+     * @param readOnly a reader's connection: the file must exist and is never written
+     */
+    public static Connection connect(Path file, boolean readOnly) {
+        try {
+            if (readOnly && !Files.isRegularFile(file)) {
+                throw ChirpException.notFound("no event store at " + file + " (run chirp monitor, or pass --store)");
+            }
+            if (!readOnly && file.getParent() != null) Files.createDirectories(file.getParent());
+            SQLiteConfig cfg = new SQLiteConfig();
+            cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
+            cfg.setReadOnly(readOnly);
+            if (!readOnly) {
+                cfg.setJournalMode(SQLiteConfig.JournalMode.WAL);
+                cfg.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
+                cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
+            }
+            return DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), cfg.toProperties());
+        } catch (SQLException | IOException e) {
+            throw ChirpException.io("cannot open event store " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

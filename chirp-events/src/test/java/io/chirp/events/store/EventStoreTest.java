@@ -1,0 +1,133 @@
+package io.chirp.events.store;
+
+import io.chirp.core.ChirpException;
+import io.chirp.events.EventClass;
+import io.chirp.events.OcsfEvent;
+import io.chirp.events.build.Endpoint;
+import io.chirp.events.build.EventContext;
+import io.chirp.events.build.NetworkActivity;
+import io.chirp.events.build.ProcessActivity;
+import io.chirp.events.build.ProcessInfo;
+import io.chirp.events.build.VmIdentity;
+import io.chirp.events.sink.StoreSink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventStoreTest {
+    static final long T0 = Instant.parse("2026-08-05T10:00:00Z").toEpochMilli();
+    static final EventContext VM_A = EventContext.of(VmIdentity.qemu("hv", "vm-a", null));
+    static final EventContext VM_B = EventContext.of(VmIdentity.qemu("hv", "vm-b", "0b6f1e9e-0d36-4c7e-9d8a-2a4f4f1b6c01"));
+
+    /** Event i: alternating VMs, every third a network event, one second apart. */
+    static OcsfEvent event(int i) {
+        EventContext ctx = i % 2 == 0 ? VM_A : VM_B;
+        if (i % 3 == 0) {
+            return NetworkActivity.listen(ctx, new Endpoint("0.0.0.0", 1000 + i), "tcp").time(T0 + i * 1000L).build();
+        }
+        return ProcessActivity.launch(ctx, ProcessInfo.of(i, "p" + i)).time(T0 + i * 1000L).build();
+    }
+
+    @Test void storesAndQueriesByVmClassTimeAndLimit(@TempDir Path tmp) {
+        Path db = tmp.resolve("sub/events.db");
+        try (StoreSink sink = new StoreSink(EventStore.open(db), true, 100)) {
+            for (int i = 999; i >= 0; i--) sink.accept(event(i)); // out of time order on purpose
+        }
+        try (EventStore store = EventStore.openReadOnly(db)) {
+            assertThat(store.count()).isEqualTo(1000);
+            List<StoredEvent> all = store.query(EventQuery.all().limit(5000));
+            assertThat(all).hasSize(1000);
+            assertThat(all).isSortedAccordingTo((a, b) -> Long.compare(a.time(), b.time()));
+
+            List<StoredEvent> a = store.query(EventQuery.all().vm("vm-a").limit(5000));
+            assertThat(a).hasSize(500).allMatch(e -> e.vm().equals("vm-a"));
+
+            List<StoredEvent> net = store.query(EventQuery.all().classUid(EventClass.NETWORK_ACTIVITY.uid()).limit(5000));
+            assertThat(net).hasSize(334).allMatch(e -> e.classUid() == 4001 && e.activity().equals("Listen"));
+
+            List<StoredEvent> recent = store.query(EventQuery.all().since(Instant.ofEpochMilli(T0 + 990_000)));
+            assertThat(recent).extracting(StoredEvent::time).containsExactly(
+                    java.util.stream.LongStream.rangeClosed(990, 999).map(i -> T0 + i * 1000).boxed().toArray(Long[]::new));
+
+            List<StoredEvent> last3 = store.query(EventQuery.all().vm("vm-b").classUid(1007).limit(3));
+            assertThat(last3).extracting(e -> e.event().json().at("/process/pid").asInt()).containsExactly(991, 995, 997) // odd (vm-b), not a multiple of 3 (network);
+            OcsfEvent back = last3.get(2).event();
+            assertThat(back.uid()).isEqualTo(last3.get(2).uid()).isNotBlank();
+            assertThat(back.json().at("/device/uid").asText()).isEqualTo("0b6f1e9e-0d36-4c7e-9d8a-2a4f4f1b6c01");
+        }
+    }
+
+    @Test void usesWalAndIndexes(@TempDir Path tmp) throws Exception {
+        Path db = tmp.resolve("events.db");
+        EventStore.open(db).close();
+        try (Connection c = StoreDatabase.connect(db, true); Statement s = c.createStatement()) {
+            try (ResultSet rs = s.executeQuery("PRAGMA journal_mode")) {
+                rs.next();
+                assertThat(rs.getString(1)).isEqualTo("wal");
+            }
+            List<String> idx = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery("SELECT name FROM sqlite_master WHERE type='index' AND tbl_name='events'")) {
+                while (rs.next()) idx.add(rs.getString(1));
+            }
+            assertThat(idx).contains("events_time", "events_vm", "events_class");
+            try (ResultSet rs = s.executeQuery(
+                    "EXPLAIN QUERY PLAN SELECT * FROM events WHERE vm = 'x' ORDER BY time DESC LIMIT 5")) {
+                StringBuilder plan = new StringBuilder();
+                while (rs.next()) plan.append(rs.getString(4)).append('\n');
+                assertThat(plan.toString()).contains("events_vm");
+            }
+        }
+    }
+
+    @Test void readersQueryWhileTheWriterWrites(@TempDir Path tmp) throws Exception {
+        Path db = tmp.resolve("events.db");
+        EventStore writer = EventStore.open(db);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Long> seen = new ArrayList<>();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try (EventStore r = EventStore.openReadOnly(db)) {
+                for (int i = 0; i < 200; i++) seen.add(r.count());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        try (StoreSink sink = new StoreSink(writer, true, 10)) {
+            for (int i = 0; i < 2000; i++) sink.accept(event(i));
+        }
+        reader.join();
+        assertThat(failure.get()).isNull();
+        assertThat(seen).isSorted().allMatch(n -> n % 10 == 0); // whole batches only: readers never see half of one
+        try (EventStore r = EventStore.openReadOnly(db)) {
+            assertThat(r.count()).isEqualTo(2000);
+        }
+    }
+
+    @Test void readOnlyStoreRefusesWritesAndMissingStoreIsNotFound(@TempDir Path tmp) {
+        Path db = tmp.resolve("events.db");
+        assertThatThrownBy(() -> EventStore.openReadOnly(db)).isInstanceOf(ChirpException.class)
+                .satisfies(e -> assertThat(((ChirpException) e).kind()).isEqualTo(ChirpException.Kind.NOT_FOUND));
+        EventStore.open(db).close();
+        try (EventStore r = EventStore.openReadOnly(db)) {
+            assertThatThrownBy(() -> r.insert(List.of(event(1)))).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test void defaultPathFollowsChirpHomeOrCache() {
+        Path p = StoreDatabase.defaultPath();
+        assertThat(p.getFileName().toString()).isEqualTo("events.db");
+        String home = System.getenv("CHIRP_HOME");
+        if (home != null && !home.isBlank()) assertThat(p).isEqualTo(Path.of(home, "events.db"));
+        else assertThat(p).isEqualTo(Path.of(System.getProperty("user.home"), ".cache", "chirp", "events.db"));
+    }
+}
