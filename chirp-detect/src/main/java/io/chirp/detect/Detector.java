@@ -80,7 +80,7 @@ public final class Detector {
             try {
                 compiled.add(RuleCompiler.compile(r));
             } catch (RuleException e) {
-                problems.add(new RuleProblem(r.source(), r.id(), e.getMessage()));
+                problems.add(new RuleProblem(r.source(), r.id(), r.logSource().category(), e.getMessage()));
             }
         }
         return new Detector(compiled, problems);

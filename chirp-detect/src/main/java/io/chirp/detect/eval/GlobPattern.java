@@ -58,6 +58,17 @@ public final class GlobPattern {
         return true;
     }
 
+    /**
+     * {@return the fixed text between the wildcards {@code *}, with {@code ?} shown as 'x'}: one element for a
+     * value without {@code *}, else the anchored head, the floating middles, and the anchored tail (either may be
+     * empty); coverage checks build sample values from it
+     */
+    public List<String> segments() {
+        List<String> out = new ArrayList<>();
+        for (String s : segments) out.add(s.replace(ONE, 'x'));
+        return List.copyOf(out);
+    }
+
     static String fold(String s) { return s.toLowerCase(Locale.ROOT); }
 
     private static boolean regionMatches(String s, int at, String seg) {

@@ -71,14 +71,14 @@ public final class RuleLoader {
             String name = dir.relativize(f).toString();
             try {
                 if (Files.size(f) > MAX_FILE_BYTES) {
-                    problems.add(new RuleProblem(name, null, "file larger than " + MAX_FILE_BYTES + " bytes"));
+                    problems.add(new RuleProblem(name, null, null, "file larger than " + MAX_FILE_BYTES + " bytes"));
                     continue;
                 }
                 Result r = loadText(Files.readString(f), name);
                 rules.addAll(r.rules());
                 problems.addAll(r.problems());
             } catch (IOException e) {
-                problems.add(new RuleProblem(name, null, "cannot read: " + e.getMessage()));
+                problems.add(new RuleProblem(name, null, null, "cannot read: " + e.getMessage()));
             }
         }
         return new Result(rules, problems);
@@ -92,20 +92,20 @@ public final class RuleLoader {
         String alias = firstAlias(text);
         if (alias != null) {
             // Jackson reads an alias as the anchor's name, silently changing the rule; refuse it instead.
-            problems.add(new RuleProblem(source, null, "YAML aliases (*" + alias + ") are not supported in rules"));
+            problems.add(new RuleProblem(source, null, null, "YAML aliases (*" + alias + ") are not supported in rules"));
             return new Result(rules, problems);
         }
         try (JsonParser p = yaml.createParser(text); MappingIterator<JsonNode> it = yaml.readValues(p, JsonNode.class)) {
             while (it.hasNextValue()) {
                 if (docs.size() >= MAX_DOCUMENTS) {
-                    problems.add(new RuleProblem(source, null, "more than " + MAX_DOCUMENTS + " documents; the rest are ignored"));
+                    problems.add(new RuleProblem(source, null, null, "more than " + MAX_DOCUMENTS + " documents; the rest are ignored"));
                     break;
                 }
                 docs.add(it.nextValue());
             }
         } catch (IOException | RuntimeException e) {
             // Documents before the broken one are kept: a collection with one bad document still loads the rest.
-            problems.add(new RuleProblem(source + (docs.isEmpty() ? "" : "#" + (docs.size() + 1)), null,
+            problems.add(new RuleProblem(source + (docs.isEmpty() ? "" : "#" + (docs.size() + 1)), null, null,
                     "YAML syntax: " + firstLine(e.getMessage())));
         }
         boolean multi = docs.size() > 1;
@@ -137,7 +137,7 @@ public final class RuleLoader {
                 previous = merged;
                 rules.add(RuleParser.parse(merged, where));
             } catch (RuleException e) {
-                problems.add(new RuleProblem(where, idOf(doc), e.getMessage()));
+                problems.add(new RuleProblem(where, idOf(doc), categoryOf(doc), e.getMessage()));
             }
         }
         return new Result(rules, problems);
@@ -174,6 +174,11 @@ public final class RuleLoader {
     private static String idOf(JsonNode doc) {
         JsonNode id = doc == null ? null : doc.get("id");
         return id != null && id.isValueNode() ? id.asText() : null;
+    }
+
+    private static String categoryOf(JsonNode doc) {
+        JsonNode c = doc == null ? null : doc.at("/logsource/category");
+        return c != null && c.isTextual() ? c.asText() : null;
     }
 
     private static String firstLine(String s) {
