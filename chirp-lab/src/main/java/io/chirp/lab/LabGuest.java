@@ -71,9 +71,17 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
             int from = serialText().length();
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(serialSocket));
-                ch.write(ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8)));
+                ByteBuffer cmd = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
+                while (cmd.hasRemaining()) ch.write(cmd);
+                // While a client is connected QEMU sends the console output to it too; unread, it would fill the
+                // socket and stall the guest's serial port. Drain it; the answer is read from the log file.
+                ch.configureBlocking(false);
+                ByteBuffer sink = ByteBuffer.allocate(1 << 16);
                 long deadline = System.nanoTime() + timeout.toNanos();
                 while (System.nanoTime() < deadline) {
+                    while (ch.read(sink.clear()) > 0) {
+                        // discard
+                    }
                     String text = serialText();
                     String tail = text.length() > from ? text.substring(from) : "";
                     int b = tail.indexOf(begin + "\r\n");

@@ -66,6 +66,7 @@ echo "@@ uptime"; cat /proc/uptime
 echo "CHIRP-GROUND-TRUTH-END"
 echo "===CHIRP-LAB-READY==="
 
-# A root shell on the serial console, for tests that drive the guest. Non-interactive on purpose: busybox's
-# line editor asks the terminal for its cursor position (ESC[6n) and wraps long lines, which garbles typed input.
-while true; do setsid sh -c 'exec /bin/sh -s </dev/ttyS0 >/dev/ttyS0 2>&1'; sleep 1; done
+# A root shell on the serial console, for tests that drive the guest. Non-interactive on purpose (its output is a
+# pipe, so ash stays non-interactive): busybox's line editor asks the terminal for its cursor position (ESC[6n)
+# and wraps long lines, which garbles typed input.
+while true; do setsid sh -c '/bin/sh -s </dev/ttyS0 2>&1 | cat >/dev/ttyS0'; sleep 1; done
