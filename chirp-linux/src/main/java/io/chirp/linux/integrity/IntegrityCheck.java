@@ -1,0 +1,64 @@
+package io.chirp.linux.integrity;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.CpuState;
+import io.chirp.linux.LinuxKernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Runs the integrity checks over one attached kernel and gathers their sections into a report. A check that
+ * fails outright (a structure this kernel lacks, unreadable memory) becomes a failed section, never an exception:
+ * the other checks still run.
+ */
+public final class IntegrityCheck {
+    /** Every check, in the order they run. */
+    public static final List<String> ALL = List.of("hidden_processes", "hidden_modules", "syscall_table",
+            "syscall_dispatch", "inline_hooks", "idt", "kprobes", "ftrace", "credentials");
+
+    private final LinuxKernel k;
+    private final List<CpuState> cpus;
+
+    /** @param cpus vCPU states (live registers or an image's notes; may be empty) for the IDTR */
+    public IntegrityCheck(LinuxKernel k, List<CpuState> cpus) {
+        this.k = k;
+        this.cpus = List.copyOf(cpus);
+    }
+
+    /** Runs every check. */
+    public IntegrityReport run() { return run(Set.copyOf(ALL)); }
+
+    /** Runs the named checks (see {@link #ALL}). */
+    public IntegrityReport run(Set<String> only) {
+        for (String c : only) if (!ALL.contains(c)) throw ChirpException.usage("unknown check '" + c + "' (known: " + ALL + ")");
+        HooksCheck hooks = new HooksCheck(k);
+        List<IntegrityReport.Section> out = new ArrayList<>();
+        for (String c : ALL) {
+            if (!only.contains(c)) continue;
+            out.add(guarded(c, switch (c) {
+                case "hidden_processes" -> () -> new HiddenProcesses(k).check();
+                case "hidden_modules" -> () -> new HiddenModules(k).check();
+                case "syscall_table" -> () -> new SyscallCheck(k, hooks).table();
+                case "syscall_dispatch" -> () -> new SyscallCheck(k, hooks).dispatch();
+                case "inline_hooks" -> () -> new SyscallCheck(k, hooks).inline();
+                case "idt" -> () -> new IdtCheck(k, cpus, hooks).check();
+                case "kprobes" -> hooks::kprobes;
+                case "ftrace" -> hooks::ftrace;
+                case "credentials" -> () -> new CredentialsCheck(k).check();
+                default -> throw new IllegalStateException(c);
+            }));
+        }
+        return new IntegrityReport(out);
+    }
+
+    private static IntegrityReport.Section guarded(String check, Supplier<IntegrityReport.Section> s) {
+        try {
+            return s.get();
+        } catch (ChirpException e) {
+            return IntegrityReport.Section.failed(check, e.getMessage());
+        }
+    }
+}
