@@ -35,15 +35,15 @@ public final class Detector {
     private final List<CompiledRule> rules;
     private final List<RuleProblem> problems;
     private final Map<String, List<CompiledRule>> byCategory = new HashMap<>();
-    private final List<CompiledRule> anyCategory = new ArrayList<>();
 
     private Detector(List<CompiledRule> rules, List<RuleProblem> problems) {
         this.rules = List.copyOf(rules);
         this.problems = List.copyOf(problems);
         for (CompiledRule r : this.rules) {
+            // A rule without a category (syslog keywords, auditd) is for logs CHIRP does not produce: it would
+            // otherwise run on every event. RuleCheck reports such rules as unsupported.
             String c = r.rule().logSource().category();
-            if (c == null) anyCategory.add(r);
-            else byCategory.computeIfAbsent(c, k -> new ArrayList<>()).add(r);
+            if (c != null) byCategory.computeIfAbsent(c, k -> new ArrayList<>()).add(r);
         }
     }
 
@@ -86,12 +86,14 @@ public final class Detector {
         return new Detector(compiled, problems);
     }
 
-    /** {@return the detections of every rule whose log source covers the event and that fires on it} */
+    /**
+     * {@return the detections of every rule whose log source covers the event and that fires on it}; only rules
+     * that name the event's category are tried
+     */
     public List<Detection> detect(SigmaEvent event) {
         List<Detection> out = new ArrayList<>();
         String c = event.logSource().category();
         for (CompiledRule r : c == null ? List.<CompiledRule>of() : byCategory.getOrDefault(c, List.of())) r.evaluate(event).ifPresent(out::add);
-        for (CompiledRule r : anyCategory) r.evaluate(event).ifPresent(out::add);
         return out;
     }
 

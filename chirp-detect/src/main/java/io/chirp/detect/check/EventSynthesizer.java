@@ -50,7 +50,7 @@ final class EventSynthesizer {
         int n = names.size();
         int maxSize = n <= FULL_ENUMERATION ? n : 3;
         List<Set<String>> out = new ArrayList<>();
-        for (int size = 1; size <= maxSize && out.size() < MAX_SUBSETS; size++) {
+        for (int size = 0; size <= maxSize && out.size() < MAX_SUBSETS; size++) {
             combinations(names, size, 0, new ArrayList<>(), rule, out);
         }
         if (n > FULL_ENUMERATION && out.size() < MAX_SUBSETS) {
