@@ -64,7 +64,7 @@ class EventValidatorTest {
         ((ObjectNode) e.get("process").get("file")).put("is_system", "no"); // boolean_t
         ((ObjectNode) e.get("process").get("file")).put("size", 1.5);      // long_t
         e.put("actor", "init");                                             // object
-        e.put("observables", JSON.createObjectNode());                      // array
+        e.set("observables", JSON.createObjectNode());                      // array
         ValidationReport r = validator.validate(e);
         for (String p : new String[] {"time", "process.pid", "process.name", "process.file.is_system",
                 "process.file.size", "actor", "observables"}) {
