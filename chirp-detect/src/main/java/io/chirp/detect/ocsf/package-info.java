@@ -17,6 +17,8 @@
  * </table>
  * Other activities (exit, close, read ...) map to nothing and are not evaluated.
  *
+ * <p>User and UserId are the effective identity (euid): that is what privilege rules ask about.
+ *
  * <p>Fields ({@code a | b}: the first present):
  * <ul>
  * <li><b>process_creation</b>: Image ← process.file.path | process.path; CommandLine ← process.cmd_line;
