@@ -38,9 +38,11 @@ import java.util.zip.GZIPOutputStream;
 public final class GuestImageBuilder {
     private static final Logger log = LoggerFactory.getLogger(GuestImageBuilder.class);
     /** Bump when the layout of a built image changes. */
-    private static final String BUILDER_VERSION = "3";
+    private static final String BUILDER_VERSION = "4";
     /** Modules the guest needs, loaded in modules.dep order; crc32c_generic is a softdep of ext4 that modules.dep omits. */
     private static final List<String> MODULES = List.of("virtio_pci", "virtio_net", "virtio_blk", "crc32c_generic", "ext4");
+    /** Modules shipped in the guest but not loaded at boot: tests load them (insmod /lib/modules/extra/NAME.ko). */
+    static final List<String> EXTRA_MODULES = List.of("dummy");
     private static final String META_PACKAGE = "linux-image-amd64";
 
     private final LabHome home;
@@ -95,7 +97,7 @@ public final class GuestImageBuilder {
             // The .deb ships no modules.dep (its postinst runs depmod), so make one.
             HostCommand.of(tmp, "depmod", "-b", pkg.toString(), release).run();
             Path modRoot = pkg.resolve("lib/modules").resolve(release);
-            List<String> order = moduleOrder(modRoot);
+            List<String> order = moduleOrder(modRoot, MODULES);
 
             Cpio cpio = new Cpio();
             for (String d : List.of("/bin", "/sbin", "/usr", "/usr/bin", "/usr/sbin", "/proc", "/sys", "/dev", "/tmp",
@@ -113,6 +115,12 @@ public final class GuestImageBuilder {
                 for (Path p = parent; p != null; p = p.getParent()) chain.addFirst(p.toString());
                 for (String c : chain) if (dirs.add(c)) cpio.dir("/lib/modules/" + release + "/" + c);
                 cpio.file("/lib/modules/" + release + "/" + m, 0644, moduleBytes(modRoot.resolve(m), tmp));
+            }
+            cpio.dir("/lib/modules/extra");
+            for (String extra : EXTRA_MODULES) {
+                List<String> deps = moduleOrder(modRoot, List.of(extra));
+                if (deps.size() != 1) throw ChirpException.corrupt("extra module " + extra + " has dependencies: " + deps);
+                cpio.file("/lib/modules/extra/" + extra + ".ko", 0644, moduleBytes(modRoot.resolve(deps.getFirst()), tmp));
             }
             cpio.file("/chirp/modules.order", 0644,
                     (String.join("\n", order.stream().map(GuestImageBuilder::uncompressedName).toList()) + "\n")
@@ -179,7 +187,7 @@ public final class GuestImageBuilder {
     }
 
     /** Resolves MODULES and their dependencies from modules.dep, dependencies first. */
-    private static List<String> moduleOrder(Path modRoot) throws IOException {
+    private static List<String> moduleOrder(Path modRoot, List<String> wantedModules) throws IOException {
         Map<String, List<String>> deps = new LinkedHashMap<>();
         for (String line : Files.readAllLines(modRoot.resolve("modules.dep"))) {
             int colon = line.indexOf(':');
@@ -193,7 +201,7 @@ public final class GuestImageBuilder {
             for (String l : Files.readAllLines(builtinFile)) builtin.add(moduleName(l));
         }
         List<String> order = new ArrayList<>();
-        for (String wanted : MODULES) {
+        for (String wanted : wantedModules) {
             String path = deps.keySet().stream().filter(p -> moduleName(p).equals(wanted)).findFirst().orElse(null);
             if (path == null) {
                 if (builtin.contains(wanted)) continue;

@@ -1,0 +1,98 @@
+package io.chirp.monitor;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.CpuState;
+import io.chirp.linux.LinuxKernel;
+import io.chirp.linux.LinuxProcess;
+import io.chirp.linux.ModuleInfo;
+import io.chirp.linux.Modules;
+import io.chirp.linux.Processes;
+import io.chirp.linux.integrity.IntegrityCheck;
+import io.chirp.linux.integrity.IntegrityFinding;
+import io.chirp.linux.integrity.IntegrityReport;
+import io.chirp.linux.net.LinuxSocket;
+import io.chirp.linux.net.Sockets;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Takes snapshots of one attached kernel. The table readers are built once (their offsets resolved at attach);
+ * each snapshot is only walks. Integrity checks cost more and run every {@code integrityEvery}-th snapshot;
+ * in between, the last findings are carried forward.
+ */
+public final class Snapshotter {
+    private final Processes processes;
+    private final Modules modules;
+    private final Sockets sockets;
+    private final IntegrityCheck integrity;
+    private final int integrityEvery;
+    private int count;
+    private Map<String, Snapshot.Finding> lastFindings;
+
+    public Snapshotter(LinuxKernel k, List<CpuState> cpus, int integrityEvery) {
+        this.processes = new Processes(k);
+        this.modules = new Modules(k);
+        this.sockets = new Sockets(k);
+        this.integrity = integrityEvery > 0 ? new IntegrityCheck(k, cpus) : null;
+        this.integrityEvery = integrityEvery;
+    }
+
+    public Snapshot take() {
+        boolean complete = true;
+        Processes.Listing pl = processes.list(false, true);
+        complete &= pl.walk().complete();
+        Map<String, Snapshot.Proc> procs = new LinkedHashMap<>();
+        for (LinuxProcess p : pl.processes()) {
+            if (p.tgid() == 0) continue;
+            Snapshot.Proc v = new Snapshot.Proc(p.tgid(), p.ppid(), p.comm(), p.cmdline(), p.exe(),
+                    p.uid() == null ? -1 : p.uid(), p.euid() == null ? -1 : p.euid(),
+                    p.startSeconds() == null ? 0 : p.startSeconds(), p.kernelThread());
+            procs.put(p.tgid() + "@" + Math.round(v.startSeconds() * 1000), v);
+        }
+        Map<String, Snapshot.Module> mods = new LinkedHashMap<>();
+        Modules.Listing ml = modules.list();
+        complete &= ml.walk().complete();
+        for (ModuleInfo m : ml.modules()) {
+            mods.put(m.name() + "@" + Long.toHexString(m.base()), new Snapshot.Module(m.name(), m.base(),
+                    m.size() == null ? 0 : m.size()));
+        }
+        Map<String, Snapshot.Socket> socks = new LinkedHashMap<>();
+        Sockets.Listing sl = sockets.list();
+        complete &= sl.complete();
+        for (LinuxSocket s : sl.sockets()) {
+            if (s.local() == null) continue; // Internet sockets only: Unix sockets churn without security meaning
+            if (!s.state().equals("LISTEN") && !s.state().equals("ESTABLISHED") && !s.state().equals("UNCONN")
+                    && !s.state().equals("SYN_SENT")) continue;
+            List<Integer> pids = new ArrayList<>();
+            List<String> comms = new ArrayList<>();
+            for (LinuxSocket.Owner o : s.owners()) {
+                if (!pids.contains(o.pid())) {
+                    pids.add(o.pid());
+                    comms.add(o.comm());
+                }
+            }
+            Snapshot.Socket v = new Snapshot.Socket(s.protocol(), s.state(), s.local(), s.localPort(), s.remote(),
+                    s.remotePort(), s.inode(), pids, comms);
+            socks.put(s.protocol() + " " + s.localText() + " " + s.remoteText() + " " + s.inode(), v);
+        }
+        Map<String, Snapshot.Finding> findings = lastFindings;
+        if (integrity != null && count++ % integrityEvery == 0) {
+            findings = new LinkedHashMap<>();
+            try {
+                IntegrityReport r = integrity.run();
+                for (IntegrityFinding f : r.findings()) {
+                    if (f.severity() == IntegrityFinding.Severity.INFO) continue;
+                    findings.put(f.check() + ": " + f.summary(),
+                            new Snapshot.Finding(f.check(), f.severity().name(), f.summary(), f.evidence()));
+                }
+            } catch (ChirpException e) {
+                findings = lastFindings;
+            }
+            lastFindings = findings;
+        }
+        return new Snapshot(System.currentTimeMillis(), procs, mods, socks, findings, complete);
+    }
+}

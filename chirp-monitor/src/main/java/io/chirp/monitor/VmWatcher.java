@@ -1,0 +1,163 @@
+package io.chirp.monitor;
+
+import io.chirp.core.ChirpException;
+import io.chirp.core.CpuState;
+import io.chirp.hypervisor.LiveVm;
+import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.linux.LinuxKernel;
+import io.chirp.monitor.trace.KernelTracer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Watches one VM by name for as long as the monitor runs: attaches when it appears, polls it at its interval,
+ * reports when it pauses, stops, crashes or migrates, and attaches again when it comes back (after a reboot the
+ * kernel has moved: everything is found again). A failure here never touches the other VMs' watchers.
+ */
+public final class VmWatcher implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(VmWatcher.class);
+
+    /**
+     * How to watch.
+     *
+     * @param interval       time between polls
+     * @param trace          also trace kernel events through the gdbstub
+     * @param integrityEvery run the integrity checks every N polls (0: never)
+     */
+    public record Options(Duration interval, boolean trace, int integrityEvery) {
+        public static Options defaults() { return new Options(Duration.ofSeconds(1), false, 5); }
+    }
+
+    private final String name;
+    private final Options options;
+    private final MonitorListener listener;
+    private final VmInventory inventory = new VmInventory();
+    private volatile boolean stopping;
+    private final AtomicReference<String> state = new AtomicReference<>("absent");
+    private volatile long polls;
+
+    public VmWatcher(String name, Options options, MonitorListener listener) {
+        this.name = name;
+        this.options = options;
+        this.listener = listener;
+    }
+
+    public String name() { return name; }
+
+    /** {@return how many snapshots this watcher has taken} */
+    public long polls() { return polls; }
+
+    public void stop() { stopping = true; }
+
+    @Override
+    public void run() {
+        MonitorListener.VmRef ref = new MonitorListener.VmRef(name, null, 0);
+        while (!stopping) {
+            QemuVm vm = inventory.list().stream().filter(v -> v.name().equals(name)).findFirst().orElse(null);
+            if (vm == null) {
+                transition(ref, "stopped", "no QEMU process for this VM");
+                sleep(options.interval());
+                continue;
+            }
+            ref = new MonitorListener.VmRef(vm.name(), vm.uuid().orElse(null), vm.pid());
+            try {
+                watch(vm, ref);
+            } catch (ChirpException | IllegalStateException e) {
+                transition(ref, "detached", e.getMessage());
+                log.debug("watcher {}: {}", name, e.toString());
+            } catch (RuntimeException e) {
+                transition(ref, "detached", "unexpected: " + e);
+                log.warn("watcher {} failed, will retry", name, e);
+            }
+            sleep(options.interval());
+        }
+    }
+
+    private void watch(QemuVm vm, MonitorListener.VmRef ref) {
+        try (LiveVm live = LiveVm.attach(vm)) {
+            QmpClient qmp = live.qmp().orElse(null);
+            AtomicReference<String> runState = new AtomicReference<>(qmp == null ? "running" : qmp.status());
+            if (qmp != null) {
+                qmp.onEvent(e -> {
+                    switch (e.name()) {
+                        case "STOP" -> runState.set("paused");
+                        case "RESUME" -> runState.set("running");
+                        case "SHUTDOWN" -> runState.set("shutdown");
+                        case "RESET" -> runState.set("reset");
+                        case "MIGRATION" -> {
+                            if ("completed".equals(e.data().path("status").asText())) runState.set("migrated");
+                        }
+                        default -> { }
+                    }
+                });
+            }
+            List<CpuState> cpus = live.registers();
+            LinuxKernel k = LinuxKernel.attach(live.memory(), cpus);
+            Snapshotter snap = new Snapshotter(k, cpus, options.integrityEvery());
+            Snapshot prev = snap.take();
+            polls++;
+            transition(ref, "attached", k.info().banner().strip() + "; " + prev.processes().size() + " processes, "
+                    + prev.modules().size() + " modules, via " + live.memory().describe());
+            for (Change c : Differ.initial(prev)) {
+                if (c instanceof Change.IntegrityFinding) listener.onChange(ref, c); // known-bad state at attach
+            }
+            KernelTracer tracer = null;
+            if (options.trace()) {
+                if (vm.gdbPort() <= 0) {
+                    transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
+                } else {
+                    MonitorListener.VmRef r = ref;
+                    tracer = KernelTracer.start(vm.gdbPort(), k, EnumSet.allOf(KernelTracer.Probe.class),
+                            e -> listener.onTrace(r, e));
+                }
+            }
+            try {
+                while (!stopping) {
+                    sleep(options.interval());
+                    if (qmp != null && qmp.isClosed()) throw ChirpException.unavailable("QMP connection closed (QEMU exited)");
+                    String rs = runState.get();
+                    if (rs.equals("reset")) throw ChirpException.unavailable("the guest rebooted; attaching again");
+                    if (!rs.equals("running")) {
+                        transition(ref, rs, "");
+                        continue;
+                    }
+                    transition(ref, "running", "");
+                    Snapshot next = snap.take();
+                    polls++;
+                    for (Change c : Differ.diff(prev, next)) listener.onChange(ref, c);
+                    prev = next;
+                }
+            } finally {
+                if (tracer != null) tracer.close();
+            }
+        }
+    }
+
+    /** Reports a state once when it changes; "running" right after "attached" is not news. */
+    private void transition(MonitorListener.VmRef ref, String to, String detail) {
+        String from = state.getAndSet(to);
+        if (from.equals(to) && !to.equals("attached")) return;
+        if (to.equals("running") && from.equals("attached")) return;
+        if (to.equals("stopped") && from.equals("absent")) {
+            state.set("absent");
+            return;
+        }
+        listener.onChange(ref, new Change.VmState(to, detail));
+    }
+
+    private void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stopping = true;
+        }
+    }
+}
