@@ -41,7 +41,7 @@ class ModulesIT {
     @Test
     void parametersMatchSysfs(LabGuest g) {
         // /sys/module/M/parameters/P prints each value through the parameter's own get()
-        String out = g.shell("cd /sys/module/virtio_net/parameters && for f in *; do echo \"$f=$(cat $f)\"; done",
+        String out = g.shell("(cd /sys/module/virtio_net/parameters && for f in *; do echo \"$f=$(cat $f)\"; done)",
                 Duration.ofSeconds(30));
         Map<String, String> sysfs = out.lines().filter(s -> s.contains("="))
                 .collect(Collectors.toMap(s -> s.substring(0, s.indexOf('=')), s -> s.substring(s.indexOf('=') + 1)));

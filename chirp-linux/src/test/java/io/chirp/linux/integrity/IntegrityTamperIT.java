@@ -5,8 +5,8 @@ import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.qemu.GdbRemote;
 import io.chirp.lab.GroundTruth;
+import io.chirp.lab.Lab;
 import io.chirp.lab.LabGuest;
-import io.chirp.lab.WithLabGuest;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.LinuxProcess;
@@ -28,28 +28,37 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Tampers with a private guest from the host, through the gdbstub, the way rootkits do (list_del on the module and
  * task lists, overwritten system call pointers and call targets, a cred patched to uid 0), and checks that CHIRP
  * reports each. Each test changes something different, so they hold in any order.
+ *
+ * <p>The guest is booted here rather than through {@code @WithLabGuest(shared = false)}: that extension keys its
+ * private guests like the shared one, and JUnit stores inherit from the root, so a "private" guest requested after
+ * the shared one boots IS the shared one, and tampering would break every other test.
  */
-@WithLabGuest(shared = false)
 class IntegrityTamperIT {
+    private static LabGuest g;
     private static LiveVm live;
     private static LinuxKernel k;
 
     @BeforeAll
-    static void attach(LabGuest g) {
+    static void boot() {
+        g = Lab.fromEnvironment().boot(Lab.Options.defaults());
         live = LiveVm.attach(new VmInventory().find(g.name()));
         k = LinuxKernel.attach(live.memory(), live.registers());
     }
 
     @AfterAll
-    static void detach() {
-        if (live != null) live.close();
+    static void stop() {
+        try {
+            if (live != null) live.close();
+        } finally {
+            if (g != null) g.close();
+        }
     }
 
     @Test
-    void moduleUnlinkedFromTheModuleListIsReportedHidden(LabGuest g) {
+    void moduleUnlinkedFromTheModuleListIsReportedHidden() {
         Modules mods = new Modules(k);
         ModuleInfo crc16 = mods.list().modules().stream().filter(m -> m.name().equals("crc16")).findFirst().orElseThrow();
-        unlink(g, crc16.address() + k.layout().offset("module", "list"));
+        unlink(crc16.address() + k.layout().offset("module", "list"));
 
         // the guest's own view loses it (short output: the lab console stalls on long ones under TCG)
         assertThat(g.shell("grep -c '^crc16 ' /proc/modules; grep -c '^ext4 ' /proc/modules", Duration.ofSeconds(30))
@@ -66,13 +75,13 @@ class IntegrityTamperIT {
     }
 
     @Test
-    void processUnlinkedFromTheTaskListIsReportedHidden(LabGuest g) {
+    void processUnlinkedFromTheTaskListIsReportedHidden() {
         GroundTruth.Process miner = g.groundTruth().processes().stream().filter(p -> p.comm().equals("evil_miner"))
                 .findFirst().orElseThrow();
         Processes ps = new Processes(k);
         LinuxProcess p = ps.list(false, false).processes().stream().filter(x -> x.pid() == miner.pid())
                 .findFirst().orElseThrow();
-        unlink(g, p.task() + k.layout().offset("task_struct", "tasks"));
+        unlink(p.task() + k.layout().offset("task_struct", "tasks"));
 
         assertThat(ps.list(false, false).processes()).extracting(LinuxProcess::pid).doesNotContain(miner.pid());
         IntegrityReport rep = new IntegrityCheck(k, live.registers()).run(java.util.Set.of("hidden_processes"));
@@ -85,7 +94,7 @@ class IntegrityTamperIT {
     }
 
     @Test
-    void overwrittenTableEntryAndDispatchCallAreBothReported(LabGuest g) {
+    void overwrittenTableEntryAndDispatchCallAreBothReported() {
         long table = k.symbol("sys_call_table");
         long vhangup = k.symbol("__x64_sys_vhangup");
         int nr = -1;
@@ -95,7 +104,7 @@ class IntegrityTamperIT {
         ModuleInfo failover = new Modules(k).list().modules().stream().filter(m -> m.name().equals("failover"))
                 .findFirst().orElseThrow();
         long evil = failover.base() + 0x40;
-        write(g, table + 8L * nr, le64(evil));
+        write(table + 8L * nr, le64(evil));
 
         // the real dispatcher: retarget its rel32 branch to __x64_sys_kcmp
         long start = k.symbol("x64_sys_call");
@@ -103,7 +112,7 @@ class IntegrityTamperIT {
         long kcmp = k.symbol("__x64_sys_kcmp");
         IntegrityX86.Branch site = IntegrityX86.sweep(code, start).branches().stream()
                 .filter(b -> b.target() == kcmp && b.length() == 5).findFirst().orElseThrow();
-        write(g, site.site() + 1, le32((int) (evil - (site.site() + 5))));
+        write(site.site() + 1, le32((int) (evil - (site.site() + 5))));
 
         IntegrityReport rep = new IntegrityCheck(k, live.registers())
                 .run(java.util.Set.of("syscall_table", "syscall_dispatch", "inline_hooks"));
@@ -125,15 +134,15 @@ class IntegrityTamperIT {
     }
 
     @Test
-    void rootWrittenIntoACredIsReported(LabGuest g) {
+    void rootWrittenIntoACredIsReported() {
         GroundTruth.Process alice = g.groundTruth().processes().stream().filter(p -> p.comm().equals("kworkerd"))
                 .findFirst().orElseThrow();
         LinuxProcess p = new Processes(k).list(false, false).processes().stream()
                 .filter(x -> x.pid() == alice.pid()).findFirst().orElseThrow();
         assertThat(p.uid()).isEqualTo(1000);
         Layout l = k.layout();
-        write(g, p.cred() + l.offset("cred", "uid"), le32(0));
-        write(g, p.cred() + l.offset("cred", "euid"), le32(0));
+        write(p.cred() + l.offset("cred", "uid"), le32(0));
+        write(p.cred() + l.offset("cred", "euid"), le32(0));
 
         assertThat(g.shell("grep Uid /proc/" + alice.pid() + "/status", Duration.ofSeconds(30))).contains("Uid:\t0\t0");
         IntegrityReport rep = new IntegrityCheck(k, live.registers()).run(java.util.Set.of("credentials"));
@@ -146,7 +155,7 @@ class IntegrityTamperIT {
     }
 
     @Test
-    void kprobeAndFtraceHooksAreListedWithTheirOwners(LabGuest g) {
+    void kprobeAndFtraceHooksAreListedWithTheirOwners() {
         g.shell("mount -t tracefs nodev /sys/kernel/tracing", Duration.ofSeconds(30));
         g.shell("echo 'p:chirp __x64_sys_getppid' > /sys/kernel/tracing/kprobe_events", Duration.ofSeconds(30));
         g.shell("echo 1 > /sys/kernel/tracing/events/kprobes/chirp/enable", Duration.ofSeconds(60));
@@ -172,7 +181,7 @@ class IntegrityTamperIT {
     }
 
     /** list_del without the poisoning: the neighbours skip the entry, the entry still points at them. */
-    private static void unlink(LabGuest g, long entry) {
+    private static void unlink(long entry) {
         long next = k.reader().u64(entry), prev = k.reader().u64(entry + 8);
         try (GdbRemote gdb = GdbRemote.connect("127.0.0.1", g.gdbPort())) {
             gdb.physicalMode(true);
@@ -182,7 +191,7 @@ class IntegrityTamperIT {
     }
 
     /** Writes guest memory at a kernel virtual address, physically: kernel text and rodata are read-only. */
-    private static void write(LabGuest g, long va, byte[] data) {
+    private static void write(long va, byte[] data) {
         try (GdbRemote gdb = GdbRemote.connect("127.0.0.1", g.gdbPort())) {
             gdb.physicalMode(true);
             gdb.writeMemory(phys(va), data);
