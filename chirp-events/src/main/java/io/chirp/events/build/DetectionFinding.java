@@ -29,6 +29,8 @@ public final class DetectionFinding extends EventBuilder<DetectionFinding> {
     private static final int RULE = 1;
 
     private final Rule rule;
+    private int analyticTypeId = RULE;
+    private String analyticType = "Rule";
     private final List<ObjectNode> evidences = new ArrayList<>();
     private final List<ObjectNode> related = new ArrayList<>();
 
@@ -60,6 +62,16 @@ public final class DetectionFinding extends EventBuilder<DetectionFinding> {
         return this;
     }
 
+    /**
+     * Sets the analytic's type (OCSF analytic.type_id and its caption). Sigma alerts are Rules; CHIRP's integrity
+     * checks are not, which is also how detection rules tell observations from other rules' alerts.
+     */
+    DetectionFinding analytic(int typeId, String caption) {
+        this.analyticTypeId = typeId;
+        this.analyticType = Objects.requireNonNull(caption);
+        return this;
+    }
+
     /** Adds a prepared OCSF evidences object (integrity checks build their own). */
     DetectionFinding evidenceObject(ObjectNode evidence) {
         evidences.add(evidence.deepCopy());
@@ -73,7 +85,7 @@ public final class DetectionFinding extends EventBuilder<DetectionFinding> {
         if (rule.desc() != null) fi.put("desc", rule.desc());
         if (!rule.types().isEmpty()) rule.types().forEach(fi.putArray("types")::add);
         fi.put("created_time", ctx.clock().millis());
-        fi.putObject("analytic").put("uid", rule.uid()).put("name", rule.name()).put("type_id", RULE).put("type", "Rule");
+        fi.putObject("analytic").put("uid", rule.uid()).put("name", rule.name()).put("type_id", analyticTypeId).put("type", analyticType);
         if (!related.isEmpty()) {
             ArrayNode r = fi.putArray("related_events");
             related.forEach(r::add);

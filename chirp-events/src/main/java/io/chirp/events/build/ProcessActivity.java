@@ -14,7 +14,7 @@ import java.util.Objects;
 public final class ProcessActivity extends EventBuilder<ProcessActivity> {
     /** The activities CHIRP reports. */
     public enum Activity {
-        LAUNCH(1, "Launch"), TERMINATE(2, "Terminate");
+        LAUNCH(1, "Launch"), TERMINATE(2, "Terminate"), SET_USER_ID(5, "Set User ID");
 
         final int id;
         final String caption;
@@ -44,6 +44,14 @@ public final class ProcessActivity extends EventBuilder<ProcessActivity> {
     /** {@return a builder for a process that exited} */
     public static ProcessActivity terminate(EventContext ctx, ProcessInfo process) {
         return new ProcessActivity(ctx, Activity.TERMINATE, process);
+    }
+
+    /**
+     * {@return a builder for a process whose user identity changed} The actor is the same process as it was
+     * before, so {@code actor.user} holds the previous identity and {@code process.user} the new one.
+     */
+    public static ProcessActivity setUserId(EventContext ctx, ProcessInfo after, ProcessInfo before) {
+        return new ProcessActivity(ctx, Activity.SET_USER_ID, after).actor(before);
     }
 
     /** The process that performed the activity. */
