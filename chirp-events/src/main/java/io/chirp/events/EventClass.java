@@ -10,7 +10,8 @@ public enum EventClass {
     MODULE_ACTIVITY(1005, "module_activity", "Module Activity", 1, "System Activity"),
     PROCESS_ACTIVITY(1007, "process_activity", "Process Activity", 1, "System Activity"),
     DETECTION_FINDING(2004, "detection_finding", "Detection Finding", 2, "Findings"),
-    NETWORK_ACTIVITY(4001, "network_activity", "Network Activity", 4, "Network Activity");
+    NETWORK_ACTIVITY(4001, "network_activity", "Network Activity", 4, "Network Activity"),
+    DEVICE_CONFIG_STATE_CHANGE(5019, "device_config_state_change", "Device Config State Change", 5, "Discovery");
 
     private final int uid;
     private final String schemaName;

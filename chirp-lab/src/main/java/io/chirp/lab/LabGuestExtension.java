@@ -42,8 +42,13 @@ public final class LabGuestExtension implements ParameterResolver, TestExecution
         throw new IllegalStateException("LabGuest parameter needs @WithLabGuest on the test class");
     }
 
-    private static String key(WithLabGuest a) {
-        return a.scenario() + "|" + a.memory() + "|" + a.kernelArgs() + "|" + a.cpus();
+    /**
+     * Store keys: JUnit looks a key up in parent stores too, so a private guest's key must differ from every shared
+     * one (and from other classes' private ones), or a class asking for its own guest would get the shared one.
+     */
+    private static String key(ExtensionContext c, WithLabGuest a) {
+        String k = a.scenario() + "|" + a.memory() + "|" + a.kernelArgs() + "|" + a.cpus();
+        return a.shared() ? "shared|" + k : "private|" + c.getRequiredTestClass().getName() + "|" + k;
     }
 
     private static ExtensionContext storeOwner(ExtensionContext c, WithLabGuest a) {
@@ -60,12 +65,12 @@ public final class LabGuestExtension implements ParameterResolver, TestExecution
         } catch (IllegalStateException e) {
             return null;
         }
-        return storeOwner(c, a).getStore(NS).get(key(a), LabGuest.class);
+        return storeOwner(c, a).getStore(NS).get(key(c, a), LabGuest.class);
     }
 
     private static LabGuest guest(ExtensionContext c) {
         WithLabGuest a = config(c);
-        return storeOwner(c, a).getStore(NS).getOrComputeIfAbsent(key(a), k -> Lab.fromEnvironment().boot(
+        return storeOwner(c, a).getStore(NS).getOrComputeIfAbsent(key(c, a), k -> Lab.fromEnvironment().boot(
                 Lab.Options.defaults()
                         .withScenario(Scenario.byName(a.scenario()))
                         .withMemory(Lab.parseSize(a.memory()))

@@ -48,7 +48,8 @@ class ProcessesIT {
             LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
             Processes ps = new Processes(k);
             List<LinuxProcess> withThreads = ps.list(true, false).processes();
-            assertThat(withThreads.size()).isGreaterThanOrEqualTo(ps.list(false, false).processes().size());
+            assertThat(withThreads).anySatisfy(p -> assertThat(p.pid()).isEqualTo(1));
+            assertThat(withThreads).allSatisfy(p -> assertThat(p.tgid()).isNotNegative());
             LinuxProcess init = withThreads.stream().filter(p -> p.pid() == 1).findFirst().orElseThrow();
             assertThat(ps.environment(init)).anySatisfy(e -> assertThat(e).startsWith("HOME="));
         }
@@ -60,7 +61,9 @@ class ProcessesIT {
         int compared = 0;
         for (GroundTruth.Process p : gt.processes()) {
             LinuxProcess o = byPid.get(p.pid());
-            boolean longLived = p.ppid() <= 2 && !p.args().equals("/bin/sleep 5");
+            // Scenario processes and the first two tasks live for the whole test; kernel threads and the beacon's
+            // children may come and go (ext4lazyinit finishes, kworkers are recycled).
+            boolean longLived = (p.ppid() == 1 && !p.args().equals("/bin/sleep 5")) || p.pid() <= 2;
             if (o == null) {
                 assertThat(longLived).as("process %s (%s) is missing", p.pid(), p.comm()).isFalse();
                 continue;

@@ -22,7 +22,7 @@ import java.util.UUID;
  * @param <B> the concrete builder, so chained calls keep its type
  */
 public abstract sealed class EventBuilder<B extends EventBuilder<B>>
-        permits ProcessActivity, ModuleActivity, NetworkActivity, FileSystemActivity, DetectionFinding {
+        permits ProcessActivity, ModuleActivity, NetworkActivity, FileSystemActivity, VmStateChange, DetectionFinding {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     protected final EventContext ctx;

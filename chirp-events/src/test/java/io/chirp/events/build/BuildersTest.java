@@ -126,6 +126,21 @@ class BuildersTest {
         assertThat(j.get("severity_id").asInt()).isEqualTo(4);
     }
 
+    @Test void vmStateChanges() {
+        OcsfEvent e = VmStateChange.of(CTX, "paused").message("QMP STOP").build();
+        valid(e);
+        assertThat(e.classUid()).isEqualTo(5019);
+        assertThat(e.json().get("state").asText()).isEqualTo("paused");
+    }
+
+    @Test void integrityChecks() {
+        OcsfEvent e = IntegrityFinding.check(CTX, "syscall_dispatch", "x64_sys_call branch hooked", Severity.CRITICAL,
+                java.util.Map.of("site", "0xffffffff81000000"), null).build();
+        valid(e);
+        assertThat(e.json().at("/finding_info/types/0").asText()).isEqualTo("syscall_dispatch");
+        assertThat(e.json().at("/finding_info/analytic/type_id").asInt()).isEqualTo(99);
+    }
+
     @Test void integrityFindings() {
         OcsfEvent p = IntegrityFinding.hiddenProcess(CTX, SHELL, "pid hash").build();
         valid(p);
