@@ -14,8 +14,9 @@ import java.util.List;
 
 /**
  * Reads the entries of a Linux maple tree (6.1+, e.g. {@code mm_struct.mm_mt}, whose entries are the VMAs) in index
- * order. Entries point to nodes with type bits in their low byte ({@code xa_is_node}, {@code mte_to_node},
- * {@code mte_node_type}); {@code maple_range_64} / {@code maple_leaf_64} nodes hold 15 pivots and 16 slots, allocation
+ * order. The root and the child slots of internal nodes are encoded node pointers: a 256-byte aligned node with its
+ * type in bits 3-6 ({@code mte_to_node}, {@code mte_node_type}), the root also marked as an xa node (bit 1);
+ * {@code maple_range_64} / {@code maple_leaf_64} nodes hold 15 pivots and 16 slots, allocation
  * trees use {@code maple_arange_64} (9 pivots, 10 slots, gaps) for internal nodes. Slot counts and node type numbers
  * are taken from BTF. Depth, node count and entry count are bounded; a node that is dead or malformed ends that
  * branch and marks the result incomplete.
@@ -120,7 +121,12 @@ final class MapleTree {
             } else {
                 long childMax = i < kind.pivotCount() ? b.getLong((int) (kind.pivots() + 8L * i)) : max;
                 if (i == end && (childMax == 0 || i >= kind.pivotCount())) childMax = max;
-                if (!isNode(slot)) { problem[0] = "internal slot is not a node at 0x" + Long.toHexString(node); return; }
+                // Child pointers are encoded nodes (node | type << 3 | 4 if a NULL lies below), not xa internal entries:
+                // only the root carries the xa node mark (MAPLE_ROOT_NODE, 2).
+                if ((slot & ~NODE_MASK) == 0 || (slot & 3) != 0) {
+                    problem[0] = "slot " + i + " of node 0x" + Long.toHexString(node) + " is not a node";
+                    return;
+                }
                 visit(slot, childMax, depth + 1, limit, out, nodes, problem);
             }
         }
