@@ -6,7 +6,9 @@ import picocli.CommandLine.Spec;
 
 /** {@code chirp linux ...}: Linux views of a VM or memory image, with nothing but its memory. */
 @Command(name = "linux", description = "Linux introspection: processes, modules, sockets, files, checks.",
-        subcommands = {PsListCommand.class, PsAuxCommand.class, PsTreeCommand.class})
+        subcommands = {PsListCommand.class, PsAuxCommand.class, PsTreeCommand.class, LsmodCommand.class,
+                SocketsCommand.class, LsofCommand.class, MapsCommand.class, MountsCommand.class, DmesgCommand.class,
+                CheckCommand.class})
 public final class LinuxCommand implements Runnable {
     @Spec CommandSpec spec;
 
