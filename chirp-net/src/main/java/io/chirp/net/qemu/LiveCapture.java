@@ -1,0 +1,211 @@
+package io.chirp.net.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.net.pcap.CaptureExport;
+import io.chirp.net.pcap.CaptureFormat;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Captures a running QEMU VM's traffic from the hypervisor side: a {@code filter-dump} object is added to the VM's
+ * netdev over QMP and removed afterwards. The filter sits between the guest's NIC and its backend, so the guest
+ * sees no change at all: no new device, no promiscuous mode, no changed timing it could measure cheaply.
+ *
+ * <p>QMP serves one client at a time. A capture holds its own connection from start to stop: that guarantees the
+ * filter can always be removed (no other client can take the monitor in between), at the price of keeping other
+ * QMP users out while it runs. A busy monitor fails {@link #start} with an UNAVAILABLE error that says so.
+ *
+ * <p>QEMU writes the pcap into a private temporary folder (mode 0700) that must be writable by the QEMU process
+ * (true when CHIRP runs as QEMU's user or root); {@link #stop} turns it into evidence and deletes the folder.
+ */
+public final class LiveCapture implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LiveCapture.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bytes kept per frame: the largest frame virtio-net hands over with offloads, so nothing is sliced. */
+    public static final int SNAP_LENGTH = 65_536;
+
+    private final String vmName;
+    private final String netdev;
+    private final QmpClient qmp;
+    private final String filterId;
+    private final Path dir;
+    private final Path file;
+    private final Instant started;
+    private boolean stopped;
+
+    private LiveCapture(String vmName, String netdev, QmpClient qmp, String filterId, Path dir, Path file) {
+        this.vmName = vmName;
+        this.netdev = netdev;
+        this.qmp = qmp;
+        this.filterId = filterId;
+        this.dir = dir;
+        this.file = file;
+        this.started = Instant.now();
+    }
+
+    /** Starts capturing on the VM's only netdev (or fails naming them all when it has several). */
+    public static LiveCapture start(QemuVm vm) {
+        List<String> ids = netdevIds(vm.argv());
+        if (ids.isEmpty()) throw ChirpException.unavailable("VM " + vm.name() + " has no -netdev to capture on");
+        if (ids.size() > 1) throw ChirpException.usage("VM " + vm.name() + " has several netdevs " + ids + "; name one");
+        Path socket = vm.qmpSocket().orElseThrow(() ->
+                ChirpException.unavailable("VM " + vm.name() + " has no QMP socket: network capture needs one"));
+        return start(vm.name(), socket, ids.getFirst());
+    }
+
+    /** Starts capturing on netdev {@code netdev} of the VM whose QMP socket is {@code qmpSocket}. */
+    public static LiveCapture start(String vmName, Path qmpSocket, String netdev) {
+        QmpClient qmp;
+        try {
+            qmp = QmpClient.connect(qmpSocket);
+        } catch (ChirpException e) {
+            throw new ChirpException(ChirpException.Kind.UNAVAILABLE, "cannot capture " + vmName
+                    + ": its QMP monitor is busy or unreachable (QMP serves one client at a time): " + e.getMessage(), e);
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("chirp-capture-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve("capture.pcap");
+            String id = "chirp-dump-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+            Map<String, Object> args = new LinkedHashMap<>();
+            args.put("qom-type", "filter-dump");
+            args.put("id", id);
+            args.put("netdev", netdev);
+            args.put("queue", "all");
+            args.put("file", file.toString());
+            args.put("maxlen", SNAP_LENGTH);
+            try {
+                qmp.execute("object-add", args);
+            } catch (ChirpException e) {
+                throw new ChirpException(e.kind(), "cannot add a capture filter on netdev '" + netdev + "' of " + vmName
+                        + " (QEMU must be able to write " + dir + "): " + e.getMessage(), e);
+            }
+            log.info("capturing {} netdev {} into {}", vmName, netdev, file);
+            return new LiveCapture(vmName, netdev, qmp, id, dir, file);
+        } catch (IOException e) {
+            qmp.close();
+            throw ChirpException.io("cannot create a private folder for the capture: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            qmp.close();
+            deleteQuietly(dir);
+            throw e;
+        }
+    }
+
+    /** {@return the netdev being captured} */
+    public String netdev() { return netdev; }
+
+    /** {@return how many bytes QEMU has written so far (the pcap header alone is 24)} */
+    public long bytesSoFar() {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Captures for {@code duration}, then stops and writes {@code output}. */
+    public CaptureResult captureFor(Duration duration, Path output, CaptureFormat format) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // stop early, keep what we have
+        }
+        return stop(output, format);
+    }
+
+    /**
+     * Removes the filter, closes QMP, and writes the capture to {@code output} (a new file) in {@code format},
+     * hashed. Safe to call once; later calls fail.
+     */
+    public synchronized CaptureResult stop(Path output, CaptureFormat format) {
+        if (stopped) throw ChirpException.usage("capture of " + vmName + " already stopped");
+        removeFilter();
+        Instant stoppedAt = Instant.now();
+        try {
+            if (!Files.isRegularFile(file)) throw ChirpException.unavailable("QEMU wrote no capture file for " + vmName);
+            CaptureExport.Exported e = CaptureExport.export(file, output, format);
+            return new CaptureResult(vmName, netdev, started, stoppedAt, e.file(), e.format(), e.packets(), e.size(),
+                    e.sha256(), e.problem());
+        } finally {
+            deleteQuietly(dir);
+        }
+    }
+
+    /** Stops without keeping anything, if not stopped yet. */
+    @Override
+    public synchronized void close() {
+        if (!stopped) {
+            removeFilter();
+            deleteQuietly(dir);
+        }
+    }
+
+    private void removeFilter() {
+        stopped = true;
+        try {
+            qmp.execute("object-del", Map.of("id", filterId));
+        } catch (ChirpException e) {
+            // The VM may have exited; then there is no filter left to remove. Otherwise the operator must know.
+            if (!qmp.isClosed()) {
+                throw new ChirpException(ChirpException.Kind.UNAVAILABLE, "could not remove capture filter " + filterId
+                        + " from " + vmName + " (remove it with QMP object-del): " + e.getMessage(), e);
+            }
+        } finally {
+            qmp.close();
+        }
+    }
+
+    /**
+     * {@return the ids of the -netdev options in a QEMU command line}, in both the key=value syntax and the JSON
+     * syntax libvirt uses.
+     */
+    public static List<String> netdevIds(List<String> argv) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i < argv.size() - 1; i++) {
+            String opt = argv.get(i).replaceFirst("^--", "-");
+            if (!opt.equals("-netdev")) continue;
+            String val = argv.get(i + 1).strip();
+            if (val.startsWith("{")) {
+                try {
+                    JsonNode n = JSON.readTree(val);
+                    if (n.hasNonNull("id")) ids.add(n.get("id").asText());
+                } catch (IOException e) {
+                    // not JSON after all: nothing to take from it
+                }
+                continue;
+            }
+            for (String part : val.split(",")) {
+                if (part.startsWith("id=")) ids.add(part.substring(3));
+            }
+        }
+        return ids;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        if (dir == null) return;
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) Files.deleteIfExists(p);
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            log.warn("could not delete capture folder {}: {}", dir, e.getMessage());
+        }
+    }
+}

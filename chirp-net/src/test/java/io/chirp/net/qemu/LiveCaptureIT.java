@@ -1,0 +1,103 @@
+package io.chirp.net.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.net.pcap.CaptureExport;
+import io.chirp.net.pcap.CaptureFormat;
+import io.chirp.net.testing.LabNet;
+import io.chirp.net.testing.Tshark;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Live capture on a real lab guest: what the guest sends is captured, and the guest cannot tell. */
+class LiveCaptureIT {
+    static LabNet net;
+    @TempDir Path dir;
+
+    @BeforeAll static void boot() throws Exception { net = new LabNet(); }
+
+    @AfterAll static void down() { if (net != null) net.close(); }
+
+    private static QemuVm vm() { return new VmInventory().find(net.guest().name()); }
+
+    @Test
+    void capturesTheGuestsHttpRequestIntoAHashedPcap() {
+        QemuVm vm = vm();
+        assertThat(LiveCapture.netdevIds(vm.argv())).containsExactly("net0");
+        CaptureResult r;
+        try (LiveCapture c = LiveCapture.start(vm)) {
+            String out = net.httpGet("/chirp/live-capture", "capture.test");
+            assertThat(out).contains(LabNet.BODY);
+            r = c.stop(dir.resolve("live.pcap"), CaptureFormat.PCAP);
+        }
+        assertThat(r.problem()).isEmpty();
+        assertThat(r.packets()).isGreaterThanOrEqualTo(6);
+        assertThat(r.sha256()).isEqualTo(CaptureExport.sha256(r.file()));
+        String requests = Tshark.read(r.file(), "-Y", "http.request", "-T", "fields", "-e", "ip.src", "-e", "http.request.uri", "-e", "http.host");
+        assertThat(requests.strip()).isEqualTo("10.0.2.15\t/chirp/live-capture\tcapture.test");
+        assertThat(Tshark.read(r.file(), "-T", "fields", "-e", "frame.number").strip().lines().count()).isEqualTo(r.packets());
+        assertNoFilterLeft();
+    }
+
+    @Test
+    void pcapngOutputHoldsTheSamePackets() {
+        CaptureResult r;
+        try (LiveCapture c = LiveCapture.start(vm())) {
+            net.httpGet("/chirp/ng", "ng.test");
+            r = c.stop(dir.resolve("live.pcapng"), CaptureFormat.PCAPNG);
+        }
+        assertThat(Tshark.read(r.file(), "-T", "fields", "-e", "frame.number").strip().lines().count()).isEqualTo(r.packets());
+        assertThat(Tshark.read(r.file(), "-Y", "http.request", "-T", "fields", "-e", "http.host").strip()).isEqualTo("ng.test");
+    }
+
+    @Test
+    void theGuestSeesNoChangeWhileCaptured() {
+        String probe = "for i in /sys/class/net/*; do echo $i $(cat $i/flags $i/mtu $i/carrier $i/address $i/tx_queue_len); done;"
+                + " ls /sys/bus/pci/devices | wc -l; grep -c . /proc/net/dev";
+        String before = net.guest().shell(probe, LabNet.SHELL_TIMEOUT);
+        assertThat(before).contains("eth0");
+        String during;
+        try (LiveCapture c = LiveCapture.start(vm())) {
+            during = net.guest().shell(probe, LabNet.SHELL_TIMEOUT);
+        }
+        assertThat(during).isEqualTo(before);
+    }
+
+    @Test
+    void aBusyMonitorIsAClearErrorAndLeavesNothingBehind() {
+        try (QmpClient other = QmpClient.connect(net.guest().qmpSocket())) {
+            assertThat(other.status()).isEqualTo("running");
+            assertThatThrownBy(() -> LiveCapture.start(vm()))
+                    .isInstanceOf(ChirpException.class)
+                    .hasMessageContaining("busy")
+                    .extracting(e -> ((ChirpException) e).kind()).isEqualTo(ChirpException.Kind.UNAVAILABLE);
+        }
+        assertNoFilterLeft();
+    }
+
+    @Test
+    void anUnknownNetdevIsAClearErrorAndClosesTheMonitor() {
+        assertThatThrownBy(() -> LiveCapture.start("lab", net.guest().qmpSocket(), "no-such-netdev"))
+                .isInstanceOf(ChirpException.class).hasMessageContaining("no-such-netdev");
+        assertNoFilterLeft(); // also proves the monitor was released
+    }
+
+    private static void assertNoFilterLeft() {
+        try (QmpClient q = QmpClient.connect(net.guest().qmpSocket())) {
+            JsonNode objects = q.execute("qom-list", Map.of("path", "/objects"));
+            assertThat(objects.toString()).doesNotContain("chirp-dump");
+        }
+    }
+}
