@@ -29,14 +29,14 @@ public final class TlsParser {
         int recordLength = payload.u16(3);
         if (recordLength > MAX_RECORD || recordLength < 4) return Optional.empty();
         boolean partial = !payload.has(5, recordLength);
-        Slice record = payload.from(5).head(recordLength);
-        int helloLength = record.u24(1);
-        if (helloLength > recordLength - 4) partial = true; // a hello spread over several records
-        Slice hello = record.from(4).head(helloLength);
         int version = 0;
         Optional<String> sni = Optional.empty();
         List<String> alpn = new ArrayList<>();
         try {
+            Slice record = payload.from(5).head(recordLength);
+            int helloLength = record.u24(1);
+            if (helloLength > recordLength - 4) partial = true; // a hello spread over several records
+            Slice hello = record.from(4).head(helloLength);
             version = hello.u16(0);
             int at = 2 + 32;
             at += 1 + hello.u8(at);                 // session id

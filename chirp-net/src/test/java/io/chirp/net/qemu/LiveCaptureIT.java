@@ -7,6 +7,11 @@ import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.net.pcap.CaptureExport;
 import io.chirp.net.pcap.CaptureFormat;
+import io.chirp.net.flow.Flow;
+import io.chirp.net.flow.FlowReport;
+import io.chirp.net.flow.Flows;
+import io.chirp.net.proto.AppData;
+import io.chirp.net.testing.FlowOracle;
 import io.chirp.net.testing.LabNet;
 import io.chirp.net.testing.Tshark;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +54,32 @@ class LiveCaptureIT {
         assertThat(requests.strip()).isEqualTo("10.0.2.15\t/chirp/live-capture\tcapture.test");
         assertThat(Tshark.read(r.file(), "-T", "fields", "-e", "frame.number").strip().lines().count()).isEqualTo(r.packets());
         assertNoFilterLeft();
+    }
+
+    @Test
+    void flowsOfALiveCaptureMatchTshark() {
+        CaptureResult r;
+        try (LiveCapture c = LiveCapture.start(vm())) {
+            net.httpGet("/chirp/flows?x=1", "flows.test");
+            net.dnsLookup("exfil.chirp.test");
+            net.guest().shell("ping -c 2 -W 2 10.0.2.2 >/dev/null 2>&1; true", LabNet.SHELL_TIMEOUT);
+            r = c.stop(dir.resolve("flows.pcap"), CaptureFormat.PCAP);
+        }
+        FlowReport flows = Flows.read(r.file());
+        assertThat(flows.complete()).isTrue();
+        assertThat(flows.stats().packets()).isEqualTo(r.packets());
+        assertThat(FlowOracle.chirpFlows(flows)).isEqualTo(FlowOracle.tsharkFlows(r.file()));
+        assertThat(FlowOracle.chirpConversationFrames(flows, 6)).isEqualTo(FlowOracle.tsharkConversationFrames(r.file(), "tcp"));
+        assertThat(FlowOracle.chirpConversationFrames(flows, 17)).isEqualTo(FlowOracle.tsharkConversationFrames(r.file(), "udp"));
+        assertThat(FlowOracle.chirpNames(flows)).isEqualTo(FlowOracle.tsharkNames(r.file()));
+        // And the content is what the guest did, from the guest's own address and MAC.
+        Flow http = flows.flows().stream().filter(f -> f.server().port() == LabNet.SERVER_PORT && !f.metadata().isEmpty())
+                .findFirst().orElseThrow();
+        assertThat(http.client().ipText()).isEqualTo("10.0.2.15");
+        assertThat(http.clientMac()).contains("52:54:00:12:34:56");
+        assertThat(http.metadata().getFirst().data()).isEqualTo(new AppData.HttpRequest("GET", "/chirp/flows?x=1", "HTTP/1.1",
+                java.util.Optional.of("flows.test")));
+        assertThat(FlowOracle.chirpNames(flows).values()).anyMatch(v -> v.startsWith("exfil.chirp.test|"));
     }
 
     @Test

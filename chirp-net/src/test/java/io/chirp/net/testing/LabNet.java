@@ -59,11 +59,12 @@ public final class LabNet implements AutoCloseable {
                 + SERVER + " " + SERVER_PORT + " >/tmp/chirp-http.out 2>&1; cat /tmp/chirp-http.out; echo", SHELL_TIMEOUT);
     }
 
-    /** Makes the guest send {@code payload} as one UDP datagram to {@code 10.0.2.100:port} (nothing answers). */
-    public void udpSend(int port, byte[] payload) {
-        StringBuilder esc = new StringBuilder();
-        for (byte b : payload) esc.append(String.format("\\%03o", b & 0xff));
-        guest.shell("printf '" + esc + "' | timeout 3 nc -u " + SERVER + " " + port + "; true", SHELL_TIMEOUT);
+    /**
+     * Makes the guest resolve {@code name} with busybox nslookup against 10.0.2.100: real DNS queries over UDP
+     * (busybox nc has no UDP). Nothing answers (guestfwd is TCP only), but the queries are on the wire.
+     */
+    public void dnsLookup(String name) {
+        guest.shell("timeout 5 nslookup " + name + " " + SERVER + " >/tmp/chirp-dns.out 2>&1; true", SHELL_TIMEOUT);
     }
 
     @Override
