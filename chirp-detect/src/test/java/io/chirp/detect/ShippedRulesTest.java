@@ -71,8 +71,12 @@ class ShippedRulesTest {
                 new Case("2188745d-8d46-4b0d-a810-87e56ac0289a", listen("::", 4444), listen("::1", 631)),
                 new Case("a280899c-5fc9-4eab-8be0-bf0d28d0d9a6", module("evil", "/tmp/evil.ko"),
                         module("ext4", "/lib/modules/6.1.0-37-amd64/kernel/fs/ext4/ext4.ko")),
-                new Case("a280899c-5fc9-4eab-8be0-bf0d28d0d9a6", module("evil", null),
+                new Case("a280899c-5fc9-4eab-8be0-bf0d28d0d9a6", module("evil", "/home/alice/evil.ko"),
                         module("virtio_net", "/usr/lib/modules/6.1.0-37-amd64/kernel/drivers/net/virtio_net.ko")),
+                // a module known by name only (found in the module list): where it came from is unknown, not "outside"
+                new Case("a280899c-5fc9-4eab-8be0-bf0d28d0d9a6", module("evil", "/dev/shm/evil.ko"), module("evil", null)),
+                new Case("4b1c7d2e-6a0f-4e3b-9c55-1f0e2d3a4b6c", module("dummy", null),
+                        "{'class_uid': 1005, 'activity_id': 2, 'module': {'file': {'name': 'dummy'}}}"),
                 new Case("9c2f4ec0-0516-427a-b1e8-8dab31671355", module("diamorphine", null), module("nf_tables", null)),
                 new Case("cbcf2342-1756-4686-a3c2-7b9343464380", integrity("hidden_processes"), integrity("kprobes")),
                 new Case("cbcf2342-1756-4686-a3c2-7b9343464380", integrity("hidden_process"), integrity("hidden_modules")),

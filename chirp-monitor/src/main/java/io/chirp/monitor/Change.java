@@ -20,8 +20,8 @@ public sealed interface Change {
     /** A socket started listening. */
     record SocketListening(Snapshot.Socket socket) implements Change {}
 
-    /** A connection appeared. */
-    record SocketConnected(Snapshot.Socket socket) implements Change {}
+    /** A connection appeared; {@code inbound} when the guest accepted it on one of its listening ports. */
+    record SocketConnected(Snapshot.Socket socket, boolean inbound) implements Change {}
 
     /** A listening socket or connection is gone. */
     record SocketClosed(Snapshot.Socket socket) implements Change {}

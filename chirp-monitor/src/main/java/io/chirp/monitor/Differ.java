@@ -34,9 +34,12 @@ public final class Differ {
         if (gonesAreReal) {
             prev.modules().forEach((k, m) -> { if (!next.modules().containsKey(k)) out.add(new Change.ModuleUnloaded(m)); });
         }
+        java.util.Set<Integer> listeningPorts = new java.util.HashSet<>();
+        next.sockets().values().forEach(s -> { if (s.listening()) listeningPorts.add(s.localPort()); });
         next.sockets().forEach((k, s) -> {
             if (prev.sockets().containsKey(k)) return;
-            out.add(s.listening() ? new Change.SocketListening(s) : new Change.SocketConnected(s));
+            out.add(s.listening() ? new Change.SocketListening(s)
+                    : new Change.SocketConnected(s, listeningPorts.contains(s.localPort())));
         });
         if (gonesAreReal) {
             prev.sockets().forEach((k, s) -> { if (!next.sockets().containsKey(k)) out.add(new Change.SocketClosed(s)); });

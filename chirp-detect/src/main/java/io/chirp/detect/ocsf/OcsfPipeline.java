@@ -141,7 +141,8 @@ public final class OcsfPipeline {
         List<FieldMapping> file = concat(ACTOR, List.of(path("TargetFilename", "file.path")));
         for (String c : List.of(FILE_EVENT, "file_change", "file_delete", "file_rename")) t.put(c, file);
         t.put(DRIVER_LOAD, concat(ACTOR, List.of(
-                path("ImageLoaded", "module.file.path", "driver.file.path", "module.file.name", "driver.file.name"),
+                // a path only: a bare module name is not where it was loaded from
+                path("ImageLoaded", "module.file.path", "driver.file.path"),
                 path("ModuleName", "module.file.name", "driver.file.name"))));
         t.put(CHIRP_INTEGRITY, List.of(
                 path("Finding", "finding_info.types"),

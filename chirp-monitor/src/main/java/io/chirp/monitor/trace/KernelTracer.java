@@ -62,6 +62,8 @@ public final class KernelTracer implements AutoCloseable {
     private final AtomicLong hits = new AtomicLong(), nanos = new AtomicLong(), dropped = new AtomicLong();
     private final long ptDi, ptSi, ptDx, taskPid, taskTgid, taskComm, taskParent, taskCred, credUid, modName;
     private final long currentTask;
+    private final long taskMm, mmExe, filePath, pathMnt, pathDentry;
+    private final io.chirp.linux.Paths paths;
     private volatile boolean stopping;
     private volatile Throwable failure;
     private final java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
@@ -81,6 +83,12 @@ public final class KernelTracer implements AutoCloseable {
         taskCred = l.offset("task_struct", "cred");
         credUid = l.offset("cred", "uid");
         modName = l.offset("module", "name");
+        taskMm = l.offset("task_struct", "mm");
+        mmExe = l.offset("mm_struct", "exe_file");
+        filePath = l.offset("file", "f_path");
+        pathMnt = l.offset("path", "mnt");
+        pathDentry = l.offset("path", "dentry");
+        paths = new io.chirp.linux.Paths(k);
         // The per-CPU 'current' task: a per-CPU variable (6.1) or a member of pcpu_hot (6.2+).
         currentTask = k.symbols().lookup("current_task").map(s -> s.address())
                 .orElseGet(() -> k.symbol("pcpu_hot") + l.offset("pcpu_hot", "current_task"));
@@ -194,7 +202,10 @@ public final class KernelTracer implements AutoCloseable {
                     args.add(a);
                     if (i == MAX_ARGS - 1 || total > MAX_ARGV_BYTES) { truncated = true; break; }
                 }
-                yield new TraceEvent.Exec(now, task, r.cstring(filename, MAX_ARG), List.copyOf(args), truncated);
+                String file = r.cstring(filename, MAX_ARG);
+                // busybox (and others) re-exec themselves through /proc/self/exe: the image is the caller's own.
+                if (file.equals("/proc/self/exe")) file = selfExe(r, regs.getOrDefault("gs_base", 0L), file);
+                yield new TraceEvent.Exec(now, task, file, List.copyOf(args), truncated);
             }
             case EXIT -> new TraceEvent.Exit(now, task, rdi);
             case MODULE_LOAD -> new TraceEvent.ModuleLoad(now, task, r.chars(rdi + modName, 56));
@@ -223,6 +234,18 @@ public final class KernelTracer implements AutoCloseable {
             }
         };
         sink.accept(e);
+    }
+
+    private String selfExe(KernelReader r, long gsBase, String fallback) {
+        try {
+            long t = r.u64(gsBase + currentTask);
+            long mm = r.u64(t + taskMm);
+            long file = mm == 0 ? 0 : r.u64(mm + mmExe);
+            if (file == 0) return fallback;
+            return paths.path(r.u64(file + filePath + pathMnt), r.u64(file + filePath + pathDentry));
+        } catch (ChirpException e) {
+            return fallback;
+        }
     }
 
     private TraceEvent.TaskRef task(KernelReader r, long gsBase) {
