@@ -1,7 +1,5 @@
 package io.chirp.net.qemu;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.qemu.QmpClient;
@@ -16,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,7 +34,6 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class LiveCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveCapture.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** Bytes kept per frame: the largest frame virtio-net hands over with offloads, so nothing is sliced. */
     public static final int SNAP_LENGTH = 65_536;
 
@@ -62,7 +58,7 @@ public final class LiveCapture implements AutoCloseable {
 
     /** Starts capturing on the VM's only netdev (or fails naming them all when it has several). */
     public static LiveCapture start(QemuVm vm) {
-        List<String> ids = netdevIds(vm.argv());
+        List<String> ids = QemuNics.netdevIds(vm.argv());
         if (ids.isEmpty()) throw ChirpException.unavailable("VM " + vm.name() + " has no -netdev to capture on");
         if (ids.size() > 1) throw ChirpException.usage("VM " + vm.name() + " has several netdevs " + ids + "; name one");
         Path socket = vm.qmpSocket().orElseThrow(() ->
@@ -108,6 +104,9 @@ public final class LiveCapture implements AutoCloseable {
             throw e;
         }
     }
+
+    /** {@return true once stopped (by {@link #stop} or {@link #close})} */
+    public synchronized boolean stopped() { return stopped; }
 
     /** {@return the netdev being captured} */
     public String netdev() { return netdev; }
@@ -171,32 +170,6 @@ public final class LiveCapture implements AutoCloseable {
         } finally {
             qmp.close();
         }
-    }
-
-    /**
-     * {@return the ids of the -netdev options in a QEMU command line}, in both the key=value syntax and the JSON
-     * syntax libvirt uses.
-     */
-    public static List<String> netdevIds(List<String> argv) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 1; i < argv.size() - 1; i++) {
-            String opt = argv.get(i).replaceFirst("^--", "-");
-            if (!opt.equals("-netdev")) continue;
-            String val = argv.get(i + 1).strip();
-            if (val.startsWith("{")) {
-                try {
-                    JsonNode n = JSON.readTree(val);
-                    if (n.hasNonNull("id")) ids.add(n.get("id").asText());
-                } catch (IOException e) {
-                    // not JSON after all: nothing to take from it
-                }
-                continue;
-            }
-            for (String part : val.split(",")) {
-                if (part.startsWith("id=")) ids.add(part.substring(3));
-            }
-        }
-        return ids;
     }
 
     private static void deleteQuietly(Path dir) {

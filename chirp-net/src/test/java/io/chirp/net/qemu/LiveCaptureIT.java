@@ -40,7 +40,8 @@ class LiveCaptureIT {
     @Test
     void capturesTheGuestsHttpRequestIntoAHashedPcap() {
         QemuVm vm = vm();
-        assertThat(LiveCapture.netdevIds(vm.argv())).containsExactly("net0");
+        assertThat(QemuNics.netdevIds(vm.argv())).containsExactly("net0");
+        assertThat(QemuNics.mac(vm.argv(), "net0")).contains("52:54:00:12:34:56");
         CaptureResult r;
         try (LiveCapture c = LiveCapture.start(vm)) {
             String out = net.httpGet("/chirp/live-capture", "capture.test");

@@ -1,0 +1,167 @@
+package io.chirp.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.net.flow.Flow;
+import io.chirp.net.flow.FlowReport;
+import io.chirp.net.flow.Flows;
+import io.chirp.net.ocsf.NetworkActivity;
+import io.chirp.net.pcap.CaptureFormat;
+import io.chirp.net.qemu.CaptureResult;
+import io.chirp.net.qemu.LiveCapture;
+import io.chirp.net.qemu.QemuNics;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.stream.Collectors;
+
+/** {@code chirp net capture|flows}: a VM's traffic captured from the hypervisor side, and flows of capture files. */
+@Command(name = "net", description = "Network traffic of running VMs (captured from outside, unseen by the guest) and capture files.",
+        subcommands = {NetCommand.Capture.class, NetCommand.FlowsCmd.class})
+final class NetCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
+
+    @Command(name = "capture", description = "Capture a running VM's traffic into a pcap or pcapng file, with its SHA-256.")
+    static final class Capture implements Callable<Integer> {
+        @Option(names = "--vm", paramLabel = "NAME", required = true, description = "a running QEMU VM (name or pid)") String vm;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
+                description = "new capture file; .pcapng gives pcapng, anything else pcap") Path output;
+        @Option(names = "--duration", paramLabel = "D", description = "how long, e.g. 30s or 5m (default: until Ctrl-C)") String duration;
+        @Option(names = "--netdev", paramLabel = "ID", description = "QEMU netdev to capture (default: the VM's only one)") String netdev;
+        @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
+        @Spec CommandSpec spec;
+
+        @Override public Integer call() throws InterruptedException {
+            // Checked before touching the VM: a capture that cannot be written must not add a filter first.
+            if (Files.exists(output)) throw ChirpException.usage("will not overwrite " + output + ": it exists");
+            Duration d = duration == null ? null : Durations.parse(duration);
+            QemuVm target = new VmInventory().find(vm);
+            LiveCapture capture = netdev == null ? LiveCapture.start(target)
+                    : LiveCapture.start(target.name(), target.qmpSocket().orElseThrow(() ->
+                            ChirpException.unavailable("VM " + target.name() + " has no QMP socket")), netdev);
+            PrintWriter err = spec.commandLine().getErr();
+            CaptureResult result = run(capture, CaptureFormat.fromName(output.getFileName().toString()), d, target.name(), err);
+            Table t = new Table("vm", "netdev", "file", "format", "packets", "bytes", "sha256", "started", "stopped", "problem");
+            t.row(result.vm(), result.netdev(), result.file().toString(), result.format().name().toLowerCase(java.util.Locale.ROOT),
+                    result.packets(), result.size(), result.sha256(), result.started().toString(), result.stopped().toString(),
+                    result.problem().orElse(null));
+            t.print(spec.commandLine().getOut(), format);
+            return 0;
+        }
+
+        /**
+         * Captures for {@code d}, or until Ctrl-C when null. Either way a shutdown hook guarantees that Ctrl-C removes
+         * the filter from the VM and writes what was captured: a filter left behind would keep writing on the host.
+         */
+        private CaptureResult run(LiveCapture capture, CaptureFormat fmt, Duration d, String name, PrintWriter err)
+                throws InterruptedException {
+            CaptureResult[] result = new CaptureResult[1];
+            CountDownLatch done = new CountDownLatch(1);
+            Runnable stop = () -> {
+                synchronized (capture) {
+                    if (!capture.stopped()) result[0] = capture.stop(output, fmt);
+                }
+            };
+            Thread hook = new Thread(() -> {
+                try {
+                    stop.run();
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println("captured " + result[0].packets() + " packets into " + result[0].file() + " sha256 " + result[0].sha256());
+                    out.flush();
+                } finally {
+                    done.countDown();
+                }
+            }, "chirp-net-capture-stop");
+            Runtime.getRuntime().addShutdownHook(hook);
+            err.println("capturing " + name + " netdev " + capture.netdev() + (d == null ? "; press Ctrl-C to stop" : " for " + duration));
+            err.flush();
+            if (d == null) {
+                done.await();
+                return result[0];
+            }
+            try {
+                Thread.sleep(d);
+            } finally {
+                stop.run();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway and finds the capture stopped
+                }
+            }
+            return result[0];
+        }
+    }
+
+    @Command(name = "flows", description = "Flows of a pcap or pcapng file: 5-tuples, traffic each way, TCP flags, DNS/HTTP/TLS names.")
+    static final class FlowsCmd implements Callable<Integer> {
+        @Parameters(paramLabel = "FILE", description = "a pcap or pcapng file") Path file;
+        @Option(names = "--vm", paramLabel = "NAME",
+                description = "the VM the capture is from: names the device and, while it runs, tells inbound from outbound by its MAC")
+        String vm;
+        @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
+        @Option(names = "--ocsf", description = "print OCSF 1.8.0 Network Activity events (JSON, one per line) instead") boolean ocsf;
+        @Spec CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            FlowReport report = Flows.read(file);
+            PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
+            Optional<String> mac = Optional.empty(), uid = Optional.empty();
+            if (vm != null) {
+                Optional<QemuVm> running = new VmInventory().list().stream()
+                        .filter(v -> v.name().equals(vm) || Long.toString(v.pid()).equals(vm)).findFirst();
+                if (running.isPresent()) {
+                    List<String> netdevs = QemuNics.netdevIds(running.get().argv());
+                    if (netdevs.size() == 1) mac = QemuNics.mac(running.get().argv(), netdevs.getFirst());
+                    uid = running.get().uuid();
+                } else {
+                    err.println("chirp: VM " + vm + " is not running here: direction will be unknown");
+                }
+            }
+            String deviceName = vm != null ? vm : file.getFileName().toString();
+            Optional<String> vmMac = mac;
+            if (ocsf) {
+                ObjectMapper json = new ObjectMapper();
+                NetworkActivity.Context ctx = new NetworkActivity.Context(deviceName, uid, mac, "0.1.0");
+                for (Flow f : report.flows()) out.println(json.writeValueAsString(NetworkActivity.event(f, ctx)));
+            } else {
+                Table t = new Table("proto", "client", "server", "first_seen", "last_seen", "packets_out", "bytes_out",
+                        "packets_in", "bytes_in", "flags_out", "flags_in", "direction", "metadata");
+                for (Flow f : report.flows()) {
+                    String dir = vmMac.flatMap(f::endpointWithMac).map(e -> e.equals(f.client()) ? "outbound" : "inbound").orElse(null);
+                    t.row(f.protocolName(), f.client().toString(), f.server().toString(), f.firstSeen().toString(),
+                            f.lastSeen().toString(), f.toServer().packets(), f.toServer().bytes(), f.toClient().packets(),
+                            f.toClient().bytes(), f.protocol() == 6 ? f.toServer().tcpFlagLetters() : null,
+                            f.protocol() == 6 ? f.toClient().tcpFlagLetters() : null, dir,
+                            f.metadata().isEmpty() ? null : f.metadata().stream().map(o -> o.data().summary()).distinct()
+                                    .collect(Collectors.joining("; ")));
+                }
+                t.print(out, format);
+            }
+            out.flush();
+            FlowReport.Stats s = report.stats();
+            err.println(report.flows().size() + " flows from " + s.packets() + " packets (" + s.nonIp() + " non-IP, "
+                    + s.malformed() + " malformed, " + s.fragments() + " fragments)");
+            report.problem().ifPresent(p -> err.println("chirp: PARTIAL RESULT: the capture ends early (" + p
+                    + "); the flows cover only what comes before"));
+            if (s.droppedFlows() > 0) err.println("chirp: PARTIAL RESULT: " + s.droppedFlows() + " flows beyond the table limit were not tracked");
+            err.flush();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package io.chirp.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.net.pcap.CaptureExport;
+import io.chirp.net.testing.LabNet;
+import io.chirp.net.testing.Tshark;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code chirp net capture} then {@code chirp net flows --vm} on a real lab guest. */
+class NetCommandIT {
+    static LabNet net;
+    @TempDir Path dir;
+
+    @BeforeAll static void boot() throws Exception { net = new LabNet(); }
+
+    @AfterAll static void down() { if (net != null) net.close(); }
+
+    @Test
+    void captureForADurationThenFlowsWithDirection() throws Exception {
+        Path file = dir.resolve("cli.pcapng");
+        CompletableFuture<NetCommandTest.Run> capture = CompletableFuture.supplyAsync(() -> NetCommandTest.run(
+                "capture", "--vm", net.guest().name(), "-o", file.toString(), "--duration", "15s", "--format", "json"));
+        Thread.sleep(3000); // the filter is in place well before this
+        assertThat(net.httpGet("/chirp/cli", "cli.test")).contains(LabNet.BODY);
+        NetCommandTest.Run r = capture.get();
+        assertThat(r.code()).as(r.err() + r.failure()).isZero();
+        JsonNode row = new ObjectMapper().readTree(r.out()).get(0);
+        assertThat(row.get("format").asText()).isEqualTo("pcapng");
+        assertThat(row.get("sha256").asText()).isEqualTo(CaptureExport.sha256(file));
+        assertThat(Tshark.read(file, "-T", "fields", "-e", "frame.number").strip().lines().count()).isEqualTo(row.get("packets").asLong());
+
+        NetCommandTest.Run flows = NetCommandTest.run("flows", file.toString(), "--vm", net.guest().name(), "--format", "json");
+        assertThat(flows.code()).isZero();
+        JsonNode http = null;
+        for (JsonNode f : new ObjectMapper().readTree(flows.out())) {
+            if (f.path("metadata").asText().contains("host=cli.test")) http = f;
+        }
+        assertThat(http).as(flows.out()).isNotNull();
+        assertThat(http.get("direction").asText()).isEqualTo("outbound");
+        assertThat(http.get("client").asText()).startsWith("10.0.2.15:");
+        assertThat(http.get("server").asText()).isEqualTo("10.0.2.100:8000");
+    }
+}

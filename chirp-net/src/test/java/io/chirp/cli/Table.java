@@ -1,0 +1,1 @@
+../../../../../../../chirp-cli/src/main/java/io/chirp/cli/Table.java
