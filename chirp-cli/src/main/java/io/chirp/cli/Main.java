@@ -11,7 +11,7 @@ import java.io.PrintWriter;
         description = "Cloud Hypervisor-forensics and Incident Response Platform: agentless introspection of VMs.",
         subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
                 ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
-                EventsCommand.class, RulesCommand.class, MonitorCommand.class,
+                EventsCommand.class, RulesCommand.class, MonitorCommand.class, SymbolsCommand.class, NetCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -40,7 +40,7 @@ public final class LinuxKernel {
      * without it, the mode is the one under which the kernel's own page tables map {@code _text} correctly.
      */
     public static LinuxKernel attach(PhysicalMemory memory, List<CpuState> cpus) {
-        KernelInfo info = KernelLocator.locate(memory);
+        KernelInfo info = KernelLocator.locate(memory, kernelHint(memory, cpus));
         List<PagingMode> modes = List.of(PagingMode.X86_64, PagingMode.X86_64_LA57);
         for (CpuState c : cpus) {
             if (c.cr4().isPresent() && (c.cr4().getAsLong() & (1L << 12)) != 0) {
@@ -56,6 +56,60 @@ public final class LinuxKernel {
         }
         throw ChirpException.corrupt("the kernel's page tables (init_top_pgt at 0x" + Long.toHexString(info.initTopPgt())
                 + ") do not map _text to its physical address: memory inconsistent or not x86-64");
+    }
+
+    /**
+     * Where the kernel image probably is, from vCPU state: the handler of interrupt vector 0 (the IDT is always
+     * mapped) or a kernel-mode RIP, translated through the vCPU's own page tables. The image spans tens of MiB
+     * around its code, so scanning that window first spares a scan of all of RAM. Null when nothing fits.
+     */
+    static io.chirp.core.MemoryRange kernelHint(PhysicalMemory memory, List<CpuState> cpus) {
+        for (CpuState c : cpus) {
+            if (c.cr3().isEmpty() || c.cr0().isEmpty() || c.cr4().isEmpty()) continue;
+            try {
+                PagingMode mode = PagingMode.of(c.cr0().getAsLong(), c.cr4().getAsLong(), c.efer());
+                AddressSpace as = AddressSpace.of(memory, mode,
+                        new PhysAddr(io.chirp.paging.Kpti.kernelRoot(c.cr3().getAsLong())));
+                long code = 0;
+                Long idt = c.registers().get("idt_base");
+                if (idt != null && idt < 0) {
+                    byte[] gate = as.read(new VirtAddr(idt), 16);
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(gate).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    code = (b.getShort(0) & 0xffffL) | ((b.getShort(6) & 0xffffL) << 16) | ((b.getInt(8) & 0xffffffffL) << 32);
+                }
+                if (code >= 0 && c.rip() < 0) code = c.rip();
+                if (code >= 0) continue;
+                if (as.translate(new VirtAddr(code)) instanceof TranslationResult.Mapped m) {
+                    long pa = m.pa().value();
+                    // text comes first in the image, then rodata (kallsyms) and BTF: 40 MiB before, 64 MiB after
+                    long start = Math.max(0, (pa - (40L << 20)) & ~0x1fffffL);
+                    return new io.chirp.core.MemoryRange(start, pa + (64L << 20), "kernel image (from vCPU state)");
+                }
+            } catch (ChirpException e) {
+                // this vCPU's state does not lead to the kernel: try the next, or scan everything
+            }
+        }
+        return startupSignature(memory);
+    }
+
+    /**
+     * Without vCPU state: x86-64 kernels are loaded at a 2 MiB boundary and start with startup_64, whose first
+     * instructions (Linux 5.x and 6.x) are {@code lea rsp,[rip+X]; lea rdi,[rip-14]} (the second loads _text
+     * itself). Probing one spot per 2 MiB finds it in microseconds; a kernel built otherwise is still found by
+     * the full scan this only shortcuts.
+     */
+    private static io.chirp.core.MemoryRange startupSignature(PhysicalMemory memory) {
+        byte[] second = {0x48, (byte) 0x8d, 0x3d, (byte) 0xf2, (byte) 0xff, (byte) 0xff, (byte) 0xff};
+        for (io.chirp.core.MemoryRange r : memory.ranges()) {
+            for (long p = (r.start() + 0x1fffff) & ~0x1fffffL; p + 16 <= r.end(); p += 0x200000) {
+                byte[] b = memory.readBytes(p, 14);
+                if (b[0] != 0x48 || b[1] != (byte) 0x8d || b[2] != 0x25) continue;
+                if (java.util.Arrays.equals(b, 7, 14, second, 0, 7)) {
+                    return new io.chirp.core.MemoryRange(p, p + (64L << 20), "kernel image (startup_64 signature)");
+                }
+            }
+        }
+        return null;
     }
 
     public PhysicalMemory memory() { return memory; }

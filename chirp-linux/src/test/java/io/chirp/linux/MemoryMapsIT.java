@@ -20,8 +20,10 @@ class MemoryMapsIT {
     @Test
     void liveMapsMatchProcPidMaps(LabGuest g) {
         // A cat blocked on a pipe has 11 VMAs: with the gaps between them more than one maple leaf holds, so its
-        // tree has an internal node (the scenario's processes fit in a single leaf).
-        int cat = Integer.parseInt(GuestShell.run(g, "sleep 100000 | cat >/dev/null & echo $!", Duration.ofSeconds(90))
+        // tree has an internal node (the scenario's processes fit in a single leaf). The pause lets its exec finish:
+        // a process caught mid-exec has an mm with no VMAs yet.
+        int cat = Integer.parseInt(GuestShell.run(g,
+                "sleep 100000 | cat >/dev/null & p=$!; sleep 2; echo $p", Duration.ofSeconds(90))
                 .strip());
         try (LiveVm live = Guests.live(g)) {
             LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());

@@ -3,7 +3,11 @@ package io.chirp.monitor;
 import io.chirp.core.VirtAddr;
 import io.chirp.detect.Detector;
 import io.chirp.events.OcsfEvent;
+import io.chirp.events.schema.OcsfSchema;
+import io.chirp.events.schema.SchemaLocator;
 import io.chirp.events.sink.JsonLinesSink;
+import io.chirp.events.validate.EventValidator;
+import io.chirp.events.validate.ValidationReport;
 import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.qemu.GdbRemote;
@@ -76,6 +80,13 @@ class MonitorIT {
         @Override public void close() {
             monitor.close();
             pipeline.close();
+            // Everything the monitor emitted is valid OCSF 1.8.0 (checked against the schema files themselves).
+            EventValidator v = new EventValidator(OcsfSchema.load(SchemaLocator.require(Path.of("").toAbsolutePath())));
+            for (OcsfEvent e : events) {
+                ValidationReport r = v.validate(e.json());
+                assertThat(r.isValid()).as("%s\n%s", e.toJsonLine(), r).isTrue();
+            }
+            assertThat(events).hasSizeGreaterThan(3);
         }
     }
 

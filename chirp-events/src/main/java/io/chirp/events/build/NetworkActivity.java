@@ -60,8 +60,9 @@ public final class NetworkActivity extends EventBuilder<NetworkActivity> {
         return new NetworkActivity(ctx, Activity.OPEN, local, Objects.requireNonNull(remote, "remote"), d, protocol);
     }
 
+    /** A connection closed, or with {@code remote} null a listening socket closed. */
     public static NetworkActivity close(EventContext ctx, Endpoint local, Endpoint remote, Direction d, String protocol) {
-        return new NetworkActivity(ctx, Activity.CLOSE, local, Objects.requireNonNull(remote, "remote"), d, protocol);
+        return new NetworkActivity(ctx, Activity.CLOSE, local, remote, d, protocol);
     }
 
     public static NetworkActivity traffic(EventContext ctx, Endpoint local, Endpoint remote, Direction d, String protocol) {

@@ -29,8 +29,27 @@ public final class KernelLocator {
      * @throws ChirpException NOT_FOUND or CORRUPT naming the stage (kallsyms, BTF, image cross-check) that failed
      */
     public static KernelInfo locate(PhysicalMemory memory) {
+        return locate(memory, null);
+    }
+
+    /**
+     * Like {@link #locate(PhysicalMemory)}, scanning {@code hint} first: a physical range that likely holds the
+     * kernel image (derived from vCPU state). Only if the kernel is not found there is all of memory scanned.
+     */
+    public static KernelInfo locate(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
+        if (hint != null) {
+            try {
+                return locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
+            } catch (ChirpException e) {
+                // the hint was wrong or incomplete: fall back to the whole of memory
+            }
+        }
+        return locateIn(memory, memory);
+    }
+
+    private static KernelInfo locateIn(PhysicalMemory memory, PhysicalMemory scanned) {
         // One pass over memory finds the anchors of both sources.
-        long[][] hits = new PatternScanner().find(memory,
+        long[][] hits = new PatternScanner().find(scanned,
                 new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
         KallsymsReader.Kallsyms kallsyms = new KallsymsReader().read(memory, hits[0]);
         KernelSymbols syms = kallsyms.symbols();

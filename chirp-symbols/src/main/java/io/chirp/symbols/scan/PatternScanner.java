@@ -59,6 +59,9 @@ public final class PatternScanner {
                 // Starts in the overlap were already tried by the previous chunk, except for the last chunk's tail.
                 int lastStart = pa + len == r.end() ? len : len - overlap;
                 for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
+                // A scan touches every page once: drop them from this process's resident set again (they stay in
+                // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
+                if (seg != buf && seg.isMapped()) seg.unload();
                 if (pa + len == r.end()) break;
                 pa += len - overlap;
             }

@@ -1,61 +1,40 @@
-package io.chirp.disk;
+package io.chirp.cli;
 
 import io.chirp.lab.GuestImageBuilder;
 import io.chirp.lab.LabHome;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import javax.tools.JavaCompiler;
-import javax.tools.ToolProvider;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/**
- * chirp-cli's {@code DiskCommand} (which lives there, and which chirp-cli will build against this module) compiled
- * here with its {@code Table} and run through picocli against the lab disk image.
- */
+/** {@code chirp disk} run through the CLI against the lab's disk image, checked against the image's known files. */
 class DiskCommandTest {
-    private static final Path CLI_SRC = Path.of("../chirp-cli/src/main/java/io/chirp/cli");
-    static Class<?> diskCommand;
     static Path image;
     static Map<String, String> truth;
-    @TempDir static Path classes;
     @TempDir Path out;
 
     @BeforeAll
-    static void compile() throws Exception {
+    static void image() {
         var built = new GuestImageBuilder(LabHome.fromEnvironment()).build();
         image = built.disk();
         truth = built.diskFiles();
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        StringWriter log = new StringWriter();
-        int rc = javac.run(null, null, new java.io.PrintStream(new java.io.ByteArrayOutputStream()) {
-                    @Override public void write(byte[] b, int off, int len) { log.write(new String(b, off, len)); }
-                }, "-d", classes.toString(), "-cp", System.getProperty("java.class.path"), "-proc:none",
-                CLI_SRC.resolve("DiskCommand.java").toString(), CLI_SRC.resolve("Table.java").toString());
-        assertThat(rc).as(log.toString()).isZero();
-        ClassLoader cl = new URLClassLoader(new URL[]{classes.toUri().toURL()}, DiskCommandTest.class.getClassLoader());
-        diskCommand = Class.forName("io.chirp.cli.DiskCommand", true, cl);
     }
 
     private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) throws Exception {
-        var ctor = diskCommand.getDeclaredConstructor();
-        ctor.setAccessible(true);
-        CommandLine cl = new CommandLine(ctor.newInstance());
+    private static Run run(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "disk";
+        System.arraycopy(args, 0, all, 1, args.length);
         StringWriter o = new StringWriter(), e = new StringWriter();
-        cl.setOut(new PrintWriter(o)).setErr(new PrintWriter(e));
-        int code = cl.execute(args);
+        int code = Main.run(all, new PrintWriter(o, true), new PrintWriter(e, true));
         return new Run(code, o.toString(), e.toString());
     }
 

@@ -1,1 +1,0 @@
-../../../../../../../chirp-cli/src/main/java/io/chirp/cli/Durations.java
