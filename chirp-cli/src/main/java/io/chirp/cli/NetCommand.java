@@ -12,6 +12,10 @@ import io.chirp.net.pcap.CaptureFormat;
 import io.chirp.net.qemu.CaptureResult;
 import io.chirp.net.qemu.LiveCapture;
 import io.chirp.net.qemu.QemuNics;
+import io.chirp.net.attribution.Attribution;
+import io.chirp.net.attribution.GuestSocket;
+import io.chirp.hypervisor.Target;
+import io.chirp.linux.LinuxKernel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -108,6 +112,10 @@ final class NetCommand implements Runnable {
         }
     }
 
+    private static Optional<GuestSocket.Owner> owner(Attribution.Attributed a) {
+        return a == null ? Optional.empty() : a.owner();
+    }
+
     @Command(name = "flows", description = "Flows of a pcap or pcapng file: 5-tuples, traffic each way, TCP flags, DNS/HTTP/TLS names.")
     static final class FlowsCmd implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a pcap or pcapng file") Path file;
@@ -134,14 +142,35 @@ final class NetCommand implements Runnable {
                 }
             }
             String deviceName = vm != null ? vm : file.getFileName().toString();
+            // Attribution: the guest's sockets, read from its memory now, name the process behind each flow.
+            java.util.Map<Flow, Attribution.Attributed> owners = new java.util.HashMap<>();
+            if (vm != null && new VmInventory().list().stream().anyMatch(v -> v.name().equals(vm))) {
+                try (Target t = Target.vm(vm)) {
+                    LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
+                    List<GuestSocket> sockets = GuestSockets.of(k);
+                    for (Attribution.Attributed a : Attribution.join(report.flows(), sockets)) owners.put(a.flow(), a);
+                } catch (io.chirp.core.ChirpException e) {
+                    err.println("chirp: no attribution: " + e.getMessage());
+                }
+            }
             Optional<String> vmMac = mac;
             if (ocsf) {
                 ObjectMapper json = new ObjectMapper();
                 NetworkActivity.Context ctx = new NetworkActivity.Context(deviceName, uid, mac, "0.1.0");
-                for (Flow f : report.flows()) out.println(json.writeValueAsString(NetworkActivity.event(f, ctx)));
+                for (Flow f : report.flows()) {
+                    var e = NetworkActivity.event(f, ctx);
+                    Attribution.Attributed a = owners.get(f);
+                    if (a != null && a.owner().isPresent()) {
+                        var p = e.putObject("actor").putObject("process");
+                        p.put("pid", a.owner().get().pid()).put("name", a.owner().get().name());
+                        if (a.owner().get().cmdLine() != null) p.put("cmd_line", a.owner().get().cmdLine());
+                    }
+                    out.println(json.writeValueAsString(e));
+                }
             } else {
                 Table t = new Table("proto", "client", "server", "first_seen", "last_seen", "packets_out", "bytes_out",
-                        "packets_in", "bytes_in", "flags_out", "flags_in", "direction", "metadata");
+                        "packets_in", "bytes_in", "flags_out", "flags_in", "direction", "metadata", "pid", "process",
+                        "cmdline", "attribution");
                 for (Flow f : report.flows()) {
                     String dir = vmMac.flatMap(f::endpointWithMac).map(e -> e.equals(f.client()) ? "outbound" : "inbound").orElse(null);
                     t.row(f.protocolName(), f.client().toString(), f.server().toString(), f.firstSeen().toString(),
@@ -149,7 +178,11 @@ final class NetCommand implements Runnable {
                             f.toClient().bytes(), f.protocol() == 6 ? f.toServer().tcpFlagLetters() : null,
                             f.protocol() == 6 ? f.toClient().tcpFlagLetters() : null, dir,
                             f.metadata().isEmpty() ? null : f.metadata().stream().map(o -> o.data().summary()).distinct()
-                                    .collect(Collectors.joining("; ")));
+                                    .collect(Collectors.joining("; ")),
+                            owner(owners.get(f)).map(o -> (Object) o.pid()).orElse(null),
+                            owner(owners.get(f)).map(GuestSocket.Owner::name).orElse(null),
+                            owner(owners.get(f)).map(GuestSocket.Owner::cmdLine).orElse(null),
+                            owners.isEmpty() ? null : owners.get(f).match().name().toLowerCase(java.util.Locale.ROOT));
                 }
                 t.print(out, format);
             }

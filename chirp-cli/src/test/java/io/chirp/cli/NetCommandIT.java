@@ -27,6 +27,9 @@ class NetCommandIT {
     @Test
     void captureForADurationThenFlowsWithDirection() throws Exception {
         Path file = dir.resolve("cli.pcapng");
+        // A beacon on a kept-alive connection: it still exists when the flows are attributed from guest memory.
+        net.guest().shell("(while true; do printf 'GET /beacon HTTP/1.1\\r\\nHost: beacon.test\\r\\n\\r\\n'; sleep 1; done)"
+                + " | nc 10.0.2.100 8000 >/dev/null 2>&1 &", LabNet.SHELL_TIMEOUT);
         CompletableFuture<NetCommandTest.Run> capture = CompletableFuture.supplyAsync(() -> NetCommandTest.run(
                 "capture", "--vm", net.guest().name(), "-o", file.toString(), "--duration", "15s", "--format", "json"));
         Thread.sleep(3000); // the filter is in place well before this
@@ -48,5 +51,19 @@ class NetCommandIT {
         assertThat(http.get("direction").asText()).isEqualTo("outbound");
         assertThat(http.get("client").asText()).startsWith("10.0.2.15:");
         assertThat(http.get("server").asText()).isEqualTo("10.0.2.100:8000");
+
+        // The beacon's flow is attributed to the guest process that owns the socket, from the guest's memory.
+        JsonNode beacon = null;
+        for (JsonNode f : new ObjectMapper().readTree(flows.out())) {
+            if (f.path("metadata").asText().contains("host=beacon.test")) beacon = f;
+        }
+        assertThat(beacon).as(flows.out()).isNotNull();
+        assertThat(beacon.get("attribution").asText()).isEqualTo("connection");
+        assertThat(beacon.get("process").asText()).isEqualTo("nc");
+        assertThat(beacon.get("cmdline").asText()).isEqualTo("nc 10.0.2.100 8000");
+        assertThat(beacon.get("pid").asInt()).isPositive();
+        // the one-shot request closed before memory was read: no process is named (at most the kernel's TIME_WAIT)
+        assertThat(http.get("attribution").asText()).isIn("none", "kernel");
+        assertThat(http.get("pid").isNull()).isTrue();
     }
 }

@@ -67,7 +67,8 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
         synchronized (CONSOLE) {
             int n = SEQ.incrementAndGet() + (int) (System.nanoTime() & 0xffff) * 1000;
             String begin = "CHIRPOUT-" + n, end = "CHIRPEND-" + n;
-            String line = "printf '%s-%s\\n' CHIRPOUT " + n + "; " + command + "; printf '%s-%s\\n' CHIRPEND " + n + "\n";
+            // Three lines, not one joined with ';': a command ending in '&' would make "& ;" a syntax error.
+            String line = "printf '%s-%s\\n' CHIRPOUT " + n + "\n" + command + "\nprintf '%s-%s\\n' CHIRPEND " + n + "\n";
             int from = serialText().length();
             try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                 ch.connect(UnixDomainSocketAddress.of(serialSocket));
@@ -88,8 +89,14 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
                     if (b < 0) b = tail.indexOf(begin + "\n");
                     int e = tail.indexOf(end, Math.max(b, 0));
                     if (b >= 0 && e >= 0) {
-                        String out = tail.substring(tail.indexOf('\n', b) + 1, e);
-                        return out.replace("\r", "");
+                        String out = tail.substring(tail.indexOf('\n', b) + 1, e).replace("\r", "");
+                        // The console echoes what was typed; a line may arrive after the shell has started.
+                        java.util.Set<String> typed = java.util.Set.of(line.split("\n"));
+                        StringBuilder kept = new StringBuilder();
+                        for (String l : out.split("\n", -1)) {
+                            if (!typed.contains(l)) kept.append(l).append('\n');
+                        }
+                        return kept.length() > 0 ? kept.substring(0, kept.length() - 1) : "";
                     }
                     if (!isAlive()) throw ChirpException.unavailable("guest " + name + " died during: " + command);
                     Thread.sleep(50);
