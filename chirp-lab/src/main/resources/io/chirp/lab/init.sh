@@ -69,4 +69,6 @@ echo "===CHIRP-LAB-READY==="
 # A root shell on the serial console, for tests that drive the guest. Non-interactive on purpose (its output is a
 # pipe, so ash stays non-interactive): busybox's line editor asks the terminal for its cursor position (ESC[6n)
 # and wraps long lines, which garbles typed input.
+# No echo either: typed lines would interleave with the output of the lines before them.
+stty -echo </dev/ttyS0 2>/dev/null
 while true; do setsid sh -c '/bin/sh -s </dev/ttyS0 2>&1 | cat >/dev/ttyS0'; sleep 1; done
