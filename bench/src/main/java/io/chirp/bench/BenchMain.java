@@ -25,6 +25,7 @@ public final class BenchMain {
         if (which.equals("memory") || which.equals("all")) memory(reports);
         if (which.equals("linux") || which.equals("all")) linux(reports);
         if (which.equals("acquisition") || which.equals("all")) acquisition(reports);
+        if (which.equals("monitor") || which.equals("all")) monitor(reports);
     }
 
     private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {
@@ -104,6 +105,22 @@ public final class BenchMain {
                     bestPause.get(k) == 0 ? "no pause" : String.format("%.3f", bestPause.get(k) / qPause)));
         }
         Files.writeString(reports.resolve("acquisition.md"), md);
+        System.out.print(md);
+    }
+
+    private static void monitor(Path reports) throws Exception {
+        Map<String, RunResult> r = jmh(DetectionBenchmark.class);
+        double full = score(r, "normalizeAndDetect"), base = score(r, "normalizeOnly");
+        List<MonitorBench.Row> rows = MonitorBench.run(Path.of("bench/target"));
+        StringBuilder md = new StringBuilder(header("Monitoring: latency, throughput, fleet size, tracing cost", "bench/run monitor"));
+        md.append("| measurement | result | baseline (same run) | ratio |\n|---|---|---|---|\n");
+        md.append(String.format("| events/s on one core: OCSF process event + Sigma mapping + 100 rules | %.0f /s %s | OCSF event alone: %.0f /s | %.2f |%n",
+                full, err(r, "normalizeAndDetect"), base, full / base));
+        md.append("\n| measurement | value | note |\n|---|---|---|\n");
+        for (MonitorBench.Row row : rows) {
+            md.append(String.format("| %s | %.2f %s | %s |%n", row.what(), row.value(), row.unit(), row.note()));
+        }
+        Files.writeString(reports.resolve("monitor.md"), md);
         System.out.print(md);
     }
 
