@@ -18,5 +18,11 @@ class DemoIT {
         assertThat(o).contains("shared_ram", "evil_miner", "sleep 100000", "4444", "kworkerd", "ext4", "no findings");
         assertThat(err.toString()).contains("guest paused for");
         assertThat(o).contains("image and manifest kept in");
+        String dir = o.substring(o.indexOf("image and manifest kept in ") + 27).lines().findFirst().orElseThrow().strip();
+        try (var files = java.nio.file.Files.walk(java.nio.file.Path.of(dir))) {
+            for (var f : files.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.delete(f);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("cannot clean up " + dir, e);
+        }
     }
 }
