@@ -26,6 +26,7 @@ public final class BenchMain {
         if (which.equals("linux") || which.equals("all")) linux(reports);
         if (which.equals("acquisition") || which.equals("all")) acquisition(reports);
         if (which.equals("monitor") || which.equals("all")) monitor(reports);
+        if (which.equals("oracles") || which.equals("all")) oracles(reports);
     }
 
     private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {
@@ -105,6 +106,19 @@ public final class BenchMain {
                     bestPause.get(k) == 0 ? "no pause" : String.format("%.3f", bestPause.get(k) / qPause)));
         }
         Files.writeString(reports.resolve("acquisition.md"), md);
+        System.out.print(md);
+    }
+
+    private static void oracles(Path reports) throws Exception {
+        List<OracleBench.Row> rows = OracleBench.run(Path.of("bench/target/oracles"), System.getProperty("java.class.path"));
+        StringBuilder md = new StringBuilder(header("Disks and network against their peer tools", "bench/run oracles"));
+        md.append("Best of 3 (commands) or of 3 after a warm-up (in-process), same input, same run.\n\n");
+        md.append("| measurement | CHIRP s | peer s | peer | CHIRP / peer |\n|---|---|---|---|---|\n");
+        for (OracleBench.Row row : rows) {
+            md.append(String.format("| %s | %.3f | %.3f | %s | %.2f |%n", row.what(), row.chirpSeconds(), row.peerSeconds(),
+                    row.peer(), row.chirpSeconds() / row.peerSeconds()));
+        }
+        Files.writeString(reports.resolve("oracles.md"), md);
         System.out.print(md);
     }
 
