@@ -62,8 +62,10 @@ public final class DetectionFindings {
         }
         if (!attacks.isEmpty()) info.set("attacks", attacks);
         if (source != null && source.at("/metadata/uid").isTextual()) {
-            info.putArray("related_events").addObject().put("uid", source.at("/metadata/uid").asText())
-                    .put("class_uid", source.path("class_uid").asInt());
+            // related_event has no class_uid in OCSF 1.8.0: type_uid (class and activity) says what the trigger was
+            ObjectNode rel = info.putArray("related_events").addObject().put("uid", source.at("/metadata/uid").asText());
+            if (source.has("type_uid")) rel.put("type_uid", source.path("type_uid").asLong());
+            if (source.has("type_name")) rel.put("type_name", source.path("type_name").asText());
         }
 
         ObjectNode evidence = f.putArray("evidences").addObject();
