@@ -84,7 +84,7 @@ public final class BenchMain {
     }
 
     private static void acquisition(Path reports) throws Exception {
-        Path scratch = Path.of("bench/target/acquisition");
+        Path scratch = Path.of("bench/target/acquisition").toAbsolutePath();
         Files.createDirectories(scratch);
         List<AcquisitionBench.Row> rows = AcquisitionBench.run(scratch, 2);
         StringBuilder md = new StringBuilder(header("Acquisition of a 1 GiB guest", "bench/run acquisition"));
