@@ -73,6 +73,7 @@ final class MapleTree {
         }
         if (!isNode(root)) {
             if (root != 0 && !isInternal(root)) out.add(root); // a tree of one entry at index 0 keeps it in the root
+            if (root != 0 && isInternal(root)) return new Entries(out, false, "root 0x" + Long.toHexString(root) + " is neither entry nor node");
             return new Entries(out, true, "");
         }
         visit(root, -1L, 0, limit, out, nodes, problem);
