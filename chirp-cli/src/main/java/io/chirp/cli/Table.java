@@ -82,7 +82,8 @@ public final class Table {
         for (List<Object> r : rows) {
             List<String> cells = new ArrayList<>();
             for (Object c : r) {
-                String s = c == null ? "" : c.toString();
+                // Control characters from a guest are escaped here too: CSV is often read in a terminal.
+                String s = c == null ? "" : escape(c.toString());
                 // Neutralise spreadsheet formulas and quote every cell that needs it.
                 if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !(c instanceof Number)) s = "'" + s;
                 if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
@@ -94,7 +95,10 @@ public final class Table {
         }
     }
 
-    /** Escapes control and non-printable characters as \xNN so terminal escape sequences from a guest stay inert. */
+    /**
+     * Escapes control and non-printable characters as \xNN (and backslash as \\) so terminal escape sequences from
+     * a guest stay inert. JSON output needs no such step: Jackson escapes control characters itself.
+     */
     public static String escape(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {

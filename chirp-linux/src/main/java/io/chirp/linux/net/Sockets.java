@@ -1,5 +1,6 @@
 package io.chirp.linux.net;
 
+import io.chirp.core.IpText;
 import io.chirp.core.ChirpException;
 import io.chirp.linux.Field;
 import io.chirp.linux.KernelReader;

@@ -211,7 +211,8 @@ public final class KernelTracer implements AutoCloseable {
             case MODULE_LOAD -> new TraceEvent.ModuleLoad(now, task, r.chars(rdi + modName, 56));
             case CONNECT -> {
                 long sa = regs.getOrDefault("rsi", 0L);
-                int len = (int) (long) regs.getOrDefault("rdx", 0L);
+                // addrlen comes from the caller: clamp it before it sizes any read
+                long len = Math.max(0, Math.min(regs.getOrDefault("rdx", 0L), 128));
                 int family = len >= 2 ? r.u16(sa) : -1;
                 String addr = "";
                 int port = 0;
@@ -228,7 +229,7 @@ public final class KernelTracer implements AutoCloseable {
                         addr = "?";
                     }
                 } else if (family == 1 && len > 2) {
-                    addr = r.cstring(sa + 2, Math.min(len - 2, 108));
+                    addr = r.cstring(sa + 2, (int) Math.min(len - 2, 108));
                 }
                 yield new TraceEvent.Connect(now, task, (int) rdi, family, addr, port);
             }

@@ -1,5 +1,6 @@
 package io.chirp.net.decode;
 
+import io.chirp.core.IpText;
 import io.chirp.net.pcap.LinkType;
 import io.chirp.net.pcap.Packet;
 

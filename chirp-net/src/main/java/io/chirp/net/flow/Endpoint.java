@@ -1,6 +1,6 @@
 package io.chirp.net.flow;
 
-import io.chirp.net.decode.IpText;
+import io.chirp.core.IpText;
 
 import java.net.InetAddress;
 

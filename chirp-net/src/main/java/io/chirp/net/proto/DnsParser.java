@@ -1,6 +1,6 @@
 package io.chirp.net.proto;
 
-import io.chirp.net.decode.IpText;
+import io.chirp.core.IpText;
 import io.chirp.net.decode.Slice;
 
 import java.util.ArrayList;

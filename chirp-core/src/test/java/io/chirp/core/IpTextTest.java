@@ -1,4 +1,4 @@
-package io.chirp.linux.net;
+package io.chirp.core;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,19 @@
-package io.chirp.linux.net;
+package io.chirp.core;
 
-/** IP addresses as text: IPv4 dotted quads and IPv6 in RFC 5952 form (the shortest, as ss prints them). */
-final class IpText {
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
+/**
+ * IP addresses as text the way analysts, ss and Wireshark write them: dotted IPv4, and IPv6 in RFC 5952 form (lower
+ * case, the longest run of two or more zero groups as "::", IPv4-mapped addresses with a dotted tail), which
+ * {@link InetAddress#getHostAddress()} does not do. One formatter for sockets read from memory and packets on the wire,
+ * so the two can be joined as text.
+ */
+public final class IpText {
     private IpText() {}
 
     /** {@return the address in network byte order {@code b} (4 or 16 bytes) as text} */
-    static String of(byte[] b) {
+    public static String of(byte[] b) {
         if (b.length == 4) return (b[0] & 255) + "." + (b[1] & 255) + "." + (b[2] & 255) + "." + (b[3] & 255);
         if (b.length != 16) throw new IllegalArgumentException("address of " + b.length + " bytes");
         int[] w = new int[8];
@@ -32,5 +40,18 @@ final class IpText {
             sb.append(Integer.toHexString(w[i]));
         }
         return sb.toString();
+    }
+
+    /** {@return the address as text} */
+    public static String of(InetAddress a) { return of(a.getAddress()); }
+
+    /** {@return the address of 4 or 16 raw bytes} */
+    public static InetAddress address(byte[] raw) {
+        try {
+            // Never a lookup: getByAddress only wraps the bytes. IPv4-mapped IPv6 stays IPv6 via Inet6Address.
+            return raw.length == 16 ? java.net.Inet6Address.getByAddress(null, raw, -1) : InetAddress.getByAddress(raw);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("address of " + raw.length + " bytes", e);
+        }
     }
 }
