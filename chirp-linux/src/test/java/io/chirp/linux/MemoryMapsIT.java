@@ -32,22 +32,20 @@ class MemoryMapsIT {
             List<LinuxProcess> chosen = new ArrayList<>(chosen(all));
             assertThat(chosen).hasSizeGreaterThanOrEqualTo(4);
             chosen.add(all.stream().filter(p -> p.pid() == cat).findFirst().orElseThrow());
+            int compared = 0;
             for (LinuxProcess p : chosen) {
                 // The scenario's processes are idle, so their maps do not change between the two reads.
                 List<String> expected = procMaps(g, p.pid());
+                // An nc left by an earlier test may be exiting right now (its maps already torn down): the guest no
+                // longer shows it either, so there is nothing to compare.
+                if (expected.stream().anyMatch(l -> l.contains("No such file"))) continue;
                 MemoryMaps.Listing l = maps.of(p);
-                // The guest is live: the fresh cat may still be settling when first read (seen only when the guest is
-                // busy). Read it again from a fresh task walk, a few times, before judging.
-                for (int retry = 0; retry < 5 && !l.complete() && p.pid() == cat; retry++) {
-                    sleep(1000);
-                    LinuxProcess fresh = new Processes(k).list(false, false).processes().stream()
-                            .filter(x -> x.pid() == cat).findFirst().orElseThrow();
-                    l = maps.of(fresh);
-                }
+                compared++;
                 assertThat(l.complete()).as("pid %s: %s", p.pid(), l.problems()).isTrue();
                 assertThat(lines(l)).as("maps of pid %s (%s)", p.pid(), p.comm()).isEqualTo(expected);
                 if (p.pid() == cat) assertThat(l.maps()).hasSizeGreaterThanOrEqualTo(11);
             }
+            assertThat(compared).isGreaterThanOrEqualTo(5);
         }
     }
 
@@ -94,13 +92,5 @@ class MemoryMapsIT {
 
     static List<String> lines(MemoryMaps.Listing l) {
         return l.maps().stream().map(m -> String.join(" ", m.procLine().split("\\s+"))).toList();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
