@@ -85,19 +85,8 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
                     }
                     String text = serialText();
                     String tail = text.length() > from ? text.substring(from) : "";
-                    int b = tail.indexOf(begin + "\r\n");
-                    if (b < 0) b = tail.indexOf(begin + "\n");
-                    int e = tail.indexOf(end, Math.max(b, 0));
-                    if (b >= 0 && e >= 0) {
-                        String out = tail.substring(tail.indexOf('\n', b) + 1, e).replace("\r", "");
-                        // The console echoes what was typed; a line may arrive after the shell has started.
-                        java.util.Set<String> typed = java.util.Set.of(line.split("\n"));
-                        StringBuilder kept = new StringBuilder();
-                        for (String l : out.split("\n", -1)) {
-                            if (!typed.contains(l)) kept.append(l).append('\n');
-                        }
-                        return kept.length() > 0 ? kept.substring(0, kept.length() - 1) : "";
-                    }
+                    String out = between(tail, begin, end, line);
+                    if (out != null) return out;
                     if (!isAlive()) throw ChirpException.unavailable("guest " + name + " died during: " + command);
                     Thread.sleep(50);
                 }
@@ -110,6 +99,46 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
                 throw new ChirpException(ChirpException.Kind.INTERRUPTED, "interrupted");
             }
         }
+    }
+
+    /**
+     * The command's output between the begin and end marker lines, or null while the end has not arrived.
+     * Under load QEMU's serial log occasionally repeats a character ("CHIRPPEND"): markers are matched with runs of
+     * a repeated character collapsed, so one doubled byte cannot hide the end of the answer.
+     */
+    static String between(String tail, String begin, String end, String typedText) {
+        String[] lines = tail.replace("\r", "").split("\n", -1);
+        String b = squeeze(begin), e = squeeze(end);
+        java.util.Set<String> typed = new java.util.HashSet<>();
+        for (String t : typedText.split("\n")) typed.add(squeeze(t));
+        int start = -1;
+        for (int i = 0; i < lines.length - 1; i++) {        // the last element is an unfinished line
+            String sq = squeeze(lines[i]);
+            if (start < 0) {
+                if (sq.equals(b)) start = i + 1;
+            } else if (sq.endsWith(e)) {
+                StringBuilder kept = new StringBuilder();
+                for (int j = start; j < i; j++) {
+                    // The console echoes what was typed; a line may arrive after the shell has started.
+                    if (typed.contains(squeeze(lines[j]))) continue;
+                    kept.append(lines[j]).append('\n');
+                }
+                // Output without a final newline shares its last line with the end marker.
+                int cut = lines[i].lastIndexOf(end.substring(0, 5));
+                if (cut > 0) kept.append(lines[i], 0, cut).append('\n');
+                return kept.length() > 0 ? kept.substring(0, kept.length() - 1) : "";
+            }
+        }
+        return null;
+    }
+
+    /** {@return s with every run of one repeated character collapsed to one} */
+    static String squeeze(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            if (i == 0 || s.charAt(i) != s.charAt(i - 1)) sb.append(s.charAt(i));
+        }
+        return sb.toString();
     }
 
     /** Stops QEMU (SIGTERM, then SIGKILL) and removes the RAM file and the state folder. */
