@@ -1,0 +1,62 @@
+package io.chirp.lab;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@WithLibvirtDomain
+class LibvirtLabIT {
+
+    @Test
+    void theDomainBootsToItsGroundTruthWithRamInItsOwnShmFolder(LabDomain d) throws Exception {
+        GroundTruth gt = d.groundTruth();
+        assertThat(gt.kernelRelease()).endsWith("-amd64");
+        assertThat(gt.processes()).anySatisfy(p -> {
+            assertThat(p.comm()).isEqualTo("evil_miner");
+            assertThat(p.args()).isEqualTo("sleep 100000");
+        });
+        // the scenario's connection to the guestfwd echo service: the passthrough NIC is the guest's eth0
+        assertThat(gt.sockets()).anySatisfy(s -> {
+            assertThat(s.remotePort()).isEqualTo(8000);
+            assertThat(s.state()).isEqualTo(0x01);
+        });
+        assertThat(d.daemon().virsh(Duration.ofSeconds(30), "list", "--transient", "--name")).contains(d.name());
+        long pid = d.qemuPid().orElseThrow();
+        String cmdline = Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ');
+        assertThat(cmdline).contains("user,id=chirpnet0,restrict=on").contains("\"share\":true")
+                .contains("\"mem-path\":\"" + d.daemon().memoryBackingDir());
+    }
+
+    @Test
+    void theReaperStopsDomainAndDaemonWhenTheOwnerDies(LabDomain shared) throws Exception {
+        // A daemon of its own whose owner is a process the test can kill, standing in for a JVM killed with SIGKILL.
+        Process owner = new ProcessBuilder("sleep", "600").start();
+        LibvirtDaemon d = LibvirtDaemon.start(shared.daemon().home(), owner.pid(), Duration.ofSeconds(60));
+        try {
+            LabDomain dom = LabDomain.create(d, Lab.Options.defaults().withName("chirp-reap-" + d.id()));
+            long qemu = dom.qemuPid().orElseThrow();
+            assertThat(d.isAlive()).isTrue();
+            owner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while ((ProcessHandle.of(qemu).isPresent() || d.isAlive() || Files.exists(d.dir()))
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertThat(ProcessHandle.of(qemu)).as("QEMU of the orphaned domain").isEmpty();
+            assertThat(d.isAlive()).as("orphaned libvirtd").isFalse();
+            assertThat(d.dir()).doesNotExist();
+            assertThat(d.memoryBackingDir()).doesNotExist();
+            // the shared daemon and its domain were not touched
+            assertThat(shared.qemuPid()).isPresent();
+            assertThat(shared.daemon().isAlive()).isTrue();
+        } finally {
+            owner.destroyForcibly();
+            d.close();
+        }
+    }
+}
