@@ -70,8 +70,11 @@ public record LabDomain(String name, LibvirtDaemon daemon, Path dir, Path serial
                 d.udpNicMac(), bootMillis);
     }
 
-    /** Creates the transient domain and returns at once, without waiting for the guest to boot. */
-    static LabDomain create(LibvirtDaemon daemon, Lab.Options o) {
+    /**
+     * Creates the transient domain and returns at once, without waiting for the guest to boot: for tests that need
+     * a running domain but not its guest (lifecycle events, the reaper).
+     */
+    public static LabDomain create(LibvirtDaemon daemon, Lab.Options o) {
         GuestImage image = new GuestImageBuilder(daemon.home()).build();
         String name = o.name() != null ? o.name()
                 : "chirp-lv-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
