@@ -50,9 +50,11 @@ public record DomainXml(String name, String uuid, String type, long memoryKiB, b
      * @param bus      {@code virtio}, {@code sata}, ...
      * @param readOnly {@code <readonly/>}
      * @param alias    libvirt's device alias ({@code virtio-disk0}), when the domain runs
+     * @param backing  the backing chain below the source, nearest first ({@code <backingStore>}, as libvirt reports
+     *                 it for a running domain): an image acquired from the source alone would miss these layers
      */
     public record Disk(String type, String device, String source, String format, String target, String bus,
-                       boolean readOnly, String alias) {}
+                       boolean readOnly, String alias, List<String> backing) {}
 
     /**
      * A network interface.
@@ -88,7 +90,7 @@ public record DomainXml(String name, String uuid, String type, long memoryKiB, b
                     src.hasAttribute("protocol") ? src.getAttribute("protocol") + ":" + src.getAttribute("name") : "");
             disks.add(new Disk(e.getAttribute("type"), e.getAttribute("device"), source, attr(child(e, "driver"), "type"),
                     attr(child(e, "target"), "dev"), attr(child(e, "target"), "bus"), child(e, "readonly") != null,
-                    attr(child(e, "alias"), "name")));
+                    attr(child(e, "alias"), "name"), backing(e)));
         }
         for (Element e : children(devices, "interface")) {
             Element src = child(e, "source");
@@ -134,6 +136,20 @@ public record DomainXml(String name, String uuid, String type, long memoryKiB, b
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException("the JDK's XML parser lacks a security feature", e);
         }
+    }
+
+    private static List<String> backing(Element disk) {
+        List<String> chain = new ArrayList<>();
+        Element b = child(disk, "backingStore");
+        // libvirt nests one <backingStore> per layer and ends with an empty one; real chains are a handful deep
+        while (b != null && chain.size() < 64) {
+            Element src = child(b, "source");
+            if (src == null) break;
+            chain.add(firstNonEmpty(src.getAttribute("file"), src.getAttribute("dev"),
+                    src.hasAttribute("protocol") ? src.getAttribute("protocol") + ":" + src.getAttribute("name") : "?"));
+            b = child(b, "backingStore");
+        }
+        return List.copyOf(chain);
     }
 
     private static long kib(Element memory) {
