@@ -7,10 +7,14 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 import java.time.Duration;
 
-/** The JUnit 5 side of {@link WithLibvirtDomain}: one daemon and one standard-scenario domain per test run. */
+/**
+ * The JUnit 5 side of {@link WithLibvirtDomain}: one daemon and one standard-scenario domain per test JVM.
+ * Not kept in JUnit's root store: under failsafe that store is closed after each class, and a boot under TCG costs
+ * most of a minute. A shutdown hook stops both when the JVM exits; if it is killed, the daemon's reaper does.
+ */
 public final class LibvirtDomainExtension implements ParameterResolver, TestExecutionExceptionHandler {
-    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LibvirtDomainExtension.class);
-    private static final String KEY = "libvirt-lab";
+    private static Fixture fixture;
+    private static RuntimeException bootFailure;
 
     /** The daemon and its domain, closed together (domain first) when the run ends. */
     record Fixture(LibvirtDaemon daemon, LabDomain domain) implements AutoCloseable {
@@ -31,12 +35,31 @@ public final class LibvirtDomainExtension implements ParameterResolver, TestExec
 
     @Override
     public Object resolveParameter(ParameterContext p, ExtensionContext c) {
-        return c.getRoot().getStore(NS).getOrComputeIfAbsent(KEY, k -> boot(), Fixture.class).domain();
+        return fixture().domain();
+    }
+
+    /** Boots once; a failed boot fails every later test with the same error instead of booting again. */
+    private static synchronized Fixture fixture() {
+        if (bootFailure != null) throw bootFailure;
+        if (fixture == null) {
+            try {
+                fixture = boot();
+            } catch (RuntimeException e) {
+                bootFailure = e;
+                throw e;
+            }
+            Fixture f = fixture;
+            Runtime.getRuntime().addShutdownHook(new Thread(f::close, "libvirt-lab-shutdown"));
+        }
+        return fixture;
     }
 
     @Override
     public void handleTestExecutionException(ExtensionContext c, Throwable t) throws Throwable {
-        Fixture f = c.getRoot().getStore(NS).get(KEY, Fixture.class);
+        Fixture f;
+        synchronized (LibvirtDomainExtension.class) {
+            f = fixture;
+        }
         if (f != null) {
             String serial = f.domain().serialText();
             t.addSuppressed(new AssertionError("serial log of libvirt lab domain " + f.domain().name() + ", tail:\n"

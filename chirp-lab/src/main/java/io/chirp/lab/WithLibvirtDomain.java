@@ -9,7 +9,7 @@ import java.lang.annotation.Target;
 
 /**
  * Starts a private libvirtd and boots a lab guest in it as a transient domain, handed to tests as a
- * {@link LabDomain} parameter. One daemon and domain serve every class of the run (they are torn down at its end);
+ * {@link LabDomain} parameter. One daemon and domain serve every class of the test JVM (torn down when it exits);
  * a domain that does not boot fails the test with its serial log and libvirtd's log.
  */
 @Target(ElementType.TYPE)

@@ -1,6 +1,7 @@
 package io.chirp.lab;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+// Bounded: the first test of a JVM also boots the domain (under TCG and load, up to a few minutes).
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
 @WithLibvirtDomain
 class LibvirtLabIT {
 

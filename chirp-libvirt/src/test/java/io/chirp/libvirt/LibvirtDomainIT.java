@@ -9,6 +9,7 @@ import io.chirp.lab.WithLibvirtDomain;
 import io.chirp.memory.MappedFileMemory;
 import io.chirp.memory.RamLayout;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -20,6 +21,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The binding against a real libvirtd and a booted lab domain. */
+// Bounded: the first test of a JVM also boots the domain (under TCG and load, up to a few minutes).
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
 @WithLibvirtDomain
 class LibvirtDomainIT {
 

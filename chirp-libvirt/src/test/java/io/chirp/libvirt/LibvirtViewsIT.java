@@ -9,14 +9,19 @@ import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.Processes;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import java.util.concurrent.TimeUnit;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** An existing CHIRP view (chirp-linux's process list) over a libvirt domain, reached only through libvirt. */
+// Bounded: the first test of a JVM also boots the domain (under TCG and load, up to a few minutes).
+@Timeout(value = 8, unit = TimeUnit.MINUTES)
 @WithLibvirtDomain
 class LibvirtViewsIT {
 
