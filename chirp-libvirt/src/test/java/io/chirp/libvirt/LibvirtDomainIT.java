@@ -1,6 +1,8 @@
 package io.chirp.libvirt;
 
+import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
+import io.chirp.core.UnmappedException;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.hypervisor.qemu.HmpRegisters;
 import io.chirp.lab.Lab;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -19,6 +22,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The binding against a real libvirtd and a booted lab domain. */
 // Bounded: the first test of a JVM also boots the domain (under TCG and load, up to a few minutes).
@@ -37,7 +41,31 @@ class LibvirtDomainIT {
                 assertThat(i.id()).isPositive();
                 assertThat(i.persistent()).as("created, not defined").isFalse();
             });
+            // the private daemon sees only the domains the lab made in it, never the plain QEMU guests on the host
+            assertThat(c.domains()).allSatisfy(i -> assertThat(i.name()).startsWith("chirp-"));
         }
+    }
+
+    @Test
+    void failuresAreClearAndBounded(LabDomain d) {
+        Path missing = d.daemon().dir().resolve("no-such-sock");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> LibvirtConnection.open("qemu+unix:///system?socket=" + missing))
+                .isInstanceOf(ChirpException.class).hasMessageContaining("cannot connect to libvirt")
+                .hasMessageContaining(missing.toString());
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30));
+        LibvirtConnection c = LibvirtConnection.open(d.daemon().uri());
+        try (c; LibvirtDomain dom = c.domain(d.name())) {
+            assertThatThrownBy(() -> c.domain("chirp-no-such-domain")).isInstanceOf(ChirpException.class)
+                    .hasMessageContaining("no libvirt domain named chirp-no-such-domain");
+            assertThatThrownBy(() -> dom.qmp("no-such-command", null)).isInstanceOf(ChirpException.class)
+                    .hasMessageContaining("no-such-command");
+            // the peek path refuses what is not RAM (the PCI hole of a 512 MiB guest) before asking libvirt
+            try (PhysicalMemory slow = DomainMemory.peek(dom, DomainMemory.mainLayout(dom, dom.hmp("info mtree -f")))) {
+                assertThatThrownBy(() -> slow.readBytes(0xF000_0000L, 16)).isInstanceOf(UnmappedException.class);
+            }
+        }
+        assertThatThrownBy(c::domains).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     @Test
