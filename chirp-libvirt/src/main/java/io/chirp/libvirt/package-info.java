@@ -17,24 +17,29 @@
  * </pre>
  *
  * <h2>Why FFM and not the {@code org.libvirt:libvirt} JNA binding</h2>
+ * Both were weighed; the JNA binding's API was checked on its jar (0.5.2, the last release on Maven Central, built
+ * with Java 8 in 2020). It has what CHIRP needs: {@code Domain.memoryPeek(long, ByteBuffer, MemoryAddressMode)},
+ * {@code Domain.qemuMonitorCommand(String, int)}, {@code Library.initEventLoop()/runEventLoop()}. The choice is FFM:
  * <ul>
- *   <li><b>Maintenance.</b> The JNA binding's last release on Maven Central is 0.5.2 (years old); it declares JNA as
- *       a {@code provided} dependency limited to versions {@code [3.4.1,5.5.0]}, so CHIRP would have to pin an old
- *       JNA itself. FFM is part of the JDK (final since 22): no dependency, nothing to keep in step.</li>
- *   <li><b>Coverage.</b> CHIRP needs {@code virDomainQemuMonitorCommand} from {@code libvirt-qemu.so}, which is QEMU
- *       specific and the heart of this module (registers, memory layout, RAM file path); with FFM it is one more
- *       downcall handle, as is anything libvirt adds later. CHIRP uses about twenty functions: a thin binding of
- *       exactly those ({@link io.chirp.libvirt.Native}) is smaller than the wrapper layer over a general one.</li>
- *   <li><b>Event loop.</b> Events need {@code virEventRegisterDefaultImpl} before the first connection and a thread
- *       running {@code virEventRunDefaultImpl}; callbacks are one static upcall stub (allocated once, global) that
- *       dispatches on the opaque pointer, catches everything (an exception escaping an upcall would kill the JVM)
- *       and calls only local getters. The JNA binding offers the same loop, through JNA callbacks.</li>
- *   <li><b>memoryPeek.</b> Both can call {@code virDomainMemoryPeek}; with FFM it writes straight into a
- *       {@link java.lang.foreign.MemorySegment}, the type chirp-core's {@code PhysicalMemory.read} takes.</li>
- *   <li><b>JDK 25 native access.</b> Both are restricted: JNA loads JNI code (a warning on JDK 24+ unless
- *       {@code --enable-native-access}), FFM downcalls need the same flag. {@code ./chirp} and this module's tests
- *       pass {@code --enable-native-access=ALL-UNNAMED}; nothing else is needed (no {@code -dev} package: the
- *       libraries are found by soname in Debian's {@code libvirt0}).</li>
+ *   <li><b>Maintenance.</b> The binding declares JNA as a {@code provided} dependency limited to
+ *       {@code [3.4.1,5.5.0]}: CHIRP would pin a JNA from 2019 on JDK 25 itself, plus a binding that has not had a
+ *       release since. FFM is part of the JDK (final since 22): no dependency, nothing to keep in step, and any libvirt
+ *       function (newer than the binding, or QEMU-specific in {@code libvirt-qemu.so}) is one more downcall handle.
+ *       CHIRP uses about twenty functions: a thin binding of exactly those ({@link io.chirp.libvirt.Native}) is
+ *       smaller than a wrapper layer over a general one would be.</li>
+ *   <li><b>Event loop.</b> Equivalent in both: {@code virEventRegisterDefaultImpl} before the first connection and a
+ *       thread running {@code virEventRunDefaultImpl} ({@link io.chirp.libvirt.EventLoop}). With FFM the callback is
+ *       one static upcall stub (allocated once, global) that dispatches on the opaque pointer, catches everything (an
+ *       exception escaping an upcall would kill the JVM) and calls only local getters.</li>
+ *   <li><b>memoryPeek.</b> The binding peeks into a {@code ByteBuffer}; FFM writes into a
+ *       {@link java.lang.foreign.MemorySegment}, the type chirp-core's {@code PhysicalMemory.read} takes, so the
+ *       fallback path is a {@code PhysicalMemory} without adapters.</li>
+ *   <li><b>Errors.</b> libvirt's last error is per OS thread; with direct downcalls the message is read right after the
+ *       failing call on the same thread, and becomes a {@code ChirpException} with the operator's context.</li>
+ *   <li><b>JDK 25 native access.</b> Both are restricted: JNA loads JNI code (extracting {@code libjnidispatch.so} to a
+ *       temporary folder; a warning on JDK 24+ unless {@code --enable-native-access}), FFM downcalls need the same
+ *       flag. {@code ./chirp} and this module's tests pass {@code --enable-native-access=ALL-UNNAMED}; nothing else is
+ *       needed (no {@code -dev} package: the libraries are found by soname in Debian's {@code libvirt0}).</li>
  * </ul>
  *
  * <h2>Hazards</h2>
