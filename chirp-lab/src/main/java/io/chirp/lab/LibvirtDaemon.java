@@ -75,6 +75,7 @@ public final class LibvirtDaemon implements AutoCloseable {
         }
         try {
             Files.createDirectories(dir.getParent());
+            reapStale(home);
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             for (String[] b : BINDS) Files.createDirectory(dir.resolve(b[0]));
             Files.createDirectory(dir.resolve("domains"));
@@ -243,6 +244,33 @@ public final class LibvirtDaemon implements AutoCloseable {
         }
         ProcessHandle.of(pid).filter(h -> isCommand(h, "libvirtd")).ifPresent(h -> stop(h, Duration.ofSeconds(10)));
         cleanUp(dir, ramDir);
+    }
+
+    /**
+     * Removes instance folders (and their RAM folders) whose libvirtd is gone, left by a host reboot or a reaper that
+     * was killed too. Only folders older than a few minutes: a daemon another JVM is starting has no pid file yet.
+     */
+    private static void reapStale(LabHome home) {
+        Path root = home.root().resolve("libvirt");
+        long cutoff = System.currentTimeMillis() - Duration.ofMinutes(5).toMillis();
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path d : s.filter(Files::isDirectory).toList()) {
+                if (Files.getLastModifiedTime(d).toMillis() > cutoff) continue;
+                long p = -1;
+                try {
+                    p = Long.parseLong(Files.readString(d.resolve("libvirtd.pid")).strip());
+                } catch (IOException | NumberFormatException e) {
+                    // no daemon ever wrote its pid here
+                }
+                boolean alive = p > 0 && ProcessHandle.of(p).map(h -> isCommand(h, "libvirtd")).orElse(false);
+                if (!alive) {
+                    log.info("removing stale libvirt lab folder {}", d);
+                    cleanUp(d, home.ramDir().resolve("chirp-libvirt-" + d.getFileName()));
+                }
+            }
+        } catch (IOException e) {
+            log.debug("cannot scan {}: {}", root, e.toString());
+        }
     }
 
     private static void stop(ProcessHandle h, Duration grace) {

@@ -39,7 +39,15 @@ class LibvirtLabIT {
     void theReaperStopsDomainAndDaemonWhenTheOwnerDies(LabDomain shared) throws Exception {
         // A daemon of its own whose owner is a process the test can kill, standing in for a JVM killed with SIGKILL.
         Process owner = new ProcessBuilder("sleep", "600").start();
-        LibvirtDaemon d = LibvirtDaemon.start(shared.daemon().home(), owner.pid(), Duration.ofSeconds(60));
+        // and the folders of a daemon that died with the host (no reaper left): removed when the next one starts
+        LabHome home = shared.daemon().home();
+        Path stale = Files.createDirectories(home.root().resolve("libvirt/dstale00/run"));
+        Path staleRam = Files.createDirectories(home.ramDir().resolve("chirp-libvirt-dstale00"));
+        Files.setLastModifiedTime(stale.getParent(), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+        LibvirtDaemon d = LibvirtDaemon.start(home, owner.pid(), Duration.ofSeconds(60));
+        assertThat(stale.getParent()).doesNotExist();
+        assertThat(staleRam).doesNotExist();
+        assertThat(shared.daemon().dir()).as("a live daemon's folder is kept").isDirectory();
         try {
             LabDomain dom = LabDomain.create(d, Lab.Options.defaults().withName("chirp-reap-" + d.id()));
             long qemu = dom.qemuPid().orElseThrow();
