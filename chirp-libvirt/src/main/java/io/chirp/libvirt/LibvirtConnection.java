@@ -26,6 +26,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * Thread-safe (libvirt connections are). Closing it ends its event registrations; domains opened from it must be
  * closed first.
  */
+// Restricted FFM methods are the point of this class; the JVM flag that allows them is documented in package-info.
+@SuppressWarnings("restricted")
 public final class LibvirtConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LibvirtConnection.class);
     /** A listing of more domains than this is not believed: a host runs hundreds at most. */

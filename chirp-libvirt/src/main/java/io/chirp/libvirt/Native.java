@@ -21,6 +21,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>libvirt reports errors per OS thread ({@code virGetLastErrorMessage}); callers read it right after the failed
  * call, on the same platform thread.
  */
+// Restricted FFM methods are the point of this class; the JVM flag that allows them is documented in package-info.
+@SuppressWarnings("restricted")
 final class Native {
     private Native() {}
 
