@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -36,38 +37,63 @@ class LibvirtLabIT {
     }
 
     @Test
-    void theReaperStopsDomainAndDaemonWhenTheOwnerDies(LabDomain shared) throws Exception {
-        // A daemon of its own whose owner is a process the test can kill, standing in for a JVM killed with SIGKILL.
-        Process owner = new ProcessBuilder("sleep", "600").start();
-        // and the folders of a daemon that died with the host (no reaper left): removed when the next one starts
+    void theReaperStopsDomainAndDaemonWhenTheOwnerJvmIsKilled(LabDomain shared) throws Exception {
+        // the folders of a daemon that died with the host (no reaper left): removed when the next one starts
         LabHome home = shared.daemon().home();
         Path stale = Files.createDirectories(home.root().resolve("libvirt/dstale00/run"));
         Path staleRam = Files.createDirectories(home.ramDir().resolve("chirp-libvirt-dstale00"));
-        Files.setLastModifiedTime(stale.getParent(), java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
-        LibvirtDaemon d = LibvirtDaemon.start(home, owner.pid(), Duration.ofSeconds(60));
-        assertThat(stale.getParent()).doesNotExist();
-        assertThat(staleRam).doesNotExist();
-        assertThat(shared.daemon().dir()).as("a live daemon's folder is kept").isDirectory();
+        Files.setLastModifiedTime(stale.getParent(), FileTime.fromMillis(System.currentTimeMillis() - 3_600_000));
+
+        // A JVM of its own starts a daemon and a domain, then dies by SIGKILL: no shutdown hook, no finally.
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process owner = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                LibvirtOwnerMain.class.getName(), home.root().toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            LabDomain dom = LabDomain.create(d, Lab.Options.defaults().withName("chirp-reap-" + d.id()));
-            long qemu = dom.qemuPid().orElseThrow();
-            assertThat(d.isAlive()).isTrue();
+            String ready = readyLine(owner);
+            assertThat(ready).as("owner JVM output").startsWith("READY ");
+            String[] f = ready.split(" ");
+            Path dir = Path.of(f[1]), ram = Path.of(f[2]);
+            long libvirtd = Long.parseLong(f[3]), qemu = Long.parseLong(f[4]);
+            assertThat(stale.getParent()).doesNotExist();
+            assertThat(staleRam).doesNotExist();
+            assertThat(ProcessHandle.of(qemu)).isPresent();
+            assertThat(ram).isDirectory();
+
             owner.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while ((ProcessHandle.of(qemu).isPresent() || d.isAlive() || Files.exists(d.dir()))
+            while ((ProcessHandle.of(qemu).isPresent() || ProcessHandle.of(libvirtd).isPresent() || Files.exists(dir))
                     && System.nanoTime() < deadline) {
                 Thread.sleep(200);
             }
             assertThat(ProcessHandle.of(qemu)).as("QEMU of the orphaned domain").isEmpty();
-            assertThat(d.isAlive()).as("orphaned libvirtd").isFalse();
-            assertThat(d.dir()).doesNotExist();
-            assertThat(d.memoryBackingDir()).doesNotExist();
+            assertThat(ProcessHandle.of(libvirtd)).as("orphaned libvirtd").isEmpty();
+            assertThat(dir).doesNotExist();
+            assertThat(ram).doesNotExist();
             // the shared daemon and its domain were not touched
             assertThat(shared.qemuPid()).isPresent();
             assertThat(shared.daemon().isAlive()).isTrue();
+            assertThat(shared.daemon().dir()).isDirectory();
         } finally {
             owner.destroyForcibly();
-            d.close();
+        }
+    }
+
+    /** {@return the owner's READY line, waiting at most two minutes} */
+    private static String readyLine(Process owner) throws Exception {
+        var reader = new java.io.BufferedReader(new java.io.InputStreamReader(owner.getInputStream(),
+                java.nio.charset.StandardCharsets.UTF_8));
+        var line = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return reader.readLine();
+            } catch (java.io.IOException e) {
+                return null;
+            }
+        });
+        try {
+            return line.get(2, TimeUnit.MINUTES);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the owner JVM printed no READY line within 2 minutes");
         }
     }
 }
