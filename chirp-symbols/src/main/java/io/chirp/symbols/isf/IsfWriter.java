@@ -28,7 +28,7 @@ import java.util.Set;
 public final class IsfWriter {
     public static final String FORMAT = "6.2.0";
     public static final String PRODUCER = "chirp";
-    public static final String PRODUCER_VERSION = "0.1.0";
+    public static final String PRODUCER_VERSION = io.chirp.core.ChirpVersion.current().toString();
     /** Addresses at or above this are in the kernel image and move with the virtual KASLR slide. */
     static final long IMAGE_START = 0xffffffff80000000L;
     /**
