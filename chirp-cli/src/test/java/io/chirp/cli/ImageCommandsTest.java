@@ -101,12 +101,4 @@ class ImageCommandsTest {
         assertThat(CommandTreeTest.run("monitor", "--integrity-every", "-1").code()).isEqualTo(2);
         assertThat(CommandTreeTest.run("read", "--image", img, "--phys", "0xffffffffffffff00", "0x100").code()).isEqualTo(2);
     }
-
-    @Test
-    void anOrdinaryCommandLogsNoInfoOnStderr() throws Exception {
-        // A raw image of zeros has no kernel: the command fails, with its one error line and no library chatter.
-        CommandTreeTest.Run r = CommandTreeTest.run("linux", "pslist", "--image", raw(0x2000).toString());
-        assertThat(r.code()).isEqualTo(ExitCode.ERROR.code());
-        assertThat(r.err().lines().toList()).allSatisfy(l -> assertThat(l).startsWith("chirp: ").doesNotContain("INFO"));
-    }
 }
