@@ -65,7 +65,11 @@ final class NetCommand implements Runnable {
                     result.packets(), result.size(), result.sha256(), result.started().toString(), result.stopped().toString(),
                     result.problem().orElse(null));
             t.print(spec.commandLine().getOut(), format);
-            return 0;
+            if (result.problem().isPresent()) {
+                err.println("chirp: warning: partial result: the capture ends early (" + Table.escape(result.problem().get()) + ")");
+                err.flush();
+            }
+            return ExitCode.okOrPartial(result.problem().isEmpty());
         }
 
         /**
@@ -189,11 +193,11 @@ final class NetCommand implements Runnable {
             FlowReport.Stats s = report.stats();
             err.println(report.flows().size() + " flows from " + s.packets() + " packets (" + s.nonIp() + " non-IP, "
                     + s.malformed() + " malformed, " + s.fragments() + " fragments)");
-            report.problem().ifPresent(p -> err.println("chirp: PARTIAL RESULT: the capture ends early (" + p
+            report.problem().ifPresent(p -> err.println("chirp: PARTIAL RESULT: the capture ends early (" + Table.escape(p)
                     + "); the flows cover only what comes before"));
             if (s.droppedFlows() > 0) err.println("chirp: PARTIAL RESULT: " + s.droppedFlows() + " flows beyond the table limit were not tracked");
             err.flush();
-            return 0;
+            return ExitCode.okOrPartial(report.problem().isEmpty() && s.droppedFlows() == 0);
         }
     }
 }
