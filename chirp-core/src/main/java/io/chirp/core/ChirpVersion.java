@@ -31,6 +31,15 @@ public record ChirpVersion(String version, String commit, boolean dirty, String 
         return version + "+" + commit + (dirty ? ".dirty" : "");
     }
 
+    /**
+     * {@return the release number alone, {@code 0.1.0} for {@code 0.1.0-SNAPSHOT}} For formats that allow only
+     * {@code MAJOR.MINOR.PATCH} (Volatility's ISF producer version); they carry {@link #toString()} beside it.
+     */
+    public String release() {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+\\.\\d+\\.\\d+)").matcher(version);
+        return m.find() ? m.group(1) : "0.0.0";
+    }
+
     /** {@return the line {@code chirp --version} prints: product, version, commit and build time} */
     public String describe() {
         return "CHIRP " + version + " (commit " + commit + (dirty ? ", uncommitted changes" : "") + ", built "

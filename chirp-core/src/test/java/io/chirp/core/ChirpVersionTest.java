@@ -34,6 +34,10 @@ class ChirpVersionTest {
         assertThat(v).hasToString("1.2.3+abcdef123456.dirty");
         assertThat(v.describe()).isEqualTo("CHIRP 1.2.3 (commit abcdef123456, uncommitted changes, built 2026-12-01T10:00:00Z)");
         assertThat(ChirpVersion.of(props("abcdef123456", "false", "x"))).hasToString("1.2.3+abcdef123456");
+        Properties snapshot = props("abcdef123456", "false", "x");
+        snapshot.setProperty("version", "0.1.0-SNAPSHOT");
+        assertThat(ChirpVersion.of(snapshot).release()).isEqualTo("0.1.0");
+        assertThat(ChirpVersion.of(new Properties()).release()).isEqualTo("0.0.0");
     }
 
     @Test
