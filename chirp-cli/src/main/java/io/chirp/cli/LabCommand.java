@@ -39,7 +39,8 @@ final class LabCommand implements Runnable {
         @Override public Integer call() {
             if (cpus < 1 || cpus > 64) throw ChirpException.usage("--cpus must be between 1 and 64, not " + cpus);
             PrintWriter err = spec.commandLine().getErr();
-            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, QEMU TCG)...");
+            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, QEMU TCG; the first run also"
+                    + " builds the guest image from Debian's packages)...");
             LabGuest g = Lab.fromEnvironment().boot(Lab.Options.defaults().withName(name)
                     .withScenario(Scenario.byName(scenario.name())).withMemory(Lab.parseSize(memory)).withCpus(cpus)
                     .withKernelArgs(kernelArgs).withOwner(0));
