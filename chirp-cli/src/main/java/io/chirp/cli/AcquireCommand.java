@@ -19,12 +19,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code chirp acquire}: a hashed memory image of a running VM (or a converted copy of an image). */
-@Command(name = "acquire", description = "Acquire the full memory of a VM to an ELF core or LiME image, hashed.")
+@Command(name = "acquire", mixinStandardHelpOptions = true, description = "Acquire the full memory of a VM to an ELF core or LiME image, hashed.")
 final class AcquireCommand implements Callable<Integer> {
     enum Format { elf, lime }
 
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE") Path output;
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the image to create (never overwritten); its manifest is written beside it") Path output;
     @Option(names = "--format", defaultValue = "elf", description = "elf (QEMU dump layout, with vCPU notes) or lime")
     Format format;
     @Option(names = "--consistent", description = "one instant: pause the VM for the whole copy (the pause is recorded)")

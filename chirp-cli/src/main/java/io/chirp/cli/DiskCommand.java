@@ -34,7 +34,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
 /** {@code chirp disk ls|timeline|extract|acquire}: files and images of a VM's disk (live, point in time) or an image. */
-@Command(name = "disk", description = "Disks of running VMs (point-in-time, read-only) and disk images.",
+@Command(name = "disk", mixinStandardHelpOptions = true, description = "Disks of running VMs (point-in-time, read-only) and disk images.",
         subcommands = {DiskCommand.Ls.class, DiskCommand.Timeline.class, DiskCommand.Extract.class, DiskCommand.Acquire.class})
 final class DiskCommand implements Runnable {
     @Spec CommandSpec spec;
@@ -69,7 +69,7 @@ final class DiskCommand implements Runnable {
 
     private static String time(Optional<Instant> t) { return t.map(Instant::toString).orElse(null); }
 
-    @Command(name = "ls", description = "List a directory, or with -r every file, with MACB times.")
+    @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a directory, or with -r every file, with MACB times.")
     static final class Ls implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = "--path", defaultValue = "/", description = "directory to list (default /)") String path;
@@ -121,7 +121,7 @@ final class DiskCommand implements Runnable {
         }
     }
 
-    @Command(name = "timeline", description = "Write a Sleuth Kit body file (for mactime) of every file.")
+    @Command(name = "timeline", mixinStandardHelpOptions = true, description = "Write a Sleuth Kit body file (for mactime) of every file.")
     static final class Timeline implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "body file to write (default: standard output)") Path output;
@@ -148,7 +148,7 @@ final class DiskCommand implements Runnable {
         }
     }
 
-    @Command(name = "extract", description = "Copy files out by path or inode into an evidence folder, with SHA-256.")
+    @Command(name = "extract", mixinStandardHelpOptions = true, description = "Copy files out by path or inode into an evidence folder, with SHA-256.")
     static final class Extract implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = "--path", paramLabel = "PATH", description = "absolute path in the file system (repeatable)") List<String> paths = new ArrayList<>();
@@ -172,7 +172,7 @@ final class DiskCommand implements Runnable {
         }
     }
 
-    @Command(name = "acquire", description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest.")
+    @Command(name = "acquire", mixinStandardHelpOptions = true, description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest.")
     static final class Acquire implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "image file to create (never overwritten)") Path output;

@@ -4,26 +4,32 @@ import io.chirp.core.ChirpException;
 
 import java.time.Duration;
 
-/** Durations as analysts type them: 500ms, 2s, 5m, 1h (or ISO-8601 like PT30S). */
+/** Durations as analysts type them: 500ms, 2s, 5m, 1h (or ISO-8601 like PT30S); always positive. */
 final class Durations {
     private Durations() {}
 
     static Duration parse(String s) {
-        String t = s.strip().toLowerCase(java.util.Locale.ROOT);
+        Duration d;
         try {
-            if (t.startsWith("pt")) return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
-            if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-            long n = Long.parseLong(t.substring(0, t.length() - 1));
-            Duration d = switch (t.charAt(t.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                default -> throw new NumberFormatException();
-            };
-            if (d.isNegative() || d.isZero()) throw new NumberFormatException();
-            return d;
+            d = parseAny(s.strip().toLowerCase(java.util.Locale.ROOT));
         } catch (RuntimeException e) {
-            throw ChirpException.usage("not a duration: " + s + " (e.g. 500ms, 2s, 5m)");
+            d = null;
         }
+        if (d == null || d.isNegative() || d.isZero()) {
+            throw ChirpException.usage("not a positive duration: " + s + " (e.g. 500ms, 2s, 5m, 1h or PT30S)");
+        }
+        return d;
+    }
+
+    private static Duration parseAny(String t) {
+        if (t.startsWith("pt")) return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+        if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+        long n = Long.parseLong(t.substring(0, t.length() - 1));
+        return switch (t.charAt(t.length() - 1)) {
+            case 's' -> Duration.ofSeconds(n);
+            case 'm' -> Duration.ofMinutes(n);
+            case 'h' -> Duration.ofHours(n);
+            default -> null;
+        };
     }
 }

@@ -1,8 +1,6 @@
 package io.chirp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.chirp.core.ChirpException;
 import io.chirp.events.EventClass;
@@ -28,9 +26,9 @@ import java.util.concurrent.Callable;
 /**
  * {@code chirp events}: the normalized (OCSF) events in the embedded store, newest {@code --limit} in time order.
  * Table and CSV show one summary line per event (guest strings escaped by {@link Table}); JSON prints the OCSF
- * events themselves.
+ * events themselves (guest controls escaped by {@link Json}).
  */
-@Command(name = "events", description = "Show OCSF events from the event store.")
+@Command(name = "events", mixinStandardHelpOptions = true, description = "Show OCSF events from the event store.")
 final class EventsCommand implements Callable<Integer> {
     @Option(names = "--vm", paramLabel = "NAME", description = "only this VM") String vm;
     @Option(names = "--since", paramLabel = "TIME",
@@ -46,7 +44,8 @@ final class EventsCommand implements Callable<Integer> {
         if (limit <= 0) throw ChirpException.usage("--limit must be positive");
         EventQuery q = EventQuery.all().limit(limit).vm(vm);
         if (since != null) q = q.since(Since.parse(since, Clock.systemUTC()));
-        if (cls != null) q = q.classUid(cls.matches("\\d{1,9}") ? Integer.parseInt(cls) : EventClass.parse(cls).uid());
+        // One parser for names and uids, so an unknown class_uid is a usage error too, not an empty result.
+        if (cls != null) q = q.classUid(EventClass.parse(cls).uid());
         List<StoredEvent> rows;
         try (EventStore s = EventStore.openReadOnly(store != null ? store : StoreDatabase.defaultPath())) {
             rows = s.query(q);
@@ -57,31 +56,21 @@ final class EventsCommand implements Callable<Integer> {
             return 0;
         }
         Table table = new Table("time", "vm", "class", "activity", "severity", "summary", "uid");
-        // Table escapes control characters only for the terminal table; a CSV may be cat'ed too, so escape here.
-        boolean csv = format == Table.Format.csv;
         for (StoredEvent r : rows) {
             OcsfEvent e = r.event();
-            table.row(Instant.ofEpochMilli(r.time()).toString(), guest(r.vm(), csv), className(r.classUid()),
-                    guest(r.activity(), csv), Severity.of(r.severity()).caption(), guest(summary(e), csv),
-                    guest(r.uid(), csv));
+            table.row(Instant.ofEpochMilli(r.time()).toString(), r.vm(), className(r.classUid()), r.activity(),
+                    Severity.of(r.severity()).caption(), summary(e), r.uid());
         }
         table.print(out, format);
         return 0;
     }
 
     private static void printJson(PrintWriter out, List<StoredEvent> rows) {
-        ObjectMapper m = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-        ArrayNode list = m.createArrayNode();
+        ArrayNode list = Json.mapper().createArrayNode();
         for (StoredEvent r : rows) list.add(r.event().json());
-        try {
-            out.println(m.writeValueAsString(list));
-        } catch (Exception e) {
-            throw new ChirpException(ChirpException.Kind.INTERNAL, "cannot print events as JSON", e);
-        }
+        out.println(Json.pretty(list));
         out.flush();
     }
-
-    private static String guest(String s, boolean escape) { return escape && s != null ? Table.escape(s) : s; }
 
     private static String className(int uid) {
         for (EventClass c : EventClass.values()) if (c.uid() == uid) return c.schemaName();

@@ -1,5 +1,6 @@
 package io.chirp.cli;
 
+import io.chirp.core.ChirpException;
 import io.chirp.lab.GroundTruth;
 import io.chirp.lab.Lab;
 import io.chirp.lab.LabGuest;
@@ -12,32 +13,36 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
 /** {@code chirp lab}: real Linux guests to practise on, test against and demo with. */
-@Command(name = "lab", description = "Boot, list and stop lab guests (real Linux VMs under QEMU).",
+@Command(name = "lab", mixinStandardHelpOptions = true, description = "Boot, list and stop lab guests (real Linux VMs under QEMU).",
         subcommands = {LabCommand.Up.class, LabCommand.ListCmd.class, LabCommand.Down.class, LabCommand.Truth.class})
 final class LabCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    @Command(name = "up", description = "Boot a lab guest in the background and print its handles.")
+    @Command(name = "up", mixinStandardHelpOptions = true, description = "Boot a lab guest in the background and print its handles.")
     static final class Up implements Callable<Integer> {
-        @Option(names = "--scenario", defaultValue = "standard", description = "standard or minimal (default: ${DEFAULT-VALUE})")
-        String scenario;
+        @Option(names = "--scenario", defaultValue = "standard",
+                description = "what the guest runs: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+        ScenarioName scenario;
         @Option(names = "--memory", defaultValue = "512M", description = "RAM size, e.g. 512M or 4G (default: ${DEFAULT-VALUE})")
         String memory;
         @Option(names = "--name", description = "guest name (default: generated)")
         String name;
-        @Option(names = "--cpus", defaultValue = "1") int cpus;
+        @Option(names = "--cpus", defaultValue = "1", description = "number of vCPUs, 1 to 64 (default: ${DEFAULT-VALUE})")
+        int cpus;
         @Option(names = "--kernel-args", defaultValue = "", description = "extra kernel command line, e.g. pti=on")
         String kernelArgs;
-        @Option(names = "--format", defaultValue = "table") Table.Format format;
+        @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
+            if (cpus < 1 || cpus > 64) throw ChirpException.usage("--cpus must be between 1 and 64, not " + cpus);
             PrintWriter err = spec.commandLine().getErr();
-            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, QEMU TCG)...");
+            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, QEMU TCG; the first run also"
+                    + " builds the guest image from Debian's packages)...");
             LabGuest g = Lab.fromEnvironment().boot(Lab.Options.defaults().withName(name)
-                    .withScenario(Scenario.byName(scenario)).withMemory(Lab.parseSize(memory)).withCpus(cpus)
+                    .withScenario(Scenario.byName(scenario.name())).withMemory(Lab.parseSize(memory)).withCpus(cpus)
                     .withKernelArgs(kernelArgs).withOwner(0));
             err.println("up in " + g.bootMillis() + " ms; stop it with: ./chirp lab down " + g.name());
             handles(g).print(spec.commandLine().getOut(), format);
@@ -45,9 +50,9 @@ final class LabCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "List running lab guests.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List running lab guests.")
     static final class ListCmd implements Callable<Integer> {
-        @Option(names = "--format", defaultValue = "table") Table.Format format;
+        @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
@@ -61,9 +66,10 @@ final class LabCommand implements Runnable {
         }
     }
 
-    @Command(name = "down", description = "Stop a lab guest and remove its RAM file and state.")
+    @Command(name = "down", mixinStandardHelpOptions = true, description = "Stop a lab guest and remove its RAM file and state.")
     static final class Down implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME", arity = "1..*") java.util.List<String> names;
+        @Parameters(paramLabel = "NAME", arity = "1..*", description = "lab guests to stop (see: chirp lab list)")
+        java.util.List<String> names;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
@@ -76,14 +82,20 @@ final class LabCommand implements Runnable {
         }
     }
 
-    @Command(name = "truth", description = "Print the ground truth a lab guest reported about itself at boot.")
+    @Command(name = "truth", mixinStandardHelpOptions = true, description = "Print the ground truth a lab guest reported about itself at boot.")
     static final class Truth implements Callable<Integer> {
-        @Parameters(paramLabel = "NAME") String name;
-        @Option(names = "--section", description = "one section (processes, modules, tcp, kallsyms, ...)") String section;
+        @Parameters(paramLabel = "NAME", description = "a running lab guest (see: chirp lab list)") String name;
+        @Option(names = "--section", paramLabel = "SECTION",
+                description = "only this section of the report (processes, modules, tcp, kallsyms, ...; the guest's report says which it has)")
+        String section;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
             GroundTruth gt = Lab.fromEnvironment().find(name).groundTruth();
+            if (section != null && !gt.sections().containsKey(section)) {
+                throw ChirpException.usage("no section '" + section + "' in the ground truth of " + name
+                        + "; sections: " + String.join(", ", gt.sections().keySet()));
+            }
             PrintWriter out = spec.commandLine().getOut();
             gt.sections().forEach((k, v) -> {
                 if (section != null && !section.equals(k)) return;
@@ -94,6 +106,9 @@ final class LabCommand implements Runnable {
             return 0;
         }
     }
+
+    /** The scenarios {@code lab up} offers, as the command line spells them. */
+    enum ScenarioName { standard, minimal }
 
     static Table handles(LabGuest g) {
         return new Table("name", "ram_file", "qmp_socket", "gdb", "serial_log", "serial_console", "disk", "boot_ms")

@@ -1,23 +1,37 @@
 package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
+import io.chirp.core.ChirpVersion;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
 
-/** Entry point of the {@code chirp} command. */
-@Command(name = "chirp", mixinStandardHelpOptions = true, version = "CHIRP 0.1.0",
+/**
+ * Entry point of the {@code chirp} command. It is the one place that maps failures to exit codes ({@link ExitCode}):
+ * picocli's usage errors are {@link ExitCode#USAGE}, a {@link ChirpException} maps by its kind, anything else is an
+ * internal error printed with its stack trace.
+ */
+@Command(name = "chirp", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Cloud Hypervisor-forensics and Incident Response Platform: agentless introspection of VMs.",
+        footer = {"", "Exit codes: 0 OK, 1 error (data or environment), 2 usage error, 3 internal error (a bug),",
+                "4 partial result (printed, with warnings on stderr), 5 findings (e.g. linux check found something)."},
         subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
                 ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
                 EventsCommand.class, RulesCommand.class, MonitorCommand.class, SymbolsCommand.class, NetCommand.class,
-                CommandLine.HelpCommand.class})
+                HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    /** Inherited by every subcommand, so it can be given anywhere: {@code chirp linux pslist -v ...}. */
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+            description = "also log INFO and DEBUG messages on stderr (by default only warnings and errors)")
+    void verbose(boolean on) { if (on) Logging.verbose(); }
+
+    @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -25,21 +39,50 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = commandLine();
         cl.setOut(out).setErr(err);
+        return cl.execute(args);
+    }
+
+    /** {@return the whole command tree, configured as {@code chirp} runs it} */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        // Every subcommand answers --version with the one version (picocli gives subcommands none of their own).
+        Version version = new Version();
+        forEach(cl, c -> c.getCommandSpec().versionProvider(version));
+        cl.setExitCodeExceptionMapper(ex -> ex instanceof CommandLine.ParameterException ? ExitCode.USAGE.code()
+                : ExitCode.INTERNAL.code());
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
             if (ex instanceof ChirpException ce) {
-                err.println("chirp: " + ce.getMessage());
-                return switch (ce.kind()) {
-                    case USAGE -> 2;
-                    case INTERNAL -> { ce.printStackTrace(err); yield 3; }
-                    default -> 1;
-                };
+                err.println("chirp: " + Table.escape(String.valueOf(ce.getMessage())));
+                ExitCode code = ExitCode.of(ce.kind());
+                if (code == ExitCode.INTERNAL) ce.printStackTrace(err);
+                else if (code == ExitCode.USAGE) err.println("Try 'chirp help " + path(cmd) + "' for more information.");
+                return code.code();
             }
             err.println("chirp: internal error (a bug; please report it with this trace):");
             ex.printStackTrace(err);
-            return 3;
+            return ExitCode.INTERNAL.code();
         });
-        return cl.execute(args);
+        return cl;
+    }
+
+    /** Visits a command and every subcommand below it. */
+    static void forEach(CommandLine c, java.util.function.Consumer<CommandLine> action) {
+        action.accept(c);
+        for (CommandLine sub : c.getSubcommands().values()) forEach(sub, action);
+    }
+
+    /** {@return the subcommand path without the root, e.g. "linux pslist"} */
+    static String path(CommandLine c) {
+        String q = c.getCommandSpec().qualifiedName(" ");
+        int sp = q.indexOf(' ');
+        return sp < 0 ? "" : q.substring(sp + 1);
+    }
+
+    /** {@code --version}: product, version, git commit and build time. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() { return new String[] {ChirpVersion.current().describe()}; }
     }
 }

@@ -21,7 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** {@code chirp monitor}: watch VMs live, record OCSF events, raise Sigma alerts. */
-@Command(name = "monitor", description = "Watch VMs continuously: OCSF events to sinks, Sigma alerts on stderr.")
+@Command(name = "monitor", mixinStandardHelpOptions = true, description = "Watch VMs continuously: OCSF events to sinks, Sigma alerts on stderr.")
 final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--vm", paramLabel = "NAME", description = "VMs to watch (repeatable; default: every QEMU VM, new ones too)")
     List<String> vms = new ArrayList<>();
@@ -40,6 +40,7 @@ final class MonitorCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override public Integer call() throws Exception {
+        if (integrityEvery < 0) throw ChirpException.usage("--integrity-every must be 0 (never) or more, not " + integrityEvery);
         PrintWriter err = spec.commandLine().getErr();
         Detector detector = detector(err);
         List<EventSink> out = new ArrayList<>();

@@ -1,7 +1,7 @@
 package io.chirp.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chirp.core.ChirpException;
+import io.chirp.core.ChirpVersion;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.net.flow.Flow;
@@ -33,14 +33,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.stream.Collectors;
 
 /** {@code chirp net capture|flows}: a VM's traffic captured from the hypervisor side, and flows of capture files. */
-@Command(name = "net", description = "Network traffic of running VMs (captured from outside, unseen by the guest) and capture files.",
+@Command(name = "net", mixinStandardHelpOptions = true, description = "Network traffic of running VMs (captured from outside, unseen by the guest) and capture files.",
         subcommands = {NetCommand.Capture.class, NetCommand.FlowsCmd.class})
 final class NetCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    @Command(name = "capture", description = "Capture a running VM's traffic into a pcap or pcapng file, with its SHA-256.")
+    @Command(name = "capture", mixinStandardHelpOptions = true, description = "Capture a running VM's traffic into a pcap or pcapng file, with its SHA-256.")
     static final class Capture implements Callable<Integer> {
         @Option(names = "--vm", paramLabel = "NAME", required = true, description = "a running QEMU VM (name or pid)") String vm;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
@@ -65,7 +65,11 @@ final class NetCommand implements Runnable {
                     result.packets(), result.size(), result.sha256(), result.started().toString(), result.stopped().toString(),
                     result.problem().orElse(null));
             t.print(spec.commandLine().getOut(), format);
-            return 0;
+            if (result.problem().isPresent()) {
+                err.println("chirp: warning: partial result: the capture ends early (" + Table.escape(result.problem().get()) + ")");
+                err.flush();
+            }
+            return ExitCode.okOrPartial(result.problem().isEmpty());
         }
 
         /**
@@ -116,7 +120,7 @@ final class NetCommand implements Runnable {
         return a == null ? Optional.empty() : a.owner();
     }
 
-    @Command(name = "flows", description = "Flows of a pcap or pcapng file: 5-tuples, traffic each way, TCP flags, DNS/HTTP/TLS names.")
+    @Command(name = "flows", mixinStandardHelpOptions = true, description = "Flows of a pcap or pcapng file: 5-tuples, traffic each way, TCP flags, DNS/HTTP/TLS names.")
     static final class FlowsCmd implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a pcap or pcapng file") Path file;
         @Option(names = "--vm", paramLabel = "NAME",
@@ -155,8 +159,7 @@ final class NetCommand implements Runnable {
             }
             Optional<String> vmMac = mac;
             if (ocsf) {
-                ObjectMapper json = new ObjectMapper();
-                NetworkActivity.Context ctx = new NetworkActivity.Context(deviceName, uid, mac, "0.1.0");
+                NetworkActivity.Context ctx = new NetworkActivity.Context(deviceName, uid, mac, ChirpVersion.current().toString());
                 for (Flow f : report.flows()) {
                     var e = NetworkActivity.event(f, ctx);
                     Attribution.Attributed a = owners.get(f);
@@ -165,7 +168,7 @@ final class NetCommand implements Runnable {
                         p.put("pid", a.owner().get().pid()).put("name", a.owner().get().name());
                         if (a.owner().get().cmdLine() != null) p.put("cmd_line", a.owner().get().cmdLine());
                     }
-                    out.println(json.writeValueAsString(e));
+                    out.println(Json.line(e));
                 }
             } else {
                 Table t = new Table("proto", "client", "server", "first_seen", "last_seen", "packets_out", "bytes_out",
@@ -190,11 +193,11 @@ final class NetCommand implements Runnable {
             FlowReport.Stats s = report.stats();
             err.println(report.flows().size() + " flows from " + s.packets() + " packets (" + s.nonIp() + " non-IP, "
                     + s.malformed() + " malformed, " + s.fragments() + " fragments)");
-            report.problem().ifPresent(p -> err.println("chirp: PARTIAL RESULT: the capture ends early (" + p
+            report.problem().ifPresent(p -> err.println("chirp: PARTIAL RESULT: the capture ends early (" + Table.escape(p)
                     + "); the flows cover only what comes before"));
             if (s.droppedFlows() > 0) err.println("chirp: PARTIAL RESULT: " + s.droppedFlows() + " flows beyond the table limit were not tracked");
             err.flush();
-            return 0;
+            return ExitCode.okOrPartial(report.problem().isEmpty() && s.droppedFlows() == 0);
         }
     }
 }

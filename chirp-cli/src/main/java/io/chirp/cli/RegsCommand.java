@@ -1,7 +1,9 @@
 package io.chirp.cli;
 
+import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.hypervisor.Target;
+import io.chirp.memory.ImageFormat;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,8 +14,11 @@ import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 
-/** {@code chirp regs}: vCPU registers of a running VM (QMP, no pause) or as recorded in an ELF core. */
-@Command(name = "regs", description = "Print the registers of every vCPU.")
+/**
+ * {@code chirp regs}: vCPU registers of a running VM (QMP, no pause) or as recorded in an ELF core. Raw and LiME
+ * images record none: that is an error (exit 1), not an empty table.
+ */
+@Command(name = "regs", mixinStandardHelpOptions = true, description = "Print the registers of every vCPU.")
 final class RegsCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
@@ -25,6 +30,7 @@ final class RegsCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (Target t = target.open()) {
+            if (t.cpus().isEmpty()) throw ChirpException.unavailable(noRegisters(t));
             Table table = new Table("vcpu", "register", "value");
             for (CpuState c : t.cpus()) {
                 for (String r : ORDER) {
@@ -36,6 +42,15 @@ final class RegsCommand implements Callable<Integer> {
             table.print(spec.commandLine().getOut(), format);
         }
         return 0;
+    }
+
+    private static String noRegisters(Target t) {
+        if (t instanceof Target.Image img && img.image().format() != ImageFormat.ELF_CORE) {
+            return t.name() + " is a " + img.image().format().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ')
+                    + " image: that format records no vCPU registers (an ELF core from chirp acquire or QEMU"
+                    + " dump-guest-memory does)";
+        }
+        return t.name() + " recorded no vCPU registers";
     }
 
     private static OptionalLong value(CpuState c, String r) {

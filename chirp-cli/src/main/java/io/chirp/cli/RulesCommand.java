@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code chirp rules}: Sigma rules for detection on CHIRP's events. */
-@Command(name = "rules", description = "Work with Sigma detection rules.", subcommands = {RulesCommand.Check.class})
+@Command(name = "rules", mixinStandardHelpOptions = true, description = "Work with Sigma detection rules.", subcommands = {RulesCommand.Check.class})
 final class RulesCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -23,9 +23,9 @@ final class RulesCommand implements Runnable {
      * {@code chirp rules check DIR}: loads every rule under DIR and proves each one on CHIRP's events (an event built
      * from its own selections must fire it, a benign one must not); lists each rule with its status and reason.
      */
-    @Command(name = "check", description = {
+    @Command(name = "check", mixinStandardHelpOptions = true, description = {
             "Validate the Sigma rules under DIR and check that each one works on CHIRP's events.",
-            "Exit code 1 when a rule does not load (the reason is in the table)."})
+            "Exit code 5 (findings) when a rule does not load (the reason is in the table)."})
     static final class Check implements Callable<Integer> {
         @Parameters(paramLabel = "DIR", description = "folder of Sigma rules (.yml/.yaml, searched recursively)") Path dir;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
@@ -45,7 +45,7 @@ final class RulesCommand implements Runnable {
                     err.printf("%s: %d of %d rules OK (%.0f %%)%n", Table.escape(category), n[0], n[1], 100.0 * n[0] / n[1]));
             err.flush();
             boolean invalid = report.results().stream().anyMatch(r -> r.status() == RuleCheck.Status.INVALID);
-            return invalid ? 1 : 0;
+            return (invalid ? ExitCode.FINDINGS : ExitCode.OK).code();
         }
     }
 }

@@ -18,14 +18,14 @@ import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
 
 /** {@code chirp symbols}: what CHIRP learned about a kernel, in formats other tools read. */
-@Command(name = "symbols", description = "Kernel symbols and types recovered from guest memory.",
+@Command(name = "symbols", mixinStandardHelpOptions = true, description = "Kernel symbols and types recovered from guest memory.",
         subcommands = SymbolsCommand.ExportIsf.class)
 final class SymbolsCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    @Command(name = "export-isf", description = "Write a Volatility 3 ISF (JSON) built from the guest's own kallsyms and BTF.")
+    @Command(name = "export-isf", mixinStandardHelpOptions = true, description = "Write a Volatility 3 ISF (JSON) built from the guest's own kallsyms and BTF.")
     static final class ExportIsf implements Callable<Integer> {
         @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
         @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the .json file to write")

@@ -1,8 +1,5 @@
 package io.chirp.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,7 +8,8 @@ import java.util.Map;
 
 /**
  * A result as rows of named columns, printed as an aligned table, JSON or CSV. Every cell is escaped for its
- * format: values often come from the guest, and a guest string must never drive the analyst's terminal.
+ * format ({@link #escape} for tables and CSV, {@link Json} for JSON): values often come from the guest, and a guest
+ * string must never drive the analyst's terminal or disguise itself.
  */
 public final class Table {
     public enum Format { table, json, csv }
@@ -70,11 +68,7 @@ public final class Table {
             for (int i = 0; i < columns.size(); i++) m.put(columns.get(i), r.get(i));
             list.add(m);
         }
-        try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(list));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        out.println(Json.pretty(list));
     }
 
     private void printCsv(PrintWriter out) {
@@ -96,21 +90,54 @@ public final class Table {
     }
 
     /**
-     * Escapes control and non-printable characters as \xNN (and backslash as \\) so terminal escape sequences from
-     * a guest stay inert. JSON output needs no such step: Jackson escapes control characters itself.
+     * Escapes what must not reach a terminal or a reader of the text as itself, so a guest string can neither drive
+     * the analyst's terminal nor disguise itself:
+     * <ul>
+     *   <li>C0 controls and DEL as {@code \xNN}, C1 controls (U+0080-U+009F: 8-bit CSI and OSC) as <code>&#92;u00NN</code>;</li>
+     *   <li>bidirectional controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069), zero-width and other invisible
+     *       format characters (U+200B-U+200D, U+2028/9, U+2060-U+2064, U+FEFF, U+FFF9-U+FFFB) as <code>&#92;uNNNN</code>;</li>
+     *   <li>lone surrogates: U+DC80-U+DCFF as {@code \xNN} (the "surrogateescape" convention for a byte that was not
+     *       valid UTF-8), others as <code>&#92;uNNNN</code>;</li>
+     *   <li>the backslash itself as {@code \\}, so every escape is unambiguous: a guest string that spells
+     *       {@code \x1b} prints as {@code \\x1b}.</li>
+     * </ul>
      */
     public static String escape(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean bad = c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == '\\';
-            if (bad && sb == null) sb = new StringBuilder(s.substring(0, i));
-            if (sb != null) {
-                if (c == '\\') sb.append("\\\\");
-                else if (bad) sb.append(String.format("\\x%02x", (int) c));
-                else sb.append(c);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean bad = !pair && (c == '\\' || hidden(c) || Character.isSurrogate(c));
+            if (bad && sb == null) sb = new StringBuilder(s.length() + 16).append(s, 0, i);
+            if (sb == null) {
+                if (pair) i++;
+                continue;
+            }
+            if (pair) {
+                sb.append(c).append(s.charAt(++i));
+            } else if (!bad) {
+                sb.append(c);
+            } else if (c == '\\') {
+                sb.append("\\\\");
+            } else if (c < 0x80) {
+                sb.append(String.format("\\x%02x", (int) c));
+            } else if (c >= 0xdc80 && c <= 0xdcff) {
+                sb.append(String.format("\\x%02x", c - 0xdc00));
+            } else {
+                sb.append(String.format("\\u%04x", (int) c));
             }
         }
         return sb == null ? s : sb.toString();
+    }
+
+    /**
+     * {@return true for a character that is a control or invisible, and so must be shown as an escape}
+     * Surrogates are judged by {@link #escape}, which sees pairs.
+     */
+    static boolean hidden(char c) {
+        return c < 0x20 || (c >= 0x7f && c < 0xa0)
+                || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
+                || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff
+                || (c >= 0xfff9 && c <= 0xfffb);
     }
 }

@@ -15,12 +15,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chirp translate}: virtual to physical through the guest's page tables, walked from outside. */
-@Command(name = "translate", description = "Translate guest-virtual addresses to guest-physical ones.")
+@Command(name = "translate", mixinStandardHelpOptions = true, description = {
+        "Translate guest-virtual addresses to guest-physical ones.",
+        "Exit code 4 when some address is not mapped (its fault is in the table)."})
 final class TranslateCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--cr3", description = "page-table root to use (default: vCPU 0's CR3)") String cr3;
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
-    @Parameters(paramLabel = "VADDR", arity = "1..*") List<String> addresses;
+    @Parameters(paramLabel = "VADDR", arity = "1..*", description = "guest-virtual addresses (0x... hex, or decimal)")
+    List<String> addresses;
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
@@ -40,7 +43,11 @@ final class TranslateCommand implements Callable<Integer> {
                 }
             }
             table.print(spec.commandLine().getOut(), format);
-            return faults == 0 ? 0 : 1;
+            if (faults == 0) return ExitCode.OK.code();
+            spec.commandLine().getErr().printf("chirp: warning: %d of %d addresses are not mapped (see the fault column)%n",
+                    faults, addresses.size());
+            spec.commandLine().getErr().flush();
+            return ExitCode.PARTIAL.code();
         }
     }
 

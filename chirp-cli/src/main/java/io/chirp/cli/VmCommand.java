@@ -10,13 +10,13 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.util.concurrent.Callable;
 
 /** {@code chirp vm list}: the QEMU VMs on this host and how CHIRP would read each. */
-@Command(name = "vm", description = "VMs running on this host.", subcommands = VmCommand.ListCmd.class)
+@Command(name = "vm", mixinStandardHelpOptions = true, description = "VMs running on this host.", subcommands = VmCommand.ListCmd.class)
 final class VmCommand implements Runnable {
     @Spec CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    @Command(name = "list", description = "List running QEMU VMs (found from their processes) and their memory path.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List running QEMU VMs (found from their processes) and their memory path.")
     static final class ListCmd implements Callable<Integer> {
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @Spec CommandSpec spec;

@@ -30,11 +30,24 @@ class NetCommandIT {
         // A beacon on a kept-alive connection: it still exists when the flows are attributed from guest memory.
         net.guest().shell("(while true; do printf 'GET /beacon HTTP/1.1\\r\\nHost: beacon.test\\r\\n\\r\\n'; sleep 1; done)"
                 + " | nc 10.0.2.100 8000 >/dev/null 2>&1 &", LabNet.SHELL_TIMEOUT);
-        CompletableFuture<NetCommandTest.Run> capture = CompletableFuture.supplyAsync(() -> NetCommandTest.run(
-                "capture", "--vm", net.guest().name(), "-o", file.toString(), "--duration", "15s", "--format", "json"));
-        Thread.sleep(3000); // the filter is in place well before this
-        assertThat(net.httpGet("/chirp/cli", "cli.test")).contains(LabNet.BODY);
-        NetCommandTest.Run r = capture.get();
+        // The libraries' log lines go to System.err: watch it, the capture logs at INFO and stderr must not show it.
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream logged = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(new java.io.OutputStream() {
+            @Override public void write(int b) { stderr.write(b); logged.write(b); }
+            @Override public void write(byte[] b, int off, int len) { stderr.write(b, off, len); logged.write(b, off, len); }
+        }, true));
+        NetCommandTest.Run r;
+        try {
+            CompletableFuture<NetCommandTest.Run> capture = CompletableFuture.supplyAsync(() -> NetCommandTest.run(
+                    "capture", "--vm", net.guest().name(), "-o", file.toString(), "--duration", "15s", "--format", "json"));
+            Thread.sleep(3000); // the filter is in place well before this
+            assertThat(net.httpGet("/chirp/cli", "cli.test")).contains(LabNet.BODY);
+            r = capture.get();
+        } finally {
+            System.setErr(stderr);
+        }
+        assertThat(logged.toString()).as("library log lines on stderr").doesNotContain("INFO").doesNotContain("capturing");
         assertThat(r.code()).as(r.err() + r.failure()).isZero();
         JsonNode row = new ObjectMapper().readTree(r.out()).get(0);
         assertThat(row.get("format").asText()).isEqualTo("pcapng");

@@ -44,6 +44,7 @@ public final class DetectionFindings {
                 .put("message", d.title());
         ObjectNode meta = f.putObject("metadata").put("version", "1.8.0");
         meta.putObject("product").put("name", "CHIRP").put("vendor_name", "CHIRP")
+                .put("version", io.chirp.core.ChirpVersion.current().toString())
                 .putObject("feature").put("name", "chirp-detect");
         if (source != null && source.has("device")) f.set("device", source.get("device").deepCopy());
 

@@ -1,10 +1,9 @@
 package io.chirp.cli.linux;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.chirp.cli.ExitCode;
+import io.chirp.cli.Json;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
-import io.chirp.core.ChirpException;
 import io.chirp.linux.integrity.IntegrityCheck;
 import io.chirp.linux.integrity.IntegrityFinding;
 import io.chirp.linux.integrity.IntegrityReport;
@@ -26,12 +25,13 @@ import java.util.stream.Collectors;
 
 /**
  * {@code chirp linux check}: every integrity check (hidden processes and modules, system call table and dispatcher,
- * inline hooks, IDT, kprobes and ftrace, credentials). Exit code 0 when nothing at warning level or above was found,
- * 1 when something was: scripts can gate on it. Informational findings (a kprobe of a tracing tool) are listed but
- * do not fail the run.
+ * inline hooks, IDT, kprobes and ftrace, credentials). Exit code {@link ExitCode#FINDINGS} when something at warning
+ * level or above was found, else {@link ExitCode#PARTIAL} when a check could not examine everything, else 0: scripts
+ * can gate on it. Informational findings (a kprobe of a tracing tool) are listed but do not change the exit code.
  */
-@Command(name = "check", description = {"Run the integrity checks: what rootkits hide or hook.",
-        "Exit code 0: clean; 1: findings at warning level or above (or an error)."})
+@Command(name = "check", mixinStandardHelpOptions = true, description = {"Run the integrity checks: what rootkits hide or hook.",
+        "Exit code 0: clean; 5: findings at warning level or above; 4: no such findings but a check is partial;",
+        "1: an error."})
 public final class CheckCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--only", split = ",", paramLabel = "CHECK",
@@ -76,7 +76,8 @@ public final class CheckCommand implements Callable<Integer> {
         }
         if (format != Table.Format.table) err.println("chirp: " + summary(rep));
         err.flush();
-        return rep.findings(IntegrityFinding.Severity.WARNING).isEmpty() ? 0 : 1;
+        if (!rep.findings(IntegrityFinding.Severity.WARNING).isEmpty()) return ExitCode.FINDINGS.code();
+        return ExitCode.okOrPartial(rep.sections().stream().allMatch(IntegrityReport.Section::complete));
     }
 
     private static Table findings(List<IntegrityFinding> shown) {
@@ -130,11 +131,7 @@ public final class CheckCommand implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("findings", fs);
         doc.put("checks", cs);
-        try {
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(doc));
-        } catch (Exception e) {
-            throw new ChirpException(ChirpException.Kind.INTERNAL, "cannot write JSON: " + e.getMessage(), e);
-        }
+        out.println(Json.pretty(doc));
         out.flush();
     }
 }

@@ -1,5 +1,6 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
 import io.chirp.linux.ModuleInfo;
@@ -14,7 +15,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /** {@code chirp linux lsmod}: kernel modules from the kernel's module list (Volatility's linux.lsmod). */
-@Command(name = "lsmod", description = "List kernel modules from the kernel's module list.")
+@Command(name = "lsmod", mixinStandardHelpOptions = true, description = "List kernel modules from the kernel's module list.")
 public final class LsmodCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--params", description = "add a column with each module's parameters") boolean params;
@@ -24,6 +25,7 @@ public final class LsmodCommand implements Callable<Integer> {
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
             Modules.Listing l = new Modules(s.kernel()).list();
+            boolean partial = false;
             Table t = params ? new Table("name", "base", "size", "state", "refs", "taints", "struct", "parameters")
                     : new Table("name", "base", "size", "state", "refs", "taints", "struct");
             for (ModuleInfo m : l.modules()) {
@@ -36,14 +38,15 @@ public final class LsmodCommand implements Callable<Integer> {
                 } else {
                     t.row(m.name(), base, m.size(), m.state(), m.refcount(), m.taints(), struct);
                 }
+                partial |= !m.problems().isEmpty();
                 for (String problem : m.problems()) {
                     spec.commandLine().getErr().println("chirp: warning: " + Table.escape(m.name()) + ": "
                             + Table.escape(problem));
                 }
             }
             t.print(spec.commandLine().getOut(), format);
-            Warnings.walk(spec, l.walk());
-            return 0;
+            partial |= Warnings.walk(spec, l.walk());
+            return ExitCode.okOrPartial(!partial);
         }
     }
 }

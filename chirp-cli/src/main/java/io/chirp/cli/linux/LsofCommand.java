@@ -1,5 +1,6 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
 import io.chirp.linux.fs.FileInfo;
@@ -15,7 +16,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux lsof}: open file descriptors of processes (Volatility's linux.lsof). */
-@Command(name = "lsof", description = "List the open file descriptors of processes.")
+@Command(name = "lsof", mixinStandardHelpOptions = true, description = "List the open file descriptors of processes.")
 public final class LsofCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--pid", split = ",", paramLabel = "PID", description = "only these processes") List<Integer> pids;
@@ -25,17 +26,18 @@ public final class LsofCommand implements Callable<Integer> {
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
             OpenFiles.Listing l = new OpenFiles(s.kernel()).list(pid -> pids == null || pids.contains(pid));
+            boolean partial = false;
             Table t = new Table("pid", "comm", "fd", "type", "mode", "flags", "pos", "inode", "name");
             for (OpenFile o : l.files()) {
                 FileInfo f = o.file();
                 t.row(o.pid(), o.comm(), o.fd(), f.kind().name().toLowerCase(), f.mode(),
                         "0" + Integer.toOctalString(f.flags()), f.position(), f.inode(), f.name());
-                if (!f.problems().isEmpty()) Partial.warn(spec, f.problems().stream()
+                if (!f.problems().isEmpty()) partial |= Partial.warn(spec, f.problems().stream()
                         .map(p -> "pid " + o.pid() + " fd " + o.fd() + ": " + p).toList());
             }
             t.print(spec.commandLine().getOut(), format);
-            Partial.warn(spec, l.problems());
-            return 0;
+            partial |= Partial.warn(spec, l.problems());
+            return ExitCode.okOrPartial(!partial);
         }
     }
 }

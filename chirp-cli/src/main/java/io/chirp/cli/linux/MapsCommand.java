@@ -1,5 +1,6 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
 import io.chirp.linux.mm.MemoryMap;
@@ -14,7 +15,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux maps}: memory maps of processes, as /proc/PID/maps (Volatility's linux.proc.Maps). */
-@Command(name = "maps", description = "List the memory maps (VMAs) of processes.")
+@Command(name = "maps", mixinStandardHelpOptions = true, description = "List the memory maps (VMAs) of processes.")
 public final class MapsCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--pid", split = ",", paramLabel = "PID", description = "only these processes") List<Integer> pids;
@@ -24,6 +25,7 @@ public final class MapsCommand implements Callable<Integer> {
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
             List<MemoryMaps.Listing> all = new MemoryMaps(s.kernel()).list(pid -> pids == null || pids.contains(pid));
+            boolean partial = false;
             Table t = new Table("pid", "comm", "start", "end", "perms", "offset", "dev", "inode", "path");
             for (MemoryMaps.Listing l : all) {
                 for (MemoryMap m : l.maps()) {
@@ -31,11 +33,11 @@ public final class MapsCommand implements Callable<Integer> {
                             String.format("0x%x", m.offset()), m.device(), m.inode(), m.name());
                 }
                 if (!l.problems().isEmpty()) {
-                    Partial.warn(spec, l.problems().stream().map(p -> "pid " + l.pid() + ": " + p).toList());
+                    partial |= Partial.warn(spec, l.problems().stream().map(p -> "pid " + l.pid() + ": " + p).toList());
                 }
             }
             t.print(spec.commandLine().getOut(), format);
-            return 0;
+            return ExitCode.okOrPartial(!partial);
         }
     }
 }

@@ -11,11 +11,14 @@ final class Partial {
 
     private Partial() {}
 
-    static void warn(CommandSpec spec, List<String> problems) {
+    /** Prints the problems; {@return true when there were any}, so the command can exit with ExitCode.PARTIAL. */
+    static boolean warn(CommandSpec spec, List<String> problems) {
         var err = spec.commandLine().getErr();
         for (int i = 0; i < problems.size() && i < MAX_LINES; i++) {
             err.println("chirp: warning: partial result: " + Table.escape(problems.get(i)));
         }
         if (problems.size() > MAX_LINES) err.println("chirp: warning: ... and " + (problems.size() - MAX_LINES) + " more");
+        err.flush();
+        return !problems.isEmpty();
     }
 }

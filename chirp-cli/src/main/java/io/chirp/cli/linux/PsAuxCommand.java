@@ -1,7 +1,9 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
+import io.chirp.core.ChirpException;
 import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.Processes;
 import picocli.CommandLine.ArgGroup;
@@ -10,10 +12,12 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux psaux}: processes with their command lines (and environment), read from their own memory. */
-@Command(name = "psaux", description = "List processes with command lines read from each process's memory.")
+@Command(name = "psaux", mixinStandardHelpOptions = true, description = "List processes with command lines read from each process's memory.")
 public final class PsAuxCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--env", description = "also print each process's environment") boolean env;
@@ -25,6 +29,7 @@ public final class PsAuxCommand implements Callable<Integer> {
         try (LinuxSession s = LinuxSession.open(target)) {
             Processes ps = new Processes(s.kernel());
             Processes.Listing l = ps.list(false, true);
+            List<String> problems = new ArrayList<>();
             Table t = env ? new Table("pid", "ppid", "uid", "comm", "cmdline", "environment")
                     : new Table("pid", "ppid", "uid", "comm", "cmdline");
             for (LinuxProcess p : l.processes()) {
@@ -34,8 +39,9 @@ public final class PsAuxCommand implements Callable<Integer> {
                     String e;
                     try {
                         e = String.join(" ", ps.environment(p));
-                    } catch (RuntimeException ex) {
-                        e = null;
+                    } catch (ChirpException ex) {
+                        e = null; // the row stays, its environment marked absent and the reason given below
+                        problems.add("pid " + p.tgid() + ": environment unreadable: " + ex.getMessage());
                     }
                     t.row(p.tgid(), p.ppid(), p.uid(), p.comm(), cmd, e);
                 } else {
@@ -43,8 +49,9 @@ public final class PsAuxCommand implements Callable<Integer> {
                 }
             }
             t.print(spec.commandLine().getOut(), format);
-            Warnings.walk(spec, l.walk());
-            return 0;
+            boolean partial = Warnings.walk(spec, l.walk());
+            partial |= Partial.warn(spec, problems);
+            return ExitCode.okOrPartial(!partial);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
 import io.chirp.linux.LinuxProcess;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Spec;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux pslist}: processes from the kernel's task list (Volatility's linux.pslist). */
-@Command(name = "pslist", description = "List processes from the kernel's task list.")
+@Command(name = "pslist", mixinStandardHelpOptions = true, description = "List processes from the kernel's task list.")
 public final class PsListCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--threads", description = "list every thread, not only processes") boolean threads;
@@ -33,8 +34,7 @@ public final class PsListCommand implements Callable<Integer> {
                         p.exe(), String.format("0x%x", p.task()));
             }
             t.print(spec.commandLine().getOut(), format);
-            Warnings.walk(spec, l.walk());
-            return 0;
+            return ExitCode.okOrPartial(!Warnings.walk(spec, l.walk()));
         }
     }
 }

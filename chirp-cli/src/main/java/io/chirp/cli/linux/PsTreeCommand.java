@@ -1,5 +1,6 @@
 package io.chirp.cli.linux;
 
+import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
 import io.chirp.linux.LinuxProcess;
@@ -21,7 +22,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux pstree}: the process tree by parent (real_parent). */
-@Command(name = "pstree", description = "Show processes as a tree.")
+@Command(name = "pstree", mixinStandardHelpOptions = true, description = "Show processes as a tree.")
 public final class PsTreeCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--format", defaultValue = "table", description = "table (a tree), json or csv (with depth)")
@@ -61,8 +62,7 @@ public final class PsTreeCommand implements Callable<Integer> {
                 }
                 t.print(spec.commandLine().getOut(), format);
             }
-            Warnings.walk(spec, l.walk());
-            return 0;
+            return ExitCode.okOrPartial(!Warnings.walk(spec, l.walk()));
         }
     }
 

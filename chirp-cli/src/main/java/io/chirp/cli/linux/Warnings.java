@@ -8,9 +8,11 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class Warnings {
     private Warnings() {}
 
-    public static void walk(CommandSpec spec, Walk w) {
-        if (!w.complete()) {
-            spec.commandLine().getErr().println("chirp: warning: the list is partial (" + Table.escape(w.problem()) + ")");
-        }
+    /** Warns when the walk stopped early; {@return true when it did}, so the command can exit ExitCode.PARTIAL. */
+    public static boolean walk(CommandSpec spec, Walk w) {
+        if (w.complete()) return false;
+        spec.commandLine().getErr().println("chirp: warning: the list is partial (" + Table.escape(w.problem()) + ")");
+        spec.commandLine().getErr().flush();
+        return true;
     }
 }

@@ -1,5 +1,7 @@
 package io.chirp.events.build;
 
+import io.chirp.core.ChirpVersion;
+
 import java.time.Clock;
 import java.util.Objects;
 
@@ -12,8 +14,8 @@ import java.util.Objects;
  * @param clock          the host clock
  */
 public record EventContext(VmIdentity vm, String productVersion, Clock clock) {
-    /** CHIRP's version as packaged, or the development version. */
-    public static final String CHIRP_VERSION = versionOrDefault();
+    /** CHIRP's one version (version+commit), as {@code chirp --version} reports it. */
+    public static final String CHIRP_VERSION = ChirpVersion.current().toString();
 
     public EventContext {
         Objects.requireNonNull(vm, "vm");
@@ -23,9 +25,4 @@ public record EventContext(VmIdentity vm, String productVersion, Clock clock) {
 
     /** {@return a context for this VM with the system clock} */
     public static EventContext of(VmIdentity vm) { return new EventContext(vm, CHIRP_VERSION, Clock.systemUTC()); }
-
-    private static String versionOrDefault() {
-        String v = EventContext.class.getPackage().getImplementationVersion();
-        return v != null ? v : "0.1.0-SNAPSHOT";
-    }
 }

@@ -28,7 +28,8 @@ import java.util.Set;
 public final class IsfWriter {
     public static final String FORMAT = "6.2.0";
     public static final String PRODUCER = "chirp";
-    public static final String PRODUCER_VERSION = "0.1.0";
+    /** The ISF schema (6.3.0) allows only MAJOR.MINOR.PATCH here; the full version goes in {@code chirp_version}. */
+    public static final String PRODUCER_VERSION = io.chirp.core.ChirpVersion.current().release();
     /** Addresses at or above this are in the kernel image and move with the virtual KASLR slide. */
     static final long IMAGE_START = 0xffffffff80000000L;
     /**
@@ -58,7 +59,8 @@ public final class IsfWriter {
         meta.put("format", FORMAT);
         ObjectNode producer = meta.putObject("producer");
         producer.put("name", PRODUCER).put("version", PRODUCER_VERSION)
-                .put("datetime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                .put("datetime", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString())
+                .put("chirp_version", io.chirp.core.ChirpVersion.current().toString());
         ArrayNode sources = meta.putObject("linux").putArray("symbols");
         sources.addObject().put("kind", "symtab").put("name", "kallsyms");
 
