@@ -71,6 +71,13 @@ public final class EvidenceWriter implements AutoCloseable {
             return new Description(kind, format, source, method, complete, n, details);
         }
 
+        /** {@return this description with one more detail (replacing one of the same key)} */
+        public Description withDetail(String key, Object value) {
+            Map<String, Object> d = new java.util.LinkedHashMap<>(details);
+            d.put(key, value);
+            return new Description(kind, format, source, method, complete, notes, d);
+        }
+
         /** {@return this description marked incomplete, with the reason as a note} */
         public Description incomplete(String why) {
             List<String> n = new ArrayList<>(notes);
