@@ -2,11 +2,14 @@ package io.chirp.hypervisor.pause;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.qemu.QmpClient;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -28,8 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class Guardian {
     private static final long CONNECT_TRIES_MS = 30_000;
 
-    /** The running guardian, as seen from CHIRP. */
-    public record Handle(Process process) {
+    /** The running guardian, as seen from CHIRP, and its log (kept only if it said something). */
+    public record Handle(Process process, Path log) {
         /** Tells the guardian all is well (marker already removed) and lets it exit. */
         public void dismiss() {
             try {
@@ -42,6 +45,11 @@ public final class Guardian {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            try {
+                if (Files.size(log) == 0) Files.deleteIfExists(log);
+            } catch (IOException ignored) {
+                // an empty log left behind is harmless
+            }
         }
     }
 
@@ -52,13 +60,14 @@ public final class Guardian {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = marker.file().resolveSibling(marker.file().getFileName() + ".guardian.log");
         try {
+            if (!Files.exists(log)) Files.createFile(log, PosixFilePermissions.asFileAttribute(EvidenceWriter.FILE_MODE));
             Process p = new ProcessBuilder("setsid", java.toString(), "-Xmx32m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                     Guardian.class.getName(), marker.file().toString(), Long.toString(marker.chirpPid()))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectErrorStream(true)
                     .start();
-            return new Handle(p);
+            return new Handle(p, log);
         } catch (IOException e) {
             throw ChirpException.unavailable("cannot start a guardian process: " + e.getMessage());
         }
