@@ -15,6 +15,8 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +101,86 @@ class AcquireFaultsIT {
 
     @Test
     @Order(3)
+    void whenTheGuardianDiesTooTheNextCommandSaysSoAndVmResumeUndoesIt(LabGuest g, @TempDir Path dir) throws Exception {
+        Path out = dir.resolve("orphan.elf");
+        Process p = cli(dir, "acquire", "--vm", g.name(), "--consistent", "--quiet", "-o", out.toString());
+        awaitOrFail(p, () -> size(out.resolveSibling("orphan.elf.partial")), g.memoryBytes() / 3, "a third of the copy");
+        List<Long> guards = guardians(g, Duration.ZERO);
+        assertThat(guards).as("a guardian watches the paused VM").hasSize(1);
+        // the worst case: CHIRP and its guardian killed together
+        new ProcessBuilder("kill", "-9", Long.toString(guards.getFirst()), Long.toString(p.pid())).start().waitFor();
+        p.waitFor(30, TimeUnit.SECONDS);
+        Thread.sleep(1000);
+        assertThat(PauseMarker.fileFor(g.name())).as("the marker outlives both").exists();
+        try (QmpClient q = qmp(g)) {
+            assertThat(q.status()).isEqualTo("paused");
+        }
+
+        // the next command on the VM says so (a warning, through slf4j-simple on the process's stderr)
+        StringWriter o = new StringWriter(), e = new StringWriter();
+        int[] regs = new int[1];
+        String notice = captureStderr(() -> regs[0] = Main.run(new String[] {"regs", "--vm", g.name()},
+                new PrintWriter(o, true), new PrintWriter(e, true)));
+        assertThat(regs[0]).as(e.toString()).isZero();
+        assertThat(notice).contains("VM " + g.name() + " was paused by CHIRP (pid " + p.pid() + ", acquire --consistent, at ",
+                "is still paused", "chirp vm resume " + g.name());
+
+        o = new StringWriter();
+        e = new StringWriter();
+        int rc = Main.run(new String[] {"vm", "resume", g.name()}, new PrintWriter(o, true), new PrintWriter(e, true));
+        assertThat(rc).as(e.toString()).isZero();
+        assertThat(o.toString()).contains("resumed the guest (was paused)", "status running");
+        assertThat(PauseMarker.fileFor(g.name())).doesNotExist();
+        assertThat(g.shell("echo back-$((1+2))", Duration.ofSeconds(60))).contains("back-3");
+
+        // no marker: CHIRP did not pause it, so it will not resume it
+        rc = Main.run(new String[] {"vm", "resume", g.name()}, new PrintWriter(new StringWriter(), true),
+                new PrintWriter(e = new StringWriter(), true));
+        assertThat(rc).isEqualTo(1);
+        assertThat(e.toString()).contains("CHIRP did not leave it paused");
+        Files.deleteIfExists(out.resolveSibling("orphan.elf.partial"));
+    }
+
+    @Test
+    @Order(4)
+    void aGuestPausedBySomeoneElseStaysPaused(LabGuest g, @TempDir Path dir) throws Exception {
+        try (QmpClient q = qmp(g)) {
+            q.execute("stop", null);
+        }
+        try {
+            Path out = dir.resolve("already.lime");
+            StringWriter o = new StringWriter(), e = new StringWriter();
+            int rc = Main.run(new String[] {"acquire", "--vm", g.name(), "--consistent", "--quiet", "--format", "lime",
+                    "-o", out.toString()}, new PrintWriter(o, true), new PrintWriter(e, true));
+            assertThat(rc).as(e.toString()).isZero();
+            assertThat(EvidenceManifest.read(EvidenceManifest.pathFor(out)).notes())
+                    .anyMatch(n -> n.contains("already paused") && n.contains("left paused"));
+            try (QmpClient q = qmp(g)) {
+                assertThat(q.status()).as("CHIRP resumes only what it paused").isEqualTo("paused");
+            }
+            assertThat(PauseMarker.fileFor(g.name())).doesNotExist();
+        } finally {
+            try (QmpClient q = qmp(g)) {
+                q.execute("cont", null);
+            }
+        }
+    }
+
+    /** {@return what {@code run} printed on the process's stderr (where slf4j-simple logs)} */
+    private static String captureStderr(Runnable run) {
+        java.io.PrintStream old = System.err;
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            run.run();
+        } finally {
+            System.setErr(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    @Order(5)
     void aVmKilledDuringALiveAcquireMakesAnImageMarkedIncomplete(LabGuest g, @TempDir Path dir) throws Exception {
         Path out = dir.resolve("live.elf");
         Process p = cli(dir, "acquire", "--vm", g.name(), "--quiet", "-o", out.toString());

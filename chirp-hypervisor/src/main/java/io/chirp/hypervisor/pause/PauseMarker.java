@@ -59,8 +59,13 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
         return stateDir().resolve("paused");
     }
 
-    /** {@return $CHIRP_HOME/state: CHIRP's own run-time state (markers, scratch folders)} */
+    /**
+     * {@return $CHIRP_HOME/state: CHIRP's own run-time state (markers, scratch folders); the system property
+     * {@code chirp.state} overrides it (unit tests, which must not touch the real one)}
+     */
     public static Path stateDir() {
+        String prop = System.getProperty("chirp.state");
+        if (prop != null && !prop.isBlank()) return Path.of(prop).toAbsolutePath();
         String env = System.getenv("CHIRP_HOME");
         Path root = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "chirp");
         return root.toAbsolutePath().resolve("state");
