@@ -117,16 +117,15 @@ class AcquireFaultsIT {
         }
 
         // the next command on the VM says so (a warning, through slf4j-simple on the process's stderr)
-        StringWriter o = new StringWriter(), e = new StringWriter();
+        StringWriter regsErr = new StringWriter();
         int[] regs = new int[1];
         String notice = captureStderr(() -> regs[0] = Main.run(new String[] {"regs", "--vm", g.name()},
-                new PrintWriter(o, true), new PrintWriter(e, true)));
-        assertThat(regs[0]).as(e.toString()).isZero();
+                new PrintWriter(new StringWriter(), true), new PrintWriter(regsErr, true)));
+        assertThat(regs[0]).as(regsErr.toString()).isZero();
         assertThat(notice).contains("VM " + g.name() + " was paused by CHIRP (pid " + p.pid() + ", acquire --consistent, at ",
                 "is still paused", "chirp vm resume " + g.name());
 
-        o = new StringWriter();
-        e = new StringWriter();
+        StringWriter o = new StringWriter(), e = new StringWriter();
         int rc = Main.run(new String[] {"vm", "resume", g.name()}, new PrintWriter(o, true), new PrintWriter(e, true));
         assertThat(rc).as(e.toString()).isZero();
         assertThat(o.toString()).contains("resumed the guest (was paused)", "status running");

@@ -1,6 +1,7 @@
 package io.chirp.hypervisor.pause;
 
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.qemu.QmpClient;
 import org.slf4j.Logger;
@@ -81,9 +82,10 @@ public final class PauseGuard implements AutoCloseable {
     }
 
     private void arm(PauseMarker m, boolean withGuardian) {
-        m.write();
-        marker = m;
+        // The guardian first, the marker second: killed in between, the guardian finds no marker and nothing was
+        // changed yet; killed after, it finds the marker. The other order leaves a window with nobody to recover.
         if (withGuardian) {
+            EvidenceWriter.createOwnerOnlyDirectories(m.file().getParent());
             try {
                 guardian = Guardian.spawn(m);
             } catch (ChirpException e) {
@@ -92,6 +94,13 @@ public final class PauseGuard implements AutoCloseable {
                         + vm.name());
             }
         }
+        try {
+            m.write();
+        } catch (RuntimeException e) {
+            if (guardian != null) guardian.dismiss();
+            throw e;
+        }
+        marker = m;
         hook = new Thread(this::onShutdown, "chirp-pause-guard " + vm.name());
         Runtime.getRuntime().addShutdownHook(hook);
     }

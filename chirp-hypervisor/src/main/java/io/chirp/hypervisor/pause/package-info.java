@@ -4,8 +4,8 @@
  *
  * <pre>
  *   PauseGuard.forPause / forMigration
- *     1. PauseMarker  $CHIRP_HOME/state/paused/VM.json   (before anything changes; 0600)
- *     2. Guardian     setsid java ... Guardian VM.json PID   (stdin: a pipe only CHIRP holds)
+ *     1. Guardian     setsid java ... Guardian VM.json PID   (stdin: a pipe only CHIRP holds)
+ *     2. PauseMarker  $CHIRP_HOME/state/paused/VM.json   (before anything changes; 0600)
  *     3. shutdown hook
  *   pause() / migrate ... restore() / close()   normal path: cont, settings back, scratch removed, marker removed,
  *                                               guardian dismissed (stdin closed, marker gone: it exits)
