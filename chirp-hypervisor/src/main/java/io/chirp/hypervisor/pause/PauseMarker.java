@@ -75,8 +75,19 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
     public static Path fileFor(String vmName) {
         String safe = vmName.replaceAll("[^A-Za-z0-9._-]", "_");
         if (safe.isEmpty() || safe.startsWith(".")) safe = "_" + safe;
-        if (safe.length() > 100) safe = safe.substring(0, 100) + "-" + Integer.toHexString(vmName.hashCode());
+        if (safe.length() > 100) safe = safe.substring(0, 100);
+        // a changed name gets a hash of the real one, so "a b" and "a_b" do not share (and clean up) one marker
+        if (!safe.equals(vmName)) safe += "-" + sha256Prefix(vmName);
         return dir().resolve(safe + ".json");
+    }
+
+    private static String sha256Prefix(String s) {
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d, 0, 6);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "no SHA-256 in this JVM", e);
+        }
     }
 
     /** {@return a marker owned by this process} */

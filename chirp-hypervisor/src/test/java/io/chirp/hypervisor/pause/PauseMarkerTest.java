@@ -45,6 +45,8 @@ class PauseMarkerTest {
         assertThat(f.getParent()).isEqualTo(state.resolve("paused"));
         assertThat(f.getFileName().toString()).doesNotContain("/").startsWith("_");
         assertThat(PauseMarker.fileFor("x".repeat(500)).getFileName().toString().length()).isLessThan(130);
+        assertThat(PauseMarker.fileFor("a b")).as("names that sanitise alike keep apart").isNotEqualTo(PauseMarker.fileFor("a_b"));
+        assertThat(PauseMarker.fileFor("lab-1").getFileName().toString()).isEqualTo("lab-1.json");
     }
 
     @Test
