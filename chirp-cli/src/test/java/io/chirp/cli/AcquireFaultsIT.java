@@ -116,6 +116,16 @@ class AcquireFaultsIT {
             assertThat(q.status()).isEqualTo("paused");
         }
 
+        StringWriter list = new StringWriter();
+        assertThat(Main.run(new String[] {"vm", "list", "--format", "json"}, new PrintWriter(list, true),
+                new PrintWriter(new StringWriter(), true))).isZero();
+        JsonNode row = null;
+        for (JsonNode r : new com.fasterxml.jackson.databind.ObjectMapper().readTree(list.toString())) {
+            if (r.path("name").asText().equals(g.name())) row = r;
+        }
+        assertThat(row).as(list.toString()).isNotNull();
+        assertThat(row.path("chirp").asText()).contains("left by killed pid " + p.pid(), "chirp vm resume " + g.name());
+
         // the next command on the VM says so (a warning, through slf4j-simple on the process's stderr)
         StringWriter regsErr = new StringWriter();
         int[] regs = new int[1];
