@@ -155,6 +155,27 @@ class MemoryAcquirerTest {
     }
 
     @Test
+    void theCallerHasTheLastWordAfterTheVmIsResumedAndCanMarkTheImageIncomplete() throws Exception {
+        Path out = dir.resolve("gone.lime");
+        List<String> events = new ArrayList<>();
+        AcquisitionManifest m = MemoryAcquirer.acquire(source, out, AcquisitionRequest.of(ImageFormat.LIME)
+                .withSource("qemu/shared_ram", null)
+                .withHooks(() -> events.add("pause"), () -> events.add("resume"))
+                .withBeforeCommit(d -> {
+                    events.add("commit");
+                    return d.incomplete("source vanished: QEMU pid 42 exited during the acquisition");
+                }));
+        assertThat(events).containsExactly("pause", "resume", "commit");
+        assertThat(m.complete()).isFalse();
+        EvidenceManifest back = EvidenceManifest.read(MemoryAcquirer.manifestPath(out));
+        assertThat(back.complete()).isFalse();
+        assertThat(back.notes()).anyMatch(n -> n.startsWith("source vanished"));
+        assertThat(back.source().backend()).isEqualTo("qemu/shared_ram");
+        assertThat(back.method()).isEqualTo("consistent");
+        assertThat(back.sha256()).isEqualTo(sha256(out));
+    }
+
+    @Test
     void interruptionLeavesNoFileAndStillResumes() {
         Path out = dir.resolve("vm.elf");
         List<String> events = new ArrayList<>();
