@@ -19,12 +19,16 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 /** {@code chirp acquire}: a hashed memory image of a running VM (or a converted copy of an image). */
-@Command(name = "acquire", mixinStandardHelpOptions = true, description = "Acquire the full memory of a VM to an ELF core or LiME image, hashed.")
+@Command(name = "acquire", mixinStandardHelpOptions = true,
+        description = {"Acquire the full memory of a VM to an ELF core or LiME image, hashed, with FILE.manifest.json.",
+                "The image is written as FILE.partial and renamed when whole; a paused guest is resumed on every exit"
+                        + " (Ctrl-C, SIGTERM; after SIGKILL a guardian process does it)."})
 final class AcquireCommand implements Callable<Integer> {
     enum Format { elf, lime }
 
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the image to create (never overwritten); its manifest is written beside it") Path output;
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
+            description = "the image to write (never overwritten; FILE.manifest.json goes beside it)") Path output;
     @Option(names = "--format", defaultValue = "elf", description = "elf (QEMU dump layout, with vCPU notes) or lime")
     Format format;
     @Option(names = "--consistent", description = "one instant: pause the VM for the whole copy (the pause is recorded)")
@@ -56,7 +60,7 @@ final class AcquireCommand implements Callable<Integer> {
                 case Target.Image img -> {
                     if (consistent || migration) throw ChirpException.usage("--consistent and --migration apply to running VMs");
                     AcquisitionRequest req = AcquisitionRequest.of(f).withVm(img.name(), java.util.Map.of("source_image",
-                            img.image().file().toString())).withProgress(bar);
+                            img.image().file().toString())).withSource("image", "convert").withProgress(bar);
                     if (f == ImageFormat.ELF_CORE) req = req.withCpus(img.cpus());
                     m = MemoryAcquirer.acquire(img.memory(), output, req);
                     bar.done();
@@ -71,6 +75,13 @@ final class AcquireCommand implements Callable<Integer> {
         out.printf("copy      %.2f s (%s)%n", m.copyNanos() / 1e9, m.mode());
         out.printf("manifest  %s%n", MemoryAcquirer.manifestPath(output));
         out.flush();
+        for (String n : m.notes()) err.println("note: " + n);
+        if (!m.complete()) {
+            err.println("chirp: warning: the image is INCOMPLETE (its manifest says \"complete\": false); see the notes");
+            err.flush();
+            return ExitCode.PARTIAL.code();
+        }
+        err.flush();
         return 0;
     }
 

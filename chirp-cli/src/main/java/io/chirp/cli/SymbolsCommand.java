@@ -10,11 +10,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.EvidenceWriter;
+
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code chirp symbols}: what CHIRP learned about a kernel, in formats other tools read. */
@@ -28,21 +31,26 @@ final class SymbolsCommand implements Runnable {
     @Command(name = "export-isf", mixinStandardHelpOptions = true, description = "Write a Volatility 3 ISF (JSON) built from the guest's own kallsyms and BTF.")
     static final class ExportIsf implements Callable<Integer> {
         @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
-        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the .json file to write")
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "the .json file to write (never overwritten; FILE.manifest.json beside it)")
         Path output;
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            if (Files.exists(output)) throw ChirpException.usage(output + " exists; refusing to overwrite");
-            try (LinuxSession s = LinuxSession.open(target)) {
+            try (LinuxSession s = LinuxSession.open(target); EvidenceWriter w = EvidenceWriter.create(output)) {
                 LinuxKernel k = s.kernel();
-                Path partial = output.resolveSibling(output.getFileName() + ".partial");
-                try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW)) {
-                    IsfWriter.write(out, k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
-                }
-                Files.move(partial, output);
+                IsfWriter.write(w.outputStream(), k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
+                Map<String, Object> details = new LinkedHashMap<>();
+                details.put("isf_format", IsfWriter.FORMAT);
+                details.put("symbols", k.symbols().count());
+                details.put("types", k.types().count());
+                details.put("banner", k.info().banner().strip());
+                details.put("virt_slide", "0x" + Long.toHexString(k.info().virtSlide()));
+                EvidenceManifest m = w.commit(new EvidenceWriter.Description("isf-symbols", "ISF_JSON",
+                        EvidenceSources.of(s.target()), "export", true,
+                        List.of("symbols from the guest's own kallsyms, types from its BTF"), details));
                 spec.commandLine().getOut().printf("wrote %s: %d symbols, %d types, banner %s%n", output,
                         k.symbols().count(), k.types().count(), Table.escape(k.info().banner().strip()));
+                spec.commandLine().getOut().printf("sha256 %s, manifest %s%n", m.sha256(), EvidenceManifest.pathFor(output));
                 spec.commandLine().getOut().flush();
                 return 0;
             } catch (IOException e) {

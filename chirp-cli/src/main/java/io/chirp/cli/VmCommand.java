@@ -1,7 +1,12 @@
 package io.chirp.cli;
 
+import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.pause.PauseMarker;
+import io.chirp.hypervisor.pause.PauseRecovery;
+import io.chirp.hypervisor.qemu.QmpClient;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -10,7 +15,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.util.concurrent.Callable;
 
 /** {@code chirp vm list}: the QEMU VMs on this host and how CHIRP would read each. */
-@Command(name = "vm", mixinStandardHelpOptions = true, description = "VMs running on this host.", subcommands = VmCommand.ListCmd.class)
+@Command(name = "vm", mixinStandardHelpOptions = true, description = "VMs running on this host.",
+        subcommands = {VmCommand.ListCmd.class, VmCommand.ResumeCmd.class})
 final class VmCommand implements Runnable {
     @Spec CommandSpec spec;
 
@@ -22,15 +28,64 @@ final class VmCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub");
+            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub", "chirp");
             for (QemuVm vm : new VmInventory().list()) {
                 t.row(vm.name(), vm.pid(), vm.memoryBytes() == 0 ? null : (vm.memoryBytes() >> 20) + "M",
                         vm.memoryPath().name().toLowerCase(java.util.Locale.ROOT),
                         vm.ramFile().map(Object::toString).orElse(null) + (vm.ramFile().isPresent() && !vm.ramShared() ? " (not shared)" : ""),
                         vm.qmpSocket().map(Object::toString).orElse(null),
-                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null);
+                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null, markerNote(vm));
             }
             t.print(spec.commandLine().getOut(), format);
+            return 0;
+        }
+
+        /** {@return what a pause marker says about the VM: CHIRP working on it, or a killed CHIRP's leftovers} */
+        private static String markerNote(QemuVm vm) {
+            try {
+                return PauseMarker.read(vm.name()).filter(m -> m.qemuPid() == vm.pid())
+                        .map(m -> m.ownerAlive() ? m.operation() + " by pid " + m.chirpPid()
+                                : "left by killed pid " + m.chirpPid() + " (" + m.operation() + "): chirp vm resume " + vm.name())
+                        .orElse(null);
+            } catch (ChirpException e) {
+                return e.getMessage();
+            }
+        }
+    }
+
+    @Command(name = "resume", mixinStandardHelpOptions = true,
+            description = {"Put back a VM that a killed CHIRP left paused or mid-migration: migrate_cancel, migration"
+                    + " settings restored, guest resumed if it ran before, scratch files removed.",
+                    "Only what CHIRP's pause marker ($CHIRP_HOME/state/paused/VM.json) records is undone: a VM paused by"
+                            + " someone else is left alone."})
+    static final class ResumeCmd implements Callable<Integer> {
+        @Parameters(paramLabel = "VM", description = "the VM's name or QEMU pid (see: chirp vm list)") String vm;
+        @Spec CommandSpec spec;
+
+        @Override public Integer call() {
+            var out = spec.commandLine().getOut();
+            QemuVm q = new VmInventory().find(vm);
+            PauseMarker m = PauseMarker.read(q.name()).orElseThrow(() -> ChirpException.notFound("VM " + q.name()
+                    + " has no CHIRP pause marker: CHIRP did not leave it paused, so CHIRP will not resume it"
+                    + " (use your own tooling if it must run)"));
+            if (m.ownerAlive() && m.chirpPid() != ProcessHandle.current().pid()) {
+                throw ChirpException.usage(m.describe() + " and that CHIRP is still running; wait for it or stop it"
+                        + " (it puts the VM back itself)");
+            }
+            java.util.List<String> done;
+            if (m.qemuPid() != q.pid()) {
+                done = PauseRecovery.forget(m);
+            } else {
+                try (QmpClient qmp = QmpClient.connect(q.qmpSocket().orElseThrow(() ->
+                        ChirpException.unavailable("VM " + q.name() + " has no QMP socket")))) {
+                    done = PauseRecovery.recover(qmp, m);
+                    out.printf("VM %s: status %s%n", q.name(), qmp.status());
+                }
+            }
+            out.println(m.describe() + ":");
+            if (done.isEmpty()) out.println("  nothing needed undoing (marker removed)");
+            for (String d : done) out.println("  " + d);
+            out.flush();
             return 0;
         }
     }

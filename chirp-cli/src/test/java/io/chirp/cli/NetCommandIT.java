@@ -52,6 +52,16 @@ class NetCommandIT {
         JsonNode row = new ObjectMapper().readTree(r.out()).get(0);
         assertThat(row.get("format").asText()).isEqualTo("pcapng");
         assertThat(row.get("sha256").asText()).isEqualTo(CaptureExport.sha256(file));
+        // evidence: owner-only, with a manifest that agrees with the file
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(java.nio.file.Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
+        io.chirp.evidence.EvidenceManifest m = io.chirp.evidence.EvidenceManifest.read(
+                io.chirp.evidence.EvidenceManifest.pathFor(file));
+        assertThat(m.sha256()).isEqualTo(row.get("sha256").asText());
+        assertThat(m.kind()).isEqualTo("network-capture");
+        assertThat(m.method()).isEqualTo("capture");
+        assertThat(m.source().name()).isEqualTo(net.guest().name());
+        assertThat(m.details()).containsEntry("packets", row.get("packets").asInt());
         assertThat(Tshark.read(file, "-T", "fields", "-e", "frame.number").strip().lines().count()).isEqualTo(row.get("packets").asLong());
 
         NetCommandTest.Run flows = NetCommandTest.run("flows", file.toString(), "--vm", net.guest().name(), "--format", "json");

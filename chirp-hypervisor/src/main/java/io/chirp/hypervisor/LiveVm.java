@@ -4,6 +4,7 @@ import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.core.MemoryRange;
 import io.chirp.core.PhysicalMemory;
+import io.chirp.hypervisor.pause.PauseGuard;
 import io.chirp.hypervisor.qemu.GdbMemory;
 import io.chirp.hypervisor.qemu.GdbRemote;
 import io.chirp.hypervisor.qemu.HmpRegisters;
@@ -150,21 +151,24 @@ public final class LiveVm implements AutoCloseable {
     }
 
     /**
-     * Runs {@code action} with the VM paused and resumes it afterwards (unless it was already paused).
+     * Runs {@code action} with the VM paused and resumes it afterwards (unless it was already paused). A pause
+     * marker and a shutdown hook ({@link PauseGuard}) make sure an interrupted or killed CHIRP does not leave
+     * the guest paused; no guardian process, as these pauses last milliseconds.
      *
      * @return how long the guest was paused, in nanoseconds
      */
     public long whilePaused(Runnable action) {
         QmpClient q = requireQmp("pause the VM");
-        boolean wasRunning = "running".equals(q.status());
-        long start = System.nanoTime();
-        if (wasRunning) q.execute("stop", null);
-        try {
-            action.run();
-        } finally {
-            if (wasRunning) q.execute("cont", null);
+        try (PauseGuard g = PauseGuard.forPause(vm, q, "a consistent read (whilePaused)", false)) {
+            long start = System.nanoTime();
+            g.pause();
+            try {
+                action.run();
+            } finally {
+                g.resume();
+            }
+            return g.wasRunning() ? System.nanoTime() - start : 0;
         }
-        return wasRunning ? System.nanoTime() - start : 0;
     }
 
     private QmpClient requireQmp(String what) {

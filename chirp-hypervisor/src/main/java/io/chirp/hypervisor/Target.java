@@ -25,9 +25,20 @@ public sealed interface Target extends AutoCloseable {
 
     @Override void close();
 
-    /** Opens a running VM by name or pid. */
+    /**
+     * Opens a running VM by name or pid. If an earlier CHIRP was killed while it had the VM paused (or
+     * mid-migration), says so: the operator decides, with {@code chirp vm resume}.
+     */
     static Target vm(String nameOrPid) {
-        return new Live(LiveVm.attach(new VmInventory().find(nameOrPid)));
+        LiveVm live = LiveVm.attach(new VmInventory().find(nameOrPid));
+        try {
+            io.chirp.hypervisor.pause.PauseGuard.staleNotice(live.vm(), live.qmp().orElse(null))
+                    .ifPresent(n -> org.slf4j.LoggerFactory.getLogger(Target.class).warn("{}", n));
+        } catch (RuntimeException e) {
+            live.close();
+            throw e;
+        }
+        return new Live(live);
     }
 
     /** Opens a memory image, its format detected from its content. */

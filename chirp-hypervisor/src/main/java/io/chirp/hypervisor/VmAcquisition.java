@@ -1,7 +1,9 @@
 package io.chirp.hypervisor;
 
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.migration.MigrationAcquisition;
+import io.chirp.hypervisor.pause.PauseGuard;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.acquire.AcquisitionManifest;
@@ -12,17 +14,22 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Memory acquisition of a running VM. {@link Mode#LIVE} never pauses the guest (QEMU's STOP events are watched
  * to prove it); {@link Mode#CONSISTENT} pauses it for exactly the copy, and QEMU's own STOP/RESUME timestamps
- * say how long.
+ * say how long. Whatever happens, a paused guest is resumed ({@link PauseGuard}), and an image whose VM
+ * vanished during the copy says so in its manifest ({@code "complete": false}).
  */
 public final class VmAcquisition {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(VmAcquisition.class);
     /** How the image relates to the guest's execution. */
     public enum Mode {
         /** The guest keeps running: no pause, the image may be smeared (pages copied at different times). */
@@ -60,70 +67,103 @@ public final class VmAcquisition {
             });
         }
         Map<String, String> identity = identity(vm, qmp);
-        AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity).withProgress(progress);
+        Optional<ProcessHandle> qemu = ProcessHandle.of(vm.vm().pid());
+        AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity)
+                .withSource(backend(vm), mode.name().toLowerCase(Locale.ROOT)).withProgress(progress);
+        List<String> notes = new ArrayList<>();
         if (format == ImageFormat.ELF_CORE) {
             try {
                 req = req.withCpus(vm.registers());
             } catch (ChirpException e) {
-                identity.put("registers", "unavailable: " + e.getMessage());
+                notes.add("vCPU registers unavailable: " + e.getMessage());
             }
         }
-        if (mode == Mode.CONSISTENT) {
-            boolean wasRunning = "running".equals(qmp.status());
-            if (!wasRunning) identity.put("note", "VM was already paused (" + qmp.status() + ")");
-            req = req.withHooks(() -> { if (wasRunning) qmp.execute("stop", null); },
-                    () -> { if (wasRunning) qmp.execute("cont", null); });
-        }
-        AcquisitionManifest m = MemoryAcquirer.acquire(vm.memory(), out, req);
-        if (qmp != null) {
-            try {
-                qmp.status(); // a round trip, so events sent before it have been read
-            } catch (ChirpException ignored) {
-                // the VM may have gone; the image is complete all the same
+        int[] stops = {0};
+        long[] pause = {-1};
+        req = req.withBeforeCommit(d -> {
+            if (qmp != null && !qmp.isClosed()) {
+                try {
+                    qmp.status(); // a round trip, so events sent before it have been read
+                } catch (ChirpException ignored) {
+                    // the VM may have gone: judged below
+                }
             }
+            stops[0] = (int) events.stream().filter(e -> e.name().equals("STOP")).count();
+            QmpClient.Event stop = events.stream().filter(e -> e.name().equals("STOP")).findFirst().orElse(null);
+            QmpClient.Event resume = events.stream().filter(e -> e.name().equals("RESUME")).reduce((x, y) -> y).orElse(null);
+            if (stop != null && resume != null) pause[0] = resume.timestampMicros() - stop.timestampMicros();
+            for (String n : notes) d = d.withNote(n);
+            if (mode == Mode.CONSISTENT && pause[0] >= 0) {
+                d = d.withNote(String.format(Locale.ROOT, "VM paused %.1f ms (QEMU's STOP..RESUME events)", pause[0] / 1000.0));
+            }
+            if (mode == Mode.LIVE && stops[0] > 0) d = d.withNote("the VM was paused by someone else during the copy");
+            d = d.withDetail("qmp_stop_events", stops[0]);
+            if (pause[0] >= 0) d = d.withDetail("pause_by_qemu_events_us", pause[0]);
+            Optional<String> gone = vanished(vm, qemu, qmp);
+            return gone.isPresent() ? d.incomplete(gone.get()) : d;
+        });
+        try (PauseGuard guard = mode == Mode.CONSISTENT
+                ? PauseGuard.forPause(vm.vm(), qmp, "acquire --consistent", true) : null) {
+            if (guard != null) {
+                guard.notes().forEach(n -> log.warn("{}", n));
+                if (!guard.wasRunning()) {
+                    notes.add("VM was already paused (" + qmp.status() + ") before CHIRP; it was left paused");
+                }
+                req = req.withHooks(guard::pause, guard::resume);
+            }
+            AcquisitionManifest m = MemoryAcquirer.acquire(vm.memory(), out, req);
+            return new Result(m, stops[0], pause[0]);
+        } catch (ChirpException e) {
+            Optional<String> gone = vanished(vm, qemu, qmp);
+            if (gone.isPresent() && e.kind() != ChirpException.Kind.USAGE) {
+                throw ChirpException.unavailable(gone.get() + "; no image was written (" + e.getMessage() + ")");
+            }
+            throw e;
         }
-        int stops = (int) events.stream().filter(e -> e.name().equals("STOP")).count();
-        long pause = -1;
-        QmpClient.Event stop = events.stream().filter(e -> e.name().equals("STOP")).findFirst().orElse(null);
-        QmpClient.Event resume = events.stream().filter(e -> e.name().equals("RESUME")).reduce((a, b) -> b).orElse(null);
-        if (stop != null && resume != null) pause = resume.timestampMicros() - stop.timestampMicros();
-        if (mode == Mode.LIVE && stops > 0) {
-            identity.put("warning", "the VM was paused by someone else during the copy");
+    }
+
+    /** {@return why the source is gone, if QEMU exited (or its QMP connection dropped) during the acquisition} */
+    private static Optional<String> vanished(LiveVm vm, Optional<ProcessHandle> qemu, QmpClient qmp) {
+        if (qemu.isEmpty() || !qemu.get().isAlive()) {
+            return Optional.of("source vanished: QEMU pid " + vm.vm().pid() + " (VM " + vm.vm().name()
+                    + ") exited during the acquisition; pages copied after that hold the RAM as QEMU left it");
         }
-        identity.put("qmp_stop_events", Integer.toString(stops));
-        if (pause >= 0) identity.put("pause_by_qemu_events_us", Long.toString(pause));
-        AcquisitionManifest full = new AcquisitionManifest(m.image(), m.format(), m.vmName(), identity, m.started(),
-                m.finished(), m.copyNanos(), m.mode(), m.pauseNanos(), m.layout(), m.size(), m.sha256(), m.vcpus(),
-                m.tool(), m.toolVersion());
-        try {
-            Files.writeString(MemoryAcquirer.manifestPath(out), full.toJson());
-        } catch (IOException e) {
-            throw ChirpException.io("image written, but its manifest could not be: " + e.getMessage(), e);
+        if (qmp != null && qmp.isClosed()) {
+            return Optional.of("source may have vanished: the QMP connection to VM " + vm.vm().name()
+                    + " dropped during the acquisition");
         }
-        return new Result(full, stops, pause);
+        return Optional.empty();
+    }
+
+    private static String backend(LiveVm vm) {
+        return "qemu/" + vm.memoryPath().name().toLowerCase(Locale.ROOT);
     }
 
     private static Result viaMigration(LiveVm vm, Path out, ImageFormat format, AcquisitionRequest.Progress progress) {
         QmpClient qmp = vm.qmp().orElseThrow(() -> ChirpException.unavailable("migration capture needs QMP"));
-        if (Files.exists(out)) throw ChirpException.usage(out + " exists; refusing to overwrite an image");
+        // fail before a migration of minutes if the image could not be written anyway
+        if (Files.exists(out) || Files.exists(EvidenceWriter.partialOf(out.toAbsolutePath()))) {
+            throw ChirpException.usage(out + " (or its .partial) exists; refusing to overwrite an image");
+        }
         Map<String, String> identity = identity(vm, qmp);
-        Path parent = out.toAbsolutePath().getParent();
-        try (MigrationAcquisition m = MigrationAcquisition.start(parent)) {
-            MigrationAcquisition.Capture c = m.capture(vm);
-            identity.put("capture", "QEMU live migration, " + c.summary().rounds() + " RAM rounds, "
-                    + c.summary().pagesSent() + " pages sent, downtime limit " + MigrationAcquisition.DOWNTIME_LIMIT_MS + " ms");
-            identity.put("pause_by_qemu_events_us", Long.toString(c.pauseMicros()));
-            identity.put("machine", c.summary().machine());
-            AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity).withProgress(progress);
+        try (MigrationAcquisition m = MigrationAcquisition.start(vm)) {
+            MigrationAcquisition.Capture c = m.capture();
+            AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity)
+                    .withSource("qemu/migration", "migration").withProgress(progress)
+                    .withBeforeCommit(d -> d
+                            .withNote(String.format(Locale.ROOT, "VM paused %.1f ms (QEMU's STOP..RESUME events at the"
+                                    + " end of the migration); the image is RAM as of that pause", c.pauseMicros() / 1000.0))
+                            .withNote("captured by QEMU live migration: " + c.summary().rounds() + " RAM rounds, "
+                                    + c.summary().pagesSent() + " pages sent, downtime limit "
+                                    + MigrationAcquisition.DOWNTIME_LIMIT_MS + " ms")
+                            .withDetail("pause_by_qemu_events_us", c.pauseMicros())
+                            .withDetail("migration_rounds", c.summary().rounds())
+                            .withDetail("migration_pages_sent", c.summary().pagesSent())
+                            .withDetail("migration_total_ms", c.totalMillis())
+                            .withDetail("machine", c.summary().machine()));
             if (format == ImageFormat.ELF_CORE) req = req.withCpus(c.cpus());
             AcquisitionManifest a = MemoryAcquirer.acquire(c.memory(), out, req);
-            AcquisitionManifest full = new AcquisitionManifest(a.image(), a.format(), a.vmName(), identity, a.started(),
-                    a.finished(), a.copyNanos(), "consistent-migration", c.pauseMicros() * 1000, a.layout(), a.size(),
-                    a.sha256(), a.vcpus(), a.tool(), a.toolVersion());
-            Files.writeString(MemoryAcquirer.manifestPath(out), full.toJson());
-            return new Result(full, 1, c.pauseMicros());
-        } catch (IOException e) {
-            throw ChirpException.io("image written, but its manifest could not be: " + e.getMessage(), e);
+            return new Result(a, 1, c.pauseMicros());
         }
     }
 

@@ -2,6 +2,7 @@ package io.chirp.hypervisor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.evidence.EvidenceManifest;
 import io.chirp.lab.GroundTruth;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
@@ -50,8 +51,17 @@ class VmAcquisitionIT {
         assertThat(migration.qemuPauseMicros()).as("migration pauses far less than pause-copy-resume")
                 .isLessThan(consistent.qemuPauseMicros() / 4);
 
+        assertThat(live.manifest().mode()).isEqualTo("live");
+        assertThat(consistent.manifest().mode()).isEqualTo("consistent");
+        assertThat(migration.manifest().mode()).isEqualTo("migration");
+        assertThat(consistent.manifest().notes()).anyMatch(n -> n.contains("QEMU's STOP..RESUME"));
+        assertThat(live.manifest().notes()).anyMatch(n -> n.contains("smeared"));
+        assertThat(io.chirp.hypervisor.pause.PauseMarker.fileFor(g.name())).as("no pause marker left").doesNotExist();
         for (String name : new String[] {"live.elf", "cons.lime", "mig.elf"}) {
             Path img = dir.resolve(name);
+            EvidenceManifest em = EvidenceManifest.read(MemoryAcquirer.manifestPath(img));
+            assertThat(em.complete()).isTrue();
+            assertThat(em.source().name()).isEqualTo(g.name());
             assertThat(sha256(img)).isEqualTo(new ObjectMapper().readTree(MemoryAcquirer.manifestPath(img).toFile())
                     .path("sha256").asText());
             assertThat(dir.resolve(name + ".partial")).doesNotExist();

@@ -3,7 +3,10 @@ package io.chirp.hypervisor.migration;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
+import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.LiveVm;
+import io.chirp.hypervisor.pause.PauseGuard;
+import io.chirp.hypervisor.pause.PauseRecovery;
 import io.chirp.hypervisor.qemu.HmpRegisters;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.MappedFileMemory;
@@ -57,28 +60,53 @@ public final class MigrationAcquisition implements AutoCloseable {
     public record Capture(MappedFileMemory memory, List<CpuState> cpus, long pauseMicros,
                           MigrationStreamReader.Summary summary, long totalMillis) {}
 
+    private final LiveVm vm;
     private final Path dir;
     private MappedFileMemory memory;
+    private PauseGuard guard;
 
-    private MigrationAcquisition(Path dir) { this.dir = dir; }
+    private MigrationAcquisition(LiveVm vm, Path dir) {
+        this.vm = vm;
+        this.dir = dir;
+    }
 
-    /** Migrates {@code vm}'s RAM into a scratch file under {@code scratchParent} (deleted on close). */
-    public static MigrationAcquisition start(Path scratchParent) {
+    /**
+     * Prepares to migrate {@code vm}'s RAM into a scratch folder {@code chirp-migration-VM-PID-RANDOM} under
+     * {@code $CHIRP_HOME/state/scratch} (deleted on close). Scratch folders of CHIRP processes that died first
+     * are removed, and said so.
+     */
+    public static MigrationAcquisition start(LiveVm vm) {
+        for (String s : PauseRecovery.sweepStaleScratch()) log.warn("{}", s);
+        Path root = PauseRecovery.scratchRoot();
+        EvidenceWriter.createOwnerOnlyDirectories(root);
+        String safe = vm.vm().name().replaceAll("[^A-Za-z0-9._]", "_");
+        if (safe.length() > 40) safe = safe.substring(0, 40);
+        String name = PauseRecovery.SCRATCH_PREFIX + safe + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
         try {
-            Files.createDirectories(scratchParent);
-            Path dir = Files.createTempDirectory(scratchParent, ".chirp-migration-",
+            Path dir = Files.createDirectory(root.resolve(name),
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            return new MigrationAcquisition(dir);
+            return new MigrationAcquisition(vm, dir);
         } catch (IOException e) {
-            throw ChirpException.io("cannot create a scratch folder in " + scratchParent + ": " + e.getMessage(), e);
+            throw ChirpException.io("cannot create a scratch folder in " + root + ": " + e.getMessage(), e);
         }
     }
 
-    public Capture capture(LiveVm vm) {
+    /** {@return the scratch folder} */
+    public Path scratchDir() { return dir; }
+
+    public Capture capture() {
         QmpClient qmp = vm.qmp().orElseThrow(() -> ChirpException.unavailable("migration needs QMP"));
         if (!"running".equals(qmp.status())) throw ChirpException.unavailable("the VM is not running (" + qmp.status() + ")");
+        JsonNode oldParams = qmp.execute("query-migrate-parameters", null);
+        boolean oldEvents = capability(qmp, "events");
+        // written down before anything changes, so a killed CHIRP's guardian (or the next CHIRP) can put it back
+        guard = PauseGuard.forMigration(vm.vm(), qmp, "acquire --migration", Map.of(
+                "downtime-limit", oldParams.path("downtime-limit").asLong(300),
+                "max-bandwidth", oldParams.path("max-bandwidth").asLong(32L << 20)), oldEvents, dir);
+        guard.notes().forEach(n -> log.warn("{}", n));
         Path sock = dir.resolve("m.sock");
-        if (sock.toString().length() > 100) sock = Path.of("/tmp", dir.getFileName() + ".sock");
+        if (sock.toString().length() > 100) sock = Path.of("/tmp", dir.getFileName() + ".sock"); // sun_path limit
         long ramSize = vm.layout().fileSizeNeeded();
         Path scratch = dir.resolve("ram.scratch");
         List<QmpClient.Event> events = new CopyOnWriteArrayList<>();
@@ -112,8 +140,6 @@ public final class MigrationAcquisition implements AutoCloseable {
                 regs.complete(List.of());
             }
         });
-        JsonNode oldParams = qmp.execute("query-migrate-parameters", null);
-        boolean oldEvents = capability(qmp, "events");
         long start = System.nanoTime();
         try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
              FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
@@ -154,16 +180,11 @@ public final class MigrationAcquisition implements AutoCloseable {
         } finally {
             finished.complete("cancelled");
             try {
-                if (!finished.getNow("").equals("completed")) qmp.execute("migrate_cancel", null);
-            } catch (RuntimeException ignored) {
-                // nothing left to cancel
-            }
-            try {
-                if (!"running".equals(qmp.status())) qmp.execute("cont", null);
+                // migrate_cancel if still going, settings back, guest running: what the marker says, nothing more
+                guard.restore().forEach(x -> log.info("{}: {}", vm.vm().name(), x));
             } catch (RuntimeException e) {
-                log.warn("could not make sure the VM runs again: {}", e.getMessage());
+                log.warn("could not put VM {} back after the migration: {}", vm.vm().name(), e.getMessage());
             }
-            restore(qmp, oldParams, oldEvents);
             try {
                 Files.deleteIfExists(sock);
             } catch (IOException ignored) {
@@ -198,27 +219,18 @@ public final class MigrationAcquisition implements AutoCloseable {
         return false;
     }
 
-    /** Puts the VM's migration settings back as they were: CHIRP leaves no trace in the hypervisor either. */
-    private static void restore(QmpClient qmp, JsonNode params, boolean events) {
-        try {
-            qmp.execute("migrate-set-parameters", Map.of(
-                    "downtime-limit", params.path("downtime-limit").asLong(300),
-                    "max-bandwidth", params.path("max-bandwidth").asLong(32L << 20)));
-            qmp.execute("migrate-set-capabilities", Map.of("capabilities",
-                    List.of(Map.of("capability", "events", "state", events))));
-        } catch (RuntimeException e) {
-            log.warn("could not restore migration settings: {}", e.getMessage());
-        }
-    }
-
-    /** Unmaps and deletes the scratch file. */
+    /** Unmaps and deletes the scratch file, puts the VM back if that is still needed, removes the marker. */
     @Override
     public void close() {
-        if (memory != null) memory.close();
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.warn("could not remove scratch folder {}: {}", dir, e.getMessage());
+        try {
+            if (memory != null) memory.close();
+        } finally {
+            try (Stream<Path> s = Files.walk(dir)) {
+                for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+            } catch (IOException e) {
+                log.warn("could not remove scratch folder {}: {}", dir, e.getMessage());
+            }
+            if (guard != null) guard.close();
         }
     }
 }

@@ -3,41 +3,34 @@ package io.chirp.memory.acquire;
 import io.chirp.core.ChirpException;
 import io.chirp.core.MemoryRange;
 import io.chirp.core.PhysicalMemory;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.EvidenceWriter;
 import io.chirp.memory.ImageFormat;
 
-import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedByInterruptException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.HexFormat;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Writes a {@link PhysicalMemory} to an ELF core or LiME image, in one pass: each chunk is copied once out of
  * the source (a zero-copy view when there is one) into a buffer that is both hashed and written, so the SHA-256
- * describes exactly the bytes on disk even while a live guest changes its RAM. The image is written as
- * {@code FILE.partial} and renamed only when complete; on any failure, interruption or full disk the partial
- * file is deleted and no {@code FILE} appears.
+ * describes exactly the bytes on disk even while a live guest changes its RAM. The file itself goes through
+ * {@link EvidenceWriter}: {@code FILE.partial} renamed only when complete and fsynced; on any failure,
+ * interruption or full disk the partial file is deleted and no {@code FILE} appears.
  */
 public final class MemoryAcquirer {
-    public static final String TOOL = "chirp";
+    public static final String TOOL = EvidenceWriter.TOOL;
 
     private MemoryAcquirer() {}
 
     /** {@return the manifest path written next to {@code image}} */
     public static Path manifestPath(Path image) {
-        return image.resolveSibling(image.getFileName() + ".manifest.json");
+        return EvidenceManifest.pathFor(image);
     }
 
     /**
@@ -47,53 +40,52 @@ public final class MemoryAcquirer {
      *                        thread was interrupted, IO on write errors (disk full); the hooks' exceptions pass through
      */
     public static AcquisitionManifest acquire(PhysicalMemory memory, Path file, AcquisitionRequest req) {
-        if (Files.exists(file)) throw ChirpException.usage(file + " exists; refusing to overwrite an image");
         List<MemoryRange> ranges = memory.ranges().stream().filter(r -> r.size() > 0).toList();
         ImageLayout layout = req.format() == ImageFormat.ELF_CORE
                 ? ElfCoreLayout.of(ranges, req.cpus()) : LimeLayout.of(ranges);
-        Path partial = file.resolveSibling(file.getFileName() + ".partial");
-        Instant started = Instant.now();
         Copy copy = new Copy(memory, layout, req);
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
-            // not ours to delete: another acquisition may be writing it
-            throw ChirpException.usage(partial + " exists: another acquisition is writing it, or remove it");
-        } catch (IOException e) {
-            throw ChirpException.io("cannot create " + partial + ": " + e.getMessage(), e);
-        }
         boolean interrupted = false;
-        boolean ok = false;
-        try (FileChannel out = channel) {
+        try (EvidenceWriter out = EvidenceWriter.create(file)) {
             copy.run(out);
-            out.force(true); // surface delayed-allocation errors (disk full) before the image is declared complete
-            ok = true;
-        } catch (ClosedByInterruptException | InterruptedIOException e) {
-            interrupted = true;
-            throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition of " + file + " interrupted", e);
-        } catch (IOException e) {
-            throw ChirpException.io("cannot write " + partial + ": " + e.getMessage()
-                    + (String.valueOf(e.getMessage()).contains("No space") ? " (disk full)" : ""), e);
+            EvidenceWriter.Description d = req.beforeCommit().apply(describe(req, copy, ranges));
+            EvidenceManifest m = out.commit(d);
+            return new AcquisitionManifest(m, copy.copyNanos, copy.pauseNanos, ranges, req.cpus().size());
         } catch (ChirpException e) {
             interrupted = e.kind() == ChirpException.Kind.INTERRUPTED;
+            if (interrupted && !e.getMessage().contains(file.toString())) {
+                throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition of " + file + " interrupted", e);
+            }
             throw e;
         } finally {
-            if (!ok) deleteQuietly(partial);
             if (interrupted) Thread.currentThread().interrupt(); // restore the caller's interrupt status
         }
-        try {
-            Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            deleteQuietly(partial);
-            throw ChirpException.io("cannot rename " + partial + " to " + file + ": " + e.getMessage(), e);
+    }
+
+    private static EvidenceWriter.Description describe(AcquisitionRequest req, Copy copy, List<MemoryRange> ranges) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        List<Map<String, Object>> layout = new ArrayList<>();
+        for (MemoryRange r : ranges) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("start", "0x" + Long.toHexString(r.start()));
+            e.put("end", "0x" + Long.toHexString(r.end()));
+            e.put("size", r.size());
+            e.put("name", r.name());
+            layout.add(e);
         }
-        AcquisitionManifest m = new AcquisitionManifest(file.getFileName().toString(), req.format().name(),
-                req.vmName(), req.vmIdentity(), started, Instant.now(), copy.copyNanos,
-                req.consistent() ? "consistent" : "live", copy.pauseNanos, ranges, layout.size(),
-                HexFormat.of().formatHex(copy.sha256), req.cpus().size(), TOOL, toolVersion());
-        writeManifest(file, m);
-        return m;
+        details.put("layout", layout);
+        details.put("vcpus", req.cpus().size());
+        details.put("copy_nanos", copy.copyNanos);
+        details.put("pause_nanos", copy.pauseNanos);
+        List<String> notes = new ArrayList<>();
+        if (req.consistent()) {
+            notes.add(String.format(Locale.ROOT, "VM paused %.1f ms around the copy (CHIRP's own clock, an upper bound)",
+                    copy.pauseNanos / 1e6));
+        } else if (req.methodName().equals("live")) {
+            notes.add("VM not paused: pages were copied at different times, so the image may be smeared");
+        }
+        return new EvidenceWriter.Description(AcquisitionManifest.KIND, req.format().name(),
+                new EvidenceManifest.Source(req.vmName(), req.backend(), req.vmIdentity()), req.methodName(), true,
+                notes, details);
     }
 
     /** The copy loop and what it measured. */
@@ -102,7 +94,6 @@ public final class MemoryAcquirer {
         final ImageLayout layout;
         final AcquisitionRequest req;
         long copyNanos, pauseNanos;
-        byte[] sha256;
 
         Copy(PhysicalMemory memory, ImageLayout layout, AcquisitionRequest req) {
             this.memory = memory;
@@ -110,8 +101,7 @@ public final class MemoryAcquirer {
             this.req = req;
         }
 
-        void run(FileChannel out) throws IOException {
-            MessageDigest digest = sha256();
+        void run(EvidenceWriter out) {
             long total = layout.size();
             long done = 0;
             byte[] buf = new byte[(int) Math.min(req.chunkSize(), Math.max(4096, layout.dataSize()))];
@@ -128,8 +118,7 @@ public final class MemoryAcquirer {
                 for (ImageLayout.Part part : layout.parts()) {
                     switch (part) {
                         case ImageLayout.Bytes b -> {
-                            digest.update(b.bytes());
-                            writeFully(out, ByteBuffer.wrap(b.bytes()));
+                            out.write(ByteBuffer.wrap(b.bytes()));
                             done += b.size();
                         }
                         case ImageLayout.Data d -> {
@@ -141,8 +130,7 @@ public final class MemoryAcquirer {
                                 MemorySegment view = memory.view(r.start() + off, n);
                                 if (view != null) MemorySegment.copy(view, 0, bufSeg, 0, n);
                                 else memory.read(r.start() + off, bufSeg, 0, n);
-                                digest.update(buf, 0, n);
-                                writeFully(out, ByteBuffer.wrap(buf, 0, n));
+                                out.write(buf, 0, n);
                                 off += n;
                                 done += n;
                                 req.progress().update(done, total);
@@ -168,7 +156,6 @@ public final class MemoryAcquirer {
                     if (wasInterrupted) Thread.currentThread().interrupt();
                 }
             }
-            sha256 = digest.digest();
         }
     }
 
@@ -177,43 +164,5 @@ public final class MemoryAcquirer {
             Thread.currentThread().interrupt();
             throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition interrupted");
         }
-    }
-
-    private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) out.write(b);
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new ChirpException(ChirpException.Kind.INTERNAL, "no SHA-256 in this JVM", e);
-        }
-    }
-
-    private static void writeManifest(Path image, AcquisitionManifest m) {
-        Path target = manifestPath(image);
-        Path tmp = target.resolveSibling(target.getFileName() + ".partial");
-        try {
-            Files.writeString(tmp, m.toJson(), StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw ChirpException.io("image " + image + " is complete but its manifest could not be written: "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // best effort: the caller is already handling the original failure
-        }
-    }
-
-    static String toolVersion() {
-        String v = MemoryAcquirer.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
     }
 }

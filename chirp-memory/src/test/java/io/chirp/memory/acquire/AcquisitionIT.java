@@ -97,7 +97,7 @@ class AcquisitionIT {
                 assertSameKernelBytes(g, ram, img.memory());
             }
         }
-        assertThat(Files.readString(MemoryAcquirer.manifestPath(out))).contains("\"mode\": \"consistent\"");
+        assertThat(io.chirp.evidence.EvidenceManifest.read(MemoryAcquirer.manifestPath(out)).method()).isEqualTo("consistent");
     }
 
     @Test

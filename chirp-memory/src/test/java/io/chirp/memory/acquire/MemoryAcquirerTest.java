@@ -3,6 +3,7 @@ package io.chirp.memory.acquire;
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.core.MemoryRange;
+import io.chirp.evidence.EvidenceManifest;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.MappedFileMemory;
 import io.chirp.memory.MemoryImage;
@@ -101,10 +102,19 @@ class MemoryAcquirerTest {
             for (String r : CpuState.GPRS) assertThat(c1.register(r)).as(r).hasValue(want.registers().get(r));
             assertThat(c1.register("cs")).hasValue(0x10);
         }
-        String json = Files.readString(MemoryAcquirer.manifestPath(out));
-        assertThat(json).contains("\"sha256\": \"" + m.sha256() + "\"", "\"format\": \"ELF_CORE\"",
-                "\"mode\": \"live\"", "\"name\": \"web-1\"", "\"qemu.pid\": \"42\"", "\"start\": \"0x100000\"",
-                "\"tool\": \"chirp\"");
+        EvidenceManifest json = EvidenceManifest.read(MemoryAcquirer.manifestPath(out));
+        assertThat(json.sha256()).isEqualTo(m.sha256());
+        assertThat(json.format()).isEqualTo("ELF_CORE");
+        assertThat(json.method()).isEqualTo("live");
+        assertThat(json.kind()).isEqualTo("memory-image");
+        assertThat(json.complete()).isTrue();
+        assertThat(json.source().name()).isEqualTo("web-1");
+        assertThat(json.source().identity()).containsEntry("qemu.pid", "42");
+        assertThat(json.tool()).isEqualTo("chirp");
+        assertThat(json.notes()).anyMatch(n -> n.contains("smeared"));
+        assertThat(json.details().get("layout").toString()).contains("start=0x100000");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out)))
+                .isEqualTo("rw-------");
     }
 
     @Test
@@ -142,6 +152,27 @@ class MemoryAcquirerTest {
             assertThat(img.memory().readBytes(0x100000, 0x2000)).isEqualTo(source.readBytes(0x100000, 0x2000));
             assertThat(img.memory().ranges()).extracting(MemoryRange::size).containsExactly(0x3000L, 0x2000L);
         }
+    }
+
+    @Test
+    void theCallerHasTheLastWordAfterTheVmIsResumedAndCanMarkTheImageIncomplete() throws Exception {
+        Path out = dir.resolve("gone.lime");
+        List<String> events = new ArrayList<>();
+        AcquisitionManifest m = MemoryAcquirer.acquire(source, out, AcquisitionRequest.of(ImageFormat.LIME)
+                .withSource("qemu/shared_ram", null)
+                .withHooks(() -> events.add("pause"), () -> events.add("resume"))
+                .withBeforeCommit(d -> {
+                    events.add("commit");
+                    return d.incomplete("source vanished: QEMU pid 42 exited during the acquisition");
+                }));
+        assertThat(events).containsExactly("pause", "resume", "commit");
+        assertThat(m.complete()).isFalse();
+        EvidenceManifest back = EvidenceManifest.read(MemoryAcquirer.manifestPath(out));
+        assertThat(back.complete()).isFalse();
+        assertThat(back.notes()).anyMatch(n -> n.startsWith("source vanished"));
+        assertThat(back.source().backend()).isEqualTo("qemu/shared_ram");
+        assertThat(back.method()).isEqualTo("consistent");
+        assertThat(back.sha256()).isEqualTo(sha256(out));
     }
 
     @Test
@@ -190,10 +221,9 @@ class MemoryAcquirerTest {
     }
 
     @Test
-    void requestsAreValidatedAndJsonIsEscaped() {
+    void requestsAreValidated() {
         assertThatThrownBy(() -> AcquisitionRequest.of(ImageFormat.RAW)).isInstanceOf(ChirpException.class);
         assertThatThrownBy(() -> AcquisitionRequest.of(ImageFormat.LIME).withCpus(List.of(cpu(0, 0))))
                 .hasMessageContaining("LiME");
-        assertThat(AcquisitionManifest.str("a\"b\\c\nd\u0001")).isEqualTo("\"a\\\"b\\\\c\\nd\\u0001\"");
     }
 }

@@ -1,23 +1,28 @@
 package io.chirp.net.pcap;
 
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.EvidenceWriter;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
- * Turns a capture into evidence: written to a new file (never over an existing one), hashed while written, and
- * checked by reading it back packet by packet. A pcap source written as pcap is copied byte for byte, so the
+ * Turns a capture into evidence through {@link EvidenceWriter}: a new file (never over an existing one), hashed
+ * while written, fsynced and renamed into place, with a manifest beside it, and checked by reading the source
+ * packet by packet. A pcap source written as pcap is copied byte for byte, so the
  * evidence is exactly what the hypervisor recorded.
  */
 public final class CaptureExport {
@@ -35,15 +40,28 @@ public final class CaptureExport {
      */
     public record Exported(Path file, CaptureFormat format, long packets, long size, String sha256, Optional<String> problem) {}
 
-    /** Writes {@code source} to the new file {@code target} in {@code format}. */
+    /** Writes {@code source} to the new file {@code target} in {@code format}; the manifest names the source file. */
     public static Exported export(Path source, Path target, CaptureFormat format) {
-        MessageDigest sha = sha256();
+        return export(source, target, format, new EvidenceManifest.Source(source.getFileName().toString(), "file",
+                Map.of("source_file", source.toAbsolutePath().toString())), "convert", List.of());
+    }
+
+    /**
+     * Writes {@code source} to the new file {@code target} in {@code format} through {@link EvidenceWriter}
+     * ({@code target.partial}, fsync, atomic rename, 0600, {@code target.manifest.json} beside it).
+     *
+     * @param from   where the traffic came from, for the manifest
+     * @param method how it was taken ("capture", "convert")
+     * @param notes  what an examiner must know besides a source that ended early (added here)
+     */
+    public static Exported export(Path source, Path target, CaptureFormat format, EvidenceManifest.Source from,
+                                  String method, List<String> notes) {
         long packets;
         Optional<String> problem;
+        if (Files.exists(target)) throw ChirpException.usage("will not overwrite " + target + ": it exists");
         // The source is opened first: a source that is no capture at all leaves no empty evidence file behind.
-        try (CaptureReader reader = CaptureReader.open(source);
-             OutputStream raw = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             DigestOutputStream out = new DigestOutputStream(raw, sha)) {
+        try (CaptureReader reader = CaptureReader.open(source); EvidenceWriter w = EvidenceWriter.create(target)) {
+            OutputStream out = w.outputStream();
             if (format == CaptureFormat.PCAP && reader.format() == CaptureFormat.PCAP) {
                 try (InputStream in = Files.newInputStream(source)) {
                     in.transferTo(out);
@@ -57,15 +75,16 @@ public final class CaptureExport {
                 }
             }
             problem = reader.problem();
-        } catch (FileAlreadyExistsException e) {
-            throw ChirpException.usage("will not overwrite " + target + ": it exists");
+            List<String> all = new ArrayList<>(notes);
+            problem.ifPresent(p -> all.add("the source ends early: " + p + " (the file holds the sound part)"));
+            Map<String, Object> details = new LinkedHashMap<>();
+            details.put("packets", packets);
+            details.put("source_format", reader.format().name());
+            EvidenceManifest m = w.commit(new EvidenceWriter.Description("network-capture", format.name(), from, method,
+                    true, all, details));
+            return new Exported(target, format, packets, m.size(), m.sha256(), problem);
         } catch (IOException e) {
             throw ChirpException.io("cannot write " + target + ": " + e.getMessage(), e);
-        }
-        try {
-            return new Exported(target, format, packets, Files.size(target), HexFormat.of().formatHex(sha.digest()), problem);
-        } catch (IOException e) {
-            throw ChirpException.io("cannot read " + target + ": " + e.getMessage(), e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.chirp.net.qemu;
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.evidence.EvidenceManifest;
 import io.chirp.net.pcap.CaptureExport;
 import io.chirp.net.pcap.CaptureFormat;
 import org.slf4j.Logger;
@@ -140,7 +141,10 @@ public final class LiveCapture implements AutoCloseable {
         Instant stoppedAt = Instant.now();
         try {
             if (!Files.isRegularFile(file)) throw ChirpException.unavailable("QEMU wrote no capture file for " + vmName);
-            CaptureExport.Exported e = CaptureExport.export(file, output, format);
+            CaptureExport.Exported e = CaptureExport.export(file, output, format, new EvidenceManifest.Source(vmName,
+                    "qemu/filter-dump", java.util.Map.of("netdev", netdev)), "capture",
+                    java.util.List.of("captured from the hypervisor side (QEMU filter-dump on netdev " + netdev + ") from "
+                            + started + " to " + stoppedAt + "; the guest cannot see it"));
             return new CaptureResult(vmName, netdev, started, stoppedAt, e.file(), e.format(), e.packets(), e.size(),
                     e.sha256(), e.problem());
         } finally {

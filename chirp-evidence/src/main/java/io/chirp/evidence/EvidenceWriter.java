@@ -1,0 +1,291 @@
+package io.chirp.evidence;
+
+import io.chirp.core.ChirpException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one evidence file the only way CHIRP writes evidence: as {@code FILE.partial} (owner-only, created
+ * fresh, never over an existing file), SHA-256 computed over exactly the bytes written, then on
+ * {@link #commit} fsynced, renamed atomically to {@code FILE} and described by {@code FILE.manifest.json}.
+ * Closing without a commit (an exception, an interrupt) deletes the partial file: a {@code FILE} without
+ * {@code .partial} always is a whole, fsynced, hashed file. Not thread-safe: one writer thread.
+ *
+ * <pre>{@code
+ * try (EvidenceWriter w = EvidenceWriter.create(out)) {
+ *     w.write(buffer);                       // hashed and written
+ *     EvidenceManifest m = w.commit(description);
+ * }                                          // no commit: FILE.partial deleted
+ * }</pre>
+ */
+public final class EvidenceWriter implements AutoCloseable {
+    public static final String TOOL = "chirp";
+    public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    public static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
+    private static final String PARTIAL = ".partial";
+
+    /**
+     * What the caller knows about the evidence; the writer adds name, size, hash and times.
+     *
+     * @param kind     see {@link EvidenceManifest#kind()}
+     * @param format   see {@link EvidenceManifest#format()}
+     * @param source   see {@link EvidenceManifest#source()}
+     * @param method   see {@link EvidenceManifest#method()}
+     * @param complete see {@link EvidenceManifest#complete()}
+     * @param notes    see {@link EvidenceManifest#notes()}
+     * @param details  see {@link EvidenceManifest#details()}
+     */
+    public record Description(String kind, String format, EvidenceManifest.Source source, String method,
+                              boolean complete, List<String> notes, Map<String, Object> details) {
+        public Description {
+            notes = List.copyOf(notes);
+            details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
+        }
+
+        /** {@return this description with one more note} */
+        public Description withNote(String note) {
+            List<String> n = new ArrayList<>(notes);
+            n.add(note);
+            return new Description(kind, format, source, method, complete, n, details);
+        }
+
+        /** {@return this description with one more detail (replacing one of the same key)} */
+        public Description withDetail(String key, Object value) {
+            Map<String, Object> d = new java.util.LinkedHashMap<>(details);
+            d.put(key, value);
+            return new Description(kind, format, source, method, complete, notes, d);
+        }
+
+        /** {@return this description marked incomplete, with the reason as a note} */
+        public Description incomplete(String why) {
+            List<String> n = new ArrayList<>(notes);
+            n.add(why);
+            return new Description(kind, format, source, method, false, n, details);
+        }
+    }
+
+    private final Path target;
+    private final Path partial;
+    private final FileChannel channel;
+    private final MessageDigest digest = sha256();
+    private final Instant started = Instant.now();
+    private long size;
+    private boolean committed;
+    private boolean closed;
+
+    private EvidenceWriter(Path target, Path partial, FileChannel channel) {
+        this.target = target;
+        this.partial = partial;
+        this.channel = channel;
+    }
+
+    /**
+     * Starts {@code file}: creates missing parent folders (0700) and {@code FILE.partial} (0600).
+     *
+     * @throws ChirpException USAGE if {@code FILE}, its manifest or {@code FILE.partial} exists (evidence is
+     *                        never overwritten; a partial file may be another writer's), IO otherwise
+     */
+    public static EvidenceWriter create(Path file) {
+        Path abs = file.toAbsolutePath();
+        if (Files.exists(abs)) throw ChirpException.usage(file + " exists; refusing to overwrite evidence");
+        if (Files.exists(EvidenceManifest.pathFor(abs))) {
+            throw ChirpException.usage(EvidenceManifest.pathFor(file) + " exists; refusing to overwrite evidence");
+        }
+        Path partial = partialOf(abs);
+        createOwnerOnlyDirectories(abs.getParent());
+        try {
+            FileChannel ch = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    ownerOnly(FILE_MODE));
+            Files.setPosixFilePermissions(partial, FILE_MODE); // exact, whatever the umask
+            return new EvidenceWriter(abs, partial, ch);
+        } catch (FileAlreadyExistsException e) {
+            // not ours to delete: another writer may be filling it
+            throw ChirpException.usage(partial + " exists: another CHIRP is writing it, or an earlier one was"
+                    + " killed; remove it");
+        } catch (IOException e) {
+            throw ChirpException.io("cannot create " + partial + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return the name being written until commit: {@code FILE.partial}} */
+    public static Path partialOf(Path file) {
+        return file.resolveSibling(file.getFileName() + PARTIAL);
+    }
+
+    /** {@return the final path} */
+    public Path target() { return target; }
+
+    /** {@return the path written to until commit} */
+    public Path partial() { return partial; }
+
+    /** {@return the bytes written so far} */
+    public long size() { return size; }
+
+    /** {@return when this writer was created} */
+    public Instant started() { return started; }
+
+    /** Hashes and writes all remaining bytes of {@code b}. */
+    public void write(ByteBuffer b) {
+        ensureOpen();
+        digest.update(b.duplicate());
+        try {
+            while (b.hasRemaining()) size += channel.write(b);
+        } catch (ClosedByInterruptException e) {
+            throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot write " + partial + ": " + e.getMessage()
+                    + (String.valueOf(e.getMessage()).contains("No space") ? " (disk full)" : ""), e);
+        }
+    }
+
+    /** Hashes and writes {@code len} bytes of {@code b} from {@code off}. */
+    public void write(byte[] b, int off, int len) { write(ByteBuffer.wrap(b, off, len)); }
+
+    /** {@return an output stream over this writer, for encoders that want one; closing it does not commit} */
+    public OutputStream outputStream() {
+        return new OutputStream() {
+            @Override public void write(int b) { EvidenceWriter.this.write(new byte[] {(byte) b}, 0, 1); }
+            @Override public void write(byte[] b, int off, int len) { EvidenceWriter.this.write(b, off, len); }
+        };
+    }
+
+    /**
+     * Finishes the file: fsync, atomic rename to {@code FILE}, manifest beside it (itself written as a
+     * partial, fsynced and renamed), fsync of the folder so both names survive a crash.
+     *
+     * @return the manifest written
+     * @throws ChirpException IO if any step fails; then neither {@code FILE} nor its manifest is left
+     */
+    public EvidenceManifest commit(Description d) {
+        ensureOpen();
+        String sha = HexFormat.of().formatHex(digest.digest());
+        try {
+            channel.force(true); // surfaces delayed-allocation errors (disk full) before the file is declared whole
+            channel.close();
+        } catch (ClosedByInterruptException | InterruptedIOException e) {
+            throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot flush " + partial + " to disk: " + e.getMessage(), e);
+        }
+        EvidenceManifest m = new EvidenceManifest(target.getFileName().toString(), d.kind(), d.format(), d.source(),
+                d.method(), TOOL, toolVersion(), started, Instant.now(), size, sha, d.complete(), d.notes(), d.details());
+        Path manifest = EvidenceManifest.pathFor(target);
+        Path manifestPartial = partialOf(manifest);
+        try {
+            if (Files.exists(target) || Files.exists(manifest)) {
+                throw ChirpException.usage(target + " appeared while it was written; refusing to overwrite it");
+            }
+            try (FileChannel mc = FileChannel.open(manifestPartial, Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), ownerOnly(FILE_MODE))) {
+                Files.setPosixFilePermissions(manifestPartial, FILE_MODE);
+                ByteBuffer json = ByteBuffer.wrap(m.toJson().getBytes(StandardCharsets.UTF_8));
+                while (json.hasRemaining()) mc.write(json);
+                mc.force(true);
+            }
+            // the image first: a FILE with no manifest can be re-hashed; a manifest with no FILE would be a claim
+            // about nothing
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(manifestPartial, manifest, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(target.getParent());
+            committed = true;
+            return m;
+        } catch (IOException e) {
+            throw ChirpException.io("cannot finish " + target + ": " + e.getMessage(), e);
+        } finally {
+            if (!committed) {
+                deleteQuietly(manifestPartial);
+                if (Files.exists(partial)) deleteQuietly(partial);
+                else if (Files.exists(target) && !Files.exists(manifest)) deleteQuietly(target); // renamed by us
+            }
+        }
+    }
+
+    /** Abandons the file unless committed: the partial file is deleted. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // deleting it anyway
+        }
+        if (!committed) deleteQuietly(partial);
+    }
+
+    /**
+     * Flushes a folder's entries (new names, renames) to disk. Linux lets a folder be opened for reading and
+     * fsynced; elsewhere this may be unsupported, which is reported.
+     */
+    public static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Creates {@code dir} and missing parents; every folder this creates is 0700 (existing ones are left alone). */
+    public static void createOwnerOnlyDirectories(Path dir) {
+        if (dir == null || Files.isDirectory(dir)) return;
+        createOwnerOnlyDirectories(dir.toAbsolutePath().getParent());
+        try {
+            Files.createDirectory(dir, ownerOnly(DIR_MODE));
+            Files.setPosixFilePermissions(dir, DIR_MODE);
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) throw ChirpException.io(dir + " exists and is not a folder", e);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot create folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return CHIRP's version, "dev" when run from classes rather than a versioned jar} */
+    public static String toolVersion() {
+        String v = EvidenceWriter.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static FileAttribute<Set<PosixFilePermission>> ownerOnly(Set<PosixFilePermission> mode) {
+        return PosixFilePermissions.asFileAttribute(mode);
+    }
+
+    private void ensureOpen() {
+        if (closed || committed) throw new IllegalStateException("evidence writer for " + target + " is finished");
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // best effort: the caller is already reporting the original failure
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "no SHA-256 in this JVM", e);
+        }
+    }
+}
