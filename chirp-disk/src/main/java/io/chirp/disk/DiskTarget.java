@@ -93,6 +93,9 @@ public final class DiskTarget implements AutoCloseable {
     /** {@return the disk's bytes} */
     public BlockSource source() { return source; }
 
+    /** {@return things the operator should know about how the target was opened (e.g. stale fleeces cleaned up)} */
+    public List<String> notices() { return fleece.map(Fleece::cleanedUp).orElse(List.of()); }
+
     /** {@return the fleece behind a VM target} */
     public Optional<Fleece> fleece() { return fleece; }
 
