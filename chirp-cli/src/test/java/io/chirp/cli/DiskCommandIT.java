@@ -65,4 +65,33 @@ class DiskCommandIT {
         assertThat(run("ls", "--vm", "nosuchvm", "--backing-dir", out.toString()).code()).isEqualTo(2);
     }
 
+
+    /** {@code disk acquire} in its own process, killed with SIGKILL mid-copy: no final name, only an owner-only .partial. */
+    @Test
+    void aKilledAcquisitionLeavesNoFinalFile() throws Exception {
+        Path big = out.resolve("big.raw");
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(4L << 30); // sparse: reading it is quick, but not instant
+        }
+        Path target = out.resolve("evidence/copy.raw");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), "io.chirp.cli.Main",
+                "disk", "acquire", "--image", big.toString(), "--input-format", "raw", "-o", target.toString())
+                .redirectErrorStream(true).redirectOutput(out.resolve("child.log").toFile()).start();
+        Path partial = out.resolve("evidence/copy.raw.partial");
+        try {
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+            while (!(Files.exists(partial) && Files.size(partial) > (64 << 20)) && child.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(child.isAlive()).as("still copying: %s", Files.readString(out.resolve("child.log"))).isTrue();
+            child.destroyForcibly();
+            child.waitFor();
+        } finally {
+            if (child.isAlive()) child.destroyForcibly();
+        }
+        assertThat(target).doesNotExist();
+        assertThat(out.resolve("evidence/copy.raw.json")).doesNotExist();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(partial))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("evidence")))).isEqualTo("rwx------");
+        Files.delete(partial);
+    }
 }

@@ -145,7 +145,8 @@ final class FleeceRecords {
         // a record's objects count even if the names scan did not find them (e.g. half made)
         boolean nbd = stale.stream().anyMatch(Entry::nbdServer) || !exports.isEmpty();
         if (exports.isEmpty() && jobs.isEmpty() && nodes.isEmpty() && !nbd && stale.isEmpty()) return done;
-        String who = "CHIRP process" + (deadPids.size() == 1 ? " " : "es ") + deadPids + " (no longer running)";
+        String who = "CHIRP process" + (deadPids.size() == 1 ? " " : "es ")
+                + String.join(", ", deadPids.stream().map(String::valueOf).toList()) + " (no longer running)";
         for (String x : exports) attempt(done, "NBD export " + x, () -> Fleece.exportDel(qmp, x));
         for (String x : jobs) attempt(done, "block job " + x, () -> Fleece.cancelJob(qmp, x));
         for (String x : nodes) attempt(done, "block node " + x, () -> Fleece.blockdevDel(qmp, x));

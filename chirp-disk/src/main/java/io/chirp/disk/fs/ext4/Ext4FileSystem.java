@@ -127,7 +127,7 @@ public final class Ext4FileSystem implements FileSystem {
             Directories.parseBlock(dir.iBlock(), 4, 56, sb.inodesCount(), fileTypes, false, out, problems, where + " (inline)");
             byte[] x = dir.inlineXattr();
             if (x.length > 0) Directories.parseBlock(x, 0, x.length, sb.inodesCount(), fileTypes, false, out, problems, where + " (inline xattr)");
-            return new Directory(out, problems);
+            return new Directory(collapse(out), problems);
         }
         if (dir.size() > MAX_DIR_BYTES) throw ChirpException.corrupt("ext4: directory " + n + " claims " + dir.size() + " bytes");
         int bs = sb.blockSize();
@@ -140,11 +140,34 @@ public final class Ext4FileSystem implements FileSystem {
                 if (r.unwritten()) continue;
                 byte[] block = dev.read((r.physical() + k) * bs, bs);
                 String at = where + " block " + logical;
-                checksums.dirBlock(n, raw, block, 0, bs).ifPresent(p -> problems.add(at + ": " + p));
+                // htree index blocks (the root, and nodes that are one empty entry spanning the block) carry their
+                // checksum in a dx_tail whose reserved word may still look like a leaf's tail: only leaves are judged
+                boolean dxNode = indexed && (logical == 0 || LittleEndian.u32(block, 0) == 0 && LittleEndian.u16(block, 4) == bs);
+                if (!dxNode) checksums.dirBlock(n, raw, block, 0, bs).ifPresent(p -> problems.add(at + ": " + p));
                 Directories.parseBlock(block, 0, bs, sb.inodesCount(), fileTypes, indexed, out, problems, at);
             }
         }
-        return new Directory(out, problems);
+        return new Directory(collapse(out), problems);
+    }
+
+    /**
+     * One entry per (inode, name), the live one when there is one: an htree split or a rename leaves stale copies
+     * of live entries in slack space, which are not deleted files. The Sleuth Kit merges them the same way.
+     */
+    private static List<DirEntry> collapse(List<DirEntry> entries) {
+        java.util.Map<String, Integer> at = new java.util.HashMap<>();
+        List<DirEntry> out = new ArrayList<>(entries.size());
+        for (DirEntry e : entries) {
+            String key = e.inode() + "/" + e.name();
+            Integer i = at.get(key);
+            if (i == null) {
+                at.put(key, out.size());
+                out.add(e);
+            } else if (out.get(i).deleted() && !e.deleted()) {
+                out.set(i, e);
+            }
+        }
+        return out;
     }
 
     @Override
