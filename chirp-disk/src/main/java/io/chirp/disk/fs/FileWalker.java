@@ -21,13 +21,16 @@ public final class FileWalker {
     public static final int MAX_DEPTH = 2048;
     /** Most records in one listing. */
     public static final int MAX_RECORDS = 20_000_000;
+    /** Most problems kept: a disk of alternating good and bad entries must not turn its damage into a heap. */
+    public static final int MAX_PROBLEMS = 10_000;
 
     private FileWalker() {}
 
     /** {@return every file of {@code fs}, with orphans under {@code /$OrphanFiles} when the file system has them} */
     public static Listing walk(FileSystem fs) {
         List<FileRecord> out = new ArrayList<>();
-        List<String> problems = new ArrayList<>(fs.volumeProblems());
+        List<String> problems = new Problems();
+        fs.volumeProblems().forEach(problems::add);
         Set<Long> entered = new HashSet<>();
         Set<Long> referenced = new HashSet<>();
         // an explicit stack of open directories gives true pre-order (an entry, then its subtree) without recursion
@@ -50,7 +53,7 @@ public final class FileWalker {
             DirEntry e = d.entries().get(d.next()[0]++);
             if (out.size() >= MAX_RECORDS) {
                 problems.add("stopped after " + MAX_RECORDS + " files");
-                return new Listing(fs.type(), out, problems);
+                return new Listing(fs.type(), out, capped(problems));
             }
             String path = d.path() + "/" + e.name();
             FileRecord r = record(fs, path, e);
@@ -79,7 +82,28 @@ public final class FileWalker {
                 problems.add("orphan inodes not searched: " + e.getMessage());
             }
         }
-        return new Listing(fs.type(), out, problems);
+        return new Listing(fs.type(), out, capped(problems));
+    }
+
+    /** Keeps the first {@link #MAX_PROBLEMS} problems and counts the rest. */
+    private static final class Problems extends ArrayList<String> {
+        private long dropped;
+
+        @Override
+        public boolean add(String s) {
+            if (size() >= MAX_PROBLEMS) {
+                dropped++;
+                return false;
+            }
+            return super.add(s);
+        }
+    }
+
+    private static List<String> capped(List<String> problems) {
+        if (!(problems instanceof Problems p) || p.dropped == 0) return problems;
+        List<String> kept = new ArrayList<>(p);
+        kept.add("... and " + p.dropped + " more problems not shown");
+        return kept;
     }
 
     /** A record whose inode could not be read, or is damaged, makes the listing partial: it says so, by path. */

@@ -82,8 +82,7 @@ public final class Fleece implements AutoCloseable {
         try {
             // what a killed CHIRP left behind would make every later fleece fail ("Node is busy", "NBD server already
             // running"): remove it first, and say so
-            cleaned = FleeceRecords.cleanStale(qmp, qmpSocket);
-            for (String c : cleaned) LOG.warn("{}", c);
+            cleaned = FleeceRecords.cleanStale(qmp, qmpSocket); // the caller reports it (cleanedUp())
         } catch (RuntimeException e) {
             qmp.close();
             throw e;
