@@ -135,7 +135,12 @@ final class FleeceRecords {
         Set<Long> deadPids = new LinkedHashSet<>();
         List<Entry> stale = new ArrayList<>();
         for (Entry e : readAll()) {
-            if (!e.qmp().equals(socket) || !gone(e.pid(), Optional.of(e.started()))) continue;
+            if (!gone(e.pid(), Optional.of(e.started()))) continue;
+            if (!e.qmp().equals(socket)) {
+                // a dead CHIRP's record for a VM that is gone too: its QEMU took the objects with it
+                if (!Files.exists(Path.of(e.qmp()))) forget(e);
+                continue;
+            }
             stale.add(e);
             deadPids.add(e.pid());
         }
@@ -161,6 +166,17 @@ final class FleeceRecords {
         List<String> out = new ArrayList<>();
         out.add("cleaned up a stale fleece left by " + who + ": " + String.join(", ", done));
         return out;
+    }
+
+    private static void forget(Entry e) {
+        if (!e.dir().isEmpty() && Path.of(e.dir()).getFileName().toString().startsWith("chirp-fleece-")) {
+            try {
+                Fleece.deleteTree(Path.of(e.dir()));
+            } catch (RuntimeException ignored) {
+                // a leftover temporary folder is harmless
+            }
+        }
+        delete(e);
     }
 
     private static void collect(String name, Set<String> into, Set<Long> deadPids) {
