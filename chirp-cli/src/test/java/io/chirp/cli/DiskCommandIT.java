@@ -92,6 +92,9 @@ class DiskCommandIT {
         assertThat(out.resolve("evidence/copy.raw.json")).doesNotExist();
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(partial))).isEqualTo("rw-------");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("evidence")))).isEqualTo("rwx------");
+        Run again = run("acquire", "--image", big.toString(), "--input-format", "raw", "-o", target.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("copy.raw.partial exists (an interrupted acquisition?)");
         Files.delete(partial);
     }
 }

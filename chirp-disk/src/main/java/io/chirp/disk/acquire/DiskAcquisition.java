@@ -51,9 +51,13 @@ public final class DiskAcquisition {
         Path manifest = output.resolveSibling(output.getFileName() + ".json");
         if (Files.exists(output)) throw ChirpException.usage("refusing to overwrite " + output);
         if (Files.exists(manifest)) throw ChirpException.usage("refusing to overwrite " + manifest);
+        Path qemuDir = output.resolveSibling(output.getFileName() + ".partial.d");
+        for (Path p : List.of(partial, qemuDir, EvidenceFiles.partial(manifest))) {
+            // left by an acquisition that was killed: it is the operator's to inspect or delete, not ours to reuse
+            if (Files.exists(p)) throw ChirpException.usage(p + " exists (an interrupted acquisition?): remove it or choose another output");
+        }
         Instant started = Instant.now();
         BlockSource src = target.source();
-        Path qemuDir = output.resolveSibling(output.getFileName() + ".partial.d");
         try {
             if (output.toAbsolutePath().getParent() != null) EvidenceFiles.createDirectories(output.toAbsolutePath().getParent());
             String contentSha, fileSha;
