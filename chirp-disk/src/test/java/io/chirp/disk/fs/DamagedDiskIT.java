@@ -122,6 +122,30 @@ class DamagedDiskIT {
         assertThat(walk(im.file()).problems()).noneMatch(p -> p.startsWith("/top.txt"));
     }
 
+    /** An htree directory (its index blocks carry their own checksum): clean, then with one index byte flipped. */
+    @Test
+    void htreeIndexChecksumsAreVerified() throws Exception {
+        Path root = Files.createDirectories(dir.resolve("htree/big"));
+        for (int i = 0; i < 3000; i++) Files.writeString(root.resolve("a-rather-long-file-name-" + i), "");
+        Path img = dir.resolve("htree.img");
+        HostTool.text(T, "mkfs.ext4", "-q", "-F", "-b", "1024", "-d", dir.resolve("htree").toString(), img.toString(), "32M");
+        HostTool.text(T, "e2fsck", "-fyD", img.toString()); // indexes every big directory, two levels deep here
+        assertThat(HostTool.text(T, "debugfs", "-R", "htree /big", img.toString())).contains("Indirect levels: 1");
+        Listing clean = walk(img);
+        assertThat(clean.problems()).isEmpty();
+        assertThat(names(clean, "/big/")).hasSize(3000).isEqualTo(flsNames(img, "/big/"));
+        long rootBlock = Long.parseLong(HostTool.text(T, "debugfs", "-R", "bmap /big 0", img.toString()).strip());
+        // the first dx_entry's hash lives at 32 + 8 (after the root info and the count/limit pair); flip one bit
+        byte[] one = new byte[1];
+        try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
+            f.seek(rootBlock * 1024 + 40 + 4);
+            f.readFully(one);
+            f.seek(rootBlock * 1024 + 40 + 4);
+            f.write(one[0] ^ 1);
+        }
+        assertThat(walk(img).problems()).anyMatch(p -> p.startsWith("/big: ext4 directory inode") && p.contains("block 0: htree index checksum mismatch"));
+    }
+
     @Test
     void fat32WithAbsurdReservedSectorsIsNotAnEmptyListing() throws Exception {
         Path img = dir.resolve("fat.img");

@@ -97,6 +97,29 @@ final class Checksums {
                 + ", computed 0x" + Long.toHexString(got) + ")");
     }
 
+    /**
+     * {@return a problem when an htree index block (the root when {@code root}, else an interior node) fails the
+     * checksum in its dx_tail: crc over the header and the {@code count} used entries, then the tail's reserved word
+     * and a zero checksum}
+     */
+    Optional<String> dxBlock(long dirInode, byte[] dirRaw, byte[] block, int bs, boolean root) {
+        if (!enabled) return Optional.empty();
+        int countOffset = root ? 24 + LittleEndian.u8(block, 24 + 5) : 8;
+        if (countOffset + 4 > bs) return Optional.of("htree index header out of range");
+        int limit = LittleEndian.u16(block, countOffset), count = LittleEndian.u16(block, countOffset + 2);
+        int tail = countOffset + limit * 8;
+        if (count > limit || tail + 8 > bs) return Optional.of("htree index claims " + count + "/" + limit + " entries, more than the block holds");
+        CRC32C c = seeded();
+        c.update(le32(dirInode));
+        c.update(dirRaw, 0x64, 4);
+        c.update(block, 0, countOffset + count * 8);
+        c.update(block, tail, 4);
+        c.update(new byte[4]);
+        long want = LittleEndian.u32(block, tail + 4), got = ~c.getValue() & 0xffffffffL;
+        return want == got ? Optional.empty() : Optional.of("htree index checksum mismatch (stored 0x" + Long.toHexString(want)
+                + ", computed 0x" + Long.toHexString(got) + ")");
+    }
+
     private CRC32C seeded() {
         CRC32C c = new CRC32C();
         c.update(uuid);

@@ -143,7 +143,8 @@ public final class Ext4FileSystem implements FileSystem {
                 // htree index blocks (the root, and nodes that are one empty entry spanning the block) carry their
                 // checksum in a dx_tail whose reserved word may still look like a leaf's tail: only leaves are judged
                 boolean dxNode = indexed && (logical == 0 || LittleEndian.u32(block, 0) == 0 && LittleEndian.u16(block, 4) == bs);
-                if (!dxNode) checksums.dirBlock(n, raw, block, 0, bs).ifPresent(p -> problems.add(at + ": " + p));
+                (dxNode ? checksums.dxBlock(n, raw, block, bs, logical == 0) : checksums.dirBlock(n, raw, block, 0, bs))
+                        .ifPresent(p -> problems.add(at + ": " + p));
                 Directories.parseBlock(block, 0, bs, sb.inodesCount(), fileTypes, indexed, out, problems, at);
             }
         }
