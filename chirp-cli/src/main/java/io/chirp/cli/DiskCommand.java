@@ -2,16 +2,21 @@ package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
 import io.chirp.disk.DiskTarget;
+import io.chirp.disk.EvidenceFiles;
+import io.chirp.disk.block.BackingPolicy;
+import io.chirp.disk.block.ImageFormat;
 import io.chirp.disk.acquire.AcquiredDisk;
 import io.chirp.disk.acquire.DiskAcquisition;
 import io.chirp.disk.fs.BodyFile;
 import io.chirp.disk.fs.DirEntry;
+import io.chirp.disk.fs.Directory;
 import io.chirp.disk.fs.ExtractedFile;
 import io.chirp.disk.fs.Extractor;
 import io.chirp.disk.fs.FileMeta;
 import io.chirp.disk.fs.FileRecord;
 import io.chirp.disk.fs.FileSystems;
 import io.chirp.disk.fs.FileWalker;
+import io.chirp.disk.fs.GuestNames;
 import io.chirp.disk.fs.Listing;
 import io.chirp.disk.fs.Macb;
 import picocli.CommandLine.ArgGroup;
@@ -33,20 +38,27 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 
-/** {@code chirp disk ls|timeline|extract|acquire}: files and images of a VM's disk (live, point in time) or an image. */
+/**
+ * {@code chirp disk ls|timeline|extract|acquire}: files and images of a VM's disk (live, point in time) or an image.
+ * Damage met on the way (skipped directory entries, checksum mismatches, files larger than their blocks) is printed
+ * as warnings on stderr and makes the exit code 4 (partial): a short listing never looks complete.
+ */
 @Command(name = "disk", mixinStandardHelpOptions = true, description = "Disks of running VMs (point-in-time, read-only) and disk images.",
         subcommands = {DiskCommand.Ls.class, DiskCommand.Timeline.class, DiskCommand.Extract.class, DiskCommand.Acquire.class})
 final class DiskCommand implements Runnable {
+    /** Exit code of a result printed but partial (warnings on stderr say why). */
+    static final int PARTIAL = ExitCode.PARTIAL.code();
+
     @Spec CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    /** {@code --vm NAME | --image FILE}, plus which disk and partition. */
+    /** {@code --vm NAME | --image FILE}, plus which disk and partition, and how to read an image. */
     static final class Source {
         static final class Choice {
-            @Option(names = "--vm", paramLabel = "NAME", description = "a running QEMU VM (name or pid); its disk is fleeced, never written")
+            @Option(names = "--vm", paramLabel = "NAME", description = "a running QEMU VM (name or pid); its disk is fleeced, never written, and read as raw")
             String vm;
-            @Option(names = "--image", paramLabel = "FILE", description = "a disk image (raw or qcow2, with its backing chain)")
+            @Option(names = "--image", paramLabel = "FILE", description = "a disk image (raw or qcow2, see --input-format)")
             Path image;
         }
 
@@ -55,11 +67,32 @@ final class DiskCommand implements Runnable {
         String disk;
         @Option(names = "--partition", paramLabel = "N", description = "partition number (default: the whole disk, or its first readable partition)")
         Integer partition;
+        @Option(names = "--input-format", paramLabel = "FMT", defaultValue = "auto",
+                description = "with --image: auto (qcow2 by its magic, else raw), raw or qcow2. A disk taken from a guest is raw: "
+                        + "its content is the guest's and may look like qcow2")
+        String inputFormat;
+        @Option(names = "--backing-dir", paramLabel = "DIR", description = "with --image: follow qcow2 backing files only if their real path "
+                + "lies in DIR (repeatable; default: follow none, and refuse an image that names one)")
+        List<Path> backingDirs = new ArrayList<>();
 
-        DiskTarget open() {
-            if (choice.vm != null) return DiskTarget.vm(choice.vm, Optional.ofNullable(disk));
-            if (disk != null) throw ChirpException.usage("--disk goes with --vm");
-            return DiskTarget.image(choice.image);
+        DiskTarget open(PrintWriter err) {
+            DiskTarget t;
+            if (choice.vm != null) {
+                if (!backingDirs.isEmpty() || !inputFormat.equals("auto")) throw ChirpException.usage("--input-format and --backing-dir go with --image");
+                t = DiskTarget.vm(choice.vm, Optional.ofNullable(disk));
+            } else {
+                if (disk != null) throw ChirpException.usage("--disk goes with --vm");
+                ImageFormat f = switch (inputFormat) {
+                    case "auto" -> ImageFormat.AUTO;
+                    case "raw" -> ImageFormat.RAW;
+                    case "qcow2" -> ImageFormat.QCOW2;
+                    default -> throw ChirpException.usage("--input-format must be auto, raw or qcow2, not " + inputFormat);
+                };
+                t = DiskTarget.image(choice.image, f, BackingPolicy.allow(backingDirs));
+            }
+            for (String n : t.notices()) err.println("chirp: " + n);
+            err.flush();
+            return t;
         }
 
         FileSystems.Volume volume(DiskTarget t) {
@@ -68,6 +101,34 @@ final class DiskCommand implements Runnable {
     }
 
     private static String time(Optional<Instant> t) { return t.map(Instant::toString).orElse(null); }
+
+    /** Prints every problem as a warning; {@return the exit code: 0, or {@link #PARTIAL} when there were any} */
+    private static int warn(PrintWriter err, String what, List<String> problems) {
+        // problems name guest files already escaped (GuestNames.escape); only stray control characters remain to neutralise
+        for (String p : problems) err.println("chirp: warning: " + what + ": " + p.replaceAll("[\\x00-\\x1f\\x7f-\\x9f]", "?"));
+        err.flush();
+        return problems.isEmpty() ? 0 : PARTIAL;
+    }
+
+    /**
+     * A guest name for a table cell: bytes that were not UTF-8 as \\xNN and bidi controls as \\uNNNN (see
+     * {@link GuestNames#escape}); the table escapes control characters and backslashes itself.
+     */
+    static String shown(String name) {
+        StringBuilder sb = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
+                sb.append(c).append(name.charAt(++i));
+            } else if (Character.isSurrogate(c) || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
+                    || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff) {
+                sb.append(GuestNames.escape(String.valueOf(c)));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
 
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a directory, or with -r every file, with MACB times.")
     static final class Ls implements Callable<Integer> {
@@ -78,28 +139,35 @@ final class DiskCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("path", "inode", "type", "mode", "uid", "gid", "size", "modified", "accessed", "changed", "born", "deleted");
-            try (DiskTarget target = source.open()) {
+            Table t = new Table("path", "target", "inode", "type", "mode", "uid", "gid", "size", "modified", "accessed", "changed", "born", "deleted");
+            PrintWriter err = spec.commandLine().getErr();
+            try (DiskTarget target = source.open(err)) {
                 var fs = source.volume(target).fs();
                 List<FileRecord> records = new ArrayList<>();
-                List<String> problems = List.of();
+                List<String> problems = new ArrayList<>();
                 String base = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
                 if (recursive) {
                     Listing l = FileWalker.walk(fs);
-                    problems = l.problems();
+                    problems.addAll(l.problems());
                     String prefix = base.equals("/") ? "/" : base + "/";
                     for (FileRecord r : l.records()) if (r.path().startsWith(prefix)) records.add(r);
                 } else {
+                    problems.addAll(fs.volumeProblems());
                     long dir = Extractor.resolve(fs, base);
-                    for (DirEntry e : fs.readDir(dir)) {
+                    fs.stat(dir).problems().forEach(p -> problems.add(base + ": " + p));
+                    Directory d = fs.readDir(dir);
+                    d.problems().forEach(p -> problems.add(base + ": " + p));
+                    for (DirEntry e : d.entries()) {
                         String p = (base.equals("/") ? "" : base) + "/" + e.name();
                         Optional<FileMeta> m;
                         Optional<String> problem = Optional.empty();
                         try {
                             m = Optional.of(fs.stat(e.inode()));
+                            m.get().problems().forEach(x -> problems.add(GuestNames.escape(p) + ": " + x));
                         } catch (ChirpException ex) {
                             m = Optional.empty();
                             problem = Optional.of(ex.getMessage());
+                            problems.add(GuestNames.escape(p) + ": " + ex.getMessage());
                         }
                         records.add(new FileRecord(p, e, m, problem));
                     }
@@ -107,16 +175,14 @@ final class DiskCommand implements Runnable {
                 for (FileRecord r : records) {
                     FileMeta m = r.meta().orElse(null);
                     Macb times = m == null ? Macb.NONE : m.times();
-                    t.row(r.path() + (m != null && m.linkTarget().isPresent() ? " -> " + m.linkTarget().get() : ""),
+                    t.row(shown(r.path()), m == null ? null : m.linkTarget().map(DiskCommand::shown).orElse(null),
                             r.entry().inode(), m == null ? r.entry().type().name().toLowerCase() : m.type().name().toLowerCase(),
-                            m == null ? null : m.tskMode(), m == null ? null : m.uid(), m == null ? null : m.gid(),
+                            m == null ? null : m.lsMode(), m == null ? null : m.uid(), m == null ? null : m.gid(),
                             m == null ? null : m.size(), time(times.modified()), time(times.accessed()), time(times.changed()),
                             time(times.born()), r.entry().deleted());
                 }
                 t.print(spec.commandLine().getOut(), format);
-                for (String p : problems) spec.commandLine().getErr().println("chirp: partial listing: " + p);
-                spec.commandLine().getErr().flush();
-                return problems.isEmpty() ? 0 : 1;
+                return warn(err, "partial listing", problems);
             }
         }
     }
@@ -124,59 +190,95 @@ final class DiskCommand implements Runnable {
     @Command(name = "timeline", mixinStandardHelpOptions = true, description = "Write a Sleuth Kit body file (for mactime) of every file.")
     static final class Timeline implements Callable<Integer> {
         @Mixin Source source;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "body file to write (default: standard output)") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "body file to write, owner-only (default: standard output)") Path output;
         @Option(names = "--mount-point", defaultValue = "/", description = "prefix for every path (default /)") String mountPoint;
         @Spec CommandSpec spec;
 
         @Override public Integer call() throws IOException {
-            try (DiskTarget target = source.open()) {
+            PrintWriter err = spec.commandLine().getErr();
+            try (DiskTarget target = source.open(err)) {
                 Listing l = FileWalker.walk(source.volume(target).fs());
                 if (output == null) {
                     BodyFile.write(l, mountPoint, spec.commandLine().getOut());
                 } else {
-                    Path partial = output.resolveSibling(output.getFileName() + ".partial");
-                    try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(partial, StandardCharsets.UTF_8))) {
+                    if (Files.exists(output)) throw ChirpException.usage("refusing to overwrite " + output);
+                    if (output.toAbsolutePath().getParent() != null) EvidenceFiles.createDirectories(output.toAbsolutePath().getParent());
+                    Path partial = EvidenceFiles.partial(output);
+                    try (PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(EvidenceFiles.create(partial), StandardCharsets.UTF_8))) {
                         BodyFile.write(l, mountPoint, w);
+                    } catch (IOException | RuntimeException e) {
+                        EvidenceFiles.deleteQuietly(partial);
+                        throw e;
                     }
-                    Files.move(partial, output, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    spec.commandLine().getErr().println("chirp: " + l.records().size() + " entries written to " + output);
+                    EvidenceFiles.publish(partial, output);
+                    err.println("chirp: " + l.records().size() + " entries written to " + output);
                 }
-                for (String p : l.problems()) spec.commandLine().getErr().println("chirp: partial listing: " + p);
-                spec.commandLine().getErr().flush();
-                return l.partial() ? 1 : 0;
+                return warn(err, "partial listing", l.problems());
             }
         }
     }
 
-    @Command(name = "extract", mixinStandardHelpOptions = true, description = "Copy files out by path or inode into an evidence folder, with SHA-256.")
+    @Command(name = "extract", mixinStandardHelpOptions = true,
+            description = "Copy files out by path or inode into an evidence folder (owner-only), with SHA-256 and a manifest per file. "
+                    + "Only blocks the file really has are written; holes stay holes and are listed in the manifest.")
     static final class Extract implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = "--path", paramLabel = "PATH", description = "absolute path in the file system (repeatable)") List<String> paths = new ArrayList<>();
         @Option(names = "--inode", paramLabel = "N", description = "inode number (repeatable)") List<Long> inodes = new ArrayList<>();
-        @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "evidence folder") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "evidence folder (created 0700)") Path output;
+        @Option(names = "--fill-holes", description = "also write a size claimed beyond the file's last block, as zeros (capped by --max-fill)")
+        boolean fillHoles;
+        @Option(names = "--max-fill", paramLabel = "SIZE", defaultValue = "1G",
+                description = "most zero bytes (holes, unwritten extents, a filled tail) one output may represent, e.g. 64M, 1G (default 1G)")
+        String maxFill;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
             if (paths.isEmpty() && inodes.isEmpty()) throw ChirpException.usage("give --path or --inode");
-            try (DiskTarget target = source.open()) {
+            PrintWriter err = spec.commandLine().getErr();
+            long cap = size(maxFill);
+            try (DiskTarget target = source.open(err)) {
                 var fs = source.volume(target).fs();
-                Table t = new Table("path", "inode", "size", "sha256", "output");
+                var options = new Extractor.Options(fillHoles, cap, target.provenance());
+                Table t = new Table("path", "inode", "claimed_size", "size", "holes", "sha256", "output", "status");
                 List<ExtractedFile> done = new ArrayList<>();
-                for (String p : paths) done.add(Extractor.extractPath(fs, p, output));
-                for (long n : inodes) done.add(Extractor.extract(fs, n, "", output));
-                for (ExtractedFile x : done) t.row(x.sourcePath(), x.inode(), x.size(), x.sha256(), x.output());
+                for (String p : paths) done.add(Extractor.extractPath(fs, p, output, options));
+                for (long n : inodes) done.add(Extractor.extract(fs, n, "", output, options));
+                List<String> problems = new ArrayList<>();
+                for (ExtractedFile x : done) {
+                    t.row(shown(x.sourcePath()), x.inode(), x.claimedSize(), x.size(), x.holes().size(), x.sha256(), x.output(),
+                            x.complete() ? "complete" : "partial");
+                    String name = x.sourcePath().isEmpty() ? "inode " + x.inode() : GuestNames.escape(x.sourcePath());
+                    x.problems().forEach(p -> problems.add(name + ": " + p));
+                }
                 t.print(spec.commandLine().getOut(), format);
-                return 0;
+                return warn(err, "partial extraction", problems);
+            }
+        }
+
+        /** Bytes from "123", "64K", "64M", "1G", "2T". */
+        static long size(String s) {
+            String v = s.strip().toUpperCase(java.util.Locale.ROOT);
+            int shift = v.endsWith("K") ? 10 : v.endsWith("M") ? 20 : v.endsWith("G") ? 30 : v.endsWith("T") ? 40 : 0;
+            if (shift > 0) v = v.substring(0, v.length() - 1);
+            try {
+                long n = Long.parseLong(v);
+                if (n < 0 || n > Long.MAX_VALUE >> shift) throw new NumberFormatException();
+                return n << shift;
+            } catch (NumberFormatException e) {
+                throw ChirpException.usage("--max-fill: not a size: " + s);
             }
         }
     }
 
-    @Command(name = "acquire", mixinStandardHelpOptions = true, description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest.")
+    @Command(name = "acquire", mixinStandardHelpOptions = true,
+            description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest; owner-only, "
+                    + "written as .partial and renamed when complete.")
     static final class Acquire implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "image file to create (never overwritten)") Path output;
-        @Option(names = "--image-format", defaultValue = "raw", description = "raw or qcow2") String imageFormat;
+        @Option(names = "--image-format", defaultValue = "raw", description = "output format: raw or qcow2") String imageFormat;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @Spec CommandSpec spec;
 
@@ -188,7 +290,7 @@ final class DiskCommand implements Runnable {
             };
             PrintWriter err = spec.commandLine().getErr();
             long[] lastPercent = {-1};
-            try (DiskTarget target = source.open()) {
+            try (DiskTarget target = source.open(err)) {
                 AcquiredDisk a = DiskAcquisition.acquire(target, output, f, (done, total) -> {
                     long pct = total == 0 ? 100 : done * 100 / total;
                     if (pct / 10 != lastPercent[0] / 10) {

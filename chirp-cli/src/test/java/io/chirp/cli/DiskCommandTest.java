@@ -27,9 +27,9 @@ class DiskCommandTest {
         truth = built.diskFiles();
     }
 
-    private record Run(int code, String out, String err) {}
+    record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "disk";
         System.arraycopy(args, 0, all, 1, args.length);
@@ -42,10 +42,17 @@ class DiskCommandTest {
     void lsTimelineExtractAcquireOnAnImage() throws Exception {
         Run ls = run("ls", "--image", image.toString(), "--path", "/data");
         assertThat(ls.code()).as(ls.err()).isZero();
-        assertThat(ls.out()).contains("/data/hello.txt", "/data/link-to-hello -> hello.txt", "rrw-r--r--");
+        assertThat(ls.out()).contains("/data/hello.txt", "-rw-r--r--").doesNotContain("rrw-r--r--").doesNotContain(" -> ");
+        Run json = run("ls", "--image", image.toString(), "--path", "/data", "--format", "json");
+        var rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out());
+        var link = java.util.stream.StreamSupport.stream(rows.spliterator(), false)
+                .filter(r -> r.path("path").asText().equals("/data/link-to-hello")).findFirst().orElseThrow();
+        assertThat(link.path("target").asText()).isEqualTo("hello.txt");
+        assertThat(link.path("mode").asText()).startsWith("l");
         Run rec = run("ls", "--image", image.toString(), "-r", "--format", "csv");
         assertThat(rec.out().lines().filter(l -> l.startsWith("/many/file-")).count()).isEqualTo(300);
         Run tl = run("timeline", "--image", image.toString());
+        // the body file keeps the Sleuth Kit's convention (meta type letter 'r'), as mactime expects
         assertThat(tl.out()).contains("0|/secret.txt|").contains("|r/rrw-r--r--|");
         Run x = run("extract", "--image", image.toString(), "--path", "/secret.txt", "-o", out.resolve("ev").toString(), "--format", "json");
         assertThat(x.code()).as(x.err()).isZero();
@@ -55,6 +62,10 @@ class DiskCommandTest {
         assertThat(acq.err()).contains("acquired 100%");
         assertThat(Files.mismatch(image, out.resolve("copy.raw"))).isEqualTo(-1);
         assertThat(out.resolve("copy.raw.json")).exists();
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("copy.raw")))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("copy.raw.json")))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("ev")))).isEqualTo("rwx------");
+        assertThat(run("acquire", "--image", image.toString(), "-o", out.resolve("copy.raw").toString()).err()).contains("refusing to overwrite");
     }
 
     @Test

@@ -1,9 +1,13 @@
 package io.chirp.disk;
 
 import io.chirp.core.ChirpException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.disk.block.BackingPolicy;
 import io.chirp.disk.block.BlockSource;
 import io.chirp.disk.block.DiskImages;
+import io.chirp.disk.block.ImageFormat;
 import io.chirp.disk.block.Qcow2Image;
+import io.chirp.disk.block.RawImage;
 import io.chirp.disk.live.Fleece;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.VmInventory;
@@ -11,6 +15,7 @@ import io.chirp.hypervisor.VmInventory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,27 +26,49 @@ import java.util.Optional;
 public final class DiskTarget implements AutoCloseable {
     private final BlockSource source;
     private final Optional<Fleece> fleece;
-    private final String qemuImgInput;
-    private final String qemuImgFormat;
+    private final List<String> qemuImgInput;
     private final Map<String, String> provenance;
 
-    private DiskTarget(BlockSource source, Optional<Fleece> fleece, String qemuImgInput, String qemuImgFormat, Map<String, String> provenance) {
+    private DiskTarget(BlockSource source, Optional<Fleece> fleece, List<String> qemuImgInput, Map<String, String> provenance) {
         this.source = source;
         this.fleece = fleece;
-        this.qemuImgInput = qemuImgInput;
-        this.qemuImgFormat = qemuImgFormat;
+        this.qemuImgInput = List.copyOf(qemuImgInput);
         this.provenance = provenance;
     }
 
-    /** Opens an image file (raw or qcow2, by content). */
+    /** Opens an image file (raw or qcow2, by content), following no backing file. */
     public static DiskTarget image(Path file) {
+        return image(file, ImageFormat.AUTO, BackingPolicy.NONE);
+    }
+
+    /**
+     * Opens an image file read as {@code format}; a qcow2 image's backing chain is followed only where {@code policy}
+     * allows, and named in the provenance.
+     */
+    public static DiskTarget image(Path file, ImageFormat format, BackingPolicy policy) {
         if (!Files.isRegularFile(file) && !Files.isSymbolicLink(file)) throw ChirpException.notFound("no such disk image: " + file);
-        BlockSource s = DiskImages.open(file);
+        BlockSource s = DiskImages.open(file, format, policy);
         Map<String, String> p = new LinkedHashMap<>();
         p.put("source", "image");
         p.put("image", file.toAbsolutePath().toString());
         p.put("image_format", s instanceof Qcow2Image ? "qcow2" : "raw");
-        return new DiskTarget(s, Optional.empty(), file.toString(), s instanceof Qcow2Image ? "qcow2" : "raw", p);
+        String spec;
+        if (s instanceof Qcow2Image q) {
+            p.put("backing_chain", String.join(" -> ", q.chain()));
+            spec = json(q.qemuSpec());
+        } else {
+            spec = json(RawImage.qemuSpec(file));
+        }
+        // qemu-img gets a json: description of exactly what CHIRP opened, so it neither probes nor follows on its own
+        return new DiskTarget(s, Optional.empty(), List.of("json:" + spec), p);
+    }
+
+    private static String json(Map<String, Object> m) {
+        try {
+            return new ObjectMapper().writeValueAsString(m);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "cannot describe the image for qemu-img", e);
+        }
     }
 
     /** Fleeces disk {@code disk} (node, device or qdev id; the first when empty) of the running VM {@code nameOrPid}. */
@@ -59,20 +86,24 @@ public final class DiskTarget implements AutoCloseable {
         p.put("backing_image", f.device().file());
         p.put("point_in_time", f.takenAt().toString());
         p.put("method", "QMP fleecing (blockdev-backup sync=none) + read-only NBD export");
-        return new DiskTarget(f.source(), Optional.of(f), f.nbdUri(), "raw", p);
+        p.put("image_format", "raw"); // the guest's own view of its disk: its content never selects a format
+        return new DiskTarget(f.source(), Optional.of(f), List.of("-f", "raw", f.nbdUri()), p);
     }
 
     /** {@return the disk's bytes} */
     public BlockSource source() { return source; }
 
+    /** {@return things the operator should know about how the target was opened (e.g. stale fleeces cleaned up)} */
+    public List<String> notices() { return fleece.map(Fleece::cleanedUp).orElse(List.of()); }
+
     /** {@return the fleece behind a VM target} */
     public Optional<Fleece> fleece() { return fleece; }
 
-    /** {@return what qemu-img should read for the same bytes: the file, or the fleece's NBD URI} */
-    public String qemuImgInput() { return qemuImgInput; }
-
-    /** {@return the qemu-img input format for {@link #qemuImgInput()}} */
-    public String qemuImgFormat() { return qemuImgFormat; }
+    /**
+     * {@return the qemu-img arguments naming the same bytes: the fleece's NBD URI read as raw, or a {@code json:}
+     * description of the image chain CHIRP opened}
+     */
+    public List<String> qemuImgInput() { return qemuImgInput; }
 
     /** {@return where the bytes come from, for manifests} */
     public Map<String, String> provenance() { return Map.copyOf(provenance); }

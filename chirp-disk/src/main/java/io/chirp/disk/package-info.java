@@ -10,8 +10,9 @@
  *   fs.FileSystems     ext4 | FAT32 | "unsupported file system" (never a guessed listing)
  *        |
  *   fs.FileWalker      recursive listing with MACB times -> fs.BodyFile (Sleuth Kit 3.x body format)
- *   fs.Extractor       file bytes by path or inode + SHA-256 into an evidence folder
+ *   fs.Extractor       file bytes by path or inode + SHA-256 into an evidence folder (only real blocks; holes listed)
  *   acquire.DiskAcquisition  whole-disk image (raw/qcow2), hashed while written, JSON manifest
+ *   EvidenceFiles      owner-only outputs (0600/0700), .partial until complete
  * </pre>
  *
  * Every byte read from a disk is attacker-controlled: parsers bound every loop and allocation, detect cycles, and

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chirp.core.ChirpException;
 import io.chirp.disk.DiskTarget;
+import io.chirp.disk.EvidenceFiles;
 import io.chirp.disk.HostTool;
 import io.chirp.disk.block.BlockSource;
 
@@ -13,7 +14,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -42,39 +42,63 @@ public final class DiskAcquisition {
 
     /**
      * Writes {@code target}'s disk to {@code output} in {@code format}, hashing its bytes as they are read, and a
-     * manifest to {@code output + ".json"}. Refuses to overwrite an existing output.
+     * manifest to {@code output + ".json"}. Both are written owner-only under {@code .partial} names; the manifest
+     * gets its final name first and the image last, so a final image name always has its manifest beside it.
+     * Refuses to overwrite an existing output or manifest.
      */
     public static AcquiredDisk acquire(DiskTarget target, Path output, Format format, Progress progress) {
-        Path partial = output.resolveSibling(output.getFileName() + ".partial");
+        Path partial = EvidenceFiles.partial(output);
         Path manifest = output.resolveSibling(output.getFileName() + ".json");
         if (Files.exists(output)) throw ChirpException.usage("refusing to overwrite " + output);
+        if (Files.exists(manifest)) throw ChirpException.usage("refusing to overwrite " + manifest);
+        Path qemuDir = output.resolveSibling(output.getFileName() + ".partial.d");
+        for (Path p : List.of(partial, qemuDir, EvidenceFiles.partial(manifest))) {
+            // left by an acquisition that was killed: it is the operator's to inspect or delete, not ours to reuse
+            if (Files.exists(p)) throw ChirpException.usage(p + " exists (an interrupted acquisition?): remove it or choose another output");
+        }
         Instant started = Instant.now();
         BlockSource src = target.source();
         try {
-            if (output.toAbsolutePath().getParent() != null) Files.createDirectories(output.toAbsolutePath().getParent());
+            if (output.toAbsolutePath().getParent() != null) EvidenceFiles.createDirectories(output.toAbsolutePath().getParent());
             String contentSha, fileSha;
             if (format == Format.RAW) {
                 contentSha = copyAndHash(src, partial, progress);
                 fileSha = contentSha;
             } else {
-                // qemu-img writes the container; our own read of the same frozen bytes gives the content hash
-                HostTool.run(QEMU_IMG, List.of("qemu-img", "convert", "-f", target.qemuImgFormat(), "-O", "qcow2",
-                        target.qemuImgInput(), partial.toString()));
+                // qemu-img writes the container into a private folder (it creates files with the umask's mode);
+                // our own read of the same frozen bytes gives the content hash
+                EvidenceFiles.createPrivateDirectory(qemuDir);
+                Path made = qemuDir.resolve("image.qcow2");
+                List<String> argv = new java.util.ArrayList<>(List.of("qemu-img", "convert"));
+                argv.addAll(target.qemuImgInput());
+                argv.addAll(List.of("-O", "qcow2", made.toString()));
+                HostTool.run(QEMU_IMG, argv);
+                EvidenceFiles.restrict(made);
+                Files.move(made, partial, StandardCopyOption.ATOMIC_MOVE);
+                EvidenceFiles.deleteQuietly(qemuDir);
                 contentSha = copyAndHash(src, null, progress);
                 fileSha = sha256(partial);
             }
-            Files.move(partial, output, StandardCopyOption.ATOMIC_MOVE);
             AcquiredDisk result = new AcquiredDisk(output.toAbsolutePath(), format, src.size(), contentSha, fileSha,
                     started, Instant.now(), target.provenance(), manifest.toAbsolutePath(), TOOL);
             writeManifest(result);
+            EvidenceFiles.publish(partial, output);
             return result;
         } catch (IOException e) {
-            deleteQuietly(partial);
+            cleanUp(partial, qemuDir, manifest, output);
             throw ChirpException.io("acquisition to " + output + " failed: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            deleteQuietly(partial);
+            cleanUp(partial, qemuDir, manifest, output);
             throw e;
         }
+    }
+
+    private static void cleanUp(Path partial, Path qemuDir, Path manifest, Path output) {
+        EvidenceFiles.deleteQuietly(partial);
+        EvidenceFiles.deleteQuietly(qemuDir);
+        EvidenceFiles.deleteQuietly(EvidenceFiles.partial(manifest));
+        // a manifest already published for an image that never got its name describes nothing
+        if (!Files.exists(output)) EvidenceFiles.deleteQuietly(manifest);
     }
 
     /** Reads the whole source in chunks, hashing; writes the bytes to {@code out} when it is not null. */
@@ -83,7 +107,7 @@ public final class DiskAcquisition {
         long total = src.size();
         byte[] buf = new byte[CHUNK];
         try (OutputStream os = out == null ? OutputStream.nullOutputStream()
-                : Files.newOutputStream(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                : EvidenceFiles.create(out)) {
             for (long pos = 0; pos < total; ) {
                 if (Thread.currentThread().isInterrupted()) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition interrupted");
                 int n = (int) Math.min(buf.length, total - pos);
@@ -125,16 +149,10 @@ public final class DiskAcquisition {
         m.put("finished", r.finished().toString());
         m.put("source", r.source());
         m.put("tool", r.tool());
-        Path tmp = r.manifest().resolveSibling(r.manifest().getFileName() + ".partial");
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
-        Files.move(tmp, r.manifest(), StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // the .partial name already says it is incomplete
+        Path tmp = EvidenceFiles.partial(r.manifest());
+        try (OutputStream os = EvidenceFiles.create(tmp)) {
+            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(os, m);
         }
+        EvidenceFiles.publish(tmp, r.manifest());
     }
 }

@@ -8,14 +8,28 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Opens disk image files by their content: qcow2 by its magic, anything else as raw. */
+/**
+ * Opens disk image files: as the operator says, or by content (qcow2 by its magic, anything else raw). Content
+ * detection is only a guess about the format: it never decides which other files are read, {@link BackingPolicy}
+ * does.
+ */
 public final class DiskImages {
     private DiskImages() {}
 
-    /** {@return a block source for the image at {@code path}} */
+    /** {@return a block source for the image at {@code path}, following no backing file} */
     public static BlockSource open(Path path) {
+        return open(path, ImageFormat.AUTO, BackingPolicy.NONE);
+    }
+
+    /** {@return a block source for the image at {@code path} read as {@code format}, backing files per {@code policy}} */
+    public static BlockSource open(Path path, ImageFormat format, BackingPolicy policy) {
         if (!Files.exists(path)) throw ChirpException.notFound("no such disk image: " + path);
-        return isQcow2(path) ? Qcow2Image.open(path) : RawImage.open(path);
+        boolean qcow2 = switch (format) {
+            case RAW -> false;
+            case QCOW2 -> true;
+            case AUTO -> isQcow2(path);
+        };
+        return qcow2 ? Qcow2Image.open(path, policy) : RawImage.open(path);
     }
 
     static boolean isQcow2(Path path) {

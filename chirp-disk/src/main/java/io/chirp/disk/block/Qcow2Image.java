@@ -2,9 +2,10 @@ package io.chirp.disk.block;
 
 import io.chirp.core.ChirpException;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -14,7 +15,8 @@ import java.util.zip.Inflater;
 /**
  * A qcow2 image read in Java: the L1/L2 tables map each guest cluster to a host cluster, a compressed run, a zero
  * cluster or nothing (then the backing file, or zeros). Every host offset is checked against the file, and the
- * backing chain against depth and cycles, because a hostile image can point anywhere.
+ * backing chain against depth and cycles, because a hostile image can point anywhere. Backing files are followed
+ * only where a {@link BackingPolicy} allows: the header's file name is chosen by whoever wrote the image.
  */
 public final class Qcow2Image implements BlockSource {
     /** Deepest backing chain followed: real chains are a handful of images. */
@@ -39,13 +41,18 @@ public final class Qcow2Image implements BlockSource {
         this.backing = backing;
     }
 
-    /** Opens a qcow2 image and its backing chain, read-only. */
+    /** Opens a qcow2 image read-only, following no backing file (an image naming one is refused). */
     public static Qcow2Image open(Path path) {
-        return open(path, new java.util.HashSet<>(), 0);
+        return open(path, BackingPolicy.NONE);
     }
 
-    static Qcow2Image open(Path path, Set<Path> seen, int depth) {
-        if (depth >= MAX_CHAIN) throw ChirpException.corrupt(path + ": backing chain deeper than " + MAX_CHAIN);
+    /** Opens a qcow2 image read-only, following its backing chain where {@code policy} allows. */
+    public static Qcow2Image open(Path path, BackingPolicy policy) {
+        return open(path, policy, new java.util.HashSet<>(), 0);
+    }
+
+    static Qcow2Image open(Path path, BackingPolicy policy, Set<Path> seen, int depth) {
+        if (depth >= MAX_CHAIN) throw ChirpException.corrupt(path + ": backing chain deeper than " + MAX_CHAIN + " images");
         Path real = realPath(path);
         if (!seen.add(real)) throw ChirpException.corrupt(path + ": backing chain loops back to " + real);
         RawImage file = RawImage.open(path);
@@ -57,7 +64,7 @@ public final class Qcow2Image implements BlockSource {
             long[] l1 = new long[h.l1Size()];
             for (int i = 0; i < l1.length; i++) l1[i] = Qcow2Header.be64(l1Bytes, i * 8);
             Optional<BlockSource> backing = Optional.empty();
-            if (h.backingFile().isPresent()) backing = Optional.of(openBacking(path, h, seen, depth));
+            if (h.backingFile().isPresent()) backing = Optional.of(openBacking(path, h, policy, seen, depth));
             return new Qcow2Image(file, h, l1, backing);
         } catch (RuntimeException e) {
             file.close();
@@ -65,22 +72,22 @@ public final class Qcow2Image implements BlockSource {
         }
     }
 
-    private static BlockSource openBacking(Path image, Qcow2Header h, Set<Path> seen, int depth) {
+    private static BlockSource openBacking(Path image, Qcow2Header h, BackingPolicy policy, Set<Path> seen, int depth) {
         String name = h.backingFile().orElseThrow();
-        if (name.startsWith("json:") || name.contains("://")) {
+        if (name.startsWith("json:") || name.contains("://") || name.indexOf('\0') >= 0) {
             throw Qcow2Header.unsupported("qcow2 image " + image, "backing file protocol " + name);
         }
-        Path p = Path.of(name);
-        if (!p.isAbsolute()) p = image.toAbsolutePath().getParent().resolve(p);
-        if (!Files.isRegularFile(p)) throw ChirpException.notFound(image + ": backing file " + p + " not found");
         String fmt = h.backingFormat().orElse(null);
-        boolean qcow2 = fmt != null ? fmt.equals("qcow2") : DiskImages.isQcow2(p);
         if (fmt != null && !fmt.equals("qcow2") && !fmt.equals("raw")) {
             throw Qcow2Header.unsupported("qcow2 image " + image, "backing format " + fmt);
         }
-        if (qcow2) return open(p, seen, depth + 1);
-        if (!seen.add(realPath(p))) throw ChirpException.corrupt(image + ": backing chain loops back to " + p);
-        return RawImage.open(p);
+        Path p = Path.of(name);
+        if (!p.isAbsolute()) p = image.toAbsolutePath().getParent().resolve(p);
+        Path real = policy.admit(image, name, p);
+        boolean qcow2 = fmt != null ? fmt.equals("qcow2") : DiskImages.isQcow2(real);
+        if (qcow2) return open(real, policy, seen, depth + 1);
+        if (!seen.add(real)) throw ChirpException.corrupt(image + ": backing chain loops back to " + real);
+        return RawImage.open(real);
     }
 
     private static Path realPath(Path p) {
@@ -89,6 +96,30 @@ public final class Qcow2Image implements BlockSource {
         } catch (java.io.IOException e) {
             throw ChirpException.notFound("cannot resolve disk image " + p + ": " + e.getMessage());
         }
+    }
+
+    /** {@return this image and every backing file below it, top first, as "path (format)"} */
+    public List<String> chain() {
+        List<String> out = new ArrayList<>();
+        out.add(file.path() + " (qcow2)");
+        backing.ifPresent(b -> {
+            if (b instanceof Qcow2Image q) out.addAll(q.chain());
+            else if (b instanceof RawImage r) out.add(r.path() + " (raw)");
+        });
+        return out;
+    }
+
+    /**
+     * {@return a qemu-img {@code json:} file name for exactly this chain: the files CHIRP opened and no other, so
+     * qemu-img cannot follow a backing file CHIRP refused}
+     */
+    public Map<String, Object> qemuSpec() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("driver", "qcow2");
+        m.put("file", Map.of("driver", "file", "filename", file.path().toAbsolutePath().toString()));
+        m.put("backing", backing.map(b -> b instanceof Qcow2Image q ? q.qemuSpec()
+                : (Object) RawImage.qemuSpec(((RawImage) b).path())).orElse(null));
+        return m;
     }
 
     /** {@return the parsed header} */

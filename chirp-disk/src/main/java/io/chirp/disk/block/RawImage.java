@@ -33,6 +33,11 @@ public final class RawImage implements BlockSource {
         }
     }
 
+    /** {@return a qemu-img {@code json:} description of {@code path} read as raw (no probing of its content)} */
+    public static java.util.Map<String, Object> qemuSpec(Path path) {
+        return java.util.Map.of("driver", "raw", "file", java.util.Map.of("driver", "file", "filename", path.toAbsolutePath().toString()));
+    }
+
     /** {@return the image file} */
     public Path path() { return path; }
 

@@ -10,6 +10,10 @@
  *     Slice        a window on another source (a partition)
  * </pre>
  *
- * {@link io.chirp.disk.block.DiskImages#open} picks the format from a file's content, not its name.
+ * {@link io.chirp.disk.block.DiskImages#open} reads a file as the operator says ({@link io.chirp.disk.block.ImageFormat}),
+ * or guesses qcow2 from its magic. The guess never decides which other files are read: a qcow2 header names its own
+ * backing file, and whoever wrote the image chose it ({@code /etc/shadow}, another VM's disk). Backing files are
+ * followed only where a {@link io.chirp.disk.block.BackingPolicy} allows (folders given by the operator, judged by
+ * real path), with depth and loop limits; a disk taken from a guest is raw and must be read as raw.
  */
 package io.chirp.disk.block;

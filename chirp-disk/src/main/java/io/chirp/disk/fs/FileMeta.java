@@ -1,5 +1,6 @@
 package io.chirp.disk.fs;
 
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,11 +16,35 @@ import java.util.Optional;
  * @param times       MACB timestamps
  * @param allocated   whether the file system marks the inode in use
  * @param linkTarget  a symlink's target
+ * @param problems    damage found in the inode itself (e.g. a checksum mismatch); the fields are still as stored
  */
 public record FileMeta(long inode, FileType type, int permissions, long uid, long gid, long size, int links,
-                       Macb times, boolean allocated, Optional<String> linkTarget) {
+                       Macb times, boolean allocated, Optional<String> linkTarget, List<String> problems) {
+    public FileMeta {
+        problems = List.copyOf(problems);
+    }
 
-    /** {@return the Sleuth Kit style mode string for the meta part, e.g. "rrw-r--r--"} */
+    /** {@return the mode as {@code ls -l} shows it, e.g. "-rw-r--r--", "drwxr-xr-x", "lrwxrwxrwx"} */
+    public String lsMode() {
+        char[] c = tskMode().toCharArray();
+        c[0] = switch (type) {
+            case REGULAR -> '-';
+            case DIRECTORY -> 'd';
+            case SYMLINK -> 'l';
+            case CHARACTER -> 'c';
+            case BLOCK -> 'b';
+            case FIFO -> 'p';
+            case SOCKET -> 's';
+            case VIRTUAL, UNKNOWN -> '?';
+        };
+        return new String(c);
+    }
+
+    /**
+     * {@return the Sleuth Kit's mode string for the meta part of a body file, e.g. "rrw-r--r--": the first letter is
+     * the Sleuth Kit's type letter ('r' for a regular file, not ls's '-'), as {@code fls -m} writes it and
+     * {@code mactime} expects it. For people, see {@link #lsMode()}.}
+     */
     public String tskMode() {
         int p = permissions;
         char[] c = new char[10];

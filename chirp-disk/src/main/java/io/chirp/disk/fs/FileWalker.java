@@ -21,19 +21,27 @@ public final class FileWalker {
     public static final int MAX_DEPTH = 2048;
     /** Most records in one listing. */
     public static final int MAX_RECORDS = 20_000_000;
+    /** Most problems kept: a disk of alternating good and bad entries must not turn its damage into a heap. */
+    public static final int MAX_PROBLEMS = 10_000;
 
     private FileWalker() {}
 
     /** {@return every file of {@code fs}, with orphans under {@code /$OrphanFiles} when the file system has them} */
     public static Listing walk(FileSystem fs) {
         List<FileRecord> out = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
+        List<String> problems = new Problems();
+        fs.volumeProblems().forEach(problems::add);
         Set<Long> entered = new HashSet<>();
         Set<Long> referenced = new HashSet<>();
         // an explicit stack of open directories gives true pre-order (an entry, then its subtree) without recursion
         record Open(String path, int depth, List<DirEntry> entries, int[] next) {}
         Deque<Open> stack = new ArrayDeque<>();
         entered.add(fs.rootInode());
+        try {
+            fs.stat(fs.rootInode()).problems().forEach(p -> problems.add("/: " + p));
+        } catch (ChirpException e) {
+            problems.add("/: root inode unreadable: " + e.getMessage());
+        }
         referenced.add(fs.rootInode());
         open(fs, fs.rootInode(), "", problems).ifPresent(l -> stack.push(new Open("", 0, l, new int[1])));
         while (!stack.isEmpty()) {
@@ -45,16 +53,17 @@ public final class FileWalker {
             DirEntry e = d.entries().get(d.next()[0]++);
             if (out.size() >= MAX_RECORDS) {
                 problems.add("stopped after " + MAX_RECORDS + " files");
-                return new Listing(fs.type(), out, problems);
+                return new Listing(fs.type(), out, capped(problems));
             }
             String path = d.path() + "/" + e.name();
             FileRecord r = record(fs, path, e);
             out.add(r);
+            noteProblems(r, problems);
             referenced.add(e.inode()); // a deleted name still accounts for its inode: not an orphan
             boolean isDir = r.meta().map(m -> m.type() == FileType.DIRECTORY).orElse(false);
             if (!isDir || e.deleted()) continue;
-            if (d.depth() + 1 > MAX_DEPTH) problems.add(path + ": deeper than " + MAX_DEPTH + " levels, not entered");
-            else if (!entered.add(e.inode())) problems.add(path + ": directory inode " + e.inode() + " already listed (loop or hard-linked directory)");
+            if (d.depth() + 1 > MAX_DEPTH) problems.add(GuestNames.escape(path) + ": deeper than " + MAX_DEPTH + " levels, not entered");
+            else if (!entered.add(e.inode())) problems.add(GuestNames.escape(path) + ": directory inode " + e.inode() + " already listed (loop or hard-linked directory)");
             else open(fs, e.inode(), path, problems).ifPresent(l -> stack.push(new Open(path, d.depth() + 1, l, new int[1])));
         }
         OptionalLong orphanDir = orphanDirectory(fs);
@@ -62,21 +71,54 @@ public final class FileWalker {
             try {
                 List<DirEntry> orphans = fs.orphans(referenced);
                 out.add(new FileRecord("/$OrphanFiles", new DirEntry("$OrphanFiles", orphanDir.getAsLong(), FileType.VIRTUAL, false),
-                        Optional.of(new FileMeta(orphanDir.getAsLong(), FileType.VIRTUAL, 0, 0, 0, 0, 1, Macb.NONE, true, Optional.empty())),
+                        Optional.of(new FileMeta(orphanDir.getAsLong(), FileType.VIRTUAL, 0, 0, 0, 0, 1, Macb.NONE, true, Optional.empty(), List.of())),
                         Optional.empty()));
-                for (DirEntry e : orphans) out.add(record(fs, "/$OrphanFiles/" + e.name(), e));
+                for (DirEntry e : orphans) {
+                    FileRecord r = record(fs, "/$OrphanFiles/" + e.name(), e);
+                    out.add(r);
+                    noteProblems(r, problems);
+                }
             } catch (ChirpException e) {
                 problems.add("orphan inodes not searched: " + e.getMessage());
             }
         }
-        return new Listing(fs.type(), out, problems);
+        return new Listing(fs.type(), out, capped(problems));
+    }
+
+    /** Keeps the first {@link #MAX_PROBLEMS} problems and counts the rest. */
+    private static final class Problems extends ArrayList<String> {
+        private long dropped;
+
+        @Override
+        public boolean add(String s) {
+            if (size() >= MAX_PROBLEMS) {
+                dropped++;
+                return false;
+            }
+            return super.add(s);
+        }
+    }
+
+    private static List<String> capped(List<String> problems) {
+        if (!(problems instanceof Problems p) || p.dropped == 0) return problems;
+        List<String> kept = new ArrayList<>(p);
+        kept.add("... and " + p.dropped + " more problems not shown");
+        return kept;
+    }
+
+    /** A record whose inode could not be read, or is damaged, makes the listing partial: it says so, by path. */
+    private static void noteProblems(FileRecord r, List<String> problems) {
+        r.problem().ifPresent(p -> problems.add(GuestNames.escape(r.path()) + ": " + p));
+        r.meta().ifPresent(m -> m.problems().forEach(p -> problems.add(GuestNames.escape(r.path()) + ": " + p)));
     }
 
     private static Optional<List<DirEntry>> open(FileSystem fs, long inode, String path, List<String> problems) {
         try {
-            return Optional.of(fs.readDir(inode));
+            Directory d = fs.readDir(inode);
+            d.problems().forEach(p -> problems.add((path.isEmpty() ? "/" : GuestNames.escape(path)) + ": " + p));
+            return Optional.of(d.entries());
         } catch (ChirpException e) {
-            problems.add((path.isEmpty() ? "/" : path) + ": directory unreadable: " + e.getMessage());
+            problems.add((path.isEmpty() ? "/" : GuestNames.escape(path)) + ": directory unreadable: " + e.getMessage());
             return Optional.empty();
         }
     }

@@ -41,13 +41,17 @@ public final class Fleece implements AutoCloseable {
     private final Deque<Step> undo;
     private final NbdExport source;
     private final List<String> teardownProblems = new ArrayList<>();
+    private final List<String> cleanedUp;
+    private final FleeceRecords.Entry record;
     private boolean closed;
 
     /** One thing set up, with how to undo it. */
     private record Step(String what, Runnable undo) {}
 
     private Fleece(QmpClient qmp, BlockDevice device, Path dir, Instant takenAt, String exportName, Path nbdSocket,
-                   Deque<Step> undo, NbdExport source) {
+                   Deque<Step> undo, NbdExport source, List<String> cleanedUp, FleeceRecords.Entry record) {
+        this.cleanedUp = List.copyOf(cleanedUp);
+        this.record = record;
         this.qmp = qmp;
         this.device = device;
         this.dir = dir;
@@ -72,8 +76,17 @@ public final class Fleece implements AutoCloseable {
         }
         Deque<Step> undo = new ArrayDeque<>();
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
-        String node = "chirp-fleece-" + id, job = "chirp-fleece-job-" + id, export = "chirp-" + id;
         Path dir = null;
+        FleeceRecords.Entry rec = null;
+        List<String> cleaned;
+        try {
+            // what a killed CHIRP left behind would make every later fleece fail ("Node is busy", "NBD server already
+            // running"): remove it first, and say so
+            cleaned = FleeceRecords.cleanStale(qmp, qmpSocket); // the caller reports it (cleanedUp())
+        } catch (RuntimeException e) {
+            qmp.close();
+            throw e;
+        }
         try {
             List<BlockDevice> devices = BlockDevice.fromQueryBlock(qmp.execute("query-block", null));
             BlockDevice dev = BlockDevice.pick(devices, wanted).orElseThrow(() -> ChirpException.notFound(
@@ -82,6 +95,9 @@ public final class Fleece implements AutoCloseable {
             dir = Files.createTempDirectory("chirp-fleece-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path tmp = dir;
             undo.push(new Step("delete " + tmp, () -> deleteTree(tmp)));
+            // the intent record is written before QEMU is touched, and kept until everything is undone
+            rec = FleeceRecords.create(qmpSocket, id, dir);
+            String node = rec.node(), job = rec.job(), export = rec.export();
             Path overlay = dir.resolve("fleece.qcow2");
             HostTool.text(QEMU_IMG, "qemu-img", "create", "-q", "-f", "qcow2", overlay.toString(), Long.toString(dev.virtualSize()));
             qmp.execute("blockdev-add", Map.of("driver", "qcow2", "node-name", node, "read-only", false,
@@ -91,6 +107,8 @@ public final class Fleece implements AutoCloseable {
             qmp.execute("blockdev-backup", Map.of("job-id", job, "device", dev.nodeName(), "target", node, "sync", "none"));
             undo.push(new Step("block-job-cancel " + job, () -> cancelJob(qmp, job)));
             Path sock = dir.resolve("nbd.sock");
+            rec = new FleeceRecords.Entry(rec.file(), rec.pid(), rec.started(), rec.qmp(), rec.id(), rec.dir(), true);
+            FleeceRecords.write(rec);
             try {
                 qmp.execute("nbd-server-start", Map.of("addr", Map.of("type", "unix", "data", Map.of("path", sock.toString()))));
             } catch (ChirpException e) {
@@ -101,13 +119,15 @@ public final class Fleece implements AutoCloseable {
             undo.push(new Step("block-export-del " + export, () -> exportDel(qmp, export)));
             NbdExport nbd = NbdExport.connect(sock, export);
             undo.push(new Step("NBD disconnect", nbd::close));
-            return new Fleece(qmp, dev, dir, takenAt, export, sock, undo, nbd);
+            return new Fleece(qmp, dev, dir, takenAt, export, sock, undo, nbd, cleaned, rec);
         } catch (IOException e) {
             List<String> problems = unwind(undo);
+            if (problems.isEmpty() && rec != null) FleeceRecords.delete(rec);
             qmp.close();
             throw ChirpException.io("cannot create a fleece directory: " + e.getMessage() + problemSuffix(problems), e);
         } catch (RuntimeException e) {
             List<String> problems = unwind(undo);
+            if (problems.isEmpty() && rec != null) FleeceRecords.delete(rec);
             qmp.close();
             if (!problems.isEmpty() && e instanceof ChirpException ce) {
                 throw new ChirpException(ce.kind(), ce.getMessage() + problemSuffix(problems), ce);
@@ -136,6 +156,9 @@ public final class Fleece implements AutoCloseable {
     /** {@return the private temporary directory holding the overlay and socket} */
     public Path directory() { return dir; }
 
+    /** {@return what was cleaned up, left by CHIRP processes that were killed, before this fleece was made} */
+    public List<String> cleanedUp() { return cleanedUp; }
+
     /** {@return steps that failed during {@link #close()}, empty when the VM was left as found} */
     public List<String> teardownProblems() { return List.copyOf(teardownProblems); }
 
@@ -145,6 +168,8 @@ public final class Fleece implements AutoCloseable {
         if (closed) return;
         closed = true;
         teardownProblems.addAll(unwind(undo));
+        // a record outlives a failed teardown: the next CHIRP on this VM retries once this process is gone
+        if (teardownProblems.isEmpty()) FleeceRecords.delete(record);
         qmp.close();
         for (String p : teardownProblems) LOG.warn("fleece teardown on {}: {}", device.nodeName(), p);
     }
@@ -167,7 +192,7 @@ public final class Fleece implements AutoCloseable {
     }
 
     /** Export removal is asynchronous: wait until the export is gone so the node is free to delete. */
-    private static void exportDel(QmpClient qmp, String export) {
+    static void exportDel(QmpClient qmp, String export) {
         qmp.clearEvents();
         qmp.execute("block-export-del", Map.of("id", export, "mode", "hard"));
         waitUntil(() -> {
@@ -176,7 +201,7 @@ public final class Fleece implements AutoCloseable {
         }, "export " + export + " to go away");
     }
 
-    private static void cancelJob(QmpClient qmp, String job) {
+    static void cancelJob(QmpClient qmp, String job) {
         qmp.execute("block-job-cancel", Map.of("device", job, "force", true));
         waitUntil(() -> {
             for (var j : qmp.execute("query-block-jobs", null)) if (j.path("device").asText().equals(job)) return false;
@@ -184,7 +209,7 @@ public final class Fleece implements AutoCloseable {
         }, "job " + job + " to end");
     }
 
-    private static void blockdevDel(QmpClient qmp, String node) {
+    static void blockdevDel(QmpClient qmp, String node) {
         ChirpException last = null;
         // the job may still hold the node for a moment after it reports cancelled
         for (int i = 0; i < 50; i++) {
@@ -216,7 +241,7 @@ public final class Fleece implements AutoCloseable {
         }
     }
 
-    private static void deleteTree(Path dir) {
+    static void deleteTree(Path dir) {
         try (var s = Files.walk(dir)) {
             for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         } catch (IOException e) {

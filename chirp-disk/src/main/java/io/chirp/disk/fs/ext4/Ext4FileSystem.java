@@ -4,6 +4,8 @@ import io.chirp.core.ChirpException;
 import io.chirp.disk.LittleEndian;
 import io.chirp.disk.block.BlockSource;
 import io.chirp.disk.fs.DirEntry;
+import io.chirp.disk.fs.Directory;
+import io.chirp.disk.fs.FileLayout;
 import io.chirp.disk.fs.FileMeta;
 import io.chirp.disk.fs.FileSystem;
 import io.chirp.disk.fs.FileType;
@@ -29,21 +31,30 @@ public final class Ext4FileSystem implements FileSystem {
     private final BlockSource dev;
     private final Superblock sb;
     private final GroupTable groups;
+    private final Checksums checksums;
+    private final List<String> volumeProblems;
 
-    private Ext4FileSystem(BlockSource dev, Superblock sb, GroupTable groups) {
+    private Ext4FileSystem(BlockSource dev, Superblock sb, GroupTable groups, Checksums checksums, List<String> volumeProblems) {
         this.dev = dev;
         this.sb = sb;
         this.groups = groups;
+        this.checksums = checksums;
+        this.volumeProblems = List.copyOf(volumeProblems);
     }
 
     /** Opens the ext2/3/4 file system on {@code dev}. */
     public static Ext4FileSystem open(BlockSource dev) {
         if (dev.size() < Superblock.OFFSET + 1024) throw ChirpException.corrupt(dev.describe() + ": too small for ext4");
-        Superblock sb = Superblock.parse(dev.read(Superblock.OFFSET, 1024), dev.size());
+        byte[] raw = dev.read(Superblock.OFFSET, 1024);
+        Superblock sb = Superblock.parse(raw, dev.size());
         if (sb.has(Superblock.INCOMPAT_ENCRYPT)) {
             org.slf4j.LoggerFactory.getLogger(Ext4FileSystem.class).warn("ext4 on {} uses encryption: encrypted names and contents are shown as stored", dev.describe());
         }
-        return new Ext4FileSystem(dev, sb, GroupTable.read(dev, sb));
+        Checksums cs = Checksums.of(raw, sb);
+        List<String> problems = new ArrayList<>();
+        Checksums.unverified(raw, sb).ifPresent(problems::add);
+        cs.superblock(raw).ifPresent(problems::add);
+        return new Ext4FileSystem(dev, sb, GroupTable.read(dev, sb), cs, problems);
     }
 
     /** {@return the superblock} */
@@ -55,17 +66,32 @@ public final class Ext4FileSystem implements FileSystem {
 
     @Override public long rootInode() { return ROOT; }
 
+    @Override public BlockSource volume() { return dev; }
+
+    @Override public List<String> volumeProblems() { return volumeProblems; }
+
     /** {@return the raw inode {@code n}} */
     public Inode inode(long n) {
+        return Inode.parse(n, rawInode(n), 0, sb.inodeSize());
+    }
+
+    /** {@return the inode record of {@code n} as stored; zeros for a group whose inode table is uninitialised} */
+    private byte[] rawInode(long n) {
         if (n < 1 || n > sb.inodesCount()) throw ChirpException.notFound("ext4: no inode " + n + " (1.." + sb.inodesCount() + ")");
         int g = (int) ((n - 1) / sb.inodesPerGroup());
         long index = (n - 1) % sb.inodesPerGroup();
-        if (groups.inodesUninitialised(g)) return Inode.parse(n, new byte[sb.inodeSize()], 0, sb.inodeSize());
+        if (groups.inodesUninitialised(g)) return new byte[sb.inodeSize()];
         long table = groups.inodeTable(g);
         long tableBlocks = (sb.inodesPerGroup() * sb.inodeSize() + sb.blockSize() - 1) / sb.blockSize();
         if (table == 0 || table + tableBlocks > sb.blocksCount()) throw ChirpException.corrupt("ext4: inode table of group " + g + " at block " + table + " out of range");
-        byte[] raw = dev.read(table * sb.blockSize() + index * sb.inodeSize(), sb.inodeSize());
-        return Inode.parse(n, raw, 0, sb.inodeSize());
+        return dev.read(table * sb.blockSize() + index * sb.inodeSize(), sb.inodeSize());
+    }
+
+    /** The checksum of a record that was ever written (an all-zero record of a never-used inode has none). */
+    private List<String> inodeProblems(long n, byte[] raw) {
+        boolean blank = true;
+        for (byte x : raw) if (x != 0) { blank = false; break; }
+        return blank ? List.of() : checksums.inode(n, raw, sb.inodeSize()).stream().toList();
     }
 
     /** {@return whether the inode bitmap marks {@code n} in use} */
@@ -81,33 +107,92 @@ public final class Ext4FileSystem implements FileSystem {
 
     @Override
     public FileMeta stat(long n) {
-        Inode i = inode(n);
+        byte[] raw = rawInode(n);
+        Inode i = Inode.parse(n, raw, 0, sb.inodeSize());
         return new FileMeta(n, i.type(), i.mode() & 07777, i.uid(), i.gid(), i.size(), i.links(), i.times(),
-                allocated(n), i.type() == FileType.SYMLINK ? Optional.of(linkTarget(i)) : Optional.empty());
+                allocated(n), i.type() == FileType.SYMLINK ? Optional.of(linkTarget(i)) : Optional.empty(), inodeProblems(n, raw));
     }
 
     @Override
-    public List<DirEntry> readDir(long n) {
-        Inode dir = inode(n);
+    public Directory readDir(long n) {
+        byte[] raw = rawInode(n);
+        Inode dir = Inode.parse(n, raw, 0, sb.inodeSize());
         if (dir.type() != FileType.DIRECTORY) throw ChirpException.corrupt("ext4: inode " + n + " is not a directory");
         boolean fileTypes = sb.has(Superblock.INCOMPAT_FILETYPE);
         List<DirEntry> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>(); // the inode's own checksum is stat's to report
+        String where = "ext4 directory inode " + n;
         if (dir.hasInlineData()) {
             // inline: 4-byte parent inode, then entries in the rest of i_block, then in the system.data xattr
-            Directories.parseBlock(dir.iBlock(), 4, 56, sb.inodesCount(), fileTypes, false, out);
+            Directories.parseBlock(dir.iBlock(), 4, 56, sb.inodesCount(), fileTypes, false, out, problems, where + " (inline)");
             byte[] x = dir.inlineXattr();
-            if (x.length > 0) Directories.parseBlock(x, 0, x.length, sb.inodesCount(), fileTypes, false, out);
-            return out;
+            if (x.length > 0) Directories.parseBlock(x, 0, x.length, sb.inodesCount(), fileTypes, false, out, problems, where + " (inline xattr)");
+            return new Directory(collapse(out), problems);
         }
         if (dir.size() > MAX_DIR_BYTES) throw ChirpException.corrupt("ext4: directory " + n + " claims " + dir.size() + " bytes");
-        ByteArrayOutputStream content = new ByteArrayOutputStream();
-        copy(dir, content, dir.size());
-        byte[] b = content.toByteArray();
         int bs = sb.blockSize();
-        for (int off = 0; off + bs <= b.length && out.size() < Directories.MAX_ENTRIES; off += bs) {
-            Directories.parseBlock(b, off, bs, sb.inodesCount(), fileTypes, (dir.flags() & Inode.INDEX_FL) != 0, out);
+        boolean indexed = (dir.flags() & Inode.INDEX_FL) != 0;
+        // only blocks the directory really has: a hole in a directory holds no names (and a forged size no memory)
+        for (BlockRuns.Run r : BlockRuns.of(dev, sb, dir)) {
+            for (long k = 0; k < r.length() && out.size() < Directories.MAX_ENTRIES; k++) {
+                long logical = r.logical() + k;
+                if (logical * bs >= dir.size()) break;
+                if (r.unwritten()) continue;
+                byte[] block = dev.read((r.physical() + k) * bs, bs);
+                String at = where + " block " + logical;
+                // htree index blocks (the root, and nodes that are one empty entry spanning the block) carry their
+                // checksum in a dx_tail whose reserved word may still look like a leaf's tail: only leaves are judged
+                boolean dxNode = indexed && (logical == 0 || LittleEndian.u32(block, 0) == 0 && LittleEndian.u16(block, 4) == bs);
+                (dxNode ? checksums.dxBlock(n, raw, block, bs, logical == 0) : checksums.dirBlock(n, raw, block, 0, bs))
+                        .ifPresent(p -> problems.add(at + ": " + p));
+                Directories.parseBlock(block, 0, bs, sb.inodesCount(), fileTypes, indexed, out, problems, at);
+            }
+        }
+        return new Directory(collapse(out), problems);
+    }
+
+    /**
+     * One entry per (inode, name), the live one when there is one: an htree split or a rename leaves stale copies
+     * of live entries in slack space, which are not deleted files. The Sleuth Kit merges them the same way.
+     */
+    private static List<DirEntry> collapse(List<DirEntry> entries) {
+        java.util.Map<String, Integer> at = new java.util.HashMap<>();
+        List<DirEntry> out = new ArrayList<>(entries.size());
+        for (DirEntry e : entries) {
+            String key = e.inode() + "/" + e.name();
+            Integer i = at.get(key);
+            if (i == null) {
+                at.put(key, out.size());
+                out.add(e);
+            } else if (out.get(i).deleted() && !e.deleted()) {
+                out.set(i, e);
+            }
         }
         return out;
+    }
+
+    @Override
+    public FileLayout layout(long n) {
+        Inode i = inode(n);
+        if (i.hasInlineData() || isFastSymlink(i)) {
+            return new FileLayout(i.size(), List.of(), Optional.of(inlineBytes(i)), List.of());
+        }
+        long bs = sb.blockSize();
+        List<FileLayout.Range> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        long pos = 0;
+        for (BlockRuns.Run r : BlockRuns.of(dev, sb, i)) {
+            long start = r.logical() * bs;
+            if (start >= i.size()) break; // blocks past the end (preallocated, or forged) are not the file's content
+            if (start < pos) {
+                problems.add("ext4 inode " + n + ": extent at logical block " + r.logical() + " overlaps the previous one; skipped");
+                continue;
+            }
+            long end = Math.min(i.size(), start + r.length() * bs);
+            out.add(new FileLayout.Range(start, end - start, r.physical() * bs, r.unwritten()));
+            pos = end;
+        }
+        return new FileLayout(i.size(), out, Optional.empty(), problems);
     }
 
     @Override
@@ -177,7 +262,8 @@ public final class Ext4FileSystem implements FileSystem {
         if (i.size() > 4096) return "";
         ByteArrayOutputStream b = new ByteArrayOutputStream();
         copy(i, b, 4096);
-        return b.toString(StandardCharsets.UTF_8);
+        byte[] t = b.toByteArray();
+        return io.chirp.disk.fs.GuestNames.decode(t, 0, t.length);
     }
 
     /**

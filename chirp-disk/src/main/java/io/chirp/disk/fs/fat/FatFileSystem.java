@@ -4,6 +4,8 @@ import io.chirp.core.ChirpException;
 import io.chirp.disk.LittleEndian;
 import io.chirp.disk.block.BlockSource;
 import io.chirp.disk.fs.DirEntry;
+import io.chirp.disk.fs.Directory;
+import io.chirp.disk.fs.FileLayout;
 import io.chirp.disk.fs.FileMeta;
 import io.chirp.disk.fs.FileSystem;
 import io.chirp.disk.fs.FileType;
@@ -26,15 +28,18 @@ import java.util.Optional;
 public final class FatFileSystem implements FileSystem {
     private static final long ROOT = 2;
     private static final int FIRST_NORMAL_INODE = 3; // the Sleuth Kit numbers entries from 3
+    /** Reserved sectors above this are taken as damage: FAT32 tools write 32, some up to a few thousand for alignment. */
+    private static final int MAX_PLAUSIBLE_RESERVED = 8192;
     private static final int ATTR_RO = 0x01, ATTR_VOLUME = 0x08, ATTR_DIR = 0x10, ATTR_LFN = 0x0f;
 
     private final BlockSource dev;
     private final int bytesPerSector, sectorsPerCluster, rootCluster;
     private final long fatOffset, firstDataSector, clusterCount;
     private final String label;
+    private final List<String> volumeProblems;
 
     private FatFileSystem(BlockSource dev, int bps, int spc, long fatOffset, long firstDataSector, long clusterCount,
-                          int rootCluster, String label) {
+                          int rootCluster, String label, List<String> volumeProblems) {
         this.dev = dev;
         this.bytesPerSector = bps;
         this.sectorsPerCluster = spc;
@@ -43,6 +48,7 @@ public final class FatFileSystem implements FileSystem {
         this.clusterCount = clusterCount;
         this.rootCluster = rootCluster;
         this.label = label;
+        this.volumeProblems = List.copyOf(volumeProblems);
     }
 
     /** Opens the FAT32 file system starting at byte 0 of {@code dev}. */
@@ -62,8 +68,28 @@ public final class FatFileSystem implements FileSystem {
         if (fatSize * bps / 4 < clusters + 2) throw ChirpException.corrupt("FAT32: FAT too small for " + clusters + " clusters");
         if (root < 2 || root >= clusters + 2) throw ChirpException.corrupt("FAT32: root cluster " + root + " out of range");
         String label = new String(b, 71, 11, StandardCharsets.ISO_8859_1).strip();
-        return new FatFileSystem(dev, bps, spc, (long) reserved * bps, firstData, clusters, (int) root, label);
+        List<String> problems = new ArrayList<>();
+        if (reserved > MAX_PLAUSIBLE_RESERVED) {
+            problems.add("FAT32: " + reserved + " reserved sectors (mkfs writes 32; more than " + MAX_PLAUSIBLE_RESERVED
+                    + " suggests a damaged boot sector)");
+        }
+        // FAT[0] holds the media descriptor and FAT[1] end-of-chain bits: where they are not, the FAT is not here,
+        // and every chain and directory read from it would be silently wrong (typically empty)
+        long fat0 = LittleEndian.u32(dev.read((long) reserved * bps, 4), 0) & 0x0fffffffL;
+        int media = LittleEndian.u8(b, 21);
+        if ((fat0 & 0xff) != media || (fat0 | 0xff) != 0x0fffffffL) {
+            problems.add("FAT32: the FAT at sector " + reserved + " does not begin with the media descriptor 0x"
+                    + Integer.toHexString(media) + " (found 0x" + Long.toHexString(fat0) + "): the reserved sector count may be"
+                    + " damaged, so clusters and directories may be read from the wrong place");
+        }
+        long rootNext = LittleEndian.u32(dev.read((long) reserved * bps + root * 4, 4), 0) & 0x0fffffffL;
+        if (rootNext == 0) problems.add("FAT32: the root directory's cluster " + root + " is marked free in the FAT");
+        return new FatFileSystem(dev, bps, spc, (long) reserved * bps, firstData, clusters, (int) root, label, problems);
     }
+
+    @Override public BlockSource volume() { return dev; }
+
+    @Override public List<String> volumeProblems() { return volumeProblems; }
 
     @Override public String type() { return "fat32"; }
 
@@ -105,9 +131,10 @@ public final class FatFileSystem implements FileSystem {
     private static long firstCluster(byte[] e) { return (long) LittleEndian.u16(e, 20) << 16 | LittleEndian.u16(e, 26); }
 
     @Override
-    public List<DirEntry> readDir(long inode) {
+    public Directory readDir(long inode) {
         long first = inode == ROOT ? rootCluster : dirCluster(inode);
         List<DirEntry> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         int perSector = bytesPerSector / 32;
         StringBuilder lfn = new StringBuilder();
         int lfnSum = -1;
@@ -116,7 +143,7 @@ public final class FatFileSystem implements FileSystem {
             for (int i = 0; i < data.length / 32; i++) {
                 int o = i * 32;
                 int b0 = data[o] & 0xff;
-                if (b0 == 0) return out; // end of directory
+                if (b0 == 0) return new Directory(out, problems); // end of directory
                 int attr = data[o + 11] & 0xff;
                 if (attr == ATTR_LFN) {
                     if ((b0 & 0x40) != 0) lfn.setLength(0);
@@ -133,7 +160,7 @@ public final class FatFileSystem implements FileSystem {
                 out.add(new DirEntry(name, ino, (attr & ATTR_DIR) != 0 ? FileType.DIRECTORY : FileType.REGULAR, deleted));
             }
         }
-        return out;
+        return new Directory(out, problems);
     }
 
     private long dirCluster(long inode) {
@@ -175,7 +202,7 @@ public final class FatFileSystem implements FileSystem {
     public FileMeta stat(long inode) {
         if (inode == ROOT) {
             long size = (long) chain(rootCluster, clusterCount).size() * clusterBytes();
-            return new FileMeta(ROOT, FileType.DIRECTORY, 0777, 0, 0, size, 1, Macb.NONE, true, Optional.empty());
+            return new FileMeta(ROOT, FileType.DIRECTORY, 0777, 0, 0, size, 1, Macb.NONE, true, Optional.empty(), List.of());
         }
         byte[] e = entry(inode);
         int attr = e[11] & 0xff;
@@ -187,7 +214,7 @@ public final class FatFileSystem implements FileSystem {
         Optional<Instant> b = time(LittleEndian.u16(e, 16), LittleEndian.u16(e, 14), e[13] & 0xff);
         boolean allocated = (e[0] & 0xff) != 0xE5;
         return new FileMeta(inode, dir ? FileType.DIRECTORY : FileType.REGULAR, perm, 0, 0, size, 1,
-                new Macb(m, a, Optional.empty(), b), allocated, Optional.empty());
+                new Macb(m, a, Optional.empty(), b), allocated, Optional.empty(), List.of());
     }
 
     /** FAT date and time fields (local time, taken as UTC); a zero date means "not recorded". */
@@ -200,6 +227,30 @@ public final class FatFileSystem implements FileSystem {
         } catch (DateTimeException e) {
             return Optional.empty(); // an impossible date on a damaged disk: no timestamp rather than a wrong one
         }
+    }
+
+    @Override
+    public FileLayout layout(long inode) {
+        byte[] e = entry(inode);
+        long size = LittleEndian.u32(e, 28);
+        long cb = clusterBytes();
+        List<FileLayout.Range> out = new ArrayList<>();
+        long pos = 0;
+        for (long c : chain(firstCluster(e), (size + cb - 1) / cb)) {
+            long n = Math.min(cb, size - pos);
+            long disk = clusterSector(c) * bytesPerSector;
+            if (!out.isEmpty() && out.getLast().end() == pos && out.getLast().diskOffset() + out.getLast().length() == disk) {
+                FileLayout.Range last = out.removeLast();
+                out.add(new FileLayout.Range(last.offset(), last.length() + n, last.diskOffset(), false));
+            } else {
+                out.add(new FileLayout.Range(pos, n, disk, false));
+            }
+            pos += n;
+        }
+        // FAT has no holes: a chain shorter than the size means data the file system lost (or a forged size)
+        List<String> problems = pos < size ? List.of("FAT32: inode " + inode + " claims " + size + " bytes but its cluster chain covers only "
+                + pos + ": the rest is not on the disk and was not written") : List.of();
+        return new FileLayout(size, out, Optional.empty(), problems);
     }
 
     @Override
