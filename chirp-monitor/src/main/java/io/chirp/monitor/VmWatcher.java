@@ -84,8 +84,13 @@ public final class VmWatcher implements Runnable {
         try (LiveVm live = LiveVm.attach(vm)) {
             QmpClient qmp = live.qmp().orElse(null);
             AtomicReference<String> runState = new AtomicReference<>(qmp == null ? "running" : qmp.status());
+            if (qmp == null) {
+                log.warn("watcher {}: no QMP ({}): pause, stop and migration are not seen; memory layout from {}",
+                        name, live.qmpProblem().orElse("?"), live.layoutSource());
+            }
             if (qmp != null) {
-                qmp.onEvent(e -> {
+                // on the connection shared with every user of this VM in the process; ends when live closes
+                qmp.onEvent("watcher " + name, 1024, e -> {
                     switch (e.name()) {
                         case "STOP" -> runState.set("paused");
                         case "RESUME" -> runState.set("running");
@@ -98,7 +103,7 @@ public final class VmWatcher implements Runnable {
                     }
                 });
             }
-            List<CpuState> cpus = live.registers();
+            List<CpuState> cpus = qmp != null || vm.qmpSocket().isEmpty() ? live.registers() : List.of();
             LinuxKernel k = LinuxKernel.attach(live.memory(), cpus);
             Snapshotter snap = new Snapshotter(k, cpus, options.integrityEvery());
             Snapshot prev = snap.take();
@@ -114,7 +119,7 @@ public final class VmWatcher implements Runnable {
                     transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
                 } else {
                     MonitorListener.VmRef r = ref;
-                    tracer = KernelTracer.start(vm.gdbPort(), k, EnumSet.allOf(KernelTracer.Probe.class),
+                    tracer = KernelTracer.start(live.session(), k, EnumSet.allOf(KernelTracer.Probe.class),
                             e -> listener.onTrace(r, e));
                 }
             }
