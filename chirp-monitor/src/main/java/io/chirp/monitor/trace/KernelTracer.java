@@ -170,6 +170,13 @@ public final class KernelTracer implements AutoCloseable {
                     log.info("the VM exited while traced");
                     return;
                 }
+                if (signal(stop) != SIGTRAP) {
+                    // QEMU tells the gdb client of every stop: a QMP 'stop' (SIGINT), the end of a migration (SIGXCPU),
+                    // a shutdown. Resuming would undo someone else's pause, so the guest stays as they left it; the
+                    // next breakpoint hit after they resume it comes as usual.
+                    log.debug("the VM was stopped from outside the tracer ({}): left to whoever stopped it", stop);
+                    continue;
+                }
                 long t0 = System.nanoTime();
                 Map<String, Long> regs = gdb.readRegisters();
                 try {
@@ -201,6 +208,18 @@ public final class KernelTracer implements AutoCloseable {
                 // detaching removes them as well
             }
             release.run();
+        }
+    }
+
+    private static final int SIGTRAP = 5;
+
+    /** {@return the signal of a stop packet ("T05thread:01;" or "S05"), or -1} */
+    static int signal(String stop) {
+        if (stop.length() < 3 || (stop.charAt(0) != 'T' && stop.charAt(0) != 'S')) return -1;
+        try {
+            return Integer.parseInt(stop.substring(1, 3), 16);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
