@@ -87,6 +87,11 @@ class QmpContentionIT {
             assertThat(regs.err()).contains("QMP of VM " + g.name() + " is held by `chirp monitor`, pid " + monitor.pid());
             assertThat(regs.took()).as("no connect attempt: the lease answers at once").isLessThan(Duration.ofSeconds(60));
 
+            Run list = chirp(dir, "vm", "list", "--format", "csv");
+            assertThat(list.rc()).as(list.err()).isZero();
+            assertThat(list.out().lines().filter(l -> l.startsWith(g.name() + ",")).findFirst().orElseThrow())
+                    .contains("qmp: chirp monitor pid " + monitor.pid());
+
             Run ps = chirp(dir, "linux", "pslist", "--vm", g.name());
             assertThat(ps.rc()).as(ps.err()).isZero();
             assertThat(ps.out()).contains(someGuestProcess(g.groundTruth()));

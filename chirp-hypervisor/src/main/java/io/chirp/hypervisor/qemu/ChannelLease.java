@@ -88,7 +88,7 @@ public record ChannelLease(String channel, String endpoint, long pid, long start
         }
         if (!l.channel().equals(channel) || !l.endpoint().equals(endpoint)) return Optional.empty();
         if (!alive(l.pid(), l.startedAt())) {
-            delete(f);
+            deleteIfStill(f, l);
             return Optional.empty();
         }
         return Optional.of(l);
@@ -151,6 +151,16 @@ public record ChannelLease(String channel, String endpoint, long pid, long start
             return folder().resolve(channel + "-" + tail + "-" + HexFormat.of().formatHex(h, 0, 6) + ".json");
         } catch (NoSuchAlgorithmException e) {
             throw new ChirpException(ChirpException.Kind.INTERNAL, "no SHA-256 in this JVM", e);
+        }
+    }
+
+    /** Deletes a stale record unless a new holder replaced it since it was read. */
+    private static void deleteIfStill(Path f, ChannelLease stale) {
+        try {
+            JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+            if (n.path("pid").asLong() == stale.pid() && n.path("started_at").asLong() == stale.startedAt()) delete(f);
+        } catch (IOException | RuntimeException ignored) {
+            // gone or being replaced: nothing stale to remove
         }
     }
 

@@ -91,7 +91,9 @@ public final class GdbRemote implements AutoCloseable {
             throw ChirpException.unavailable(silent
                     ? "the gdbstub at " + endpoint + " accepted the connection but did not answer within "
                       + HANDSHAKE_TIMEOUT_MS / 1000 + " s: QEMU serves one gdb client at a time and it is held by "
-                      + holder(host, port).map(ChannelLease::describe).orElse("another client")
+                      + ChannelLease.read("gdb", endpoint).map(l -> l.isOurs() ? "this process itself (" + l.describe()
+                              + "; users of one process take the gdbstub from the VM's VmSession)" : l.describe())
+                              .orElse("another client")
                     : "cannot connect to the gdbstub at " + endpoint + ": " + e.getMessage());
         }
         g.lease = ChannelLease.write("gdb", endpoint, purpose, Map.of());

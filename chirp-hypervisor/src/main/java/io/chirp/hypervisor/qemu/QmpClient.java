@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A handle on QMP, the QEMU machine protocol, over a VM's unix socket. Handles are cheap: every handle of this
- * process on one socket shares one connection ({@link #share()}, or simply {@link #connect} again), which closes
- * when the last handle closes. Any number of threads may run commands at once: replies are matched by id.
+ * A handle on QMP, the QEMU machine protocol, over a VM's unix socket. {@link #connect} opens a connection;
+ * {@link #share()} makes more handles on it, and the connection closes when the last handle closes. QEMU serves
+ * one QMP client at a time, so within a process a VM's connection is shared through its
+ * {@code io.chirp.hypervisor.session.VmSession} (which {@code LiveVm.attach} uses), not by connecting again. Any number of threads may run commands at once: replies are matched by id.
  * Asynchronous events (STOP, RESUME, JOB_STATUS_CHANGE, ...) go to every listener, each through its own bounded
  * queue and thread, so a slow listener delays nobody else; after a command returns, the caller's own listeners
  * have seen every event QEMU sent before the reply.
@@ -66,11 +67,11 @@ public final class QmpClient implements AutoCloseable {
         conn.subscriptions.add(inbox);
     }
 
-    /** Connects (or joins this process's connection to the socket) with the default timeouts. */
+    /** Connects with the default timeouts. */
     public static QmpClient connect(Path socket) { return connect(socket, Timeouts.DEFAULT); }
 
     /**
-     * Connects (or joins this process's existing connection to the socket).
+     * Connects: a connection of its own, which fails (within the timeouts) while anyone else holds QMP.
      *
      * @throws ChirpException UNAVAILABLE within the timeouts when QMP cannot be had, saying who holds it if known
      */
@@ -80,7 +81,7 @@ public final class QmpClient implements AutoCloseable {
 
     /** Connects as {@link #connect(Path, Timeouts)}; errors name the channel as {@code label} ("QMP of VM lab"). */
     public static QmpClient connect(Path socket, Timeouts timeouts, String label) {
-        return new QmpClient(QmpConnection.acquire(socket, timeouts, label), timeouts);
+        return new QmpClient(QmpConnection.open(socket, timeouts, label), timeouts);
     }
 
     /** {@return another handle on the same connection, which stays open until both are closed} */

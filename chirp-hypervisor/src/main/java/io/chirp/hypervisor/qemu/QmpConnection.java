@@ -29,9 +29,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The one QMP connection this process has to a QMP socket, shared by every {@link QmpClient} handle on it and
- * closed when the last handle closes. QEMU serves one QMP client at a time, so a second connection from the same
- * process would only wait in QEMU's listen queue: sharing is the only way two users in one process both get QMP.
+ * One QMP connection, shared by every {@link QmpClient} handle made from it ({@link QmpClient#share()}) and closed
+ * when the last handle closes. QEMU serves one QMP client at a time, so a second connection from the same process
+ * would only wait in QEMU's listen queue: users of one process share a VM's connection through its
+ * {@code VmSession}, which holds one of these.
  *
  * <p>Threads: one virtual reader thread per connection reads every line; replies complete the waiting caller's
  * future (matched by id, so any number of threads may have commands in flight), events are offered to every
@@ -39,8 +40,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class QmpConnection {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Map<Path, QmpConnection> OPEN = new ConcurrentHashMap<>();
-    private static final Map<Path, Object> LOCKS = new ConcurrentHashMap<>();
     private static final Duration POLL = Duration.ofMillis(50);
 
     final Path socket;
@@ -50,14 +49,12 @@ final class QmpConnection {
     private final Map<String, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     final CopyOnWriteArrayList<EventSubscription> subscriptions = new CopyOnWriteArrayList<>();
     private final AtomicLong ids = new AtomicLong();
-    private final Object lock;
     private volatile ChannelLease lease;
-    private int refs;           // guarded by lock
+    private int refs;           // guarded by this
     private volatile boolean closed;
 
-    private QmpConnection(Path socket, QmpClient.Timeouts t, Object lock) throws IOException {
+    private QmpConnection(Path socket, QmpClient.Timeouts t) throws IOException {
         this.socket = socket;
-        this.lock = lock;
         this.channel = open(socket, t.connect());
         BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
         this.out = Channels.newOutputStream(channel);
@@ -96,38 +93,32 @@ final class QmpConnection {
      *
      * @throws ChirpException UNAVAILABLE when it cannot connect, saying who holds QMP when another process does
      */
-    static QmpConnection acquire(Path socket, QmpClient.Timeouts t, String label) {
+    static QmpConnection open(Path socket, QmpClient.Timeouts t, String label) {
         Path key = socket.toAbsolutePath().normalize();
-        Object lock = LOCKS.computeIfAbsent(key, k -> new Object());
-        synchronized (lock) {
-            QmpConnection c = OPEN.get(key);
-            if (c != null && !c.closed) {
-                c.refs++;
-                return c;
-            }
-            Optional<ChannelLease> held = ChannelLease.read("qmp", key.toString()).filter(l -> !l.isOurs());
-            // Don't even try: every attempt would take a slot in QEMU's listen queue until the holder lets go.
-            if (held.isPresent()) throw heldBy(label, held.get());
+        Optional<ChannelLease> held = ChannelLease.read("qmp", key.toString());
+        // Don't even try: every attempt would take a slot in QEMU's listen queue until the holder lets go.
+        if (held.isPresent() && !held.get().isOurs()) throw heldBy(label, held.get());
+        QmpConnection c;
+        try {
+            c = new QmpConnection(key, t);
+            c.refs = 1;
             try {
-                c = new QmpConnection(key, t, lock);
-                c.refs = 1;
-                try {
-                    c.execute("qmp_capabilities", null, t.request(), java.util.List.of());
-                } catch (ChirpException e) {
-                    c.close();
-                    throw e;
-                }
-            } catch (Busy e) {
-                throw ChirpException.unavailable(label + " is held by "
-                        + ChannelLease.read("qmp", key.toString()).map(ChannelLease::describe).orElse("another client")
-                        + ": " + e.getMessage());
-            } catch (IOException e) {
-                throw ChirpException.unavailable(label + ": cannot connect to " + key + ": " + e.getMessage());
+                c.execute("qmp_capabilities", null, t.request(), java.util.List.of());
+            } catch (ChirpException e) {
+                c.close();
+                throw e;
             }
-            c.lease = ChannelLease.write("qmp", key.toString(), "", Map.of());
-            OPEN.put(key, c);
-            return c;
+        } catch (Busy e) {
+            Optional<ChannelLease> now = ChannelLease.read("qmp", key.toString());
+            String who = now.map(l -> l.isOurs() ? "this process itself (another QMP connection of `" + l.command()
+                    + "`; users of one process share a VM's connection through its VmSession)" : l.describe())
+                    .orElse("another client");
+            throw ChirpException.unavailable(label + " is held by " + who + ": " + e.getMessage());
+        } catch (IOException e) {
+            throw ChirpException.unavailable(label + ": cannot connect to " + key + ": " + e.getMessage());
         }
+        c.lease = ChannelLease.write("qmp", key.toString(), "", Map.of());
+        return c;
     }
 
     static ChirpException heldBy(String label, ChannelLease l) {
@@ -136,16 +127,15 @@ final class QmpConnection {
     }
 
     void retain() {
-        synchronized (lock) {
+        synchronized (this) {
             if (closed) throw ChirpException.unavailable("QMP connection to " + socket + " is closed");
             refs++;
         }
     }
 
     void release() {
-        synchronized (lock) {
+        synchronized (this) {
             if (--refs > 0) return;
-            OPEN.remove(socket, this);
         }
         close();
     }
@@ -228,9 +218,6 @@ final class QmpConnection {
             greeting.completeExceptionally(e);
         } finally {
             closed = true;
-            synchronized (lock) {
-                OPEN.remove(socket, this);
-            }
             IOException gone = new IOException("QMP connection closed (VM exited?)");
             pending.values().forEach(f -> f.completeExceptionally(gone));
             ChannelLease l = lease;

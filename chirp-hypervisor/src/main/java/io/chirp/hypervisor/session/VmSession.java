@@ -25,6 +25,9 @@ public final class VmSession {
     private QmpClient root;     // guarded by lock: the broker's own handle, kept through the idle grace
     private int users;          // guarded by lock
     private long generation;    // guarded by lock: a grace timer acts only if nothing happened since it started
+    private ChirpException failure; // guarded by lock: the last failed connect, and when
+    private long failedAt;
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(5);
     private final Semaphore gdb = new Semaphore(1, true);
     private volatile String gdbPurpose;
     private volatile Instant gdbSince;
@@ -47,7 +50,19 @@ public final class VmSession {
             if (root == null || root.isClosed()) {
                 if (root != null) root.close();
                 root = null;
-                root = QmpClient.connect(socket, QmpClient.Timeouts.DEFAULT, "QMP of VM " + vm.name());
+                // Each attempt on a busy QEMU costs its wait and a slot in its listen queue: a fresh failure stands.
+                if (failure != null && System.nanoTime() - failedAt < RETRY_AFTER.toNanos()) {
+                    throw new ChirpException(failure.kind(), failure.getMessage() + " (as found "
+                            + (System.nanoTime() - failedAt) / 1_000_000 + " ms ago; retried after " + RETRY_AFTER.toSeconds() + " s)");
+                }
+                try {
+                    root = QmpClient.connect(socket, QmpClient.Timeouts.DEFAULT, "QMP of VM " + vm.name());
+                    failure = null;
+                } catch (ChirpException e) {
+                    failure = e;
+                    failedAt = System.nanoTime();
+                    throw e;
+                }
             }
             QmpClient h = root.share();
             users++;
