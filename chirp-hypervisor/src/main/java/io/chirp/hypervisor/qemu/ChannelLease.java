@@ -99,8 +99,36 @@ public record ChannelLease(String channel, String endpoint, long pid, long start
         ProcessHandle self = ProcessHandle.current();
         ChannelLease l = new ChannelLease(channel, endpoint, self.pid(), startMillis(self).orElse(0L), selfCommand(),
                 purpose, Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), published);
+        sweep();
         l.store();
+        HELD.put(channel + " " + endpoint, l);
         return l;
+    }
+
+    /** What this process holds, removed at exit: a CLI command ends with System.exit, not by closing everything. */
+    private static final Map<String, ChannelLease> HELD = new java.util.concurrent.ConcurrentHashMap<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> HELD.values().forEach(ChannelLease::remove), "chirp-leases"));
+    }
+
+    /**
+     * Removes the records of holders that died without cleaning up (killed, or their VM's folder is gone): such
+     * records would otherwise pile up, one per VM socket ever used. Reading validates and deletes.
+     */
+    private static void sweep() {
+        try (var files = Files.list(folder())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().endsWith(".json")).limit(1000).toList()) {
+                try {
+                    JsonNode n = JSON.readTree(Files.readString(f, StandardCharsets.UTF_8));
+                    read(n.path("channel").asText(), n.path("endpoint").asText());
+                } catch (IOException | RuntimeException ignored) {
+                    // unreadable now: left for its owner or a later sweep
+                }
+            }
+        } catch (IOException ignored) {
+            // no folder yet
+        }
     }
 
     /** {@return a copy of this record with one more published value, written back} */
@@ -110,11 +138,13 @@ public record ChannelLease(String channel, String endpoint, long pid, long start
         pub.put(key, value);
         ChannelLease l = new ChannelLease(channel, endpoint, pid, startedAt, command, purpose, since, pub);
         l.store();
+        HELD.replace(channel + " " + endpoint, this, l);
         return l;
     }
 
     /** Removes this record, if it is still ours (a newer holder's record is left alone). */
     void remove() {
+        HELD.remove(channel + " " + endpoint, this);
         Path f = file(channel, endpoint);
         Optional<ChannelLease> now = read(channel, endpoint);
         if (now.isPresent() && now.get().pid() == pid) delete(f);

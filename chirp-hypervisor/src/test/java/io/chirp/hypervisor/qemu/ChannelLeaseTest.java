@@ -52,6 +52,20 @@ class ChannelLeaseTest {
     }
 
     @Test
+    void writingARecordSweepsAwayDeadHoldersRecords() throws Exception {
+        Process p = new ProcessBuilder("true").start();
+        p.waitFor();
+        String dead = endpoint("swept");
+        write(dead, p.pid(), Instant.now().toEpochMilli());
+        ChannelLease l = ChannelLease.write("gdb", endpoint("sweeper"), "", Map.of());
+        try {
+            assertThat(ChannelLease.file("qmp", dead)).as("nobody reads that endpoint again, yet it is gone").doesNotExist();
+        } finally {
+            l.remove();
+        }
+    }
+
+    @Test
     void aReusedPidIsNotTheHolder() throws Exception {
         String ep = endpoint("reused");
         // our own pid, but a start time an hour off: the process that wrote this is not us
