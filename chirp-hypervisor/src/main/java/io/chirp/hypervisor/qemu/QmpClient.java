@@ -14,10 +14,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * A handle on QMP, the QEMU machine protocol, over a VM's unix socket. {@link #connect} opens a connection;
- * {@link #share()} makes more handles on it, and the connection closes when the last handle closes. QEMU serves
- * one QMP client at a time, so within a process a VM's connection is shared through its
- * {@code io.chirp.hypervisor.session.VmSession} (which {@code LiveVm.attach} uses), not by connecting again. Any number of threads may run commands at once: replies are matched by id.
+ * A handle on QMP, the QEMU machine protocol, over a VM's unix socket. {@link #connect} opens a connection, or joins
+ * the one this process's broker holds for the socket; {@link #share()} makes more handles on a connection, which
+ * closes when its last handle closes. QEMU serves one QMP client at a time, so within a process a VM's connection
+ * is owned by its {@code io.chirp.hypervisor.session.VmSession} (which {@code LiveVm.attach} uses). Any number of threads may run commands at once: replies are matched by id.
  * Asynchronous events (STOP, RESUME, JOB_STATUS_CHANGE, ...) go to every listener, each through its own bounded
  * queue and thread, so a slow listener delays nobody else; after a command returns, the caller's own listeners
  * have seen every event QEMU sent before the reply.
@@ -71,7 +71,8 @@ public final class QmpClient implements AutoCloseable {
     public static QmpClient connect(Path socket) { return connect(socket, Timeouts.DEFAULT); }
 
     /**
-     * Connects: a connection of its own, which fails (within the timeouts) while anyone else holds QMP.
+     * Connects: joins this process's broker-owned connection to the socket if there is one ({@link #shareWithProcess}),
+     * else opens a connection of its own, which fails (within the timeouts) while anyone else holds QMP.
      *
      * @throws ChirpException UNAVAILABLE within the timeouts when QMP cannot be had, saying who holds it if known
      */
@@ -164,6 +165,13 @@ public final class QmpClient implements AutoCloseable {
      * QEMU's memory map, so they can read the RAM file at the right addresses without QMP).
      */
     public void publish(String key, String value) { conn.publish(key, value); }
+
+    /**
+     * Makes this handle's connection the process's connection to its socket: {@link #connect} calls elsewhere in this
+     * process (code that knows only the socket path) then join it instead of queueing behind it. The broker does this
+     * for the connections it owns; the connection stops being shared this way when it closes.
+     */
+    public void shareWithProcess() { conn.shareWithProcess(); }
 
     /** Runs {@code action} once when this handle closes (the broker counts its users this way). */
     public void onRelease(Runnable action) { onRelease.add(action); }

@@ -93,8 +93,20 @@ final class QmpConnection {
      *
      * @throws ChirpException UNAVAILABLE when it cannot connect, saying who holds QMP when another process does
      */
+    /** The connection this process's broker owns for each socket: plain connect() calls here join it. */
+    private static final Map<Path, QmpConnection> PROCESS = new ConcurrentHashMap<>();
+
     static QmpConnection open(Path socket, QmpClient.Timeouts t, String label) {
         Path key = socket.toAbsolutePath().normalize();
+        QmpConnection mine = PROCESS.get(key);
+        if (mine != null) {
+            try {
+                mine.retain();
+                return mine;
+            } catch (ChirpException closedMeanwhile) {
+                PROCESS.remove(key, mine);
+            }
+        }
         Optional<ChannelLease> held = ChannelLease.read("qmp", key.toString());
         // Don't even try: every attempt would take a slot in QEMU's listen queue until the holder lets go.
         if (held.isPresent() && !held.get().isOurs()) throw heldBy(label, held.get());
@@ -126,9 +138,14 @@ final class QmpConnection {
                 + "; QEMU serves one QMP client at a time");
     }
 
+    /** Makes this the process's connection to its socket (see {@link QmpClient#shareWithProcess()}). */
+    void shareWithProcess() {
+        if (!closed) PROCESS.put(socket, this);
+    }
+
     void retain() {
         synchronized (this) {
-            if (closed) throw ChirpException.unavailable("QMP connection to " + socket + " is closed");
+            if (closed || refs <= 0) throw ChirpException.unavailable("QMP connection to " + socket + " is closed");
             refs++;
         }
     }
@@ -218,6 +235,7 @@ final class QmpConnection {
             greeting.completeExceptionally(e);
         } finally {
             closed = true;
+            PROCESS.remove(socket, this);
             IOException gone = new IOException("QMP connection closed (VM exited?)");
             pending.values().forEach(f -> f.completeExceptionally(gone));
             ChannelLease l = lease;
@@ -227,6 +245,7 @@ final class QmpConnection {
 
     private void close() {
         closed = true;
+        PROCESS.remove(socket, this);
         closeChannel();
         ChannelLease l = lease;
         if (l != null) l.remove();

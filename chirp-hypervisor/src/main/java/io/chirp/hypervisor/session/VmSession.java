@@ -57,6 +57,7 @@ public final class VmSession {
                 }
                 try {
                     root = QmpClient.connect(socket, QmpClient.Timeouts.DEFAULT, "QMP of VM " + vm.name());
+                    root.shareWithProcess();
                     failure = null;
                 } catch (ChirpException e) {
                     failure = e;

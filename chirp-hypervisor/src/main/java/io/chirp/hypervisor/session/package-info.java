@@ -20,6 +20,8 @@
  *   <li>A {@link io.chirp.hypervisor.session.VmSession} owns the VM's connections; users own only handles. A QMP
  *       handle is released by closing it (a {@code LiveVm} closes its own); the connection outlives it while other
  *       handles are open, then {@link io.chirp.hypervisor.session.VmSessions#idleGrace()} longer.</li>
+ *   <li>Code that knows only a socket path ({@code QmpClient.connect}, e.g. a disk fleece or a capture) joins the
+ *       connection the broker holds for it, rather than queueing behind it; without one it connects on its own.</li>
  *   <li>QMP requests from any thread go out serialised on the one socket, each with its own id; each caller waits
  *       only for its reply (bounded by the request timeout). QMP has no other multiplexing.</li>
  *   <li>QMP events are read by the connection's reader thread and offered to every listener's bounded queue; each

@@ -66,6 +66,11 @@ class VmSessionsIT {
                     }
                 }
                 assertThat(a.layoutSource()).contains("QMP");
+                // code that knows only the socket path joins the broker's connection instead of queueing behind it
+                try (QmpClient plain = QmpClient.connect(g.qmpSocket())) {
+                    assertThat(plain.status()).isEqualTo("running");
+                }
+                assertThat(a.qmp().orElseThrow().status()).as("its close left the shared connection open").isEqualTo("running");
             }
             assertThat(VmSessions.shared().session(vm).qmpConnected()).as("released by its last user").isFalse();
             // and QEMU really is free again: a plain client gets the greeting
