@@ -76,7 +76,14 @@ final class QmpConnection {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while waiting for the QMP greeting");
         }
-        this.greeting = JSON.readTree(line);
+        JsonNode g;
+        try {
+            g = JSON.readTree(line);
+        } catch (IOException e) {
+            closeChannel();
+            throw new IOException("not a QMP greeting: " + line.substring(0, Math.min(200, line.length())));
+        }
+        this.greeting = g;
         if (!greeting.has("QMP")) {
             closeChannel();
             throw new IOException("not a QMP greeting: " + line.substring(0, Math.min(200, line.length())));
@@ -88,14 +95,14 @@ final class QmpConnection {
         Busy(String m) { super(m); }
     }
 
-    /**
-     * {@return this process's connection to {@code socket}, one more reference taken; connects if there is none}
-     *
-     * @throws ChirpException UNAVAILABLE when it cannot connect, saying who holds QMP when another process does
-     */
     /** The connection this process's broker owns for each socket: plain connect() calls here join it. */
     private static final Map<Path, QmpConnection> PROCESS = new ConcurrentHashMap<>();
 
+    /**
+     * {@return the broker's connection to {@code socket} with one more reference taken, else a new connection}
+     *
+     * @throws ChirpException UNAVAILABLE when it cannot connect, saying who holds QMP when another process does
+     */
     static QmpConnection open(Path socket, QmpClient.Timeouts t, String label) {
         Path key = socket.toAbsolutePath().normalize();
         QmpConnection mine = PROCESS.get(key);
