@@ -32,7 +32,9 @@ final class RegsCommand implements Callable<Integer> {
         try (Target t = target.open()) {
             if (t.cpus().isEmpty()) throw ChirpException.unavailable(noRegisters(t));
             Table table = new Table("vcpu", "register", "value");
-            for (CpuState c : t.cpus()) {
+            // a live VM's registers come from QMP: when another client holds it, say so rather than print nothing
+            List<CpuState> cpus = t instanceof Target.Live live ? live.vm().registers() : t.cpus();
+            for (CpuState c : cpus) {
                 for (String r : ORDER) {
                     OptionalLong v = value(c, r);
                     if (v.isPresent()) table.row(c.vcpu(), r, String.format("0x%016x", v.getAsLong()));

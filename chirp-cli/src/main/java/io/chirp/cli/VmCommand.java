@@ -28,13 +28,17 @@ final class VmCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub", "chirp");
+            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub", "chirp", "held_by");
             for (QemuVm vm : new VmInventory().list()) {
                 t.row(vm.name(), vm.pid(), vm.memoryBytes() == 0 ? null : (vm.memoryBytes() >> 20) + "M",
                         vm.memoryPath().name().toLowerCase(java.util.Locale.ROOT),
                         vm.ramFile().map(Object::toString).orElse(null) + (vm.ramFile().isPresent() && !vm.ramShared() ? " (not shared)" : ""),
                         vm.qmpSocket().map(Object::toString).orElse(null),
-                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null, markerNote(vm));
+                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null, markerNote(vm),
+                        // QEMU serves one client per channel: who has it, when CHIRP does
+                        VmInventory.holders(vm).stream().map(l -> l.channel() + ": " + l.command() + " pid " + l.pid()
+                                + (l.purpose().isEmpty() ? "" : " (" + l.purpose() + ")"))
+                                .reduce((a, b) -> a + "; " + b).orElse(null));
             }
             t.print(spec.commandLine().getOut(), format);
             return 0;

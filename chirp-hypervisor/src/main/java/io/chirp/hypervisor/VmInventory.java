@@ -1,6 +1,7 @@
 package io.chirp.hypervisor;
 
 import io.chirp.core.ChirpException;
+import io.chirp.hypervisor.qemu.ChannelLease;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -57,6 +58,17 @@ public final class VmInventory {
                 .findFirst().orElseThrow(() -> ChirpException.notFound("no running QEMU VM named '" + nameOrPid + "'"
                         + (all.isEmpty() ? " (no QEMU VM runs on this host)" : "; running: "
                         + String.join(", ", all.stream().map(QemuVm::name).toList()))));
+    }
+
+    /**
+     * {@return the CHIRP processes (this one included) holding this VM's single-client channels, QMP first, from
+     * their lease records} A channel held by something other than CHIRP does not show here.
+     */
+    public static List<ChannelLease> holders(QemuVm vm) {
+        List<ChannelLease> out = new ArrayList<>();
+        vm.qmpSocket().flatMap(s -> ChannelLease.read("qmp", s.toAbsolutePath().normalize().toString())).ifPresent(out::add);
+        if (vm.gdbPort() > 0) ChannelLease.read("gdb", "127.0.0.1:" + vm.gdbPort()).ifPresent(out::add);
+        return out;
     }
 
     /** Parses a QEMU command line into the channels it declares. */

@@ -23,6 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class VmWatcher implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(VmWatcher.class);
+    /** How often a watcher without QMP tries for it again (each try on a QEMU busy elsewhere can cost seconds). */
+    private static final Duration QMP_RETRY = Duration.ofSeconds(30);
 
     /**
      * How to watch.
@@ -84,21 +86,12 @@ public final class VmWatcher implements Runnable {
         try (LiveVm live = LiveVm.attach(vm)) {
             QmpClient qmp = live.qmp().orElse(null);
             AtomicReference<String> runState = new AtomicReference<>(qmp == null ? "running" : qmp.status());
-            if (qmp != null) {
-                qmp.onEvent(e -> {
-                    switch (e.name()) {
-                        case "STOP" -> runState.set("paused");
-                        case "RESUME" -> runState.set("running");
-                        case "SHUTDOWN" -> runState.set("shutdown");
-                        case "RESET" -> runState.set("reset");
-                        case "MIGRATION" -> {
-                            if ("completed".equals(e.data().path("status").asText())) runState.set("migrated");
-                        }
-                        default -> { }
-                    }
-                });
+            if (qmp == null) {
+                log.warn("watcher {}: no QMP ({}): pause, stop and migration are not seen; memory layout from {}",
+                        name, live.qmpProblem().orElse("?"), live.layoutSource());
             }
-            List<CpuState> cpus = live.registers();
+            if (qmp != null) listen(qmp, runState);
+            List<CpuState> cpus = qmp != null || vm.qmpSocket().isEmpty() ? live.registers() : List.of();
             LinuxKernel k = LinuxKernel.attach(live.memory(), cpus);
             Snapshotter snap = new Snapshotter(k, cpus, options.integrityEvery());
             Snapshot prev = snap.take();
@@ -114,13 +107,32 @@ public final class VmWatcher implements Runnable {
                     transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
                 } else {
                     MonitorListener.VmRef r = ref;
-                    tracer = KernelTracer.start(vm.gdbPort(), k, EnumSet.allOf(KernelTracer.Probe.class),
+                    tracer = KernelTracer.start(live.session(), k, EnumSet.allOf(KernelTracer.Probe.class),
                             e -> listener.onTrace(r, e));
                 }
             }
+            QmpClient late = null;
+            long lastTry = System.nanoTime();
             try {
                 while (!stopping) {
                     sleep(options.interval());
+                    if (qmp == null && vm.qmpSocket().isPresent() && System.nanoTime() - lastTry > QMP_RETRY.toNanos()) {
+                        // whoever held QMP at attach may have let go: take it now, to see pauses and stops again
+                        lastTry = System.nanoTime();
+                        if (live.session().qmpHolder().isEmpty()) {
+                            try {
+                                late = live.session().qmp();
+                                listen(late, runState);
+                                runState.set(late.status());
+                                qmp = late;
+                                log.info("watcher {}: QMP is free again; VM state is watched from now on", name);
+                            } catch (ChirpException e) {
+                                if (late != null) late.close();
+                                late = null;
+                                log.debug("watcher {}: QMP still unavailable: {}", name, e.getMessage());
+                            }
+                        }
+                    }
                     if (qmp != null && qmp.isClosed()) throw ChirpException.unavailable("QMP connection closed (QEMU exited)");
                     String rs = runState.get();
                     if (rs.equals("reset")) throw ChirpException.unavailable("the guest rebooted; attaching again");
@@ -136,8 +148,33 @@ public final class VmWatcher implements Runnable {
                 }
             } finally {
                 if (tracer != null) tracer.close();
+                if (late != null) late.close();
             }
         }
+    }
+
+    /**
+     * Follows the VM's run state from QMP events, on the connection this process shares for the VM. A STOP is also
+     * sent for every gdbstub breakpoint hit (state "debug", over in microseconds while the tracer runs): only a
+     * stop that QEMU still reports as something other than debug or running is a pause. The listener runs on its
+     * own thread, so it may ask QEMU.
+     */
+    private void listen(QmpClient qmp, AtomicReference<String> runState) {
+        qmp.onEvent("watcher " + name, 1024, e -> {
+            switch (e.name()) {
+                case "STOP" -> {
+                    String now = qmp.status();
+                    if (!now.equals("debug") && !now.equals("running")) runState.set("paused");
+                }
+                case "RESUME" -> runState.set("running");
+                case "SHUTDOWN" -> runState.set("shutdown");
+                case "RESET" -> runState.set("reset");
+                case "MIGRATION" -> {
+                    if ("completed".equals(e.data().path("status").asText())) runState.set("migrated");
+                }
+                default -> { }
+            }
+        });
     }
 
     /** Reports a state once when it changes; "running" right after "attached" is not news. */

@@ -15,10 +15,16 @@ import java.util.List;
 public final class GdbMemory implements PhysicalMemory {
     private final GdbRemote gdb;
     private final List<MemoryRange> ranges;
+    private final Runnable release;
 
-    public GdbMemory(GdbRemote gdb, List<MemoryRange> ranges) {
+    /** Reads through {@code gdb}, which this source closes. */
+    public GdbMemory(GdbRemote gdb, List<MemoryRange> ranges) { this(gdb, ranges, gdb::close); }
+
+    /** Reads through {@code gdb}; on close, {@code release} lets go of it (e.g. a broker's lease that owns it). */
+    public GdbMemory(GdbRemote gdb, List<MemoryRange> ranges, Runnable release) {
         this.gdb = gdb;
         this.ranges = List.copyOf(ranges);
+        this.release = release;
         gdb.physicalMode(true);
     }
 
@@ -45,7 +51,7 @@ public final class GdbMemory implements PhysicalMemory {
         try {
             gdb.physicalMode(false);
         } finally {
-            gdb.close();
+            release.run();
         }
     }
 }

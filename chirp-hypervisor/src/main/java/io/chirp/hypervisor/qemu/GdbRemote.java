@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -30,32 +31,86 @@ public final class GdbRemote implements AutoCloseable {
     /** One register of the target description, in the order the 'g' packet returns them. */
     public record Register(String name, int bits, int number) {}
 
+    /** Handshake replies come at once from a stub that serves us; a stub busy with another client never answers. */
+    private static final int HANDSHAKE_TIMEOUT_MS = 5000;
+    private static final int REQUEST_TIMEOUT_MS = 10_000;
+
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     private final String endpoint;
     private List<Register> registers;
     private int threads = 1;
+    private volatile ChannelLease lease;
 
     private GdbRemote(String host, int port) throws IOException {
         this.endpoint = host + ":" + port;
         this.socket = new Socket();
-        socket.connect(new InetSocketAddress(host, port), 5000);
-        socket.setSoTimeout(10_000);
-        socket.setTcpNoDelay(true);
+        try {
+            socket.connect(new InetSocketAddress(host, port), 5000);
+            socket.setSoTimeout(HANDSHAKE_TIMEOUT_MS);
+            socket.setTcpNoDelay(true);
+        } catch (IOException e) {
+            socket.close();
+            throw e;
+        }
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
     }
 
     /** Connects to a gdbstub (QEMU pauses the VM on attach). */
-    public static GdbRemote connect(String host, int port) {
+    public static GdbRemote connect(String host, int port) { return connect(host, port, ""); }
+
+    /**
+     * Connects to a gdbstub (QEMU pauses the VM on attach), recording {@code purpose} ("tracer", "registers") for
+     * other CHIRP processes that find it busy.
+     *
+     * @throws ChirpException UNAVAILABLE within seconds when the stub cannot be had, saying who holds it if known
+     */
+    public static GdbRemote connect(String host, int port, String purpose) {
+        String endpoint = host + ":" + port;
+        Optional<ChannelLease> held = holder(host, port);
+        // QEMU's stub serves one client; another would wait unanswered in its listen queue.
+        if (held.isPresent()) {
+            throw ChirpException.unavailable("the gdbstub at " + endpoint + " is held by " + held.get().describe()
+                    + "; QEMU serves one gdb client at a time");
+        }
+        GdbRemote g;
         try {
-            GdbRemote g = new GdbRemote(host, port);
+            g = new GdbRemote(host, port);
+        } catch (IOException e) {
+            throw ChirpException.unavailable("cannot connect to the gdbstub at " + endpoint + ": " + e.getMessage());
+        }
+        try {
             g.command("qSupported:xmlRegisters=i386");
             g.command("?");
-            return g;
-        } catch (IOException e) {
-            throw ChirpException.unavailable("cannot connect to the gdbstub at " + host + ":" + port + ": " + e.getMessage());
+            g.socket.setSoTimeout(REQUEST_TIMEOUT_MS);
+        } catch (ChirpException | IOException e) {
+            g.abandon();
+            boolean silent = e.getMessage() != null && e.getMessage().contains("did not answer");
+            throw ChirpException.unavailable(silent
+                    ? "the gdbstub at " + endpoint + " accepted the connection but did not answer within "
+                      + HANDSHAKE_TIMEOUT_MS / 1000 + " s: QEMU serves one gdb client at a time and it is held by "
+                      + ChannelLease.read("gdb", endpoint).map(l -> l.isOurs() ? "this process itself (" + l.describe()
+                              + "; users of one process take the gdbstub from the VM's VmSession)" : l.describe())
+                              .orElse("another client")
+                    : "cannot connect to the gdbstub at " + endpoint + ": " + e.getMessage());
+        }
+        g.lease = ChannelLease.write("gdb", endpoint, purpose, Map.of());
+        return g;
+    }
+
+    /** {@return the CHIRP process (other than this one) attached to the gdbstub at host:port, if any} */
+    public static Optional<ChannelLease> holder(String host, int port) {
+        return ChannelLease.read("gdb", host + ":" + port).filter(l -> !l.isOurs());
+    }
+
+    /** Drops a connection that never got going, without the detach handshake. */
+    private void abandon() {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing to undo
         }
     }
 
@@ -294,7 +349,7 @@ public final class GdbRemote implements AutoCloseable {
             try {
                 return receive();
             } finally {
-                socket.setSoTimeout(10_000);
+                socket.setSoTimeout(REQUEST_TIMEOUT_MS);
             }
         } catch (SocketTimeoutException e) {
             return null;
@@ -327,6 +382,9 @@ public final class GdbRemote implements AutoCloseable {
             // the socket is going away
         } finally {
             try { socket.close(); } catch (IOException ignored) { /* nothing left to do */ }
+            ChannelLease l = lease;
+            lease = null;
+            if (l != null) l.remove();
         }
     }
 

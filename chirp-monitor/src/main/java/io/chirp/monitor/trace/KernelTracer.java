@@ -3,6 +3,8 @@ package io.chirp.monitor.trace;
 import io.chirp.core.ChirpException;
 import io.chirp.core.PhysAddr;
 import io.chirp.hypervisor.qemu.GdbRemote;
+import io.chirp.hypervisor.session.GdbLease;
+import io.chirp.hypervisor.session.VmSession;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
@@ -24,7 +26,8 @@ import java.util.function.Consumer;
  * (registers from the stub, memory straight from the RAM mapping through the hitting CPU's CR3) and the guest is
  * resumed: the pause per hit is one register read plus a few memory reads, and it is measured.
  *
- * <p>One thread owns the gdb connection. QEMU allows one gdb client per VM, and stops the VM while one attaches.
+ * <p>One thread owns the gdb connection. QEMU allows one gdb client per VM, and stops the VM while one attaches:
+ * started from a {@link VmSession}, the tracer holds the session's gdbstub lease until it closes.
  */
 public final class KernelTracer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KernelTracer.class);
@@ -68,7 +71,10 @@ public final class KernelTracer implements AutoCloseable {
     private volatile Throwable failure;
     private final java.util.concurrent.CountDownLatch armed = new java.util.concurrent.CountDownLatch(1);
 
-    private KernelTracer(GdbRemote gdb, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
+    private final Runnable release;
+
+    private KernelTracer(GdbRemote gdb, Runnable release, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
+        this.release = release;
         this.k = k;
         this.kr = k.reader();
         this.sink = sink;
@@ -97,12 +103,35 @@ public final class KernelTracer implements AutoCloseable {
     }
 
     /**
-     * Attaches to the VM's gdbstub, sets the breakpoints and lets the guest run. Events go to {@code sink}
-     * on the tracer's thread.
+     * Takes the VM's gdbstub from this process's broker for as long as it traces (others asking for it are told
+     * the tracer has it), sets the breakpoints and lets the guest run. Events go to {@code sink} on the tracer's
+     * thread.
      */
+    public static KernelTracer start(VmSession session, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
+        GdbLease lease = session.gdb("tracer", Duration.ZERO);
+        try {
+            return start(lease.remote(), lease::close, k, probes, sink);
+        } catch (RuntimeException e) {
+            lease.close();
+            throw e;
+        }
+    }
+
+    /** Attaches to the gdbstub on {@code gdbPort} directly (outside the broker), as {@link #start(VmSession, ...)}. */
     public static KernelTracer start(int gdbPort, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
-        GdbRemote gdb = GdbRemote.connect("127.0.0.1", gdbPort);
-        KernelTracer t = new KernelTracer(gdb, k, probes, sink);
+        GdbRemote gdb = GdbRemote.connect("127.0.0.1", gdbPort, "tracer");
+        return start(gdb, gdb::close, k, probes, sink);
+    }
+
+    private static KernelTracer start(GdbRemote gdb, Runnable release, LinuxKernel k, Set<Probe> probes,
+                                      Consumer<TraceEvent> sink) {
+        KernelTracer t;
+        try {
+            t = new KernelTracer(gdb, release, k, probes, sink);
+        } catch (RuntimeException e) {
+            release.run();
+            throw e;
+        }
         try {
             if (!t.armed.await(30, java.util.concurrent.TimeUnit.SECONDS) || t.failure != null) {
                 t.close();
@@ -141,6 +170,13 @@ public final class KernelTracer implements AutoCloseable {
                     log.info("the VM exited while traced");
                     return;
                 }
+                if (signal(stop) != SIGTRAP) {
+                    // QEMU tells the gdb client of every stop: a QMP 'stop' (SIGINT), the end of a migration (SIGXCPU),
+                    // a shutdown. Resuming would undo someone else's pause, so the guest stays as they left it; the
+                    // next breakpoint hit after they resume it comes as usual.
+                    log.debug("the VM was stopped from outside the tracer ({}): left to whoever stopped it", stop);
+                    continue;
+                }
                 long t0 = System.nanoTime();
                 Map<String, Long> regs = gdb.readRegisters();
                 try {
@@ -171,7 +207,19 @@ public final class KernelTracer implements AutoCloseable {
             } catch (RuntimeException ignored) {
                 // detaching removes them as well
             }
-            gdb.close();
+            release.run();
+        }
+    }
+
+    private static final int SIGTRAP = 5;
+
+    /** {@return the signal of a stop packet ("T05thread:01;" or "S05"), or -1} */
+    static int signal(String stop) {
+        if (stop.length() < 3 || (stop.charAt(0) != 'T' && stop.charAt(0) != 'S')) return -1;
+        try {
+            return Integer.parseInt(stop.substring(1, 3), 16);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 
