@@ -11,8 +11,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The server's audit trail, written to chirp-events' hash-chained, append-only custody log in the event store's
- * file: every call that reads guest data or changes anything (who, what, when, from where, and the outcome), and
+ * The server's audit trail, written to chirp-events' hash-chained, append-only custody log (in the server's
+ * folder): every call that reads guest data or changes anything (who, what, when, from where, and the outcome), and
  * every image a job wrote (with its SHA-256). A record that cannot be written fails the call: an unaudited read
  * of guest data must not happen silently.
  */
@@ -20,7 +20,10 @@ public final class Audit implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final CustodyLog log;
 
-    Audit(Path storeFile) { this.log = CustodyLog.open(storeFile); }
+    Audit(Path file) {
+        this.log = CustodyLog.open(file);
+        OwnerOnly.restrict(file);
+    }
 
     /** Records an API call. */
     public void call(String actor, Route route, String path, String remote, int status, Map<String, String> query) {

@@ -66,7 +66,7 @@ public final class ChirpServer implements AutoCloseable {
         this.credentials = Credentials.open(config.credentialsFile());
         this.detector = detector(config);
         this.store = EventStore.open(config.storeFile());
-        this.audit = new Audit(config.storeFile());
+        this.audit = new Audit(config.auditFile());
         this.pipeline = new EventPipeline(List.of(new StoreSink(store, false)), detector, a -> {
             Alerts.View v = alerts.add(a);
             hub.publish(EventHub.Topic.alert, a.vm().name(), v);

@@ -47,8 +47,14 @@ public record ServerConfig(String host, int port, Path home, Tls tls, List<Strin
     /** {@return the server's own owner-only folder} */
     public Path serverDir() { return home.resolve("server"); }
 
-    /** {@return the event store file (the custody log lives in it too)} */
+    /** {@return the event store file} */
     public Path storeFile() { return home.resolve("events.db"); }
+
+    /**
+     * {@return the audit log's file: a custody log of its own, because a second writing connection to the event
+     * store's file would wait for the store's write lock (sqlite-jdbc holds it between transactions)}
+     */
+    public Path auditFile() { return serverDir().resolve("audit.db"); }
 
     /** {@return the credentials file} */
     public Path credentialsFile() { return serverDir().resolve("credentials.json"); }
