@@ -27,6 +27,7 @@ public final class BenchMain {
         if (which.equals("acquisition") || which.equals("all")) acquisition(reports);
         if (which.equals("monitor") || which.equals("all")) monitor(reports);
         if (which.equals("oracles") || which.equals("all")) oracles(reports);
+        if (which.equals("server") || which.equals("all")) server(reports);
     }
 
     private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {
@@ -135,6 +136,19 @@ public final class BenchMain {
             md.append(String.format("| %s | %.2f %s | %s |%n", row.what(), row.value(), row.unit(), row.note()));
         }
         Files.writeString(reports.resolve("monitor.md"), md);
+        System.out.print(md);
+    }
+
+    private static void server(Path reports) throws Exception {
+        List<ServerBench.Row> rows = ServerBench.run(10);
+        StringBuilder md = new StringBuilder(header("Server: a view through the REST API vs in process", "bench/run server"));
+        md.append("| measurement | median ms | best ms | rows |\n|---|---|---|---|\n");
+        for (ServerBench.Row row : rows) {
+            md.append(String.format("| %s | %.1f | %.1f | %d |%n", row.what(), row.medianMs(), row.bestMs(), row.rows()));
+        }
+        md.append(String.format("%nRatio API / in process (medians): %.2f. Ten calls each after two warm-ups, interleaved, "
+                + "same live lab guest, same JVM.%n", rows.get(1).medianMs() / rows.get(0).medianMs()));
+        Files.writeString(reports.resolve("server.md"), md);
         System.out.print(md);
     }
 

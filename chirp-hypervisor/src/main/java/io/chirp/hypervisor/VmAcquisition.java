@@ -54,11 +54,19 @@ public final class VmAcquisition {
             throw ChirpException.unavailable("a consistent image needs QMP to pause " + vm.vm().name());
         }
         List<QmpClient.Event> events = new CopyOnWriteArrayList<>();
-        if (qmp != null) {
-            qmp.onEvent(e -> {
-                if (e.name().equals("STOP") || e.name().equals("RESUME")) events.add(e);
-            });
+        java.util.function.Consumer<QmpClient.Event> listener = e -> {
+            if (e.name().equals("STOP") || e.name().equals("RESUME")) events.add(e);
+        };
+        if (qmp != null) qmp.onEvent(listener);
+        try {
+            return acquire(vm, out, format, mode, progress, qmp, events);
+        } finally {
+            if (qmp != null) qmp.removeListener(listener); // the QMP connection may be shared and outlive this call
         }
+    }
+
+    private static Result acquire(LiveVm vm, Path out, ImageFormat format, Mode mode, AcquisitionRequest.Progress progress,
+                                  QmpClient qmp, List<QmpClient.Event> events) {
         Map<String, String> identity = identity(vm, qmp);
         AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity).withProgress(progress);
         if (format == ImageFormat.ELF_CORE) {

@@ -32,6 +32,11 @@ import java.util.function.Consumer;
  * A QMP client on a unix socket. Replies are matched to commands by id; asynchronous events (STOP, RESUME,
  * JOB_STATUS_CHANGE, ...) interleave with replies and are routed to listeners and a bounded queue instead.
  * One reader thread (virtual) per connection.
+ *
+ * <p>QEMU's QMP socket serves one client at a time, so within one JVM there is one connection per socket:
+ * {@link #connect} hands out the live connection to every caller (the monitor's watcher, an API view, an
+ * acquisition job in {@code chirp serve}) and counts them; {@link #close} closes the socket when the last one
+ * lets go. Commands are matched to replies by id, so callers on different threads do not see each other's answers.
  */
 public final class QmpClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -49,14 +54,15 @@ public final class QmpClient implements AutoCloseable {
     private final AtomicLong ids = new AtomicLong();
     private final JsonNode greeting;
     private volatile boolean closed;
+    /** Live connections by socket; {@link #refs} is guarded by this map. */
+    private static final Map<Path, QmpClient> SHARED = new java.util.HashMap<>();
+    private int refs = 1;
 
     private QmpClient(Path socket) throws IOException {
         this.socket = socket;
         this.channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
-        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
-        this.out = Channels.newOutputStream(channel);
-        // QMP serves one client at a time: a busy monitor accepts the connection but never greets. Don't hang.
+        // QMP serves one client at a time: a busy monitor accepts the connection but never greets, and once its
+        // backlog is full even connect() blocks. Don't hang in either.
         Thread guard = Thread.ofVirtual().start(() -> {
             try {
                 Thread.sleep(5000);
@@ -66,27 +72,40 @@ public final class QmpClient implements AutoCloseable {
             }
         });
         String first;
+        BufferedReader in;
         try {
+            channel.connect(UnixDomainSocketAddress.of(socket));
+            in = new BufferedReader(new InputStreamReader(Channels.newInputStream(channel), StandardCharsets.UTF_8));
             first = in.readLine();
         } catch (IOException e) {
             throw new IOException("no QMP greeting within 5 s (is another QMP client connected?)");
         } finally {
             guard.interrupt();
         }
+        this.out = Channels.newOutputStream(channel);
         if (first == null) throw new IOException("QMP socket closed before the greeting (another client connected?)");
         this.greeting = JSON.readTree(first);
         if (!greeting.has("QMP")) throw new IOException("not a QMP greeting: " + first);
         Thread.ofVirtual().name("qmp-reader " + socket.getFileName()).start(() -> readLoop(in));
     }
 
-    /** Connects and negotiates capabilities. */
+    /** Connects and negotiates capabilities, or shares this JVM's live connection to the same socket. */
     public static QmpClient connect(Path socket) {
-        try {
-            QmpClient c = new QmpClient(socket);
-            c.execute("qmp_capabilities", null);
-            return c;
-        } catch (IOException e) {
-            throw ChirpException.unavailable("cannot connect to QMP at " + socket + ": " + e.getMessage());
+        Path key = socket.toAbsolutePath().normalize();
+        synchronized (SHARED) {
+            QmpClient live = SHARED.get(key);
+            if (live != null && !live.closed) {
+                live.refs++;
+                return live;
+            }
+            try {
+                QmpClient c = new QmpClient(socket);
+                c.execute("qmp_capabilities", null);
+                SHARED.put(key, c);
+                return c;
+            } catch (IOException e) {
+                throw ChirpException.unavailable("cannot connect to QMP at " + socket + ": " + e.getMessage());
+            }
         }
     }
 
@@ -147,6 +166,9 @@ public final class QmpClient implements AutoCloseable {
     /** Adds a listener called on the reader thread for each event. */
     public void onEvent(Consumer<Event> listener) { listeners.add(listener); }
 
+    /** Removes a listener (one whose work is done: the connection may be shared and outlive it). */
+    public void removeListener(Consumer<Event> listener) { listeners.remove(listener); }
+
     /** {@return the next event named {@code name} within the timeout, or null} */
     public Event awaitEvent(String name, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -193,8 +215,13 @@ public final class QmpClient implements AutoCloseable {
     /** {@return true once the connection is gone (QEMU exited)} */
     public boolean isClosed() { return closed; }
 
+    /** Lets go of the connection; the socket closes when no caller holds it any more. */
     @Override
     public void close() {
+        synchronized (SHARED) {
+            if (--refs > 0) return;
+            SHARED.remove(socket.toAbsolutePath().normalize(), this);
+        }
         closed = true;
         try {
             channel.close();
