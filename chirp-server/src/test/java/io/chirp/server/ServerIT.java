@@ -84,7 +84,9 @@ class ServerIT {
     void aStagedDropperRaisesAnAlertOnTheStream(LabGuest g) throws Exception {
         start(g);
         try (SseReader sse = new SseReader(client, "/api/stream?topics=alert", viewer)) {
-            g.shell("cp /bin/busybox /tmp/srvdrop; (/tmp/srvdrop sleep 3022 &)", Duration.ofSeconds(60));
+            // a dropper copied to /tmp and run from there (busybox picks its applet from argv[0]; it stays up for the polls)
+            g.shell("cp /bin/busybox /tmp/srvdrop; (exec -a sleep /tmp/srvdrop 3022) </dev/null >/dev/null 2>&1 &",
+                    Duration.ofSeconds(60));
             SseReader.Message m = sse.await(x -> x.event().equals("alert") && x.json().path("title").asText()
                     .contains("Temporary Folder"), WAIT);
             assertThat(m.json().path("vm").asText()).isEqualTo(g.name());
@@ -226,6 +228,8 @@ class ServerIT {
     }
 
     private static String path(String template, LabGuest g) {
+        assertThat(finishedJob).as("an earlier test left a finished job").isNotNull();
+        assertThat(alertId).as("an earlier test raised an alert").isNotNull();
         String id = template.startsWith("/api/jobs") ? finishedJob : template.startsWith("/api/alerts") ? alertId
                 : template.startsWith("/api/tokens") ? server.credentials().createToken("doomed", Role.VIEWER).token().id() : "x";
         return template.replace("{vm}", g.name()).replace("{id}", id);

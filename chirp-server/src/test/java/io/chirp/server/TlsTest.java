@@ -54,8 +54,7 @@ class TlsTest {
             assertThat(trusting.get("/api/vms", null).status()).isEqualTo(401);
             ApiClient stranger = new ApiClient(local, HttpClient.newHttpClient());
             assertThatThrownBy(() -> stranger.get("/api/vms", s.firstAdminToken()))
-                    .hasRootCauseInstanceOf(java.security.cert.CertPathValidatorException.class)
-                    .cause().isInstanceOf(SSLHandshakeException.class);
+                    .hasCauseInstanceOf(SSLHandshakeException.class);
             // the second start reuses the key: the fingerprint clients pinned stays valid
             String first = s.fingerprint();
             s.close();
