@@ -50,7 +50,7 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones") Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
     @ArgGroup(exclusive = true) TlsOptions tls;
-    @Option(names = "--duration", description = "stop after this long (default: until Ctrl-C)") String duration;
+    @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
     @Spec CommandSpec spec;
 
     /** One way to get a TLS key. */

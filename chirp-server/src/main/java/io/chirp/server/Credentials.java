@@ -192,6 +192,7 @@ public final class Credentials {
                     .put("sha256", t.sha256()).put("created", t.created().toString());
         }
         try {
+            if (file.getParent() != null) OwnerOnly.dir(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
             Files.deleteIfExists(tmp);
             OwnerOnly.createFile(tmp);
