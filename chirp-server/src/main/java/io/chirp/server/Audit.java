@@ -13,8 +13,8 @@ import java.util.Map;
 /**
  * The server's audit trail, written to chirp-events' hash-chained, append-only custody log (in the server's
  * folder): every call that reads guest data or changes anything (who, what, when, from where, and the outcome), and
- * every image a job wrote (with its SHA-256). A record that cannot be written fails the call: an unaudited read
- * of guest data must not happen silently.
+ * every image a job wrote (with its SHA-256). The record is written before the reply is sent; when it cannot be
+ * written the caller gets a 500 instead of the data: no read of guest data leaves unaudited.
  */
 public final class Audit implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -61,7 +61,8 @@ final class HttpFront extends Handler.Abstract {
         Route route = null;
         String actor = "anonymous";
         Map<String, String> query = new LinkedHashMap<>();
-        int status;
+        Reply reply = null;
+        ApiError refusal = null;
         res.getHeaders().put("X-Content-Type-Options", "nosniff");
         res.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
         try {
@@ -90,24 +91,40 @@ final class HttpFront extends Handler.Abstract {
                         + actor + " is " + who.role().label());
             }
             Call call = new Call(route, who, remote, values(route, pathValues, fields, req));
-            Reply reply = route.handler().handle(call);
-            status = write(reply, res, callback);
+            reply = route.handler().handle(call);
         } catch (ApiError e) {
-            status = error(res, callback, e.status, e.error, e.getMessage(), e.status == 401);
+            refusal = e;
         } catch (ChirpException e) {
             int s = ApiError.status(e.kind());
             if (s == 500) log.warn("{} {} failed", method, path, e);
-            status = error(res, callback, s, ApiError.code(e.kind()), e.getMessage(), false);
+            refusal = new ApiError(s, ApiError.code(e.kind()), e.getMessage());
         } catch (Exception e) {
             log.error("{} {}: internal error", method, path, e);
-            status = error(res, callback, 500, "internal", "internal error (a bug; the server log has the trace)", false);
+            refusal = new ApiError(500, "internal", "internal error (a bug; the server log has the trace)");
         }
+        // The record is written before anything is sent: guest data never leaves unaudited, and a stream is
+        // recorded when it opens, not when the client leaves.
         if (route != null && route.audited()) {
+            int status = refusal != null ? refusal.status : reply instanceof Reply.Json j ? j.status() : 200;
             try {
                 audit.call(actor, route, path, remote, status, query);
             } catch (RuntimeException e) {
                 log.error("AUDIT FAILURE for {} {} by {}: {}", method, path, actor, e.toString());
+                if (reply instanceof Reply.Stream st) st.subscription().close();
+                reply = null;
+                refusal = new ApiError(500, "audit_unavailable", "the audit log cannot be written; nothing was returned");
             }
+        }
+        if (refusal != null) {
+            error(res, callback, refusal.status, refusal.error, refusal.getMessage(), refusal.status == 401);
+            return true;
+        }
+        try {
+            write(reply, res, callback);
+        } catch (IOException | RuntimeException e) {
+            log.warn("{} {}: cannot write the reply: {}", method, path, e.toString());
+            if (res.isCommitted()) callback.failed(e);
+            else error(res, callback, 500, "internal", "cannot encode the reply", false);
         }
         return true;
     }

@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
 import static io.chirp.tables.ColumnType.BOOLEAN;
 import static io.chirp.tables.ColumnType.HEX;
 import static io.chirp.tables.ColumnType.INTEGER;
+import static io.chirp.tables.ColumnType.LIST;
 import static io.chirp.tables.ColumnType.NUMBER;
 import static io.chirp.tables.ColumnType.OBJECT;
 import static io.chirp.tables.ColumnType.STRING;
@@ -163,7 +164,9 @@ public final class LinuxTables {
             Column.of("examined", INTEGER, "objects examined (entries, gates, tasks, ...)", IntegrityReport.Section::examined),
             Column.of("findings", INTEGER, "findings of this check", s -> s.findings().size()),
             Column.<IntegrityReport.Section>of("complete", BOOLEAN, "false if part of it could not be read",
-                    IntegrityReport.Section::complete).withText(v -> Boolean.TRUE.equals(v) ? "yes" : "PARTIAL"));
+                    IntegrityReport.Section::complete).withText(v -> Boolean.TRUE.equals(v) ? "yes" : "PARTIAL"),
+            Column.<IntegrityReport.Section>of("problems", LIST, "why it is partial (chirp linux check prints these on stderr)",
+                    IntegrityReport.Section::problems).asOptional());
 
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {

@@ -167,7 +167,8 @@ public final class LinuxViews {
      * The outcome of {@code check}.
      *
      * @param findings the findings at or above the minimum severity
-     * @param sections one row per check that ran
+     * @param sections one row per check that ran, with its problems (the optional column: the CLI's table leaves
+     *                 it out and prints the problems on stderr)
      * @param report   the full report
      */
     public record CheckResult(Rows findings, Rows sections, IntegrityReport report) {
@@ -189,7 +190,7 @@ public final class LinuxViews {
         List<String> problems = new ArrayList<>();
         for (IntegrityReport.Section s : rep.sections()) for (String p : s.problems()) problems.add(s.check() + " is partial: " + p);
         Rows findings = LinuxTables.CHECK.rows(rep.findings(min), false, problems);
-        Rows sections = LinuxTables.CHECK_SECTIONS.rows(rep.sections(), false, problems);
+        Rows sections = LinuxTables.CHECK_SECTIONS.rows(rep.sections(), true, problems);
         return new CheckResult(findings, sections, rep);
     }
 

@@ -28,6 +28,7 @@ class TablesTest {
         assertThat(LinuxTables.DMESG.names(false)).containsExactly("seq", "time", "level", "facility", "caller", "text");
         assertThat(LinuxTables.CHECK.names(false)).containsExactly("severity", "check", "finding", "evidence");
         assertThat(LinuxTables.CHECK_SECTIONS.names(false)).containsExactly("check", "examined", "findings", "complete");
+        assertThat(LinuxTables.CHECK_SECTIONS.names(true)).as("check's JSON").endsWith("complete", "problems");
         assertThat(HostTables.VMS.names(false)).containsExactly("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
