@@ -219,6 +219,7 @@ public final class QmpClient implements AutoCloseable {
     @Override
     public void close() {
         synchronized (SHARED) {
+            if (refs <= 0) return; // already let go of
             if (--refs > 0) return;
             SHARED.remove(socket.toAbsolutePath().normalize(), this);
         }
