@@ -21,7 +21,7 @@ import java.util.function.Consumer;
 
 /**
  * Long work as jobs: memory acquisitions run on their own thread, report progress (bytes, total, rate, ETA) to
- * pollers and to the live stream, can be cancelled, and keep their outcome. Images go to an owner-only folder
+ * pollers and to the live stream, can be cancelled (between two chunks of the copy), and keep their outcome. Images go to an owner-only folder
  * per job under the server's artifacts folder.
  *
  * <p>The image is written by today's acquisition code ({@link VmAcquisition}, as {@code chirp acquire} does); when
@@ -98,10 +98,9 @@ public final class Jobs implements AutoCloseable {
         Job j = jobs.get(id);
         if (j == null) return Optional.empty();
         synchronized (j) {
-            if (j.state == State.running) {
-                j.cancelRequested = true;
-                j.thread.interrupt(); // the copy loop checks the interrupt between chunks
-            }
+            // No Thread.interrupt(): interrupting a thread inside a channel operation closes the channel, and
+            // the job's QMP connection is shared with the monitor. The copy stops at its next progress report.
+            if (j.state == State.running) j.cancelRequested = true;
         }
         return Optional.of(j.view());
     }
@@ -156,6 +155,7 @@ public final class Jobs implements AutoCloseable {
         }
 
         void progress(long done, long all) {
+            if (cancelRequested) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition cancelled");
             boolean publish;
             synchronized (this) {
                 bytes = done;

@@ -57,6 +57,8 @@ public final class QmpClient implements AutoCloseable {
     /** Live connections by socket; {@link #refs} is guarded by this map. */
     private static final Map<Path, QmpClient> SHARED = new java.util.HashMap<>();
     private int refs = 1;
+    private final java.util.concurrent.ExecutorService writer =
+            java.util.concurrent.Executors.newSingleThreadExecutor(Thread.ofVirtual().name("qmp-writer").factory());
 
     private QmpClient(Path socket) throws IOException {
         this.socket = socket;
@@ -130,10 +132,16 @@ public final class QmpClient implements AutoCloseable {
         CompletableFuture<JsonNode> f = new CompletableFuture<>();
         pending.put(id, f);
         try {
-            synchronized (out) {
-                out.write((msg + "\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
+            byte[] line = (msg + "\n").getBytes(StandardCharsets.UTF_8);
+            // Written by the connection's own writer thread: an interrupt of the caller's thread inside a channel
+            // write would close the channel, and the connection is shared by every caller in this JVM.
+            writer.submit(() -> {
+                synchronized (out) {
+                    out.write(line);
+                    out.flush();
+                }
+                return null;
+            }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             JsonNode reply = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (reply.has("error")) {
                 JsonNode e = reply.get("error");
@@ -141,11 +149,14 @@ public final class QmpClient implements AutoCloseable {
                         + e.path("class").asText() + ": " + e.path("desc").asText());
             }
             return reply.path("return");
-        } catch (IOException e) {
-            throw ChirpException.io("QMP write to " + socket + " failed: " + e.getMessage(), e);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw ChirpException.unavailable("QMP connection to " + socket + " is closed");
         } catch (TimeoutException e) {
             throw ChirpException.unavailable("QMP " + command + " got no reply within " + timeout);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw ChirpException.io("QMP write to " + socket + " failed: " + io.getMessage(), io);
+            }
             throw ChirpException.unavailable("QMP connection lost during " + command + ": " + e.getCause().getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -224,6 +235,7 @@ public final class QmpClient implements AutoCloseable {
             SHARED.remove(socket.toAbsolutePath().normalize(), this);
         }
         closed = true;
+        writer.shutdown();
         try {
             channel.close();
         } catch (IOException ignored) {
