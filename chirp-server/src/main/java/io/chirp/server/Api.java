@@ -134,6 +134,20 @@ final class Api {
                 table("events"), null, c -> events(c));
         add("GET", "/api/rules", "listRules", "events", VIEWER, false, "The Sigma rules the detector runs",
                 List.of(), Route.Response.json(null, "rules"), null, c -> Reply.ok(rules()));
+        add("POST", "/api/rules", "addRules", "events", ADMIN, true, "Add Sigma rules (YAML); they run on events from now on",
+                List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
+                new Route.Response(201, "application/json", null, "the rules added"),
+                Map.of("yaml", "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n    category: process_creation\n"
+                        + "    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
+                        + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n"), c -> {
+                    List<CompiledRule> added = s.addRules(c.require("yaml"), c.who().name());
+                    return new Reply.Json(201, added.stream().map(r -> Map.of("id", r.rule().id(), "title", r.rule().title())).toList());
+                });
+        add("DELETE", "/api/rules/{id}", "removeRule", "events", ADMIN, true, "Remove a rule by id",
+                List.of(Param.pathId("id", "the rule id")), Route.Response.json(null, "what was removed"), null, c -> {
+                    if (!s.removeRule(c.require("id"))) throw ChirpException.notFound("no such rule: " + c.text("id"));
+                    return Reply.ok(Map.of("removed", c.text("id")));
+                });
         add("GET", "/api/alerts", "listAlerts", "events", VIEWER, true, "Alerts raised since the server started, newest first",
                 List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
                         Param.flag("open", "only alerts nobody acknowledged"),

@@ -45,7 +45,7 @@ public final class ChirpServer implements AutoCloseable {
     private final Audit audit;
     private final EventHub hub = new EventHub();
     private final Alerts alerts = new Alerts();
-    private final Detector detector;
+    private volatile Detector detector;
     private final EventStore store;
     private final EventPipeline pipeline;
     private final VmStates vmStates;
@@ -177,6 +177,34 @@ public final class ChirpServer implements AutoCloseable {
     Alerts alerts() { return alerts; }
 
     Detector detector() { return detector; }
+
+    /** Adds the rules in {@code yaml} (admin): each must load, compile and have an id no other rule has. */
+    synchronized List<CompiledRule> addRules(String yaml, String who) {
+        Detector extra = Detector.fromYaml(yaml, "api:" + who);
+        if (!extra.problems().isEmpty()) throw ChirpException.usage("rule rejected: " + extra.problems());
+        if (extra.rules().isEmpty()) throw ChirpException.usage("no rule in the text");
+        for (CompiledRule r : extra.rules()) {
+            if (r.rule().id() == null || !r.rule().id().matches("[A-Za-z0-9_-]{1,64}")) {
+                throw ChirpException.usage("a rule needs an id of letters, digits, '-' or '_'");
+            }
+            if (detector.rule(r.rule().id()).isPresent()) throw ChirpException.usage("a rule with id " + r.rule().id() + " exists");
+        }
+        List<CompiledRule> all = new ArrayList<>(detector.rules());
+        all.addAll(extra.rules());
+        detector = Detector.of(all);
+        pipeline.detector(detector);
+        return extra.rules();
+    }
+
+    /** Removes a rule by id (admin); {@return false if there is none} */
+    synchronized boolean removeRule(String id) {
+        List<CompiledRule> kept = detector.rules().stream().filter(r -> !id.equals(r.rule().id())).toList();
+        if (kept.size() == detector.rules().size()) return false;
+        if (kept.isEmpty()) throw ChirpException.usage("refusing to remove the last rule");
+        detector = Detector.of(kept);
+        pipeline.detector(detector);
+        return true;
+    }
 
     VmStates vmStates() { return vmStates; }
 

@@ -128,6 +128,7 @@ final class OpenApi {
                 s.put("type", "string").put("maxLength", p.max());
                 if (p.pattern() != null) s.put("pattern", "^" + p.pattern() + "$");
             }
+            case DOCUMENT -> s.put("type", "string").put("maxLength", p.max());
             case SECRET -> s.put("type", "string").put("format", "password").put("minLength", p.min()).put("maxLength", p.max());
             case CHOICE -> {
                 s.put("type", "string");

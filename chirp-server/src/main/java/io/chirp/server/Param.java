@@ -30,7 +30,7 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
     public enum In { PATH, QUERY, BODY }
 
     /** The value type. */
-    public enum Kind { INTEGER, BOOLEAN, TEXT, SECRET, CHOICE, CHOICES, INTEGERS }
+    public enum Kind { INTEGER, BOOLEAN, TEXT, DOCUMENT, SECRET, CHOICE, CHOICES, INTEGERS }
 
     /** Names of VMs: what QEMU's -name allows in practice, without path or shell metacharacters. */
     public static final String VM_NAME = "[A-Za-z0-9][A-Za-z0-9._+-]{0,63}";
@@ -75,6 +75,11 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
         return new Param(name, in, Kind.TEXT, required, doc, 0, maxLength, pattern, null, null);
     }
 
+    /** A multi-line text in a JSON body (a rule's YAML): newlines and tabs allowed, other control characters not. */
+    public static Param document(String name, String doc, int maxLength) {
+        return new Param(name, In.BODY, Kind.DOCUMENT, true, doc, 0, maxLength, null, null, null);
+    }
+
     public static Param secret(String name, String doc) {
         return new Param(name, In.BODY, Kind.SECRET, true, doc, 12, 72, null, null, null);
     }
@@ -89,7 +94,7 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
                 case "false", "0" -> false;
                 default -> throw bad("must be true or false");
             };
-            case TEXT, SECRET -> text(raw);
+            case TEXT, SECRET, DOCUMENT -> text(raw);
             case CHOICE -> choice(raw);
             case CHOICES -> {
                 Set<String> out = new LinkedHashSet<>();
@@ -115,7 +120,7 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
                 if (!n.isBoolean()) throw bad("must be true or false");
                 yield n.booleanValue();
             }
-            case TEXT, SECRET, CHOICE -> {
+            case TEXT, SECRET, DOCUMENT, CHOICE -> {
                 if (!n.isTextual()) throw bad("must be a string");
                 yield kind == Kind.CHOICE ? choice(n.textValue()) : text(n.textValue());
             }
@@ -140,6 +145,9 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
         if (s.length() > max) throw bad("is longer than " + max + " characters");
         if (pattern != null && !Pattern.matches(pattern, s)) throw bad("must match " + pattern);
         if (kind == Kind.TEXT && s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) throw bad("has control characters");
+        if (kind == Kind.DOCUMENT && s.chars().anyMatch(c -> (c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7f)) {
+            throw bad("has control characters");
+        }
         return s;
     }
 

@@ -231,8 +231,16 @@ class ServerIT {
         assertThat(finishedJob).as("an earlier test left a finished job").isNotNull();
         assertThat(alertId).as("an earlier test raised an alert").isNotNull();
         String id = template.startsWith("/api/jobs") ? finishedJob : template.startsWith("/api/alerts") ? alertId
-                : template.startsWith("/api/tokens") ? server.credentials().createToken("doomed", Role.VIEWER).token().id() : "x";
+                : template.startsWith("/api/tokens") ? server.credentials().createToken("doomed", Role.VIEWER).token().id()
+                : template.startsWith("/api/rules/") ? doomedRule() : "x";
         return template.replace("{vm}", g.name()).replace("{id}", id);
+    }
+
+    private static String doomedRule() {
+        String id = "doomed-" + System.nanoTime();
+        server.addRules("title: Doomed\nid: " + id + "\nlogsource:\n    category: process_creation\n    product: linux\n"
+                + "detection:\n    selection:\n        Image: '/nonexistent/" + id + "'\n    condition: selection\n", "test");
+        return id;
     }
 
     private static String body(JsonNode op, LabGuest g) {

@@ -96,6 +96,27 @@ class ServerTest {
     }
 
     @Test
+    void adminsAddAndRemoveRules(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String a = s.firstAdminToken();
+            String analyst = s.credentials().createToken("an", Role.ANALYST).secret();
+            JsonNode doc = c.get("/api/openapi.json", a).json();
+            String example = doc.at("/paths/~1api~1rules/post/requestBody/content/application~1json/example").toString();
+            int before = c.get("/api/rules", analyst).json().size();
+            assertThat(c.call("POST", "/api/rules", analyst, example).status()).isEqualTo(403);
+            ApiClient.Answer added = c.call("POST", "/api/rules", a, example);
+            assertThat(added.status()).as(added.body()).isEqualTo(201);
+            assertThat(c.get("/api/rules", analyst).json().size()).isEqualTo(before + 1);
+            assertThat(c.call("POST", "/api/rules", a, example).status()).as("same id twice").isEqualTo(400);
+            assertThat(c.call("POST", "/api/rules", a, "{\"yaml\":\"title: x\\ndetection: {}\"}").status()).isEqualTo(400);
+            assertThat(c.call("DELETE", "/api/rules/example-web-shell", a, null).status()).isEqualTo(200);
+            assertThat(c.call("DELETE", "/api/rules/example-web-shell", a, null).status()).isEqualTo(404);
+            assertThat(c.get("/api/rules", analyst).json().size()).isEqualTo(before);
+        }
+    }
+
+    @Test
     void nonLoopbackBindingWithoutTlsIsRefused(@TempDir Path home) {
         assertThatThrownBy(() -> ChirpServer.start(config(home).withHost("0.0.0.0")))
                 .isInstanceOf(ChirpException.class).hasMessageContaining("without TLS")
