@@ -28,6 +28,7 @@ public final class BenchMain {
         if (which.equals("monitor") || which.equals("all")) monitor(reports);
         if (which.equals("oracles") || which.equals("all")) oracles(reports);
         if (which.equals("sessions") || which.equals("all")) sessions(reports);
+        if (which.equals("server") || which.equals("all")) server(reports);
     }
 
     private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {
@@ -159,6 +160,19 @@ public final class BenchMain {
                 + " QEMU's listen queue was full the next command hung in connect() for good. Wall times on this shared 2-core"
                 + " machine vary by ±50% between runs: read the ratios, not the milliseconds.\n");
         Files.writeString(reports.resolve("sessions.md"), md);
+        System.out.print(md);
+    }
+
+    private static void server(Path reports) throws Exception {
+        List<ServerBench.Row> rows = ServerBench.run(10);
+        StringBuilder md = new StringBuilder(header("Server: a view through the REST API vs in process", "bench/run server"));
+        md.append("| measurement | median ms | best ms | rows |\n|---|---|---|---|\n");
+        for (ServerBench.Row row : rows) {
+            md.append(String.format("| %s | %.1f | %.1f | %d |%n", row.what(), row.medianMs(), row.bestMs(), row.rows()));
+        }
+        md.append(String.format("%nRatio API / in process (medians): %.2f. Ten calls each after two warm-ups, interleaved, "
+                + "same live lab guest, same JVM.%n", rows.get(1).medianMs() / rows.get(0).medianMs()));
+        Files.writeString(reports.resolve("server.md"), md);
         System.out.print(md);
     }
 

@@ -61,11 +61,19 @@ public final class VmAcquisition {
             throw ChirpException.unavailable("a consistent image needs QMP to pause " + vm.vm().name());
         }
         List<QmpClient.Event> events = new CopyOnWriteArrayList<>();
-        if (qmp != null) {
-            qmp.onEvent(e -> {
-                if (e.name().equals("STOP") || e.name().equals("RESUME")) events.add(e);
-            });
+        java.util.function.Consumer<QmpClient.Event> listener = e -> {
+            if (e.name().equals("STOP") || e.name().equals("RESUME")) events.add(e);
+        };
+        QmpClient.Subscription sub = qmp != null ? qmp.onEvent(listener) : null;
+        try {
+            return acquire(vm, out, format, mode, progress, qmp, events);
+        } finally {
+            if (sub != null) sub.close(); // the QMP connection may be shared and outlive this call
         }
+    }
+
+    private static Result acquire(LiveVm vm, Path out, ImageFormat format, Mode mode, AcquisitionRequest.Progress progress,
+                                  QmpClient qmp, List<QmpClient.Event> events) {
         Map<String, String> identity = identity(vm, qmp);
         Optional<ProcessHandle> qemu = ProcessHandle.of(vm.vm().pid());
         AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity)

@@ -28,7 +28,7 @@ public final class EventPipeline implements MonitorListener, AutoCloseable {
 
     private final OcsfMapper mapper = new OcsfMapper();
     private final List<EventSink> sinks;
-    private final Detector detector;
+    private volatile Detector detector;
     private final Consumer<Alert> alerts;
     private final Consumer<OcsfEvent> observer;
     private final AtomicLong events = new AtomicLong(), alertCount = new AtomicLong(), errors = new AtomicLong();
@@ -91,6 +91,9 @@ public final class EventPipeline implements MonitorListener, AutoCloseable {
             }
         }
     }
+
+    /** Replaces the rules (a server whose administrator added or removed one); events already matched stay. */
+    public void detector(Detector d) { this.detector = java.util.Objects.requireNonNull(d, "detector"); }
 
     /** Makes everything written so far durable (each sink flushes its batch). */
     public void flush() {

@@ -1,0 +1,326 @@
+package io.chirp.server;
+
+import io.chirp.core.ChirpException;
+import io.chirp.detect.eval.CompiledRule;
+import io.chirp.events.EventClass;
+import io.chirp.events.custody.CustodyRecord;
+import io.chirp.events.store.EventQuery;
+import io.chirp.events.store.Since;
+import io.chirp.events.store.StoredEvent;
+import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.Target;
+import io.chirp.hypervisor.VmAcquisition;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.linux.LinuxKernel;
+import io.chirp.linux.integrity.IntegrityCheck;
+import io.chirp.linux.integrity.IntegrityFinding;
+import io.chirp.memory.ImageFormat;
+import io.chirp.symbols.isf.IsfWriter;
+import io.chirp.tables.HostTables;
+import io.chirp.tables.LinuxViews;
+import io.chirp.tables.Rows;
+import io.chirp.tables.TableDef;
+import io.chirp.tables.Tables;
+
+import java.io.ByteArrayOutputStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+
+import static io.chirp.server.Param.In.BODY;
+import static io.chirp.server.Param.In.QUERY;
+import static io.chirp.server.Role.ADMIN;
+import static io.chirp.server.Role.ANALYST;
+import static io.chirp.server.Role.VIEWER;
+
+/**
+ * THE route table: every operation of the API with its role, audit flag, parameters and handler. The dispatcher
+ * ({@link HttpFront}) enforces it and {@link OpenApi} publishes it; nothing else declares a route.
+ */
+final class Api {
+    private final ChirpServer s;
+    private final List<Route> routes = new ArrayList<>();
+
+    private Api(ChirpServer s) { this.s = s; }
+
+    static List<Route> routes(ChirpServer s) {
+        Api a = new Api(s);
+        a.declare();
+        return List.copyOf(a.routes);
+    }
+
+    private void declare() {
+        Param vm = Param.vm();
+        // --- the API itself
+        add("GET", "/api/openapi.json", "getOpenApi", "api", VIEWER, false, "This OpenAPI document",
+                List.of(), Route.Response.json(null, "the OpenAPI 3.1 document"), null, c -> Reply.ok(s.openApi()));
+        add("GET", "/api/tables", "listTables", "api", VIEWER, false, "Schemas of every declared table (columns, types, docs)",
+                List.of(), Route.Response.json(null, "table name to its columns"), null, c -> Reply.ok(tableSchemas()));
+        // --- VMs
+        add("GET", "/api/vms", "listVms", "vms", VIEWER, false, "QEMU VMs on this host and their monitoring state",
+                List.of(), table("vms"), null, c -> Reply.ok(vms(null)));
+        add("GET", "/api/vms/{vm}", "getVm", "vms", VIEWER, false, "One VM and its monitoring state",
+                List.of(vm), table("vms"), null, c -> Reply.ok(vms(c.require("vm"))));
+        add("GET", "/api/vms/{vm}/registers", "getRegisters", "vms", VIEWER, true, "Registers of every vCPU (QMP, no pause)",
+                List.of(vm), table("registers"), null, c -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        return table(HostTables.registers(t.cpus()));
+                    }
+                });
+        // --- Linux views: the same rows as chirp linux ...
+        linux("pslist", "Processes from the kernel's task list", List.of(Param.flag("threads", "every thread, not only processes"),
+                Param.pid("only this process id")), (c, k) -> LinuxViews.pslist(k, c.flag("threads"), c.integer("pid")));
+        linux("psaux", "Processes with command lines read from their own memory", List.of(
+                Param.flag("env", "add each process's environment"), Param.pid("only this process id")),
+                (c, k) -> LinuxViews.psaux(k, c.flag("env"), c.integer("pid")));
+        linux("pstree", "Processes in tree order with their depth", List.of(), (c, k) -> LinuxViews.pstree(k));
+        linux("lsmod", "Kernel modules from the module list", List.of(Param.flag("params", "add module parameters")),
+                (c, k) -> LinuxViews.lsmod(k, c.flag("params")));
+        linux("sockets", "Sockets with the processes holding them", List.of(
+                Param.choices("proto", "only these protocols (comma-separated)",
+                        List.of("tcp", "tcp6", "udp", "udp6", "unix", "raw", "raw6", "packet", "netlink")),
+                Param.flag("unowned", "only sockets no process holds")),
+                (c, k) -> LinuxViews.sockets(k, c.set("proto"), c.flag("unowned")));
+        linux("lsof", "Open file descriptors", List.of(Param.pids("only these process ids (comma-separated)")),
+                (c, k) -> LinuxViews.lsof(k, c.set("pid")));
+        linux("maps", "Memory maps (VMAs) of processes", List.of(Param.pids("only these process ids (comma-separated)")),
+                (c, k) -> LinuxViews.maps(k, c.set("pid")));
+        linux("mounts", "Mounts of init's mount namespace", List.of(), (c, k) -> LinuxViews.mounts(k));
+        linux("dmesg", "The kernel log from the printk ring buffer", List.of(
+                Param.integer("level", QUERY, "only records of this level or more urgent (0 emerg .. 7 debug)", 0, 7, 7L)),
+                (c, k) -> LinuxViews.dmesg(k, c.integer("level")));
+        add("GET", "/api/vms/{vm}/linux/check", "linuxCheck", "linux", VIEWER, true,
+                "Integrity checks: hidden processes and modules, hooks, IDT, kprobes, ftrace, credentials",
+                List.of(vm, Param.choices("only", "run only these checks (comma-separated)", IntegrityCheck.ALL),
+                        Param.choice("min_severity", QUERY, false, "list findings at or above", "info",
+                                List.of("info", "warning", "critical"))),
+                Route.Response.json("check_result", "findings and, per check, what it examined"), null, c -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
+                        LinuxViews.CheckResult r = LinuxViews.check(k, t.cpus(), c.set("only"),
+                                IntegrityFinding.Severity.valueOf(c.text("min_severity").toUpperCase(Locale.ROOT)));
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("findings", tableJson(r.findings()));
+                        m.put("checks", tableJson(r.sections()));
+                        m.put("alarming", r.alarming());
+                        return Reply.ok(m);
+                    }
+                });
+        add("GET", "/api/vms/{vm}/symbols/isf", "exportIsf", "linux", VIEWER, true,
+                "Volatility 3 ISF made from the guest's own kallsyms and BTF (a download)", List.of(vm),
+                new Route.Response(200, "application/json", null, "the ISF JSON file"), null, c -> {
+                    String name = c.require("vm");
+                    try (Target t = Target.vm(name)) {
+                        LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
+                        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+                        IsfWriter.write(buf, k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
+                        return new Reply.Download("application/json", name + ".isf.json", out -> buf.writeTo(out));
+                    }
+                });
+        // --- events, rules, alerts, the live stream
+        add("GET", "/api/events", "queryEvents", "events", VIEWER, true, "Events from the event store, newest LIMIT in time order",
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                        Param.text("since", QUERY, false, "ISO-8601 instant, a date, or a duration back: 10m, 2h, 1d",
+                                "[0-9A-Za-z:.+-]{1,40}", 40),
+                        Param.text("class", QUERY, false, "process, module, network, file, detection, an OCSF class name or uid",
+                                "[a-z_0-9]{1,40}", 40),
+                        Param.integer("limit", QUERY, "at most this many (the newest)", 1, 10_000, 1000L),
+                        Param.flag("ocsf", "return the OCSF events themselves instead of summary rows")),
+                table("events"), null, c -> events(c));
+        add("GET", "/api/rules", "listRules", "events", VIEWER, false, "The Sigma rules the detector runs",
+                List.of(), Route.Response.json(null, "rules"), null, c -> Reply.ok(rules()));
+        add("POST", "/api/rules", "addRules", "events", ADMIN, true, "Add Sigma rules (YAML); they run on events from now on",
+                List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
+                new Route.Response(201, "application/json", null, "the rules added"),
+                Map.of("yaml", "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n    category: process_creation\n"
+                        + "    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
+                        + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n"), c -> {
+                    List<CompiledRule> added = s.addRules(c.require("yaml"), c.who().name());
+                    return new Reply.Json(201, added.stream().map(r -> Map.of("id", r.rule().id(), "title", r.rule().title())).toList());
+                });
+        add("DELETE", "/api/rules/{id}", "removeRule", "events", ADMIN, true, "Remove a rule by id",
+                List.of(Param.pathId("id", "the rule id")), Route.Response.json(null, "what was removed"), null, c -> {
+                    if (!s.removeRule(c.require("id"))) throw ChirpException.notFound("no such rule: " + c.text("id"));
+                    return Reply.ok(Map.of("removed", c.text("id")));
+                });
+        add("GET", "/api/alerts", "listAlerts", "events", VIEWER, true, "Alerts raised since the server started, newest first",
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                        Param.flag("open", "only alerts nobody acknowledged"),
+                        Param.integer("limit", QUERY, "at most this many", 1, 10_000, 1000L)),
+                Route.Response.json(null, "alerts"), null,
+                c -> Reply.ok(s.alerts().list(c.text("vm"), c.flag("open"), c.integer("limit"))));
+        add("POST", "/api/alerts/{id}/ack", "acknowledgeAlert", "events", ANALYST, true, "Acknowledge an alert",
+                List.of(Param.pathId("id", "the alert id"), Param.text("note", BODY, false, "why", null, 1000)),
+                Route.Response.json(null, "the acknowledged alert"), Map.of("note", "seen; investigating"),
+                c -> Reply.ok(s.alerts().acknowledge(c.require("id"), c.who().name(), c.text("note"))
+                        .orElseThrow(() -> ChirpException.notFound("no such alert: " + c.text("id")))));
+        add("GET", "/api/stream", "stream", "events", VIEWER, true,
+                "Live Server-Sent Events: event (OCSF), alert, job (progress); 'missed' says how many were lost",
+                List.of(Param.choices("topics", "only these message kinds (comma-separated)", List.of("event", "alert", "job")),
+                        Param.text("vm", QUERY, false, "only this VM's events and alerts", Param.VM_NAME, 64)),
+                new Route.Response(200, "text/event-stream", null, "the stream"), null, c -> {
+                    Set<String> t = c.set("topics");
+                    Set<EventHub.Topic> topics = t == null || t.isEmpty() ? Set.of(EventHub.Topic.values())
+                            : t.stream().map(EventHub.Topic::valueOf).collect(java.util.stream.Collectors.toSet());
+                    return new Reply.Stream(s.hub().subscribe(topics, c.text("vm")));
+                });
+        // --- jobs
+        add("POST", "/api/jobs/acquisitions", "startAcquisition", "jobs", ANALYST, true,
+                "Start acquiring a VM's memory (an image in the server's evidence folder, SHA-256 while writing)",
+                List.of(Param.text("vm", BODY, true, "the VM", Param.VM_NAME, 64),
+                        Param.choice("mode", BODY, false, "live (no pause), consistent (paused for the copy) or migration "
+                                + "(QEMU live migration, pause of milliseconds)", "live", List.of("live", "consistent", "migration")),
+                        Param.choice("format", BODY, false, "elf (QEMU dump layout with vCPU notes) or lime", "elf", List.of("elf", "lime"))),
+                new Route.Response(202, "application/json", "job", "the job, running"), Jobs.example(), c -> {
+                    VmAcquisition.Mode mode = VmAcquisition.Mode.valueOf(c.text("mode").toUpperCase(Locale.ROOT));
+                    ImageFormat f = c.text("format").equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME;
+                    return new Reply.Json(202, s.jobs().acquire(c.require("vm"), mode, f, c.who()));
+                });
+        add("GET", "/api/jobs", "listJobs", "jobs", VIEWER, false, "Jobs, newest first, with progress or outcome",
+                List.of(), Route.Response.json(null, "jobs"), null, c -> Reply.ok(s.jobs().list()));
+        add("GET", "/api/jobs/{id}", "getJob", "jobs", VIEWER, false, "One job: progress (bytes, total, rate, ETA) or outcome",
+                List.of(Param.pathId("id", "the job id")), Route.Response.json("job", "the job"), null,
+                c -> Reply.ok(s.jobs().get(c.require("id")).orElseThrow(() -> ChirpException.notFound("no such job: " + c.text("id")))));
+        add("DELETE", "/api/jobs/{id}", "cancelJob", "jobs", ANALYST, true, "Cancel a running job (a finished one is left as it is)",
+                List.of(Param.pathId("id", "the job id")), Route.Response.json("job", "the job"), null,
+                c -> Reply.ok(s.jobs().cancel(c.require("id")).orElseThrow(() -> ChirpException.notFound("no such job: " + c.text("id")))));
+        // --- administration
+        add("GET", "/api/users", "listUsers", "admin", ADMIN, true, "Users (no password hashes)", List.of(),
+                Route.Response.json(null, "users"), null, c -> Reply.ok(s.credentials().users().stream()
+                        .map(u -> Map.of("name", u.name(), "role", u.role().label(), "created", u.created().toString())).toList()));
+        add("POST", "/api/users", "addUser", "admin", ADMIN, true, "Add a user who signs in with a password (HTTP Basic)",
+                List.of(Param.text("name", BODY, true, "user name", "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", 64),
+                        Param.choice("role", BODY, true, "viewer, analyst or admin", null, roles()),
+                        Param.secret("password", "12 to 72 characters; stored only as a bcrypt hash")),
+                new Route.Response(201, "application/json", null, "the user"),
+                Map.of("name", "alice", "role", "viewer", "password", "correct horse battery"), c -> {
+                    Credentials.User u = s.credentials().addUser(c.require("name"), Role.parse(c.require("role")),
+                            c.require("password").toCharArray());
+                    return new Reply.Json(201, Map.of("name", u.name(), "role", u.role().label(), "created", u.created().toString()));
+                });
+        add("GET", "/api/tokens", "listTokens", "admin", ADMIN, true, "API tokens (ids and names; never the secrets)", List.of(),
+                Route.Response.json(null, "tokens"), null, c -> Reply.ok(s.credentials().tokens().stream()
+                        .map(t -> Map.of("id", t.id(), "name", t.name(), "role", t.role().label(), "created", t.created().toString()))
+                        .toList()));
+        add("POST", "/api/tokens", "createToken", "admin", ADMIN, true, "Create an API token; its secret is shown in this answer only",
+                List.of(Param.text("name", BODY, true, "what it is for", "[A-Za-z0-9][A-Za-z0-9._@-]{0,63}", 64),
+                        Param.choice("role", BODY, true, "viewer, analyst or admin", null, roles())),
+                new Route.Response(201, "application/json", null, "the token with its secret"),
+                Map.of("name", "siem-reader", "role", "viewer"), c -> {
+                    Credentials.NewToken t = s.credentials().createToken(c.require("name"), Role.parse(c.require("role")));
+                    return new Reply.Json(201, Map.of("id", t.token().id(), "name", t.token().name(),
+                            "role", t.token().role().label(), "token", t.secret()));
+                });
+        add("DELETE", "/api/tokens/{id}", "revokeToken", "admin", ADMIN, true, "Revoke an API token",
+                List.of(Param.pathId("id", "the token id")), Route.Response.json(null, "what was revoked"), null, c -> {
+                    if (!s.credentials().revokeToken(c.require("id"))) throw ChirpException.notFound("no such token: " + c.text("id"));
+                    return Reply.ok(Map.of("revoked", c.text("id")));
+                });
+        add("GET", "/api/audit", "getAudit", "admin", ADMIN, true, "The audit log (hash-chained custody records) and its verification",
+                List.of(Param.integer("limit", QUERY, "at most this many (the newest)", 1, 100_000, 1000L)),
+                Route.Response.json(null, "records and whether the chain is intact"), null, c -> {
+                    List<CustodyRecord> all = s.audit().records();
+                    int n = c.integer("limit");
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("verification", s.audit().verify().toString());
+                    m.put("records", all.subList(Math.max(0, all.size() - n), all.size()).stream().map(Api::record).toList());
+                    return Reply.ok(m);
+                });
+    }
+
+    private void add(String method, String path, String id, String tag, Role role, boolean audited, String summary,
+                     List<Param> params, Route.Response response, Map<String, Object> example, Route.Handler h) {
+        routes.add(new Route(method, path, id, tag, role, audited, summary, params, response, example, h));
+    }
+
+    /** A Linux view: {@code GET /api/vms/{vm}/linux/NAME}, the same rows as {@code chirp linux NAME}. */
+    private void linux(String name, String summary, List<Param> params, BiFunction<Call, LinuxKernel, Rows> view) {
+        List<Param> all = new ArrayList<>();
+        all.add(Param.vm());
+        all.addAll(params);
+        String id = "linux" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
+        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary, all, table(name), null, c -> {
+            try (Target t = Target.vm(c.require("vm"))) {
+                return table(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
+            }
+        });
+    }
+
+    private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }
+
+    private static Reply table(Rows r) { return Reply.ok(tableJson(r)); }
+
+    /** {@return a result as the API shows every table: its columns, typed rows, and whether it is complete} */
+    static Map<String, Object> tableJson(Rows r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("table", r.table());
+        m.put("columns", r.columns().stream().map(c -> Map.of("name", c.name(), "type", c.type().label(), "doc", c.doc())).toList());
+        m.put("rows", r.objects());
+        m.put("complete", r.complete());
+        m.put("problems", r.problems());
+        return m;
+    }
+
+    private static Map<String, Object> tableSchemas() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (TableDef<?> t : Tables.all()) {
+            m.put(t.name(), Map.of("doc", t.doc(), "columns", t.columns().stream().map(c -> Map.of("name", c.name(),
+                    "type", c.type().label(), "doc", c.doc(), "optional", c.optional())).toList()));
+        }
+        return m;
+    }
+
+    private Map<String, Object> vms(String only) {
+        List<QemuVm> all = new VmInventory().list();
+        List<QemuVm> shown = only == null ? all : all.stream().filter(v -> v.name().equals(only)).toList();
+        if (only != null && shown.isEmpty()) throw ChirpException.notFound("no running QEMU VM named " + only);
+        Map<String, Object> m = tableJson(HostTables.VMS.rows(shown));
+        m.put("monitor", s.vmStates().snapshot());
+        return m;
+    }
+
+    private Reply events(Call c) {
+        EventQuery q = EventQuery.all().limit(c.integer("limit")).vm(c.text("vm"));
+        if (c.text("since") != null) q = q.since(Since.parse(c.text("since"), Clock.systemUTC()));
+        String cls = c.text("class");
+        if (cls != null) q = q.classUid(cls.matches("\\d{1,9}") ? Integer.parseInt(cls) : EventClass.parse(cls).uid());
+        List<StoredEvent> rows = s.queryEvents(q);
+        if (c.flag("ocsf")) return Reply.ok(rows.stream().map(r -> r.event().json()).toList());
+        return table(HostTables.EVENTS.rows(rows));
+    }
+
+    private List<Map<String, Object>> rules() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (CompiledRule r : s.detector().rules()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", r.rule().id());
+            m.put("title", r.rule().title());
+            m.put("level", r.rule().levelOrDefault().name().toLowerCase(Locale.ROOT));
+            m.put("status", r.rule().status());
+            m.put("tags", r.rule().tags());
+            m.put("source", r.rule().source());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static List<String> roles() { return List.of("viewer", "analyst", "admin"); }
+
+    private static Map<String, Object> record(CustodyRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", r.seq());
+        m.put("actor", r.actor());
+        m.put("action", r.action());
+        m.put("artifact", r.artifact());
+        m.put("sha256", r.sha256());
+        m.put("time", r.time().toString());
+        m.put("detail", r.detail());
+        m.put("hash", r.hash());
+        return m;
+    }
+}

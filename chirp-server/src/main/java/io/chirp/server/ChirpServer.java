@@ -1,0 +1,248 @@
+package io.chirp.server;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.core.ChirpException;
+import io.chirp.detect.Detector;
+import io.chirp.detect.RuleProblem;
+import io.chirp.detect.eval.CompiledRule;
+import io.chirp.events.store.EventQuery;
+import io.chirp.events.store.EventStore;
+import io.chirp.events.store.StoredEvent;
+import io.chirp.events.sink.StoreSink;
+import io.chirp.monitor.EventPipeline;
+import io.chirp.monitor.Monitor;
+import io.chirp.monitor.VmWatcher;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.VirtualThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The platform in one process: the monitor watches the host's VMs, the pipeline keeps the event store and runs
+ * detection (as {@code chirp monitor} does), and the REST API serves views, events, alerts, jobs and the live
+ * stream. {@link #start} returns once it listens; {@link #close} stops everything it started.
+ */
+public final class ChirpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ChirpServer.class);
+    static final String VERSION = "0.1.0";
+
+    private final ServerConfig config;
+    private final Credentials credentials;
+    private final Audit audit;
+    private final EventHub hub = new EventHub();
+    private final Alerts alerts = new Alerts();
+    private volatile Detector detector;
+    private final EventStore store;
+    private final EventPipeline pipeline;
+    private final VmStates vmStates;
+    private final Jobs jobs;
+    private final List<Route> routes;
+    private final ObjectNode openApi;
+    private Monitor monitor;
+    private Server jetty;
+    private HttpFront front;
+    private Thread flusher;
+    private String firstAdminToken;
+    private String fingerprint;
+    private URI uri;
+
+    private ChirpServer(ServerConfig config) {
+        this.config = config;
+        OwnerOnly.dir(config.serverDir());
+        this.credentials = Credentials.open(config.credentialsFile());
+        this.detector = detector(config);
+        this.store = EventStore.open(config.storeFile());
+        this.audit = new Audit(config.auditFile());
+        this.pipeline = new EventPipeline(List.of(new StoreSink(store, false)), detector, a -> {
+            Alerts.View v = alerts.add(a);
+            hub.publish(EventHub.Topic.alert, a.vm().name(), v);
+        }, e -> hub.publish(EventHub.Topic.event, e.vmName(), e.json()));
+        this.vmStates = new VmStates(pipeline);
+        this.jobs = new Jobs(config.serverDir().resolve("artifacts"), audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
+        this.routes = Api.routes(this);
+        this.openApi = OpenApi.document(routes, VERSION);
+    }
+
+    /**
+     * Starts the server: checks the binding rule, loads (or generates) the TLS key, makes the first admin token
+     * on first start, starts the monitor, then listens.
+     */
+    public static ChirpServer start(ServerConfig config) {
+        InetAddress bind = Tls.checkBinding(config.host(), config.tls());
+        ChirpServer s = new ChirpServer(config);
+        try {
+            s.listen(bind);
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void listen(InetAddress bind) {
+        if (credentials.isEmpty()) {
+            firstAdminToken = credentials.createToken("admin", Role.ADMIN).secret();
+            audit.custody("chirp-serve", "created the first admin token", config.credentialsFile().toString(), null,
+                    "first start; the token was printed once and is stored only hashed");
+        }
+        Tls.Loaded tls = Tls.load(config.tls());
+        monitor = Monitor.start(config.vms(), new VmWatcher.Options(config.interval(), config.trace(), config.integrityEvery()),
+                vmStates);
+        flusher = Thread.ofVirtual().name("chirp-serve-flush").start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                try {
+                    Thread.sleep(Duration.ofSeconds(1));
+                } catch (InterruptedException e) {
+                    return;
+                }
+                pipeline.flush();
+            }
+        });
+        jetty = new Server(new VirtualThreadPool());
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setSendXPoweredBy(false);
+        ServerConnector connector;
+        if (tls != null) {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStore(tls.keyStore());
+            ssl.setKeyStorePassword(new String(tls.password()));
+            ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+            SecureRequestCustomizer src = new SecureRequestCustomizer();
+            src.setSniHostCheck(false); // clients often connect by IP address; the certificate names are still checked by them
+            http.addCustomizer(src);
+            connector = new ServerConnector(jetty, new SslConnectionFactory(ssl, "http/1.1"), new HttpConnectionFactory(http));
+            fingerprint = tls.fingerprint();
+        } else {
+            connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
+        }
+        connector.setHost(bind.getHostAddress());
+        connector.setPort(config.port());
+        jetty.addConnector(connector);
+        front = new HttpFront(routes, credentials, audit);
+        jetty.setHandler(front);
+        jetty.setStopTimeout(5_000);
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            throw ChirpException.io("cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        String host = bind.getHostAddress().contains(":") ? "[" + bind.getHostAddress() + "]" : bind.getHostAddress();
+        uri = URI.create((tls != null ? "https" : "http") + "://" + host + ":" + connector.getLocalPort());
+    }
+
+    private static Detector detector(ServerConfig c) {
+        List<CompiledRule> all = new ArrayList<>();
+        if (c.shippedRules()) all.addAll(Detector.shipped().rules());
+        if (c.rules() != null) {
+            Detector extra = Detector.load(c.rules());
+            for (RuleProblem p : extra.problems()) log.warn("skipped rule: {}", p);
+            all.addAll(extra.rules());
+        }
+        if (all.isEmpty()) throw ChirpException.usage("no rules to run");
+        return Detector.of(all);
+    }
+
+    /** {@return where it listens, e.g. http://127.0.0.1:8470} */
+    public URI uri() { return uri; }
+
+    /** {@return the admin token made at first start (print it once), or null if this was not the first start} */
+    public String firstAdminToken() { return firstAdminToken; }
+
+    /** {@return the TLS certificate's SHA-256 fingerprint, or null without TLS} */
+    public String fingerprint() { return fingerprint; }
+
+    public Credentials credentials() { return credentials; }
+
+    public Audit audit() { return audit; }
+
+    public Jobs jobs() { return jobs; }
+
+    EventHub hub() { return hub; }
+
+    Alerts alerts() { return alerts; }
+
+    Detector detector() { return detector; }
+
+    /** Adds the rules in {@code yaml} (admin): each must load, compile and have an id no other rule has. */
+    synchronized List<CompiledRule> addRules(String yaml, String who) {
+        Detector extra = Detector.fromYaml(yaml, "api:" + who);
+        if (!extra.problems().isEmpty()) throw ChirpException.usage("rule rejected: " + extra.problems());
+        if (extra.rules().isEmpty()) throw ChirpException.usage("no rule in the text");
+        for (CompiledRule r : extra.rules()) {
+            if (r.rule().id() == null || !r.rule().id().matches("[A-Za-z0-9_-]{1,64}")) {
+                throw ChirpException.usage("a rule needs an id of letters, digits, '-' or '_'");
+            }
+            if (detector.rule(r.rule().id()).isPresent()) throw ChirpException.usage("a rule with id " + r.rule().id() + " exists");
+        }
+        List<CompiledRule> all = new ArrayList<>(detector.rules());
+        all.addAll(extra.rules());
+        detector = Detector.of(all);
+        pipeline.detector(detector);
+        return extra.rules();
+    }
+
+    /** Removes a rule by id (admin); {@return false if there is none} */
+    synchronized boolean removeRule(String id) {
+        List<CompiledRule> kept = detector.rules().stream().filter(r -> !id.equals(r.rule().id())).toList();
+        if (kept.size() == detector.rules().size()) return false;
+        if (kept.isEmpty()) throw ChirpException.usage("refusing to remove the last rule");
+        detector = Detector.of(kept);
+        pipeline.detector(detector);
+        return true;
+    }
+
+    VmStates vmStates() { return vmStates; }
+
+    ObjectNode openApi() { return openApi.deepCopy(); }
+
+    /** {@return the route table (what the OpenAPI document lists)} */
+    public List<Route> routes() { return routes; }
+
+    /** {@return the monitor's counters} */
+    public Map<String, Long> counters() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("events", pipeline.events());
+        m.put("alerts", pipeline.alerts());
+        m.put("errors", pipeline.errors());
+        m.put("subscribers", (long) hub.subscribers());
+        return m;
+    }
+
+    List<StoredEvent> queryEvents(EventQuery q) {
+        pipeline.flush(); // what the stream already showed is in the answer
+        return store.query(q);
+    }
+
+    @Override public void close() {
+        if (front != null) front.stopStreams();
+        hub.closeAll();
+        if (jetty != null) {
+            try {
+                jetty.stop();
+            } catch (Exception e) {
+                log.warn("stopping the HTTP server: {}", e.toString());
+            }
+        }
+        if (monitor != null) monitor.close();
+        if (flusher != null) flusher.interrupt();
+        jobs.close();
+        pipeline.close();
+        store.close();
+        audit.close();
+    }
+}

@@ -1,0 +1,299 @@
+package io.chirp.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.hypervisor.Target;
+import io.chirp.lab.LabGuest;
+import io.chirp.lab.WithLabGuest;
+import io.chirp.linux.LinuxKernel;
+import io.chirp.tables.LinuxViews;
+import io.chirp.tables.Rows;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code chirp serve} against a real lab guest, over real HTTP on loopback: the live stream carries the guest's
+ * events and alerts, views equal the in-process ones, acquisitions run as jobs, and every operation of the
+ * OpenAPI document answers each role as declared.
+ */
+@WithLabGuest
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ServerIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static ChirpServer server;
+    private static Path home;
+    private static ApiClient client;
+    private static String admin, analyst, viewer;
+    private static String finishedJob, alertId;
+
+    private static synchronized void start(LabGuest g) throws Exception {
+        if (server != null) return;
+        home = Files.createTempDirectory("chirp-serve-it");
+        server = ChirpServer.start(ServerConfig.defaults(home).withPort(0).withVms(List.of(g.name()))
+                .withInterval(Duration.ofMillis(500)));
+        client = new ApiClient(server.uri());
+        admin = server.firstAdminToken();
+        analyst = server.credentials().createToken("analyst", Role.ANALYST).secret();
+        viewer = server.credentials().createToken("viewer", Role.VIEWER).secret();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (server != null) server.close();
+        if (home != null) {
+            try (var files = Files.walk(home)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @Test @Order(1)
+    void aProcessStartedInTheGuestAppearsOnTheStream(LabGuest g) throws Exception {
+        start(g);
+        try (SseReader sse = new SseReader(client, "/api/stream?topics=event&vm=" + g.name(), viewer)) {
+            assertThat(sse.status).isEqualTo(200);
+            sse.await(m -> m.data().contains("\"state\":\"attached\"") || m.data().contains("\"class_uid\":1007"), WAIT);
+            long t0 = System.nanoTime();
+            g.shell("(sleep 3021 &)", Duration.ofSeconds(60));
+            SseReader.Message m = sse.await(x -> x.event().equals("event") && x.json().path("class_uid").asInt() == 1007
+                    && x.json().at("/process/cmd_line").asText().equals("sleep 3021"), WAIT);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("seen within seconds").isLessThan(Duration.ofSeconds(30));
+            assertThat(m.json().at("/device/name").asText()).isEqualTo(g.name());
+        }
+    }
+
+    @Test @Order(2)
+    void aStagedDropperRaisesAnAlertOnTheStream(LabGuest g) throws Exception {
+        start(g);
+        try (SseReader sse = new SseReader(client, "/api/stream?topics=alert", viewer)) {
+            // a dropper copied to /tmp and run from there (busybox picks its applet from argv[0]; it stays up for the polls)
+            g.shell("cp /bin/busybox /tmp/srvdrop; (exec -a sleep /tmp/srvdrop 3022) </dev/null >/dev/null 2>&1 &",
+                    Duration.ofSeconds(60));
+            SseReader.Message m = sse.await(x -> x.event().equals("alert") && x.json().path("title").asText()
+                    .contains("Temporary Folder"), WAIT);
+            assertThat(m.json().path("vm").asText()).isEqualTo(g.name());
+            assertThat(m.json().at("/finding/class_uid").asInt()).isEqualTo(2004);
+            alertId = m.json().path("id").asText();
+        }
+        assertThat(client.get("/api/alerts?open=true", viewer).json().findValuesAsText("id")).contains(alertId);
+        assertThat(client.call("POST", "/api/alerts/" + alertId + "/ack", viewer, "{}").status()).isEqualTo(403);
+        JsonNode acked = client.call("POST", "/api/alerts/" + alertId + "/ack", analyst, "{\"note\":\"dropper, triaged\"}").json();
+        assertThat(acked.path("acknowledged_by").asText()).isEqualTo("token:analyst");
+        // the events behind it are in the store, queryable like chirp events
+        JsonNode ev = client.get("/api/events?vm=" + g.name() + "&class=detection&limit=50", viewer).json();
+        assertThat(ev.path("rows").findValuesAsText("summary")).anySatisfy(s -> assertThat(s).contains("Temporary Folder"));
+    }
+
+    @Test @Order(3)
+    void pslistThroughTheApiEqualsTheInProcessView(LabGuest g) throws Exception {
+        start(g);
+        JsonNode before = client.get("/api/vms/" + g.name() + "/linux/pslist", viewer).json();
+        Rows local;
+        try (Target t = Target.vm(g.name())) {
+            local = LinuxViews.pslist(LinuxKernel.attach(t.memory(), t.cpus()), false, null);
+        }
+        JsonNode after = client.get("/api/vms/" + g.name() + "/linux/pslist", viewer).json();
+        JsonNode mine = ApiClient.JSON.valueToTree(local.objects());
+        assertThat(before.path("columns").findValuesAsText("name")).isEqualTo(local.names());
+        assertThat(before.path("complete").asBoolean()).isTrue();
+        // the scheduler state of a process can change between two reads; every other cell must be the same
+        assertThat(List.of(withoutState(before.path("rows")), withoutState(after.path("rows")))).contains(withoutState(mine));
+        assertThat(before.path("rows").get(0).path("pid").isInt()).as("numbers are JSON numbers").isTrue();
+        assertThat(before.path("rows").get(0).path("task").asText()).startsWith("0x");
+    }
+
+    @Test @Order(4)
+    void acquisitionJobsCompleteWithProgressAndTheirHashMatchesTheFile(LabGuest g) throws Exception {
+        start(g);
+        try (SseReader sse = new SseReader(client, "/api/stream?topics=job", viewer)) {
+            for (String[] mf : List.of(new String[] {"live", "elf"}, new String[] {"consistent", "lime"},
+                    new String[] {"migration", "elf"})) {
+                ApiClient.Answer a = client.call("POST", "/api/jobs/acquisitions", analyst,
+                        "{\"vm\":\"" + g.name() + "\",\"mode\":\"" + mf[0] + "\",\"format\":\"" + mf[1] + "\"}");
+                assertThat(a.status()).as(a.body()).isEqualTo(202);
+                String id = a.json().path("id").asText();
+                JsonNode job = awaitJob(id);
+                assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
+                assertThat(job.path("bytes").asLong()).isEqualTo(job.path("total").asLong()).isGreaterThan(g.memoryBytes() / 2);
+                assertThat(job.path("rate_bytes_per_s").asDouble()).isPositive();
+                Path image = Path.of(job.path("artifact").asText());
+                assertThat(image).startsWith(home.resolve("server/artifacts"));
+                assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image))).isEqualTo("rw-------");
+                assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image.getParent()))).isEqualTo("rwx------");
+                SseReader.Message last = sse.await(m -> m.json().path("id").asText().equals(id)
+                        && m.json().path("state").asText().equals("succeeded"), WAIT);
+                assertThat(last.json().path("sha256").asText()).isEqualTo(job.path("sha256").asText());
+                assertThat(sse.messages).as("progress was pushed while running").anySatisfy(m -> {
+                    assertThat(m.json().path("id").asText()).isEqualTo(id);
+                    assertThat(m.json().path("state").asText()).isEqualTo("running");
+                    assertThat(m.json().path("total").asLong()).isPositive();
+                });
+                finishedJob = id;
+                Files.delete(image); // 512 MiB each: keep the disk
+            }
+        }
+        assertThat(client.get("/api/jobs", viewer).json().findValuesAsText("state")).contains("succeeded");
+    }
+
+    @Test @Order(5)
+    void cancelStopsARunningAcquisition(LabGuest g) throws Exception {
+        start(g);
+        ApiClient.Answer a = client.call("POST", "/api/jobs/acquisitions", analyst, "{\"vm\":\"" + g.name() + "\"}");
+        String id = a.json().path("id").asText();
+        ApiClient.Answer c = client.call("DELETE", "/api/jobs/" + id, analyst, null);
+        assertThat(c.status()).isEqualTo(200);
+        JsonNode job = awaitJob(id);
+        assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("cancelled");
+        assertThat(job.path("artifact").isNull()).isTrue();
+        try (var left = Files.list(home.resolve("server/artifacts").resolve(id))) {
+            assertThat(left.toList()).as("no partial image is left").isEmpty();
+        }
+        assertThat(client.get("/api/vms/" + g.name() + "/registers", viewer).status()).as("the VM still answers").isEqualTo(200);
+    }
+
+    @Test @Order(6)
+    void everyOperationAnswersEachRoleAsDeclared(LabGuest g) throws Exception {
+        start(g);
+        JsonNode doc = client.get("/api/openapi.json", viewer).json();
+        Map<String, String> tokens = Map.of("viewer", viewer, "analyst", analyst, "admin", admin);
+        List<String> roles = List.of("viewer", "analyst", "admin");
+        int operations = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> paths = doc.path("paths").fields(); paths.hasNext(); ) {
+            Map.Entry<String, JsonNode> p = paths.next();
+            for (Iterator<Map.Entry<String, JsonNode>> ops = p.getValue().fields(); ops.hasNext(); ) {
+                Map.Entry<String, JsonNode> o = ops.next();
+                String method = o.getKey().toUpperCase();
+                JsonNode op = o.getValue();
+                String required = op.path("x-chirp-role").asText();
+                int success = Integer.parseInt(op.path("responses").fieldNames().next());
+                assertThat(success).as(op.path("operationId").asText()).isBetween(200, 299);
+                operations++;
+                assertThat(call(method, path(p.getKey(), g), body(op, g), null)).as("%s without a token", op.path("operationId"))
+                        .isEqualTo(401);
+                for (String role : roles) {
+                    boolean allowed = roles.indexOf(role) >= roles.indexOf(required);
+                    int status = call(method, path(p.getKey(), g), body(op, g), tokens.get(role));
+                    assertThat(status).as("%s %s as %s", method, p.getKey(), role).isEqualTo(allowed ? success : 403);
+                    if (allowed && op.path("operationId").asText().equals("startAcquisition")) cancelRunningJobs();
+                }
+            }
+        }
+        assertThat(operations).isEqualTo(server.routes().size()).isGreaterThan(25);
+    }
+
+    @Test @Order(7)
+    void callsThatReadGuestDataOrChangeSomethingAreAudited(LabGuest g) throws Exception {
+        start(g);
+        client.get("/api/vms/" + g.name() + "/linux/lsmod", viewer);
+        JsonNode audit = client.get("/api/audit?limit=100000", admin).json();
+        assertThat(audit.path("verification").asText()).startsWith("Intact");
+        List<JsonNode> records = new ArrayList<>();
+        audit.path("records").forEach(records::add);
+        assertThat(records).anySatisfy(r -> {
+            assertThat(r.path("actor").asText()).isEqualTo("token:viewer");
+            assertThat(r.path("action").asText()).isEqualTo("api GET /api/vms/{vm}/linux/lsmod");
+            assertThat(r.path("artifact").asText()).isEqualTo("/api/vms/" + g.name() + "/linux/lsmod");
+            assertThat(r.path("detail").asText()).contains("\"from\":\"127.0.0.1:").contains("\"status\":200");
+        });
+        assertThat(records).as("refused calls too").anySatisfy(r -> {
+            assertThat(r.path("actor").asText()).isEqualTo("anonymous");
+            assertThat(r.path("detail").asText()).contains("\"status\":401");
+        });
+        assertThat(records).as("each image with its hash").anySatisfy(r -> {
+            assertThat(r.path("action").asText()).startsWith("acquire memory");
+            assertThat(r.path("actor").asText()).isEqualTo("token:analyst");
+            assertThat(r.path("sha256").asText()).hasSize(64);
+        });
+        assertThat(records).as("acknowledgements").anySatisfy(r ->
+                assertThat(r.path("action").asText()).isEqualTo("api POST /api/alerts/{id}/ack"));
+    }
+
+    private static String path(String template, LabGuest g) {
+        assertThat(finishedJob).as("an earlier test left a finished job").isNotNull();
+        assertThat(alertId).as("an earlier test raised an alert").isNotNull();
+        String id = template.startsWith("/api/jobs") ? finishedJob : template.startsWith("/api/alerts") ? alertId
+                : template.startsWith("/api/tokens") ? server.credentials().createToken("doomed", Role.VIEWER).token().id()
+                : template.startsWith("/api/rules/") ? doomedRule() : "x";
+        return template.replace("{vm}", g.name()).replace("{id}", id);
+    }
+
+    private static String doomedRule() {
+        String id = "doomed-" + System.nanoTime();
+        server.addRules("title: Doomed\nid: " + id + "\nlogsource:\n    category: process_creation\n    product: linux\n"
+                + "detection:\n    selection:\n        Image: '/nonexistent/" + id + "'\n    condition: selection\n", "test");
+        return id;
+    }
+
+    private static String body(JsonNode op, LabGuest g) {
+        JsonNode ex = op.at("/requestBody/content/application~1json/example");
+        if (ex.isMissingNode()) return null;
+        ObjectNode b = ex.deepCopy();
+        if (b.has("vm")) b.put("vm", g.name());
+        if (b.has("name")) b.put("name", "n" + System.nanoTime());
+        return b.toString();
+    }
+
+    private static int call(String method, String path, String body, String token) throws Exception {
+        if (path.startsWith("/api/stream")) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(client.base.resolve(path));
+            if (token != null) b.header("Authorization", "Bearer " + token);
+            HttpResponse<java.io.InputStream> r = client.http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            r.body().close();
+            return r.statusCode();
+        }
+        return client.call(method, path, token, body).status();
+    }
+
+    private static void cancelRunningJobs() throws Exception {
+        for (Jobs.View v : server.jobs().list()) {
+            if (v.state() == Jobs.State.running) {
+                server.jobs().cancel(v.id());
+                assertThat(server.jobs().await(v.id(), Duration.ofSeconds(60))).isTrue();
+            }
+        }
+    }
+
+    private static JsonNode awaitJob(String id) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode j = client.get("/api/jobs/" + id, viewer).json();
+            if (!j.path("state").asText().equals("running")) return j;
+            Thread.sleep(250);
+        }
+        throw new AssertionError("job " + id + " still running");
+    }
+
+    private static byte[] sha256(Path f) throws Exception {
+        MessageDigest d = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(f)) {
+            byte[] buf = new byte[1 << 20];
+            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
+        }
+        return d.digest();
+    }
+
+    private static JsonNode withoutState(JsonNode rows) {
+        JsonNode copy = rows.deepCopy();
+        copy.forEach(r -> ((ObjectNode) r).remove("state"));
+        return copy;
+    }
+}

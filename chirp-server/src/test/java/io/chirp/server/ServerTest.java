@@ -1,0 +1,128 @@
+package io.chirp.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.chirp.core.ChirpException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The server's front door without a guest: it watches a VM that does not exist, so every answer here comes
+ * from authentication, roles, validation and error mapping.
+ */
+class ServerTest {
+    private static ServerConfig config(Path home) {
+        return ServerConfig.defaults(home).withPort(0).withVms(List.of("no-such-vm-" + ProcessHandle.current().pid()));
+    }
+
+    @Test
+    void firstStartPrintsOneAdminTokenAndStoresOnlyItsHash(@TempDir Path home) throws Exception {
+        String token;
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            token = s.firstAdminToken();
+            assertThat(token).startsWith("chirp_");
+            ApiClient c = new ApiClient(s.uri());
+            assertThat(c.get("/api/users", token).status()).isEqualTo(200);
+        }
+        Path cred = home.resolve("server/credentials.json");
+        assertThat(Files.readString(cred)).doesNotContain(token).contains(Credentials.sha256(token));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cred))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("server")))).isEqualTo("rwx------");
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            assertThat(s.firstAdminToken()).as("only the first start makes one").isNull();
+            assertThat(new ApiClient(s.uri()).get("/api/tokens", token).status()).as("the stored hash still works").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void everyCallIsAuthenticatedAndRolesAreEnforced(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String admin = s.firstAdminToken();
+            String viewer = s.credentials().createToken("v", Role.VIEWER).secret();
+            ApiClient.Answer none = c.get("/api/vms", null);
+            assertThat(none.status()).isEqualTo(401);
+            assertThat(none.response().headers().firstValue("WWW-Authenticate")).hasValueSatisfying(v -> assertThat(v).contains("Bearer"));
+            assertThat(none.json().path("error").asText()).isEqualTo("unauthorized");
+            assertThat(c.get("/api/vms", "chirp_000000000000_forged").status()).isEqualTo(401);
+            assertThat(c.get("/api/vms", viewer).status()).isEqualTo(200);
+            assertThat(c.get("/api/users", viewer).status()).isEqualTo(403);
+            assertThat(c.call("POST", "/api/tokens", viewer, "{\"name\":\"x\",\"role\":\"admin\"}").status()).isEqualTo(403);
+            // a user with a bcrypt-hashed password signs in with Basic
+            s.credentials().addUser("alice", Role.ANALYST, "correct horse battery".toCharArray());
+            assertThat(c.get("/api/jobs", "alice:correct horse battery").status()).isEqualTo(200);
+            assertThat(c.get("/api/jobs", "alice:wrong password!!").status()).isEqualTo(401);
+            assertThat(Files.exists(home.resolve("server/credentials.json"))).isTrue();
+            // an admin creates a token through the API; the secret works at once
+            JsonNode t = c.call("POST", "/api/tokens", admin, "{\"name\":\"siem\",\"role\":\"viewer\"}").json();
+            assertThat(c.get("/api/rules", t.path("token").asText()).status()).isEqualTo(200);
+            assertThat(c.call("DELETE", "/api/tokens/" + t.path("id").asText(), admin, null).status()).isEqualTo(200);
+            assertThat(c.get("/api/rules", t.path("token").asText()).status()).as("revoked").isEqualTo(401);
+        }
+    }
+
+    @Test
+    void parametersAndBodiesAreValidatedAndErrorsAreJson(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String a = s.firstAdminToken();
+            assertThat(c.get("/api/nothing", a).status()).isEqualTo(404);
+            assertThat(c.call("PUT", "/api/vms", a, null).status()).isEqualTo(405);
+            assertThat(c.get("/api/vms/bad%20name/linux/pslist", a).status()).isEqualTo(400);
+            assertThat(c.get("/api/vms/x/linux/pslist?pid=abc", a).status()).isEqualTo(400);
+            assertThat(c.get("/api/vms/x/linux/pslist?pid=99999999", a).status()).isEqualTo(400);
+            assertThat(c.get("/api/vms/x/linux/pslist?nosuch=1", a).status()).isEqualTo(400);
+            assertThat(c.get("/api/vms/x/linux/dmesg?level=9", a).status()).isEqualTo(400);
+            assertThat(c.get("/api/events?limit=0", a).status()).isEqualTo(400);
+            ApiClient.Answer mode = c.call("POST", "/api/jobs/acquisitions", a, "{\"vm\":\"x\",\"mode\":\"fast\"}");
+            assertThat(mode.status()).isEqualTo(400);
+            assertThat(mode.json().path("message").asText()).contains("mode");
+            assertThat(c.call("POST", "/api/jobs/acquisitions", a, "{\"vm\":\"x\",\"extra\":1}").status()).isEqualTo(400);
+            assertThat(c.call("POST", "/api/jobs/acquisitions", a, "[1]").status()).isEqualTo(400);
+            assertThat(c.call("POST", "/api/tokens", a, "{\"name\":\"" + "x".repeat(70_000) + "\",\"role\":\"viewer\"}").status())
+                    .isEqualTo(413);
+            // a VM that is not running: NOT_FOUND, mapped to 404 in one place
+            ApiClient.Answer missing = c.get("/api/vms/no-such-vm/linux/pslist", a);
+            assertThat(missing.status()).isEqualTo(404);
+            assertThat(missing.json().path("error").asText()).isEqualTo("not_found");
+        }
+    }
+
+    @Test
+    void adminsAddAndRemoveRules(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String a = s.firstAdminToken();
+            String analyst = s.credentials().createToken("an", Role.ANALYST).secret();
+            JsonNode doc = c.get("/api/openapi.json", a).json();
+            String example = doc.at("/paths/~1api~1rules/post/requestBody/content/application~1json/example").toString();
+            int before = c.get("/api/rules", analyst).json().size();
+            assertThat(c.call("POST", "/api/rules", analyst, example).status()).isEqualTo(403);
+            ApiClient.Answer added = c.call("POST", "/api/rules", a, example);
+            assertThat(added.status()).as(added.body()).isEqualTo(201);
+            assertThat(c.get("/api/rules", analyst).json().size()).isEqualTo(before + 1);
+            assertThat(c.call("POST", "/api/rules", a, example).status()).as("same id twice").isEqualTo(400);
+            assertThat(c.call("POST", "/api/rules", a, "{\"yaml\":\"title: x\\ndetection: {}\"}").status()).isEqualTo(400);
+            assertThat(c.call("DELETE", "/api/rules/example-web-shell", a, null).status()).isEqualTo(200);
+            assertThat(c.call("DELETE", "/api/rules/example-web-shell", a, null).status()).isEqualTo(404);
+            assertThat(c.get("/api/rules", analyst).json().size()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void nonLoopbackBindingWithoutTlsIsRefused(@TempDir Path home) {
+        assertThatThrownBy(() -> ChirpServer.start(config(home).withHost("0.0.0.0")))
+                .isInstanceOf(ChirpException.class).hasMessageContaining("without TLS")
+                .extracting(e -> ((ChirpException) e).kind()).isEqualTo(ChirpException.Kind.USAGE);
+        assertThat(Files.exists(home.resolve("server"))).as("refused before anything was created").isFalse();
+        assertThat(Tls.checkBinding("127.0.0.1", new Tls.None()).isLoopbackAddress()).isTrue();
+        assertThat(Tls.checkBinding("::1", new Tls.None()).isLoopbackAddress()).isTrue();
+    }
+}

@@ -1,0 +1,176 @@
+package io.chirp.tables;
+
+import io.chirp.linux.LinuxProcess;
+import io.chirp.linux.ModuleInfo;
+import io.chirp.linux.fs.Mount;
+import io.chirp.linux.fs.OpenFile;
+import io.chirp.linux.integrity.IntegrityFinding;
+import io.chirp.linux.integrity.IntegrityReport;
+import io.chirp.linux.log.LogRecord;
+import io.chirp.linux.mm.MemoryMap;
+import io.chirp.linux.net.LinuxSocket;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+import static io.chirp.tables.ColumnType.BOOLEAN;
+import static io.chirp.tables.ColumnType.HEX;
+import static io.chirp.tables.ColumnType.INTEGER;
+import static io.chirp.tables.ColumnType.LIST;
+import static io.chirp.tables.ColumnType.NUMBER;
+import static io.chirp.tables.ColumnType.OBJECT;
+import static io.chirp.tables.ColumnType.STRING;
+import static io.chirp.tables.ColumnType.hex;
+
+/**
+ * The Linux views' tables, with exactly the columns {@code chirp linux ...} prints (same names, same order).
+ * Where a view's row joins two records (a map and its process), the row type is a small record here.
+ */
+public final class LinuxTables {
+    private LinuxTables() {}
+
+    /** A psaux row: the process and, when asked for, its environment (null if unreadable). */
+    public record PsAuxRow(LinuxProcess process, String environment) {}
+
+    /** A pstree row: a process at its depth below its root. */
+    public record TreeRow(int depth, LinuxProcess process) {}
+
+    /** A maps row: one VMA of a process. */
+    public record MapRow(int pid, String comm, MemoryMap map) {}
+
+    /** A dmesg row: the record, with the level names dmesg uses. */
+    public record LogRow(LogRecord record) {
+        static final List<String> LEVELS = List.of("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug");
+
+        String level() { return LEVELS.get(record.level() & 7); }
+
+        String caller() {
+            long c = record.callerId();
+            return (c & 0x8000_0000L) != 0 ? "C" + (c & 0x7fff_ffffL) : "T" + c;
+        }
+    }
+
+    public static final TableDef<LinuxProcess> PSLIST = TableDef.of("pslist",
+            "A process (or, with threads, a thread) from the kernel's task list.",
+            Column.of("pid", INTEGER, "process id (thread group id)", LinuxProcess::tgid),
+            Column.of("tid", INTEGER, "thread id (equals pid for the group leader)", LinuxProcess::pid),
+            Column.of("ppid", INTEGER, "parent's process id (real_parent)", LinuxProcess::ppid),
+            Column.of("comm", STRING, "task name (comm, at most 15 bytes; guest data)", LinuxProcess::comm),
+            Column.of("uid", INTEGER, "real user id, null if unreadable", LinuxProcess::uid),
+            Column.of("gid", INTEGER, "real group id, null if unreadable", LinuxProcess::gid),
+            Column.of("euid", INTEGER, "effective user id, null if unreadable", LinuxProcess::euid),
+            Column.of("state", STRING, "scheduler state (R, S, D, Z, ...)", LinuxProcess::state),
+            Column.of("start_s", NUMBER, "start time in seconds since boot", LinuxProcess::startSeconds),
+            Column.of("kthread", BOOLEAN, "true for a kernel thread", LinuxProcess::kernelThread),
+            Column.of("exe", STRING, "executable path (mm->exe_file), null if none", LinuxProcess::exe),
+            Column.of("task", HEX, "address of the task_struct", p -> hex(p.task())));
+
+    public static final TableDef<PsAuxRow> PSAUX = TableDef.of("psaux",
+            "A process with its command line, read from the process's own memory.",
+            Column.of("pid", INTEGER, "process id", r -> r.process().tgid()),
+            Column.of("ppid", INTEGER, "parent's process id", r -> r.process().ppid()),
+            Column.of("uid", INTEGER, "real user id, null if unreadable", r -> r.process().uid()),
+            Column.of("comm", STRING, "task name", r -> r.process().comm()),
+            Column.of("cmdline", STRING, "command line (arguments joined by spaces); [comm] for kernel threads",
+                    r -> r.process().kernelThread() ? "[" + r.process().comm() + "]" : r.process().cmdline()),
+            Column.<PsAuxRow>of("environment", STRING, "environment (NAME=value, space-separated), null if unreadable",
+                    PsAuxRow::environment).asOptional());
+
+    public static final TableDef<TreeRow> PSTREE = TableDef.of("pstree",
+            "A process in tree order (parents before children), with its depth.",
+            Column.of("depth", INTEGER, "depth below the root (0 for the roots)", TreeRow::depth),
+            Column.of("pid", INTEGER, "process id", r -> r.process().tgid()),
+            Column.of("ppid", INTEGER, "parent's process id", r -> r.process().ppid()),
+            Column.of("comm", STRING, "task name", r -> r.process().comm()),
+            Column.of("cmdline", STRING, "command line, null if unreadable", r -> r.process().cmdline()));
+
+    public static final TableDef<ModuleInfo> LSMOD = TableDef.of("lsmod",
+            "A kernel module from the kernel's module list.",
+            Column.of("name", STRING, "module name", ModuleInfo::name),
+            Column.of("base", HEX, "address of its core text", m -> hex(m.base())),
+            Column.of("size", INTEGER, "size of its core layout in bytes, null if unreadable", ModuleInfo::size),
+            Column.of("state", STRING, "LIVE, COMING, GOING or UNFORMED", ModuleInfo::state),
+            Column.of("refs", INTEGER, "reference count, null if unreadable", ModuleInfo::refcount),
+            Column.of("taints", STRING, "taint flags (O out-of-tree, E unsigned, ...)", ModuleInfo::taints),
+            Column.of("struct", HEX, "address of the struct module", m -> hex(m.address())),
+            Column.<ModuleInfo>of("parameters", STRING, "parameters as name=value (? when not readable)",
+                    m -> m.parameters().stream().map(x -> x.name() + "=" + (x.value() == null ? "?" : x.value()))
+                            .collect(Collectors.joining(" "))).asOptional());
+
+    public static final TableDef<LinuxSocket> SOCKETS = TableDef.of("sockets",
+            "A TCP, UDP or Unix socket with the processes that hold it open.",
+            Column.of("proto", STRING, "protocol: tcp, tcp6, udp, udp6, unix, ...", LinuxSocket::protocol),
+            Column.of("type", STRING, "socket type (STREAM, DGRAM, ...)", LinuxSocket::type),
+            Column.of("state", STRING, "connection state (LISTEN, ESTABLISHED, ...)", LinuxSocket::state),
+            Column.of("local", STRING, "local address:port, or the Unix path", LinuxSocket::localText),
+            Column.of("remote", STRING, "remote address:port, null if none", LinuxSocket::remoteText),
+            Column.of("inode", INTEGER, "socket inode (socket:[N]), 0 if none", LinuxSocket::inode),
+            Column.of("owners", STRING, "holders as pid/comm:fd, space-separated; null if only the kernel holds it",
+                    s -> s.owners().isEmpty() ? null : s.owners().stream().map(o -> o.pid() + "/" + o.comm() + ":" + o.fd())
+                            .collect(Collectors.joining(" "))),
+            Column.of("seen", STRING, "where it was found: fd, kernel or fd+kernel",
+                    s -> s.seenIn().size() == 2 ? "fd+kernel"
+                            : s.seenIn().contains(LinuxSocket.Origin.KERNEL_TABLE) ? "kernel" : "fd"),
+            Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())));
+
+    public static final TableDef<OpenFile> LSOF = TableDef.of("lsof", "An open file descriptor of a process.",
+            Column.of("pid", INTEGER, "process id", OpenFile::pid),
+            Column.of("comm", STRING, "task name", OpenFile::comm),
+            Column.of("fd", INTEGER, "descriptor number", OpenFile::fd),
+            Column.of("type", STRING, "regular, directory, socket, pipe, anon_inode, ...",
+                    o -> o.file().kind().name().toLowerCase(Locale.ROOT)),
+            Column.of("mode", STRING, "access mode: r, w, rw or -", o -> o.file().mode()),
+            Column.of("flags", STRING, "open flags in octal (0-prefixed)", o -> "0" + Integer.toOctalString(o.file().flags())),
+            Column.of("pos", INTEGER, "file position", o -> o.file().position()),
+            Column.of("inode", INTEGER, "inode number", o -> o.file().inode()),
+            Column.of("name", STRING, "path or pseudo-file name", o -> o.file().name()));
+
+    public static final TableDef<MapRow> MAPS = TableDef.of("maps", "A memory map (VMA) of a process, as /proc/PID/maps.",
+            Column.of("pid", INTEGER, "process id", MapRow::pid),
+            Column.of("comm", STRING, "task name", MapRow::comm),
+            Column.of("start", HEX, "first address", r -> hex(r.map().start())),
+            Column.of("end", HEX, "address after the last", r -> hex(r.map().end())),
+            Column.of("perms", STRING, "rwxp / rwxs", r -> r.map().perms()),
+            Column.of("offset", HEX, "offset in the mapped file", r -> hex(r.map().offset())),
+            Column.of("dev", STRING, "device major:minor (hex)", r -> r.map().device()),
+            Column.of("inode", INTEGER, "inode of the mapped file, 0 if anonymous", r -> r.map().inode()),
+            Column.of("path", STRING, "mapped file, or [heap], [stack], ...; null if anonymous", r -> r.map().name()));
+
+    public static final TableDef<Mount> MOUNTS = TableDef.of("mounts", "A mount of init's mount namespace.",
+            Column.of("device", STRING, "mounted device or source", Mount::device),
+            Column.of("mountpoint", STRING, "where it is mounted", Mount::mountPoint),
+            Column.of("type", STRING, "file system type", Mount::fsType),
+            Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
+
+    public static final TableDef<LogRow> DMESG = TableDef.of("dmesg", "A kernel log record from the printk ring buffer.",
+            Column.of("seq", INTEGER, "sequence number (a gap means records were lost)", r -> r.record().seq()),
+            Column.of("time", STRING, "seconds since boot, as dmesg prints it", r -> r.record().timestamp().strip()),
+            Column.of("level", STRING, "emerg, alert, crit, err, warn, notice, info or debug", LogRow::level),
+            Column.of("facility", INTEGER, "syslog facility", r -> r.record().facility()),
+            Column.of("caller", STRING, "T<thread id> or C<cpu>", LogRow::caller),
+            Column.of("text", STRING, "the message (guest data)", r -> r.record().text()));
+
+    public static final TableDef<IntegrityFinding> CHECK = TableDef.of("check",
+            "A finding of an integrity check (what a rootkit hides or hooks).",
+            Column.of("severity", STRING, "CRITICAL, WARNING or INFO", f -> f.severity().name()),
+            Column.of("check", STRING, "the check that found it", IntegrityFinding::check),
+            Column.of("finding", STRING, "what was found", IntegrityFinding::summary),
+            Column.of("evidence", OBJECT, "named evidence (addresses as 0x-hex)", IntegrityFinding::evidence));
+
+    public static final TableDef<IntegrityReport.Section> CHECK_SECTIONS = TableDef.of("check_sections",
+            "What one integrity check examined, and whether it saw everything.",
+            Column.of("check", STRING, "the check", IntegrityReport.Section::check),
+            Column.of("examined", INTEGER, "objects examined (entries, gates, tasks, ...)", IntegrityReport.Section::examined),
+            Column.of("findings", INTEGER, "findings of this check", s -> s.findings().size()),
+            Column.<IntegrityReport.Section>of("complete", BOOLEAN, "false if part of it could not be read",
+                    IntegrityReport.Section::complete).withText(v -> Boolean.TRUE.equals(v) ? "yes" : "PARTIAL"),
+            Column.<IntegrityReport.Section>of("problems", LIST, "why it is partial (chirp linux check prints these on stderr)",
+                    IntegrityReport.Section::problems).asOptional());
+
+    /** {@return every Linux table} */
+    public static List<TableDef<?>> all() {
+        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, DMESG, CHECK, CHECK_SECTIONS);
+    }
+
+}
