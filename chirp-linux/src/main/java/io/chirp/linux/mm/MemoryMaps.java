@@ -11,10 +11,8 @@ import io.chirp.linux.fs.FileInfo;
 import io.chirp.linux.fs.KernelFiles;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -110,8 +108,8 @@ public final class MemoryMaps {
         long mm = p.mm();
         List<Long> vmas = new ArrayList<>();
         if (maple != null) {
-            MapleTree.Entries e = maple.entries(mm + mmMt.getAsLong(), MAX_VMAS);
-            vmas.addAll(e.entries());
+            Walk e = maple.entries(mm + mmMt.getAsLong(), MAX_VMAS);
+            vmas.addAll(e.items());
             if (!e.complete()) problems.add("VMA tree: " + e.problem());
         } else {
             linkedList(mm, vmas, problems);
@@ -173,18 +171,15 @@ public final class MemoryMaps {
 
     /** The pre-6.1 VMA list: mm->mmap, then vma->vm_next until NULL. */
     private void linkedList(long mm, List<Long> vmas, List<String> problems) {
-        Set<Long> seen = new HashSet<>();
+        Walk w;
         try {
-            long cur = r.u64(mm + mmMmap.getAsLong());
-            while (cur != 0) {
-                if (!seen.add(cur)) { problems.add("VMA list: cycle at 0x" + Long.toHexString(cur)); return; }
-                if (vmas.size() >= MAX_VMAS) { problems.add("VMA list: stopped at " + MAX_VMAS); return; }
-                vmas.add(cur);
-                cur = r.u64(cur + vmNext.getAsLong());
-            }
+            w = Walk.chain(r, r.u64(mm + mmMmap.getAsLong()), vmNext.getAsLong(), 0, p -> p == 0, MAX_VMAS);
         } catch (ChirpException e) {
             problems.add("VMA list unreadable: " + e.getMessage());
+            return;
         }
+        vmas.addAll(w.items());
+        if (!w.complete()) problems.add("VMA list: " + w.problem());
     }
 
     private MemoryMap read(long vma, long mm, boolean gate) {
