@@ -100,7 +100,7 @@ public final class LinuxKernel {
      */
     private static io.chirp.core.MemoryRange startupSignature(PhysicalMemory memory) {
         byte[] second = {0x48, (byte) 0x8d, 0x3d, (byte) 0xf2, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-        for (io.chirp.core.MemoryRange r : memory.ranges()) {
+        for (io.chirp.core.MemoryRange r : memory.populated()) { // holes are zeros: no startup_64 there
             for (long p = (r.start() + 0x1fffff) & ~0x1fffffL; p + 16 <= r.end(); p += 0x200000) {
                 byte[] b = memory.readBytes(p, 14);
                 if (b[0] != 0x48 || b[1] != (byte) 0x8d || b[2] != 0x25) continue;

@@ -6,7 +6,9 @@ import io.chirp.core.PhysicalMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Finds a byte pattern in all backed guest-physical memory, chunk by chunk: straight out of the source's
@@ -46,28 +48,58 @@ public final class PatternScanner {
         }
         MemorySegment buf = null;
         int overlap = longest - 1;
-        for (MemoryRange r : memory.ranges()) {
-            long pa = r.start();
-            while (Long.compareUnsigned(pa, r.end()) < 0) {
-                int len = (int) Math.min(chunk, r.end() - pa);
-                MemorySegment seg = memory.view(pa, len);
-                if (seg == null) {
-                    if (buf == null) buf = MemorySegment.ofArray(new byte[chunk]);
-                    memory.read(pa, buf, 0, len);
-                    seg = buf;
+        try {
+            for (MemoryRange r : scanned(memory, overlap)) {
+                long pa = r.start();
+                while (Long.compareUnsigned(pa, r.end()) < 0) {
+                    int len = (int) Math.min(chunk, r.end() - pa);
+                    MemorySegment seg = memory.view(pa, len);
+                    if (seg == null) {
+                        if (buf == null) buf = MemorySegment.ofArray(new byte[chunk]);
+                        memory.read(pa, buf, 0, len);
+                        seg = buf;
+                    }
+                    // Starts in the overlap were already tried by the previous chunk, except for the last chunk's tail.
+                    int lastStart = pa + len == r.end() ? len : len - overlap;
+                    for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
+                    // A scan touches every page once: drop them from this process's resident set again (they stay in
+                    // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
+                    if (seg != buf && seg.isMapped()) seg.unload();
+                    if (pa + len == r.end()) break;
+                    pa += len - overlap;
                 }
-                // Starts in the overlap were already tried by the previous chunk, except for the last chunk's tail.
-                int lastStart = pa + len == r.end() ? len : len - overlap;
-                for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
-                // A scan touches every page once: drop them from this process's resident set again (they stay in
-                // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
-                if (seg != buf && seg.isMapped()) seg.unload();
-                if (pa + len == r.end()) break;
-                pa += len - overlap;
             }
+        } catch (InternalError e) {
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e); // a mapped file shrank under the scan
+            throw e;
         }
         long[][] out = new long[patterns.length][];
         for (int p = 0; p < patterns.length; p++) out[p] = hits[p].toArray();
+        return out;
+    }
+
+    /**
+     * {@return what to scan: the populated parts of memory (holes read as zeros and are skipped), each widened by
+     * {@code overlap} bytes on both sides within its backed range, so that a pattern reaching into a hole with
+     * zero bytes is still found; overlapping parts merged}
+     */
+    static List<MemoryRange> scanned(PhysicalMemory memory, int overlap) {
+        List<MemoryRange> backed = memory.ranges();
+        List<MemoryRange> data = memory.populated();
+        if (data == backed) return backed;
+        List<MemoryRange> out = new ArrayList<>();
+        for (MemoryRange d : data) {
+            MemoryRange in = null;
+            for (MemoryRange b : backed) if (b.contains(d.start())) in = b;
+            if (in == null) continue;
+            long s = Math.max(in.start(), d.start() - overlap), e = Math.min(in.end(), d.end() + overlap);
+            MemoryRange last = out.isEmpty() ? null : out.getLast();
+            if (last != null && last.end() >= s && last.start() >= in.start() && last.end() <= in.end()) {
+                out.set(out.size() - 1, new MemoryRange(last.start(), Math.max(last.end(), e), last.name()));
+            } else {
+                out.add(new MemoryRange(s, e, in.name()));
+            }
+        }
         return out;
     }
 
