@@ -101,6 +101,16 @@ public final class Processes {
         return Walk.listHead(r, initTask + tasks, tasks, Walk.DEFAULT_LIMIT);
     }
 
+    /**
+     * {@return every thread-group leader CHIRP can find} The task list ({@link #leaders()}); if its walk broke, also
+     * the leaders that only the PID table ({@link #pidView()}) knows, and the walk says how many. What pslist, lsof,
+     * maps and sockets walk.
+     */
+    public Walk allLeaders() {
+        Walk w = leaders();
+        return w.complete() ? w : recoverFromPidTable(w, k.symbol("init_task"));
+    }
+
     /** {@return the threads of a process (including the leader)} */
     public Walk threads(long leader) {
         if (signalThreadHead >= 0 && threadNode >= 0) {
@@ -145,8 +155,7 @@ public final class Processes {
      */
     public Listing list(boolean withThreads, boolean withCmdline) {
         long initTask = k.symbol("init_task");
-        Walk w = leaders();
-        if (!w.complete()) w = recoverFromPidTable(w, initTask);
+        Walk w = allLeaders();
         List<LinuxProcess> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         List<Long> tasks = new ArrayList<>();

@@ -85,19 +85,21 @@ public final class MemoryMaps {
     /** {@return the maps of every user process whose pid {@code wanted} accepts} */
     public List<Listing> list(IntPredicate wanted) {
         List<Listing> out = new ArrayList<>();
-        Walk w = processes.leaders();
+        Walk w = processes.allLeaders();
+        List<String> problems = new ArrayList<>();
+        if (!w.complete()) problems.add("task list incomplete: " + w.problem());
         for (long task : w.items()) {
             LinuxProcess p;
             try {
                 p = processes.read(task, false);
             } catch (ChirpException e) {
+                problems.add("task at 0x" + Long.toHexString(task) + " unreadable, left out: " + e.getMessage());
                 continue;
             }
             if (!p.kernelThread() && p.mm() != 0 && wanted.test(p.pid())) out.add(of(p));
         }
-        if (!w.complete()) {
-            out.add(new Listing(-1, "", List.of(), false, List.of("task list incomplete: " + w.problem())));
-        }
+        // Not one process's problem: a row of no process (pid -1) carries what kept the listing from being whole.
+        if (!problems.isEmpty()) out.add(new Listing(-1, "", List.of(), false, problems));
         return out;
     }
 

@@ -119,7 +119,7 @@ public final class Sockets {
     }
 
     private void fromDescriptors(Map<Long, Seen> seen, List<String> problems) {
-        Walk w = processes.leaders();
+        Walk w = processes.allLeaders();
         if (!w.complete()) problems.add("task list: " + w.problem());
         for (long task : w.items()) {
             LinuxProcess p;
