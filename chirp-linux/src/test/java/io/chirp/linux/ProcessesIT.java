@@ -42,6 +42,42 @@ class ProcessesIT {
         }
     }
 
+    /**
+     * The guest's RAM as a 64 GiB sparse raw image, written the way a lightly used guest's RAM file looks (all-zero
+     * pages left as holes): discovery scans only the data, so the listing comes quickly and matches.
+     */
+    @Test
+    void processListFromASparseSixtyFourGibRawImage(LabGuest g, @TempDir Path dir) throws Exception {
+        Path dump = Guests.qemuDump(g, dir);
+        Path raw = dir.resolve("sparse-64g.raw");
+        try (MemoryImage img = MemoryImages.open(dump);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(raw,
+                     java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] page = new byte[4096];
+            for (io.chirp.core.MemoryRange r : img.memory().ranges()) {
+                for (long pa = r.start(); pa + page.length <= r.end(); pa += page.length) {
+                    img.memory().read(pa, java.lang.foreign.MemorySegment.ofArray(page), 0, page.length);
+                    boolean zero = true;
+                    for (int i = 0; i < page.length && zero; i += 8) zero = java.nio.ByteBuffer.wrap(page, i, 8).getLong() == 0;
+                    if (!zero) out.write(java.nio.ByteBuffer.wrap(page), pa);
+                }
+            }
+            out.truncate(64L << 30);
+            if (out.size() < (64L << 30)) out.write(java.nio.ByteBuffer.wrap(new byte[1]), (64L << 30) - 1);
+        }
+        assertThat(java.nio.file.Files.size(raw)).isEqualTo(64L << 30);
+        long t0 = System.nanoTime();
+        try (MemoryImage img = MemoryImages.open(raw)) {
+            long data = img.memory().populated().stream().mapToLong(io.chirp.core.MemoryRange::size).sum();
+            assertThat(data).isLessThan(g.memoryBytes());
+            LinuxKernel k = LinuxKernel.attach(img.memory(), List.of());
+            Processes.Listing l = new Processes(k).list(false, true);
+            assertThat(l.walk().complete()).as(l.walk().problem()).isTrue();
+            check(l.processes(), g.groundTruth());
+        }
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds to attach and list").isLessThan(60);
+    }
+
     @Test
     void threadsAndEnvironmentAreRead(LabGuest g) {
         try (LiveVm live = Guests.live(g)) {
