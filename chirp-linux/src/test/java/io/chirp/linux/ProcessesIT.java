@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -76,6 +77,25 @@ class ProcessesIT {
             check(l.processes(), g.groundTruth());
         }
         assertThat((System.nanoTime() - t0) / 1e9).as("seconds to attach and list").isLessThan(60);
+    }
+
+    /** A command line past Processes.MAX_CMDLINE is cut there, and the row says so; a short one is not marked. */
+    @Test
+    void aCommandLineLongerThanTheCapIsMarkedTruncated(LabGuest g) {
+        // sh keeps the 70000-byte argument in its own argv while it waits for sleep (the "; :" stops it exec'ing)
+        int pid = Integer.parseInt(GuestShell.run(g, "L=$(head -c 70000 /dev/zero | tr '\\000' A); "
+                + "sh -c 'sleep 100000; :' chirp-long \"$L\" & p=$!; sleep 2; echo $p", Duration.ofSeconds(90)).strip());
+        try (LiveVm live = Guests.live(g)) {
+            LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
+            List<LinuxProcess> all = new Processes(k).list(false, true).processes();
+            LinuxProcess sh = all.stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+            assertThat(sh.cmdlineTruncated()).isTrue();
+            assertThat(sh.cmdline()).startsWith("sh -c sleep 100000; : chirp-long AAAA").hasSize(Processes.MAX_CMDLINE);
+            assertThat(all).filteredOn(p -> !p.kernelThread() && p.pid() != pid && p.cmdline() != null)
+                    .isNotEmpty().allSatisfy(p -> assertThat(p.cmdlineTruncated()).as("pid %s", p.pid()).isFalse());
+        } finally {
+            GuestShell.run(g, "kill " + pid, Duration.ofSeconds(60));
+        }
     }
 
     @Test
