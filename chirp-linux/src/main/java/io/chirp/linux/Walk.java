@@ -216,6 +216,7 @@ public record Walk(List<Long> items, boolean complete, String problem) {
             back.add(cur - linkOffset);
             cur = prev;
         }
+        if (stop == null && met == 0 && lastGood == head) met = head; // the very first link was the broken one
         Collections.reverse(back); // list order: these come after the forward walk's elements
         StringBuilder why = new StringBuilder(broke).append("; walking back from the head via prev recovered ")
                 .append(back.size()).append(back.size() == 1 ? " more element" : " more elements");

@@ -73,6 +73,18 @@ class WalkTest {
     }
 
     @Test
+    void aBrokenFirstLinkIsRecoveredWholeFromTheOtherSide() {
+        List<Long> e = new ArrayList<>();
+        long head = list(7, e);
+        mem.putLong(head, SyntheticKernelMemory.UNMAPPED); // init_task.tasks.next itself
+        Walk w = Walk.listHead(r, head, LINK, 100);
+        assertThat(w.complete()).isFalse();
+        assertThat(w.items()).containsExactlyElementsOf(e);
+        assertThat(w.problem()).contains("after 0 elements").contains("recovered 7 more elements")
+                .contains("no element is missing");
+    }
+
+    @Test
     void twoBreaksLoseOnlyWhatLiesBetweenThem() {
         List<Long> e = new ArrayList<>();
         long head = list(10, e);
