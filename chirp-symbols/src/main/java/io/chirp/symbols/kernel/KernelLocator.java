@@ -37,6 +37,16 @@ public final class KernelLocator {
      * kernel image (derived from vCPU state). Only if the kernel is not found there is all of memory scanned.
      */
     public static KernelInfo locate(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
+        try {
+            return locateHinted(memory, hint);
+        } catch (InternalError e) {
+            // the parsers read zero-copy views: a RAM file that shrank under them faults there
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e);
+            throw e;
+        }
+    }
+
+    private static KernelInfo locateHinted(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
         if (hint != null) {
             try {
                 return locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
