@@ -85,6 +85,12 @@ class MappedFileMemoryTest {
             assertThatThrownBy(() -> view.get(PhysicalMemory.LONG, 0))
                     .satisfies(t -> assertThat(PhysicalMemory.isAccessFault(t)).isTrue())
                     .satisfies(t -> assertThat(m.accessFault(t)).hasMessageContaining("shrank"));
+            // page-table walks read table pages as views too: batched translation says the same
+            io.chirp.paging.AddressSpace as = io.chirp.paging.AddressSpace.of(m, io.chirp.paging.PagingMode.X86_64,
+                    new io.chirp.core.PhysAddr(2 << 20));
+            assertThatThrownBy(() -> as.translateAll(List.of(new io.chirp.core.VirtAddr(0xffff888000000000L),
+                    new io.chirp.core.VirtAddr(0xffffffff81000000L))))
+                    .isInstanceOf(ChirpException.class).hasMessageContaining("shrank");
             // what is still in the file still reads
             assertThat(m.readBytes(0, 16)).isEqualTo(java.util.Arrays.copyOf(TestImages.pattern(4 << 20, 3), 16));
         }
