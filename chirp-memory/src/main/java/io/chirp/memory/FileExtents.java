@@ -23,7 +23,7 @@ import java.util.List;
  * OS, a file system without support), the answer is "unknown" and callers treat the whole file as data.
  */
 final class FileExtents {
-    /** More extents than this and the file is treated as all data: the list must not cost more than the scan saves. */
+    /** Extents listed at most: past them the rest of the file counts as data, so the list stays small. */
     static final int MAX_EXTENTS = 1 << 16;
     private static final int O_RDONLY = 0, O_CLOEXEC = 0x80000, SEEK_DATA = 3, SEEK_HOLE = 4, ENXIO = 6;
     private static final MethodHandle OPEN, LSEEK, CLOSE;
@@ -63,8 +63,9 @@ final class FileExtents {
     private FileExtents() {}
 
     /**
-     * {@return the data extents of {@code file} within [0, size), as sorted, disjoint {start, end} pairs; null if
-     * unknown (no support, an error, or more than {@code max} extents)} An empty list: the file is all holes.
+     * {@return the data extents of {@code file} within [0, size), as sorted, disjoint {start, end} pairs, at most
+     * {@code max} of them (the last then reaches to the end); null if unknown (no support, an error)} An empty list:
+     * the file is all holes.
      */
     static List<long[]> data(Path file, long size, int max) {
         if (OPEN == null) return null;
@@ -86,7 +87,10 @@ final class FileExtents {
                     if (hole < 0) return null;
                     hole = Math.min(hole, size);
                     if (hole <= data) return null; // the file changed under us: do not guess
-                    if (out.size() >= max) return null;
+                    if (out.size() >= max - 1) { // too fragmented to list: count the rest as data (a superset)
+                        out.add(new long[] {data, size});
+                        break;
+                    }
                     out.add(new long[] {data, hole});
                     pos = hole;
                 }

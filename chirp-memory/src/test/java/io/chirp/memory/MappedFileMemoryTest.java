@@ -53,6 +53,19 @@ class MappedFileMemoryTest {
     }
 
     @Test
+    void aFileTooFragmentedToListCountsItsRestAsData(@TempDir Path dir) throws Exception {
+        long[] at = new long[10];
+        for (int i = 0; i < at.length; i++) at[i] = (i + 1L) << 20;
+        Path f = sparse(dir, 64L << 20, TestImages.pattern(4096, 2), at);
+        List<long[]> all = FileExtents.data(f, 64L << 20, 100);
+        assertThat(all).hasSize(10);
+        List<long[]> capped = FileExtents.data(f, 64L << 20, 4);
+        assertThat(capped).hasSize(4);
+        assertThat(capped.get(2)).containsExactly(all.get(2));
+        assertThat(capped.get(3)).containsExactly(all.get(3)[0], 64L << 20); // a superset: nothing with data is lost
+    }
+
+    @Test
     void anImageOfNothingButHolesHasNoData(@TempDir Path dir) throws Exception {
         Path f = sparse(dir, 64 * GIB, new byte[0]);
         try (MemoryImage img = MemoryImages.open(f)) {
