@@ -33,6 +33,13 @@ public interface PhysicalMemory extends AutoCloseable {
     default List<MemoryRange> populated() { return ranges(); }
 
     /**
+     * A hint that scattered small reads follow ({@code true}: probes one per 2 MiB) or scans again ({@code false}).
+     * A memory-mapped source turns the kernel's read-ahead off meanwhile: each probe of a file mapping otherwise
+     * brings in (and maps) a whole read-ahead window, megabytes per probe. Default: nothing to do.
+     */
+    default void scatteredReads(boolean scattered) { }
+
+    /**
      * {@return the error to raise for a fault while reading this memory or a {@link #view} of it} A mapped file that
      * shrinks under its mapping (the RAM file of a VM that was stopped or resized, an image truncated while open)
      * makes reads fault: the JVM turns the SIGBUS into an {@link InternalError} ({@link #isAccessFault}), which

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where a file holds data and where it has holes, from {@code lseek(SEEK_DATA / SEEK_HOLE)} (Linux 3.1+, on ext4,
+ * Where a file holds data and where it has holes (and how its mapping will be read), from {@code lseek(SEEK_DATA / SEEK_HOLE)} (Linux 3.1+, on ext4,
  * xfs, btrfs, tmpfs and most others). A guest's RAM file is sparse where the guest never touched its memory, and a
  * raw image of a large guest is often mostly holes: holes read as zeros, so scanners skip them instead of faulting in
  * gigabytes of zero pages.
@@ -26,12 +26,14 @@ final class FileExtents {
     /** Extents listed at most: past them the rest of the file counts as data, so the list stays small. */
     static final int MAX_EXTENTS = 1 << 16;
     private static final int O_RDONLY = 0, O_CLOEXEC = 0x80000, SEEK_DATA = 3, SEEK_HOLE = 4, ENXIO = 6;
-    private static final MethodHandle OPEN, LSEEK, CLOSE;
+    /** madvise(2) advice values (asm-generic/mman-common.h). */
+    static final int MADV_NORMAL = 0, MADV_RANDOM = 1;
+    private static final MethodHandle OPEN, LSEEK, CLOSE, MADVISE;
     private static final StructLayout CAPTURE;
     private static final VarHandle ERRNO;
 
     static {
-        MethodHandle open = null, lseek = null, close = null;
+        MethodHandle open = null, lseek = null, close = null, madvise = null;
         StructLayout capture = null;
         VarHandle errno = null;
         try {
@@ -49,18 +51,37 @@ final class FileExtents {
                                 ValueLayout.JAVA_INT), errnoOption);
                 close = linker.downcallHandle(libc.find("close").orElseThrow(),
                         FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+                madvise = linker.downcallHandle(libc.find("madvise").orElseThrow(),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG,
+                                ValueLayout.JAVA_INT));
             }
         } catch (RuntimeException | LinkageError e) {
-            open = lseek = close = null; // no native access here: every file counts as all data
+            open = lseek = close = madvise = null; // no native access here: every file counts as all data
         }
         OPEN = open;
         LSEEK = lseek;
         CLOSE = close;
+        MADVISE = madvise;
         CAPTURE = capture;
         ERRNO = errno;
     }
 
     private FileExtents() {}
+
+    /**
+     * Advises the kernel how a mapping will be read ({@link #MADV_RANDOM}: no read-ahead and no fault-around, for
+     * scattered probes; {@link #MADV_NORMAL} again for scans). Only a hint: {@return false if it could not be given}
+     */
+    static boolean advise(MemorySegment mapping, int advice) {
+        if (MADVISE == null || mapping.byteSize() == 0) return false;
+        try {
+            long start = mapping.address() & -4096L; // madvise wants a page-aligned start
+            long len = mapping.address() + mapping.byteSize() - start;
+            return (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), len, advice) == 0;
+        } catch (Throwable e) {
+            return false;
+        }
+    }
 
     /**
      * {@return the data extents of {@code file} within [0, size), as sorted, disjoint {start, end} pairs, at most

@@ -93,6 +93,11 @@ public final class MappedFileMemory implements PhysicalMemory {
     public List<Segment> segments() { return List.of(segments); }
 
     @Override
+    public void scatteredReads(boolean scattered) {
+        FileExtents.advise(mapping, scattered ? FileExtents.MADV_RANDOM : FileExtents.MADV_NORMAL);
+    }
+
+    @Override
     public List<MemoryRange> populated() {
         List<MemoryRange> known = populated;
         if (known != null) return known;

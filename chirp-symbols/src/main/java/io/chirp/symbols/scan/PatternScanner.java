@@ -18,6 +18,8 @@ import java.util.List;
 public final class PatternScanner {
     /** Chunk size: big enough to amortise the copy, small enough to stay in a cache-friendly heap array. */
     static final int DEFAULT_CHUNK = 16 << 20;
+    /** Runs of data shorter than this on average make a scan "scattered" (see {@link PhysicalMemory#scatteredReads}). */
+    static final long FRAGMENTED_RUN = 4 << 20;
 
     private final int chunk;
 
@@ -48,8 +50,15 @@ public final class PatternScanner {
         }
         MemorySegment buf = null;
         int overlap = longest - 1;
+        List<MemoryRange> parts = scanned(memory, overlap);
+        long bytes = 0;
+        for (MemoryRange r : parts) bytes += r.size();
+        // Many small runs of data between holes (a lightly used guest's RAM file): read-ahead would bring in
+        // megabytes of holes around each, so it is turned off for this scan.
+        boolean scattered = parts.size() > 16 && bytes / parts.size() < FRAGMENTED_RUN;
+        if (scattered) memory.scatteredReads(true);
         try {
-            for (MemoryRange r : scanned(memory, overlap)) {
+            for (MemoryRange r : parts) {
                 long pa = r.start();
                 while (Long.compareUnsigned(pa, r.end()) < 0) {
                     int len = (int) Math.min(chunk, r.end() - pa);
@@ -64,7 +73,7 @@ public final class PatternScanner {
                     for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
                     // A scan touches every page once: drop them from this process's resident set again (they stay in
                     // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
-                    if (seg != buf && seg.isMapped()) seg.unload();
+                    if (seg != buf && seg.isMapped()) release(memory, pa, len, seg);
                     if (pa + len == r.end()) break;
                     pa += len - overlap;
                 }
@@ -72,11 +81,26 @@ public final class PatternScanner {
         } catch (InternalError e) {
             if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e); // a mapped file shrank under the scan
             throw e;
+        } finally {
+            if (scattered) memory.scatteredReads(false);
         }
         long[][] out = new long[patterns.length][];
         for (int p = 0; p < patterns.length; p++) out[p] = hits[p].toArray();
         return out;
     }
+
+    /**
+     * Drops a scanned view from the resident set, widened to 2 MiB alignment where memory allows: a fault maps
+     * neighbouring pages too (fault-around, large folios), and for a short run of data between holes those
+     * neighbours are most of what was mapped.
+     */
+    private static void release(PhysicalMemory memory, long pa, int len, MemorySegment seg) {
+        long from = pa & -RELEASE, to = (pa + len + RELEASE - 1) & -RELEASE;
+        MemorySegment wide = from == pa && to == pa + len ? null : memory.view(from, to - from);
+        (wide != null && wide.isMapped() ? wide : seg).unload();
+    }
+
+    private static final long RELEASE = 2 << 20;
 
     /**
      * {@return what to scan: the populated parts of memory (holes read as zeros and are skipped), each widened by

@@ -44,6 +44,8 @@ public final class Window implements PhysicalMemory {
 
     @Override public io.chirp.core.ChirpException accessFault(Throwable fault) { return memory.accessFault(fault); }
 
+    @Override public void scatteredReads(boolean scattered) { memory.scatteredReads(scattered); }
+
     @Override public boolean isLive() { return memory.isLive(); }
 
     @Override public void read(long pa, MemorySegment dst, long dstOffset, long length) {
