@@ -24,6 +24,36 @@ public interface PhysicalMemory extends AutoCloseable {
     /** {@return the backed guest-physical ranges, sorted by start} */
     List<MemoryRange> ranges();
 
+    /**
+     * {@return the parts of {@link #ranges()} that may hold nonzero bytes, sorted by start} Everything else in the
+     * ranges reads as zeros. A source that knows where its holes are (a sparse file: guest pages never touched, a raw
+     * image written sparsely) says so, and scanners skip them instead of reading gigabytes of zeros. By default
+     * every backed byte may hold data. For a live source the answer is a snapshot: holes fill as the guest runs.
+     */
+    default List<MemoryRange> populated() { return ranges(); }
+
+    /**
+     * A hint that scattered small reads follow ({@code true}: probes one per 2 MiB) or scans again ({@code false}).
+     * A memory-mapped source turns the kernel's read-ahead off meanwhile: each probe of a file mapping otherwise
+     * brings in (and maps) a whole read-ahead window, megabytes per probe. Default: nothing to do.
+     */
+    default void scatteredReads(boolean scattered) { }
+
+    /**
+     * {@return the error to raise for a fault while reading this memory or a {@link #view} of it} A mapped file that
+     * shrinks under its mapping (the RAM file of a VM that was stopped or resized, an image truncated while open)
+     * makes reads fault: the JVM turns the SIGBUS into an {@link InternalError} ({@link #isAccessFault}), which
+     * callers reading views catch and pass here, so the operator learns what happened instead of seeing a crash.
+     */
+    default ChirpException accessFault(Throwable fault) {
+        return ChirpException.io("reading " + describe() + " faulted: " + fault.getMessage(), fault);
+    }
+
+    /** {@return true if {@code e} is the JVM's report of a fault (SIGBUS, SIGSEGV) in a memory-segment access} */
+    static boolean isAccessFault(Throwable e) {
+        return e instanceof InternalError && e.getMessage() != null && e.getMessage().contains("unsafe memory access");
+    }
+
     /** {@return true if the source is a running guest (its contents change while read)} */
     boolean isLive();
 

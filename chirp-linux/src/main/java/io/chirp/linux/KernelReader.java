@@ -12,6 +12,21 @@ import java.nio.charset.StandardCharsets;
 /**
  * Typed reads of guest-virtual memory. Every value is attacker-controlled: sizes are capped here, and callers
  * treat pointers as untrusted numbers until a read through them succeeds.
+ *
+ * <p><b>Guest strings</b> ({@code comm}, argv, environment, path components, module names, log lines, socket paths)
+ * are decoded by {@link #decode} and by nothing else, so that no byte is lost: the kernel treats them as bytes, and
+ * a rootkit may hide behind bytes that are not UTF-8. The scheme:
+ * <ul>
+ *   <li>well-formed UTF-8 becomes the characters it encodes (control characters included: escaping them for a
+ *       terminal is the display's job);</li>
+ *   <li>a byte that does not start a well-formed UTF-8 sequence (a stray continuation byte, a truncated sequence,
+ *       an overlong form, a surrogate, anything above U+10FFFF) becomes the four characters {@code \xNN}, NN its
+ *       value in lower-case hex;</li>
+ *   <li>a backslash becomes two backslashes, so {@code \\xff} (the guest's text "\xff") and {@code \xff} (the byte
+ *       0xff) can never be confused.</li>
+ * </ul>
+ * The original bytes are recovered by {@link #encode}. A backslash followed by anything but a backslash or
+ * {@code x} never comes from the guest: callers may use such a sequence as an out-of-band marker.
  */
 public final class KernelReader {
     /** The largest single read a walker may ask for. */
@@ -55,7 +70,7 @@ public final class KernelReader {
 
     /**
      * Reads a NUL-terminated string of at most {@code max} bytes (page by page, so a string near an unmapped
-     * page still reads). Invalid UTF-8 is kept visible as replacement characters; callers escape for display.
+     * page still reads), decoded by {@link #decode}.
      */
     public String cstring(long va, int max) {
         byte[] out = new byte[Math.min(max, MAX_READ)];
@@ -64,11 +79,11 @@ public final class KernelReader {
             int chunk = (int) Math.min(out.length - n, 4096 - ((va + n) & 4095));
             byte[] b = bytes(va + n, chunk);
             for (byte x : b) {
-                if (x == 0) return new String(out, 0, n, StandardCharsets.UTF_8);
+                if (x == 0) return decode(out, 0, n);
                 out[n++] = x;
             }
         }
-        return new String(out, 0, n, StandardCharsets.UTF_8);
+        return decode(out, 0, n);
     }
 
     /** Reads a fixed-size char array (such as {@code task_struct.comm}) up to its first NUL. */
@@ -76,7 +91,82 @@ public final class KernelReader {
         byte[] b = bytes(va, size);
         int n = 0;
         while (n < b.length && b[n] != 0) n++;
-        return new String(b, 0, n, StandardCharsets.UTF_8);
+        return decode(b, 0, n);
+    }
+
+    /** {@return all of {@code b} decoded as a guest string (see the class comment)} */
+    public static String decode(byte[] b) { return decode(b, 0, b.length); }
+
+    /** {@return bytes {@code [off, off+len)} of {@code b} decoded as a guest string (see the class comment)} */
+    public static String decode(byte[] b, int off, int len) {
+        StringBuilder sb = null;
+        int end = off + len;
+        for (int i = off; i < end; ) {
+            int c = b[i] & 0xff;
+            int n = c < 0x80 ? (c == '\\' ? -1 : 1) : sequenceLength(b, i, end);
+            if (n == 1 && sb == null) {
+                i++;
+                continue;
+            }
+            if (sb == null) sb = new StringBuilder(len + 16).append(new String(b, off, i - off, StandardCharsets.UTF_8));
+            if (n == 1) {
+                sb.append((char) c);
+                i++;
+            } else if (n == -1) {
+                sb.append("\\\\");
+                i++;
+            } else if (n == 0) {
+                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                i++;
+            } else {
+                sb.append(new String(b, i, n, StandardCharsets.UTF_8));
+                i += n;
+            }
+        }
+        return sb == null ? new String(b, off, len, StandardCharsets.US_ASCII) : sb.toString();
+    }
+
+    /** {@return the length of the well-formed UTF-8 sequence starting at {@code i} (2-4), or 0 if there is none} */
+    private static int sequenceLength(byte[] b, int i, int end) {
+        int c = b[i] & 0xff;
+        int n, lo = 0x80, hi = 0xbf; // bounds of the second byte (Unicode 15, table 3-7)
+        if (c >= 0xc2 && c <= 0xdf) n = 2;
+        else if (c >= 0xe0 && c <= 0xef) {
+            n = 3;
+            if (c == 0xe0) lo = 0xa0;
+            if (c == 0xed) hi = 0x9f; // no UTF-16 surrogates
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 4;
+            if (c == 0xf0) lo = 0x90;
+            if (c == 0xf4) hi = 0x8f; // nothing above U+10FFFF
+        } else return 0;
+        if (i + n > end) return 0;
+        int second = b[i + 1] & 0xff;
+        if (second < lo || second > hi) return 0;
+        for (int j = 2; j < n; j++) if ((b[i + j] & 0xc0) != 0x80) return 0;
+        return n;
+    }
+
+    /** {@return the guest bytes a {@link #decode}d string came from} The inverse of decode, for any of its results. */
+    public static byte[] encode(String s) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
+        int start = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) != '\\') continue;
+            out.writeBytes(s.substring(start, i).getBytes(StandardCharsets.UTF_8));
+            if (i + 1 < s.length() && s.charAt(i + 1) == '\\') {
+                out.write('\\');
+                i += 1;
+            } else if (i + 3 < s.length() && s.charAt(i + 1) == 'x') {
+                out.write(Integer.parseInt(s, i + 2, i + 4, 16));
+                i += 3;
+            } else {
+                throw new IllegalArgumentException("not a decoded guest string: lone backslash at " + i);
+            }
+            start = i + 1;
+        }
+        out.writeBytes(s.substring(start).getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
     }
 
     /** {@return true if {@code va} can be read} */

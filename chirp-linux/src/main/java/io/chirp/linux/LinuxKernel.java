@@ -99,10 +99,19 @@ public final class LinuxKernel {
      * the full scan this only shortcuts.
      */
     private static io.chirp.core.MemoryRange startupSignature(PhysicalMemory memory) {
+        memory.scatteredReads(true);
+        try {
+            return probeStartup(memory);
+        } finally {
+            memory.scatteredReads(false);
+        }
+    }
+
+    private static io.chirp.core.MemoryRange probeStartup(PhysicalMemory memory) {
         byte[] second = {0x48, (byte) 0x8d, 0x3d, (byte) 0xf2, (byte) 0xff, (byte) 0xff, (byte) 0xff};
-        for (io.chirp.core.MemoryRange r : memory.ranges()) {
+        for (io.chirp.core.MemoryRange r : memory.populated()) { // holes are zeros: no startup_64 there
             for (long p = (r.start() + 0x1fffff) & ~0x1fffffL; p + 16 <= r.end(); p += 0x200000) {
-                byte[] b = memory.readBytes(p, 14);
+                byte[] b = probe(memory, p, Math.min(0x200000, r.end() - p));
                 if (b[0] != 0x48 || b[1] != (byte) 0x8d || b[2] != 0x25) continue;
                 if (java.util.Arrays.equals(b, 7, 14, second, 0, 7)) {
                     return new io.chirp.core.MemoryRange(p, p + (64L << 20), "kernel image (startup_64 signature)");
@@ -110,6 +119,24 @@ public final class LinuxKernel {
             }
         }
         return null;
+    }
+
+    /**
+     * {@return the first 14 bytes at {@code pa}} A fault on a mapped file brings in a whole read-ahead window (up to
+     * 2 MiB folios on current kernels) and maps it: one probe per 2 MiB of a 64 GiB image once left 12 GB resident.
+     * The {@code span} after the probe is dropped from this process's resident set again (the page cache keeps it).
+     */
+    private static byte[] probe(PhysicalMemory memory, long pa, long span) {
+        java.lang.foreign.MemorySegment v = memory.view(pa, span);
+        if (v == null) return memory.readBytes(pa, 14);
+        try {
+            byte[] b = v.asSlice(0, 14).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            if (v.isMapped()) v.unload();
+            return b;
+        } catch (InternalError e) {
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e);
+            throw e;
+        }
     }
 
     public PhysicalMemory memory() { return memory; }

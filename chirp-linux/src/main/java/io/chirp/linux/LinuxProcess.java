@@ -20,13 +20,16 @@ import java.util.List;
  * @param task         address of the task_struct
  * @param mm           address of the mm_struct, 0 for kernel threads
  * @param cred         address of the real credentials
- * @param cmdline      command line from the process's own memory (args joined by spaces), null if unreadable
+ * @param cmdline      command line from the process's own memory (args joined by spaces, each decoded as guest
+ *                     text by {@link KernelReader#decode}), null if not read or unreadable
+ * @param cmdlineTruncated true if the command line is longer than {@link Processes#MAX_CMDLINE} bytes and
+ *                     {@code cmdline} holds only its start
  * @param exe          executable path (mm->exe_file), null if none or unreadable
  * @param problems     what could not be read
  */
 public record LinuxProcess(int pid, int tgid, int ppid, String comm, Integer uid, Integer gid, Integer euid, Integer egid,
                            Double startSeconds, String state, boolean kernelThread, long task, long mm, long cred,
-                           String cmdline, String exe, List<String> problems) {
+                           String cmdline, boolean cmdlineTruncated, String exe, List<String> problems) {
     public LinuxProcess {
         problems = List.copyOf(problems);
     }

@@ -35,7 +35,7 @@ public final class Modules {
 
     private final LinuxKernel k;
     private final KernelReader r;
-    final long list, name, state, mkobj, mkobjMod, kobjEntry, kp, numKp, taints;
+    final long list, name, state, mkobj, mkobjMod, kobjEntry, ksetList, kp, numKp, taints;
     final int nameSize;
     private final long refcnt;
     // Either the 6.1 layout pair or the 6.4+ mem[] array: the other stays -1.
@@ -52,6 +52,7 @@ public final class Modules {
         mkobj = l.offset("module", "mkobj");
         mkobjMod = l.offset("module_kobject", "mod");
         kobjEntry = l.offset("kobject", "entry");
+        ksetList = l.offset("kset", "list");
         kp = l.offset("module", "kp");
         numKp = l.offset("module", "num_kp");
         taints = l.offset("module", "taints");
@@ -87,17 +88,68 @@ public final class Modules {
         }
     }
 
-    /** {@return the address of every struct module on the {@code modules} list} */
+    /**
+     * {@return the address of every struct module on the {@code modules} list} Only that list (walked back via prev
+     * past a broken link), so that the hidden-module check can compare it with the other views.
+     */
     public Walk addresses() {
         return Walk.listHead(r, k.symbol("modules"), list, MAX_MODULES);
     }
 
-    /** Lists the modules on the kernel's module list. */
+    /**
+     * Lists the modules on the kernel's module list. A broken link or an unreadable module costs completeness (the
+     * listing's walk says what and how much was recovered), never the other modules.
+     */
     public Listing list() {
         Walk w = addresses();
+        if (!w.complete()) w = recoverFromSysfs(w);
         List<ModuleInfo> out = new ArrayList<>(w.items().size());
-        for (long m : w.items()) out.add(read(m));
-        return new Listing(out, w);
+        List<String> problems = new ArrayList<>();
+        for (long m : w.items()) {
+            try {
+                out.add(read(m));
+            } catch (ChirpException e) {
+                problems.add("module at 0x" + Long.toHexString(m) + " unreadable, left out: " + e.getMessage());
+            }
+        }
+        return new Listing(out, w.with(List.of(), String.join("; ", problems)));
+    }
+
+    /**
+     * {@return the struct module of every module kobject in /sys/module ({@code module_kset->list})} A second view of
+     * the loaded modules, independent of the module list; built-in modules (which have no struct module) are skipped.
+     */
+    public Walk sysfsView() {
+        long kset;
+        try {
+            kset = r.u64(k.symbol("module_kset"));
+        } catch (ChirpException e) {
+            return Walk.partial(List.of(), "module_kset unreadable: " + e.getMessage());
+        }
+        Walk kobjs = Walk.listHead(r, kset + ksetList, kobjEntry, MAX_MODULES);
+        List<Long> out = new ArrayList<>();
+        for (long kobj : kobjs.items()) {
+            // module_kobject begins with its kobject; its mod is NULL for built-in modules with parameters.
+            long mod;
+            try {
+                mod = r.u64(kobj + mkobjMod);
+            } catch (ChirpException e) {
+                continue;
+            }
+            if (mod != 0 && mod + mkobj == kobj) out.add(mod);
+        }
+        return new Walk(out, kobjs.complete(), kobjs.problem());
+    }
+
+    /** Adds the modules that only sysfs knows to a broken module-list walk, and says how many. */
+    private Walk recoverFromSysfs(Walk broken) {
+        java.util.Set<Long> known = new java.util.HashSet<>(broken.items());
+        Walk sysfs = sysfsView();
+        List<Long> more = new ArrayList<>();
+        for (long m : sysfs.items()) if (known.add(m)) more.add(m);
+        return broken.with(more, "sysfs (module_kset) gave " + more.size() + " more "
+                + (more.size() == 1 ? "module" : "modules") + " the module-list walk missed"
+                + (sysfs.complete() ? "" : " (sysfs view partial too: " + sysfs.problem() + ")"));
     }
 
     /** Reads one struct module into a row; throws only if even its name is unreadable. */

@@ -3,16 +3,26 @@ package io.chirp.linux;
 import io.chirp.core.ChirpException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * The process list, read from the kernel's task list ({@code init_task.tasks}) and each process's thread list.
  * Offsets are resolved once, when the table is made; the walk is what repeats on a live guest.
  */
 public final class Processes {
-    /** Command lines longer than this are cut (the kernel allows far more; analysts rarely need it). */
+    /**
+     * Command lines (and environments) longer than this are cut, and the row says so
+     * ({@link LinuxProcess#cmdlineTruncated()}): the kernel allows far more, analysts rarely need it.
+     */
     public static final int MAX_CMDLINE = 64 << 10;
+    /** Threads per process read at most (the kernel's default threads-max is far higher, real processes far lower). */
+    public static final int MAX_THREADS = 1 << 16;
+    /** struct pid objects visited at most (PID_MAX_LIMIT is 4M; real guests have far fewer). */
+    static final int MAX_PIDS = 1 << 22;
+    static final int MAX_PID_NODES = 1 << 18;
     private static final String STATES = "RSDTtXZPI";
     private static final int PF_KTHREAD = 0x00200000;
 
@@ -32,6 +42,8 @@ public final class Processes {
     private final long credUid, credGid, credEuid, credEgid;
     private final long mmArgStart, mmArgEnd, mmEnvStart, mmEnvEnd, mmPgd, mmExeFile;
     private final long fileFPath, pathMnt, pathDentry;
+    private final long groupLeader, idrRt, pidTasks, pidLinks;
+    private final XArray xarray;
     private final int commSize;
 
     public Processes(LinuxKernel k) {
@@ -72,50 +84,125 @@ public final class Processes {
         fileFPath = l.offset("file", "f_path");
         pathMnt = l.offset("path", "mnt");
         pathDentry = l.offset("path", "dentry");
+        groupLeader = l.offset("task_struct", "group_leader");
+        idrRt = l.find("idr", "idr_rt").orElse(-1);
+        pidTasks = l.find("pid", "tasks").orElse(-1);
+        pidLinks = l.find("task_struct", "pid_links").orElse(-1);
+        xarray = new XArray(k);
     }
 
-    /** {@return the address of every task_struct on the task list (thread-group leaders)} */
+    /**
+     * {@return the address of every task_struct on the task list (thread-group leaders)} Only the task list: a
+     * broken link is worked around by walking the list backwards ({@link Walk#listHead}), never by other sources, so
+     * that the hidden-process check can compare this view with the others.
+     */
     public Walk leaders() {
         long initTask = k.symbol("init_task");
         return Walk.listHead(r, initTask + tasks, tasks, Walk.DEFAULT_LIMIT);
+    }
+
+    /**
+     * {@return every thread-group leader CHIRP can find} The task list ({@link #leaders()}); if its walk broke, also
+     * the leaders that only the PID table ({@link #pidView()}) knows, and the walk says how many. What pslist, lsof,
+     * maps and sockets walk.
+     */
+    public Walk allLeaders() {
+        Walk w = leaders();
+        return w.complete() ? w : recoverFromPidTable(w, k.symbol("init_task"));
     }
 
     /** {@return the threads of a process (including the leader)} */
     public Walk threads(long leader) {
         if (signalThreadHead >= 0 && threadNode >= 0) {
             long sig = r.u64(leader + signal);
-            return Walk.listHead(r, sig + signalThreadHead, threadNode, 1 << 16);
+            return Walk.listHead(r, sig + signalThreadHead, threadNode, MAX_THREADS);
         }
         if (threadGroup >= 0) {
-            Walk w = Walk.listHead(r, leader + threadGroup, threadGroup, 1 << 16);
-            List<Long> all = new ArrayList<>();
-            all.add(leader);
-            all.addAll(w.items());
-            return new Walk(all, w.complete(), w.problem());
+            Walk w = Walk.listHead(r, leader + threadGroup, threadGroup, MAX_THREADS);
+            return new Walk(List.of(leader), true, "").with(w.items(), w.problem());
         }
         throw ChirpException.unavailable("this kernel has no known thread list");
     }
 
-    /** Lists processes (and their threads if asked); the swapper (pid 0) is included as Linux lists it. */
-    public Listing list(boolean withThreads, boolean withCmdline) {
-        Walk w = leaders();
-        List<LinuxProcess> out = new ArrayList<>();
-        out.add(read(k.symbol("init_task"), withCmdline));
-        for (long t : w.items()) {
-            if (!withThreads) {
-                out.add(read(t, withCmdline));
-                continue;
-            }
-            Walk tw;
-            try {
-                tw = threads(t);
-            } catch (ChirpException e) {
-                out.add(read(t, withCmdline));
-                continue;
-            }
-            for (long th : tw.items()) out.add(read(th, withCmdline));
+    /**
+     * {@return every task reachable from the PID allocator of the initial namespace (threads included)}: the
+     * {@code init_pid_ns.idr} xarray of {@code struct pid}, each with its task on {@code pid->tasks[PIDTYPE_PID]}.
+     * This is how /proc finds processes, and it does not depend on the task list.
+     */
+    public Walk pidView() {
+        if (idrRt < 0 || pidTasks < 0 || pidLinks < 0) return Walk.partial(List.of(), "this kernel has no known PID table");
+        Walk pids;
+        try {
+            pids = xarray.entries(k.symbol("init_pid_ns") + idrRt, MAX_PIDS, MAX_PID_NODES);
+        } catch (ChirpException e) {
+            return Walk.partial(List.of(), "init_pid_ns unavailable: " + e.getMessage());
         }
-        return new Listing(out, w);
+        List<Long> found = new ArrayList<>();
+        int broken = 0;
+        for (long pid : pids.items()) {
+            Walk w = Walk.hlist(r, pid + pidTasks, pidLinks, 16); // PIDTYPE_PID is entry 0 of pid->tasks[]
+            found.addAll(w.items());
+            if (!w.complete()) broken++;
+        }
+        return new Walk(found, pids.complete(), pids.problem())
+                .with(List.of(), broken == 0 ? "" : broken + " struct pid with an unreadable task chain");
+    }
+
+    /**
+     * Lists processes (and their threads if asked); the swapper (pid 0) is included as Linux lists it. If the task
+     * list is broken, the thread-group leaders the PID table knows and the walk did not reach are listed too, and
+     * the listing's walk says so: a corrupt link costs completeness, never the listing.
+     */
+    public Listing list(boolean withThreads, boolean withCmdline) {
+        long initTask = k.symbol("init_task");
+        Walk w = allLeaders();
+        List<LinuxProcess> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<Long> tasks = new ArrayList<>();
+        tasks.add(initTask);
+        tasks.addAll(w.items());
+        for (long t : tasks) {
+            List<Long> rows = List.of(t);
+            if (withThreads && t != initTask) {
+                try {
+                    Walk tw = threads(t);
+                    if (!tw.complete()) problems.add("threads of task 0x" + Long.toHexString(t) + ": " + tw.problem());
+                    if (!tw.items().isEmpty()) rows = tw.items();
+                } catch (ChirpException e) {
+                    problems.add("threads of task 0x" + Long.toHexString(t) + " unreadable: " + e.getMessage());
+                }
+            }
+            for (long row : rows) {
+                try {
+                    out.add(read(row, withCmdline));
+                } catch (ChirpException e) {
+                    problems.add("task at 0x" + Long.toHexString(row) + " unreadable, left out: " + e.getMessage());
+                }
+            }
+        }
+        return new Listing(out, w.with(List.of(), String.join("; ", problems)));
+    }
+
+    /** Adds the leaders that only the PID table knows to a broken task-list walk, and says how many. */
+    private Walk recoverFromPidTable(Walk broken, long initTask) {
+        Set<Long> known = new HashSet<>(broken.items());
+        known.add(initTask);
+        Walk pids = pidView();
+        List<Long> more = new ArrayList<>();
+        for (long t : pids.items()) {
+            long leader;
+            try {
+                leader = r.u64(t + groupLeader);
+                if (leader == 0 || r.u32(leader + tgid) == 0) continue; // idle tasks of other CPUs: never listed
+            } catch (ChirpException e) {
+                continue;
+            }
+            if (known.add(leader)) more.add(leader);
+        }
+        String how = "the PID table (init_pid_ns.idr) gave " + more.size() + " more "
+                + (more.size() == 1 ? "process" : "processes") + " the task-list walk missed"
+                + (pids.complete() ? "" : " (PID table partial too: " + pids.problem() + ")");
+        return broken.with(more, how);
     }
 
     /** Reads one task_struct into a row; never throws for a bad field, only for an unreadable task. */
@@ -160,10 +247,13 @@ public final class Processes {
             problems.add("state: " + e.getMessage());
         }
         String cmdline = null, exe = null;
+        boolean cut = false;
         if (mmPtr != 0 && !kthread) {
             if (withCmdline) {
                 try {
-                    cmdline = userString(mmPtr, mmArgStart, mmArgEnd);
+                    UserStrings args = userStrings(mmPtr, mmArgStart, mmArgEnd);
+                    cmdline = String.join(" ", args.strings());
+                    cut = args.truncated();
                 } catch (ChirpException e) {
                     problems.add("cmdline: " + e.getMessage());
                 }
@@ -176,34 +266,53 @@ public final class Processes {
             }
         }
         return new LinuxProcess(p, tg, pp, name, uid, gid, euid, egid, start, state, kthread, task, mmPtr, credPtr,
-                cmdline, exe, problems);
+                cmdline, cut, exe, problems);
     }
 
-    /** {@return the environment of a process as read from its own memory} */
+    /** {@return the environment of a process as read from its own memory (cut at {@link #MAX_CMDLINE} bytes)} */
     public List<String> environment(LinuxProcess proc) {
-        if (proc.mm() == 0) return List.of();
-        String env = userString(proc.mm(), mmEnvStart, mmEnvEnd);
-        return List.of(env.split("\u0000"));
+        return environmentOf(proc).strings();
     }
 
-    /** Reads [mm->start, mm->end) from the process's address space; NULs become spaces for argv, kept for env. */
-    private String userString(long mmPtr, long startOff, long endOff) {
+    /** {@return the environment of a process, and whether it was cut at {@link #MAX_CMDLINE} bytes} */
+    public UserStrings environmentOf(LinuxProcess proc) {
+        if (proc.mm() == 0) return new UserStrings(List.of(), false, 0);
+        return userStrings(proc.mm(), mmEnvStart, mmEnvEnd);
+    }
+
+    /**
+     * NUL-separated strings from a process's own memory (its argv or environment block).
+     *
+     * @param strings   each string decoded as guest text ({@link KernelReader#decode})
+     * @param truncated true if the block is longer than {@link #MAX_CMDLINE} and only its start was read
+     * @param length    the block's length as the mm_struct gives it
+     */
+    public record UserStrings(List<String> strings, boolean truncated, long length) {
+        public UserStrings { strings = List.copyOf(strings); }
+    }
+
+    /** Reads [mm->start, mm->end) from the process's address space and splits it at its NULs. */
+    private UserStrings userStrings(long mmPtr, long startOff, long endOff) {
         long start = r.u64(mmPtr + startOff);
         long end = r.u64(mmPtr + endOff);
-        if (end <= start) return "";
-        int len = (int) Math.min(end - start, MAX_CMDLINE);
+        if (Long.compareUnsigned(end, start) <= 0) return new UserStrings(List.of(), false, 0);
+        long total = end - start;
+        boolean truncated = Long.compareUnsigned(total, MAX_CMDLINE) > 0;
+        int len = truncated ? MAX_CMDLINE : (int) total;
         KernelReader user = r.in(k.userSpace(r.u64(mmPtr + mmPgd)));
         byte[] b = user.bytes(start, len);
         int n = b.length;
         while (n > 0 && b[n - 1] == 0) n--;
-        boolean env = startOff == mmEnvStart;
-        StringBuilder sb = new StringBuilder(n);
-        String s = new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            sb.append(c == 0 && !env ? ' ' : c);
+        List<String> out = new ArrayList<>();
+        int from = 0;
+        for (int i = 0; i <= n; i++) {
+            if (i == n || b[i] == 0) {
+                out.add(KernelReader.decode(b, from, i - from));
+                from = i + 1;
+            }
         }
-        return sb.toString();
+        if (n == 0) out.clear();
+        return new UserStrings(out, truncated, total);
     }
 
     /** The kernel's own mapping from task state bits to the letters ps shows (task_state_index). */

@@ -27,7 +27,8 @@ class ImageViewsIT {
         // Fresh oracles, read just before the dump (other test classes may have changed the shared guest).
         SocketsIT.Oracle sockets = SocketsIT.Oracle.of(g);
         List<String> dmesg = GuestShell.run(g, "dmesg | tail -20", Duration.ofMinutes(2)).lines()
-                .filter(l -> l.matches("^\\[\\s*\\d+\\.\\d{6}] .*")).toList();
+                .filter(l -> l.matches("^\\[\\s*\\d+\\.\\d{6}] .*"))
+                .map(l -> KernelReader.decode(l.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))).toList();
         Path dump = Guests.qemuDump(g, dir);
         int pid1Maps;
         try (MemoryImage img = MemoryImages.open(dump)) {

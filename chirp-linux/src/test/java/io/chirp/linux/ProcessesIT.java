@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -39,6 +40,61 @@ class ProcessesIT {
             Processes.Listing l = new Processes(k).list(false, true);
             assertThat(l.walk().complete()).isTrue();
             check(l.processes(), g.groundTruth());
+        }
+    }
+
+    /**
+     * The guest's RAM as a 64 GiB sparse raw image, written the way a lightly used guest's RAM file looks (all-zero
+     * pages left as holes): discovery scans only the data, so the listing comes quickly and matches.
+     */
+    @Test
+    void processListFromASparseSixtyFourGibRawImage(LabGuest g, @TempDir Path dir) throws Exception {
+        Path dump = Guests.qemuDump(g, dir);
+        Path raw = dir.resolve("sparse-64g.raw");
+        try (MemoryImage img = MemoryImages.open(dump);
+             java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(raw,
+                     java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE)) {
+            byte[] page = new byte[4096];
+            for (io.chirp.core.MemoryRange r : img.memory().ranges()) {
+                for (long pa = r.start(); pa + page.length <= r.end(); pa += page.length) {
+                    img.memory().read(pa, java.lang.foreign.MemorySegment.ofArray(page), 0, page.length);
+                    boolean zero = true;
+                    for (int i = 0; i < page.length && zero; i += 8) zero = java.nio.ByteBuffer.wrap(page, i, 8).getLong() == 0;
+                    if (!zero) out.write(java.nio.ByteBuffer.wrap(page), pa);
+                }
+            }
+            out.truncate(64L << 30);
+            if (out.size() < (64L << 30)) out.write(java.nio.ByteBuffer.wrap(new byte[1]), (64L << 30) - 1);
+        }
+        assertThat(java.nio.file.Files.size(raw)).isEqualTo(64L << 30);
+        long t0 = System.nanoTime();
+        try (MemoryImage img = MemoryImages.open(raw)) {
+            long data = img.memory().populated().stream().mapToLong(io.chirp.core.MemoryRange::size).sum();
+            assertThat(data).isLessThan(g.memoryBytes());
+            LinuxKernel k = LinuxKernel.attach(img.memory(), List.of());
+            Processes.Listing l = new Processes(k).list(false, true);
+            assertThat(l.walk().complete()).as(l.walk().problem()).isTrue();
+            check(l.processes(), g.groundTruth());
+        }
+        assertThat((System.nanoTime() - t0) / 1e9).as("seconds to attach and list").isLessThan(60);
+    }
+
+    /** A command line past Processes.MAX_CMDLINE is cut there, and the row says so; a short one is not marked. */
+    @Test
+    void aCommandLineLongerThanTheCapIsMarkedTruncated(LabGuest g) {
+        // sh keeps the 70000-byte argument in its own argv while it waits for sleep (the "; :" stops it exec'ing)
+        int pid = Integer.parseInt(GuestShell.run(g, "L=$(head -c 70000 /dev/zero | tr '\\000' A); "
+                + "sh -c 'sleep 100000; :' chirp-long \"$L\" & p=$!; sleep 2; echo $p", Duration.ofSeconds(90)).strip());
+        try (LiveVm live = Guests.live(g)) {
+            LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
+            List<LinuxProcess> all = new Processes(k).list(false, true).processes();
+            LinuxProcess sh = all.stream().filter(p -> p.pid() == pid).findFirst().orElseThrow();
+            assertThat(sh.cmdlineTruncated()).isTrue();
+            assertThat(sh.cmdline()).startsWith("sh -c sleep 100000; : chirp-long AAAA").hasSize(Processes.MAX_CMDLINE);
+            assertThat(all).filteredOn(p -> !p.kernelThread() && p.pid() != pid && p.cmdline() != null)
+                    .isNotEmpty().allSatisfy(p -> assertThat(p.cmdlineTruncated()).as("pid %s", p.pid()).isFalse());
+        } finally {
+            GuestShell.run(g, "kill " + pid, Duration.ofSeconds(60));
         }
     }
 

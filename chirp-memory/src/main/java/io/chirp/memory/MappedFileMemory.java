@@ -20,6 +20,13 @@ import java.util.List;
  * The file is mapped read-only once, as one {@link MemorySegment} (no 2 GiB limit); reads are zero-copy
  * views or bulk copies out of it. Segments map guest-physical ranges onto file offsets, because above
  * ~3 GiB of RAM the file offset is no longer the guest-physical address.
+ *
+ * <p>Two hazards of mapped files are handled here. <b>Holes</b>: a sparse file (a guest's RAM file where it never
+ * touched memory, a raw image written sparsely) reads as zeros there; {@link #populated()} lists where data is, from
+ * {@code SEEK_DATA}/{@code SEEK_HOLE}, so that scans skip the rest. <b>Shrinking</b>: if the file is truncated
+ * under the mapping (the VM was stopped and its RAM file removed or resized), a read of the lost part raises SIGBUS,
+ * which the JVM reports as an {@link InternalError}; reads here, and callers of {@link #view} through
+ * {@link #accessFault}, turn it into a {@link ChirpException} that says the file shrank.
  */
 public final class MappedFileMemory implements PhysicalMemory {
     private final Path file;
@@ -30,6 +37,9 @@ public final class MappedFileMemory implements PhysicalMemory {
     private final Segment[] segments;
     private final long[] starts;
     private final List<MemoryRange> ranges;
+    private final long mappedSize;
+    /** An image's data extents, once known (a live RAM file's are asked for each time: holes fill as it runs). */
+    private volatile List<MemoryRange> populated;
 
     private MappedFileMemory(Path file, List<Segment> segments, boolean live, String description) {
         this.file = file;
@@ -43,6 +53,7 @@ public final class MappedFileMemory implements PhysicalMemory {
         this.arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
+            this.mappedSize = size;
             for (Segment s : sorted) {
                 if (s.fileOffset() + s.length() > size) {
                     throw ChirpException.corrupt(file + ": segment at GPA 0x" + Long.toHexString(s.gpa())
@@ -81,6 +92,63 @@ public final class MappedFileMemory implements PhysicalMemory {
     /** {@return the segments, sorted by guest-physical address} */
     public List<Segment> segments() { return List.of(segments); }
 
+    @Override
+    public void scatteredReads(boolean scattered) {
+        FileExtents.advise(mapping, scattered ? FileExtents.MADV_RANDOM : FileExtents.MADV_NORMAL);
+    }
+
+    @Override
+    public List<MemoryRange> populated() {
+        List<MemoryRange> known = populated;
+        if (known != null) return known;
+        List<long[]> extents = FileExtents.data(file, mappedSize, FileExtents.MAX_EXTENTS);
+        List<MemoryRange> out = extents == null ? ranges : onSegments(extents);
+        if (!live) populated = out;
+        return out;
+    }
+
+    /** Maps file data extents (sorted {start, end} file offsets) onto the guest-physical ranges they back. */
+    private List<MemoryRange> onSegments(List<long[]> extents) {
+        List<MemoryRange> out = new ArrayList<>();
+        for (Segment s : segments) {
+            long from = s.fileOffset(), to = s.fileOffset() + s.length();
+            int lo = 0, hi = extents.size();
+            while (lo < hi) { // first extent that ends after the segment starts
+                int mid = (lo + hi) >>> 1;
+                if (extents.get(mid)[1] <= from) lo = mid + 1; else hi = mid;
+            }
+            for (int i = lo; i < extents.size() && extents.get(i)[0] < to; i++) {
+                long a = Math.max(from, extents.get(i)[0]), b = Math.min(to, extents.get(i)[1]);
+                if (a < b) out.add(new MemoryRange(s.gpa() + (a - from), s.gpa() + (b - from), s.name()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * {@return the error for a fault reading the mapping} The usual cause is a file that shrank under the mapping;
+     * its size now tells.
+     */
+    @Override
+    public ChirpException accessFault(Throwable fault) {
+        long now;
+        try {
+            now = java.nio.file.Files.size(file);
+        } catch (IOException | RuntimeException e) {
+            now = -1;
+        }
+        String what = live ? "the RAM file " + file : "the image " + file;
+        if (now >= 0 && now < mappedSize) {
+            return ChirpException.io(what + " shrank from " + mappedSize + " to " + now + " bytes while mapped"
+                    + (live ? " (the VM was stopped or resized): attach again" : " (truncated while open)"), fault);
+        }
+        if (now < 0) {
+            return ChirpException.io(what + " is gone or unreadable while mapped"
+                    + (live ? " (the VM was stopped or resized): attach again" : ""), fault);
+        }
+        return ChirpException.io("reading " + what + " faulted (" + fault.getMessage() + ")", fault);
+    }
+
     private int find(long pa) {
         int lo = 0, hi = starts.length - 1, found = -1;
         while (lo <= hi) {
@@ -111,7 +179,12 @@ public final class MappedFileMemory implements PhysicalMemory {
             Segment s = segments[i];
             long off = cur - s.gpa();
             long n = Math.min(length - done, s.length() - off);
-            MemorySegment.copy(mapping, s.fileOffset() + off, dst, dstOffset + done, n);
+            try {
+                MemorySegment.copy(mapping, s.fileOffset() + off, dst, dstOffset + done, n);
+            } catch (InternalError e) {
+                if (PhysicalMemory.isAccessFault(e)) throw accessFault(e);
+                throw e;
+            }
             done += n;
         }
     }
@@ -122,7 +195,14 @@ public final class MappedFileMemory implements PhysicalMemory {
         if (i >= 0) {
             Segment s = segments[i];
             long off = pa - s.gpa();
-            if (off + 8 <= s.length()) return mapping.get(LONG, s.fileOffset() + off);
+            if (off + 8 <= s.length()) {
+                try {
+                    return mapping.get(LONG, s.fileOffset() + off);
+                } catch (InternalError e) {
+                    if (PhysicalMemory.isAccessFault(e)) throw accessFault(e);
+                    throw e;
+                }
+            }
         }
         return PhysicalMemory.super.readLong(pa);
     }

@@ -139,7 +139,12 @@ final class PageWalker {
     }
 
     private Long decode(MemorySegment page, long offset) {
-        return mode.entrySize() == 8 ? page.get(PhysicalMemory.LONG, offset)
-                : Integer.toUnsignedLong(page.get(PhysicalMemory.INT, offset));
+        try {
+            return mode.entrySize() == 8 ? page.get(PhysicalMemory.LONG, offset)
+                    : Integer.toUnsignedLong(page.get(PhysicalMemory.INT, offset));
+        } catch (InternalError e) {
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e); // the mapped file shrank
+            throw e;
+        }
     }
 }

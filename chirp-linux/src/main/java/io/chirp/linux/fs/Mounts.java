@@ -7,13 +7,9 @@ import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.Paths;
 import io.chirp.linux.Walk;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * The mounts of the init process's mount namespace ({@code init_task.nsproxy->mnt_ns}), in mount order. Linux up to
@@ -87,7 +83,7 @@ public final class Mounts {
     public Listing list(long ns) {
         Walk w = nsList.isPresent() && mntList.isPresent()
                 ? Walk.listHead(r, ns + nsList.getAsLong(), mntList.getAsLong(), MAX_MOUNTS)
-                : rbInOrder(ns + nsRoot.getAsLong(), mntNode.getAsLong());
+                : Walk.rbInOrder(r, ns + nsRoot.getAsLong(), mntNode.getAsLong(), rbLeft, rbRight, MAX_MOUNTS);
         List<Mount> out = new ArrayList<>();
         for (long m : w.items()) out.add(read(m));
         return new Listing(out, w.complete(), w.problem());
@@ -124,30 +120,5 @@ public final class Mounts {
             problems.add("super block: " + e.getMessage());
         }
         return new Mount(dev, point, type, opts, m, problems);
-    }
-
-    /** In-order walk of an rb_root, bounded and cycle-checked. */
-    private Walk rbInOrder(long root, long nodeOffset) {
-        List<Long> items = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        Deque<Long> stack = new ArrayDeque<>();
-        try {
-            long cur = r.u64(root);
-            while (cur != 0 || !stack.isEmpty()) {
-                while (cur != 0) {
-                    if (!seen.add(cur)) return new Walk(items, false, "cycle at 0x" + Long.toHexString(cur));
-                    if (stack.size() > 128) return new Walk(items, false, "tree deeper than 128");
-                    stack.push(cur);
-                    cur = r.u64(cur + rbLeft);
-                }
-                cur = stack.pop();
-                if (items.size() >= MAX_MOUNTS) return new Walk(items, false, "stopped at " + MAX_MOUNTS + " mounts");
-                items.add(cur - nodeOffset);
-                cur = r.u64(cur + rbRight);
-            }
-        } catch (ChirpException e) {
-            return new Walk(items, false, "tree unreadable: " + e.getMessage());
-        }
-        return new Walk(items, true, "");
     }
 }

@@ -43,7 +43,7 @@ public final class OpenFiles {
     public Listing list(IntPredicate wanted) {
         List<OpenFile> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        Walk w = processes.leaders();
+        Walk w = processes.allLeaders();
         if (!w.complete()) problems.add("task list: " + w.problem());
         for (long task : w.items()) {
             LinuxProcess p;

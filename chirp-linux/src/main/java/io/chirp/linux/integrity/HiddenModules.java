@@ -39,7 +39,7 @@ public final class HiddenModules {
     private final LinuxKernel k;
     private final KernelReader r;
     private final Modules modules;
-    private final long list, name, state, mkobj, mkobjMod, kobjEntry, ksetList;
+    private final long list, name, state, mkobj, mkobjMod;
     private final int nameSize = 56;
 
     public HiddenModules(LinuxKernel k) {
@@ -52,8 +52,6 @@ public final class HiddenModules {
         state = l.offset("module", "state");
         mkobj = l.offset("module", "mkobj");
         mkobjMod = l.offset("module_kobject", "mod");
-        kobjEntry = l.offset("kobject", "entry");
-        ksetList = l.offset("kset", "list");
     }
 
     /** Compares the module list with the sysfs view and with carved memory. */
@@ -87,27 +85,7 @@ public final class HiddenModules {
     }
 
     /** {@return the struct module of every module kobject in /sys/module (built-in ones, which have none, skipped)} */
-    public Walk sysfsView() {
-        long kset;
-        try {
-            kset = r.u64(k.symbol("module_kset"));
-        } catch (ChirpException e) {
-            return new Walk(List.of(), false, "module_kset unreadable: " + e.getMessage());
-        }
-        Walk kobjs = Walk.listHead(r, kset + ksetList, kobjEntry, Modules.MAX_MODULES);
-        List<Long> out = new ArrayList<>();
-        for (long kobj : kobjs.items()) {
-            // module_kobject begins with its kobject; its mod is NULL for built-in modules with parameters.
-            long mod;
-            try {
-                mod = r.u64(kobj + mkobjMod);
-            } catch (ChirpException e) {
-                continue;
-            }
-            if (mod != 0 && mod + mkobj == kobj) out.add(mod);
-        }
-        return new Walk(out, kobjs.complete(), kobjs.problem());
-    }
+    public Walk sysfsView() { return modules.sysfsView(); }
 
     /** Carved struct module candidates and what stopped the scan. */
     public record Carve(List<Long> modules, int pagesScanned, List<String> problems) {}

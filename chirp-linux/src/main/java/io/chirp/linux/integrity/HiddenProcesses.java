@@ -25,32 +25,18 @@ import java.util.Set;
  * A live guest forks and reaps while we read, so a candidate counts only if two rounds agree.
  */
 public final class HiddenProcesses {
-    /** struct pid objects we visit at most (PID_MAX_LIMIT is 4M; real guests have far fewer). */
-    static final int MAX_PIDS = 1 << 22;
-    static final int MAX_NODES = 1 << 18;
     static final int MAX_CPUS = 8192;
 
     private final LinuxKernel k;
     private final KernelReader r;
     private final Processes processes;
-    private final long idrRt, xaHead, nodeShift, nodeSlots, pidTasks, pidNumbers, upidNr, pidLinks;
     private final long groupLeader, taskTgid, taskComm, rqCurr, rqCfsTasks, seGroupNode, taskSe;
-    private final int slotsPerNode;
 
     public HiddenProcesses(LinuxKernel k) {
         this.k = k;
         this.r = k.reader();
         this.processes = new Processes(k);
         Layout l = k.layout();
-        idrRt = l.offset("idr", "idr_rt");
-        xaHead = l.offset("xarray", "xa_head");
-        nodeShift = l.offset("xa_node", "shift");
-        nodeSlots = l.offset("xa_node", "slots");
-        slotsPerNode = 64; // XA_CHUNK_SHIFT 6 in every x86-64 configuration
-        pidTasks = l.offset("pid", "tasks");
-        pidNumbers = l.offset("pid", "numbers");
-        upidNr = l.offset("upid", "nr");
-        pidLinks = l.offset("task_struct", "pid_links");
         groupLeader = l.offset("task_struct", "group_leader");
         taskTgid = l.offset("task_struct", "tgid");
         taskComm = l.offset("task_struct", "comm");
@@ -123,68 +109,7 @@ public final class HiddenProcesses {
     }
 
     /** {@return every task reachable from the PID allocator of the initial namespace (threads included)} */
-    public Walk pidView() {
-        long head;
-        try {
-            head = r.u64(k.symbol("init_pid_ns") + idrRt + xaHead);
-        } catch (ChirpException e) {
-            return new Walk(List.of(), false, "init_pid_ns unreadable: " + e.getMessage());
-        }
-        List<Long> pids = new ArrayList<>();
-        String problem = walkXarray(head, pids);
-        List<Long> tasks = new ArrayList<>();
-        for (long pid : pids) {
-            Walk w = Walk.hlist(r, pid + pidTasks, pidLinks, 16); // PIDTYPE_PID is entry 0 of pid->tasks[]
-            tasks.addAll(w.items());
-        }
-        return new Walk(tasks, problem.isEmpty(), problem);
-    }
-
-    /** {@return the pid number (in the initial namespace) of a struct pid} */
-    int pidNumber(long pid) { return r.u32(pid + pidNumbers + upidNr); }
-
-    /**
-     * Collects the pointers stored in an xarray; returns "" or why the walk was cut short. Entries with low bits
-     * 10 above 4096 are internal nodes, low bit 1 marks a value entry, small internal values are sibling/retry
-     * markers (include/linux/xarray.h).
-     */
-    String walkXarray(long head, List<Long> out) {
-        if (!isNode(head)) {
-            if (head != 0 && (head & 3) == 0) out.add(head);
-            return "";
-        }
-        ArrayList<Long> stack = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        stack.add(head - 2);
-        while (!stack.isEmpty()) {
-            long node = stack.removeLast();
-            if (!seen.add(node)) return "xarray node 0x" + Long.toHexString(node) + " seen twice (corrupt or changing)";
-            if (seen.size() > MAX_NODES) return "stopped at " + MAX_NODES + " xarray nodes";
-            byte[] slots;
-            int shift;
-            try {
-                shift = r.u8(node + nodeShift);
-                slots = r.bytes(node + nodeSlots, slotsPerNode * 8);
-            } catch (ChirpException e) {
-                return "xarray node unreadable at 0x" + Long.toHexString(node) + ": " + e.getMessage();
-            }
-            if (shift > 63 || shift % 6 != 0) return "xarray node 0x" + Long.toHexString(node) + " has shift " + shift;
-            for (int i = 0; i < slotsPerNode; i++) {
-                long e = HiddenModules.le64(slots, i * 8);
-                if (e == 0 || (e & 1) != 0) continue;
-                if (isNode(e)) {
-                    if (shift == 0) return "xarray leaf node 0x" + Long.toHexString(node) + " points to a node";
-                    stack.add(e - 2);
-                } else if ((e & 3) == 0) {
-                    if (out.size() >= MAX_PIDS) return "stopped at " + MAX_PIDS + " entries";
-                    out.add(e);
-                }
-            }
-        }
-        return "";
-    }
-
-    private static boolean isNode(long e) { return (e & 3) == 2 && Long.compareUnsigned(e, 4096) > 0; }
+    public Walk pidView() { return processes.pidView(); }
 
     /** {@return each CPU's running task and the tasks on its CFS run list} */
     public Walk runQueueView() {

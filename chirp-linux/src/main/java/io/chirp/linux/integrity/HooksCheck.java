@@ -10,10 +10,8 @@ import io.chirp.linux.Walk;
 import io.chirp.symbols.SymbolOffset;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -129,26 +127,14 @@ public final class HooksCheck {
 
     /** {@return the ftrace_ops on ftrace_ops_list, which ends at &ftrace_list_end rather than NULL} */
     public Walk ftraceOps() {
-        List<Long> out = new ArrayList<>();
-        Set<Long> seen = new HashSet<>();
-        long end, p;
+        long end, first;
         try {
             end = k.symbol("ftrace_list_end");
-            p = r.u64(k.symbol("ftrace_ops_list"));
+            first = r.u64(k.symbol("ftrace_ops_list"));
         } catch (ChirpException e) {
-            return new Walk(out, false, "ftrace_ops_list unavailable: " + e.getMessage());
+            return Walk.partial(List.of(), "ftrace_ops_list unavailable: " + e.getMessage());
         }
-        while (p != end && p != 0) {
-            if (out.size() >= MAX_OPS) return new Walk(out, false, "stopped at " + MAX_OPS + " ftrace_ops");
-            if (!seen.add(p)) return new Walk(out, false, "cycle at 0x" + Long.toHexString(p));
-            out.add(p);
-            try {
-                p = r.u64(p + opsNext);
-            } catch (ChirpException e) {
-                return new Walk(out, false, "ftrace_ops unreadable at 0x" + Long.toHexString(p) + ": " + e.getMessage());
-            }
-        }
-        return new Walk(out, true, "");
+        return Walk.chain(r, first, opsNext, 0, p -> p == end || p == 0, MAX_OPS);
     }
 
     /**

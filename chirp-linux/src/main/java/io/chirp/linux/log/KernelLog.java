@@ -8,7 +8,6 @@ import io.chirp.linux.LinuxKernel;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -149,7 +148,7 @@ public final class KernelLog {
         if ((ring.getLong((int) start) & ID_MASK) != id) return null;
         int textLen = Short.toUnsignedInt(info.getShort((int) (idx * infoSize + infoTextLen)));
         int n = (int) Math.min(textLen, len - 8);
-        return new String(ring.array(), (int) start + 8, n, StandardCharsets.UTF_8);
+        return KernelReader.decode(ring.array(), (int) start + 8, n);
     }
 
     private static long field(Field f, ByteBuffer b) {

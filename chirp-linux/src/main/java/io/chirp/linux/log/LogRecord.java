@@ -8,7 +8,8 @@ package io.chirp.linux.log;
  * @param level     syslog level 0 (emerg) .. 7 (debug)
  * @param facility  syslog facility (0 kernel, 1 user for /dev/kmsg writes, ...)
  * @param callerId  the printk caller: a thread id, or 0x80000000 | CPU number in interrupt context
- * @param text      the message; may hold several lines; not escaped (callers escape for display)
+ * @param text      the message, decoded as guest text ({@link io.chirp.linux.KernelReader#decode}); may hold several
+ *                  lines; control characters are not escaped (callers escape for display)
  * @param finalized false if the record was still open for continuation lines when read
  */
 public record LogRecord(long seq, long nanos, int level, int facility, long callerId, String text, boolean finalized) {

@@ -4,6 +4,7 @@ import io.chirp.core.ChirpException;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.KernelReader;
+import io.chirp.linux.Walk;
 import io.chirp.symbols.types.BtfType;
 import io.chirp.symbols.types.TypeModel;
 
@@ -26,15 +27,6 @@ final class MapleTree {
     static final int MAX_NODES = 1 << 16;
     private static final long NODE_MASK = 255;
     private static final int TYPE_SHIFT = 3, TYPE_MASK = 15;
-
-    /**
-     * The entries read and whether the whole tree was.
-     *
-     * @param entries  non-NULL leaf entries in index order (internal entries skipped)
-     * @param complete false if a branch could not be read or a bound was hit
-     * @param problem  the first reason it is incomplete ("" when complete)
-     */
-    record Entries(List<Long> entries, boolean complete, String problem) {}
 
     /** Where one node kind keeps its pivots, slots and end marker. */
     private record Kind(long pivots, int pivotCount, long slots, int slotCount, long metaEnd, long size) {}
@@ -60,31 +52,33 @@ final class MapleTree {
         typeArange64 = value(e, "maple_arange_64");
     }
 
-    /** {@return the entries of the tree at {@code tree}, at most {@code limit} of them} */
-    Entries entries(long tree, int limit) {
-        List<Long> out = new ArrayList<>();
-        String[] problem = {""};
-        int[] nodes = {0};
+    /**
+     * {@return the entries of the tree at {@code tree}, at most {@code limit} of them} Items are the non-NULL leaf
+     * entries in index order (internal entries skipped); the walk stops at the first node that is unreadable, dead or
+     * malformed, and says which.
+     */
+    Walk entries(long tree, int limit) {
+        Walk.Bounded w = new Walk.Bounded(limit, MAX_NODES);
         long root;
         try {
             root = r.u64(tree + maRoot);
         } catch (ChirpException e) {
-            return new Entries(out, false, "tree root unreadable: " + e.getMessage());
+            return w.stop("tree root unreadable: " + e.getMessage()).result();
         }
         if (!isNode(root)) {
-            if (root != 0 && !isInternal(root)) out.add(root); // a tree of one entry at index 0 keeps it in the root
-            if (root != 0 && isInternal(root)) return new Entries(out, false, "root 0x" + Long.toHexString(root) + " is neither entry nor node");
-            return new Entries(out, true, "");
+            if (root != 0 && !isInternal(root)) w.add(root); // a tree of one entry at index 0 keeps it in the root
+            if (root != 0 && isInternal(root)) w.stop("root 0x" + Long.toHexString(root) + " is neither entry nor node");
+            return w.result();
         }
-        visit(root, -1L, 0, limit, out, nodes, problem);
-        return new Entries(out, problem[0].isEmpty(), problem[0]);
+        visit(root, -1L, 0, w);
+        return w.result();
     }
 
-    private void visit(long entry, long max, int depth, int limit, List<Long> out, int[] nodes, String[] problem) {
-        if (!problem[0].isEmpty()) return;
-        if (depth >= MAX_DEPTH) { problem[0] = "deeper than " + MAX_DEPTH + " levels"; return; }
-        if (++nodes[0] > MAX_NODES) { problem[0] = "more than " + MAX_NODES + " nodes"; return; }
+    private void visit(long entry, long max, int depth, Walk.Bounded w) {
+        if (w.stopped()) return;
+        if (depth >= MAX_DEPTH) { w.stop("deeper than " + MAX_DEPTH + " levels"); return; }
         long node = entry & ~NODE_MASK;
+        if (w.revisit(node)) return;
         int type = (int) ((entry >>> TYPE_SHIFT) & TYPE_MASK);
         Kind kind;
         boolean leaf;
@@ -95,21 +89,21 @@ final class MapleTree {
             kind = arange64;
             leaf = false;
         } else {
-            problem[0] = (type == typeDense ? "dense" : "unknown type " + type) + " node at 0x" + Long.toHexString(node);
+            w.stop((type == typeDense ? "dense" : "unknown type " + type) + " node at 0x" + Long.toHexString(node));
             return;
         }
         ByteBuffer b;
         try {
             b = ByteBuffer.wrap(r.bytes(node, (int) kind.size())).order(ByteOrder.LITTLE_ENDIAN);
         } catch (ChirpException e) {
-            problem[0] = "node unreadable at 0x" + Long.toHexString(node) + ": " + e.getMessage();
+            w.stop("node unreadable at 0x" + Long.toHexString(node) + ": " + e.getMessage());
             return;
         }
         // A node whose parent pointer is itself has been freed by a concurrent writer (ma_dead_node).
-        if ((b.getLong(0) & ~NODE_MASK) == node) { problem[0] = "dead node at 0x" + Long.toHexString(node); return; }
+        if ((b.getLong(0) & ~NODE_MASK) == node) { w.stop("dead node at 0x" + Long.toHexString(node)); return; }
         int end = dataEnd(b, kind, max, type == typeArange64);
         if (end < 0 || end >= kind.slotCount()) {
-            problem[0] = "node at 0x" + Long.toHexString(node) + " has a bad end " + end;
+            w.stop("node at 0x" + Long.toHexString(node) + " has a bad end " + end);
             return;
         }
         for (int i = 0; i <= end; i++) {
@@ -117,18 +111,17 @@ final class MapleTree {
             if (slot == 0) continue;
             if (leaf) {
                 if (isInternal(slot)) continue;
-                if (out.size() >= limit) { problem[0] = "stopped at the limit of " + limit + " entries"; return; }
-                out.add(slot);
+                if (!w.add(slot)) return;
             } else {
                 long childMax = i < kind.pivotCount() ? b.getLong((int) (kind.pivots() + 8L * i)) : max;
                 if (i == end && (childMax == 0 || i >= kind.pivotCount())) childMax = max;
                 // Child pointers are encoded nodes (node | type << 3 | 4 if a NULL lies below), not xa internal entries:
                 // only the root carries the xa node mark (MAPLE_ROOT_NODE, 2).
                 if ((slot & ~NODE_MASK) == 0 || (slot & 3) != 0) {
-                    problem[0] = "slot " + i + " of node 0x" + Long.toHexString(node) + " is not a node";
+                    w.stop("slot " + i + " of node 0x" + Long.toHexString(node) + " is not a node");
                     return;
                 }
-                visit(slot, childMax, depth + 1, limit, out, nodes, problem);
+                visit(slot, childMax, depth + 1, w);
             }
         }
     }

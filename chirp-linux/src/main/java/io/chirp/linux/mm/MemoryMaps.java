@@ -11,10 +11,8 @@ import io.chirp.linux.fs.FileInfo;
 import io.chirp.linux.fs.KernelFiles;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.OptionalLong;
-import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -87,19 +85,21 @@ public final class MemoryMaps {
     /** {@return the maps of every user process whose pid {@code wanted} accepts} */
     public List<Listing> list(IntPredicate wanted) {
         List<Listing> out = new ArrayList<>();
-        Walk w = processes.leaders();
+        Walk w = processes.allLeaders();
+        List<String> problems = new ArrayList<>();
+        if (!w.complete()) problems.add("task list incomplete: " + w.problem());
         for (long task : w.items()) {
             LinuxProcess p;
             try {
                 p = processes.read(task, false);
             } catch (ChirpException e) {
+                problems.add("task at 0x" + Long.toHexString(task) + " unreadable, left out: " + e.getMessage());
                 continue;
             }
             if (!p.kernelThread() && p.mm() != 0 && wanted.test(p.pid())) out.add(of(p));
         }
-        if (!w.complete()) {
-            out.add(new Listing(-1, "", List.of(), false, List.of("task list incomplete: " + w.problem())));
-        }
+        // Not one process's problem: a row of no process (pid -1) carries what kept the listing from being whole.
+        if (!problems.isEmpty()) out.add(new Listing(-1, "", List.of(), false, problems));
         return out;
     }
 
@@ -110,8 +110,8 @@ public final class MemoryMaps {
         long mm = p.mm();
         List<Long> vmas = new ArrayList<>();
         if (maple != null) {
-            MapleTree.Entries e = maple.entries(mm + mmMt.getAsLong(), MAX_VMAS);
-            vmas.addAll(e.entries());
+            Walk e = maple.entries(mm + mmMt.getAsLong(), MAX_VMAS);
+            vmas.addAll(e.items());
             if (!e.complete()) problems.add("VMA tree: " + e.problem());
         } else {
             linkedList(mm, vmas, problems);
@@ -173,18 +173,15 @@ public final class MemoryMaps {
 
     /** The pre-6.1 VMA list: mm->mmap, then vma->vm_next until NULL. */
     private void linkedList(long mm, List<Long> vmas, List<String> problems) {
-        Set<Long> seen = new HashSet<>();
+        Walk w;
         try {
-            long cur = r.u64(mm + mmMmap.getAsLong());
-            while (cur != 0) {
-                if (!seen.add(cur)) { problems.add("VMA list: cycle at 0x" + Long.toHexString(cur)); return; }
-                if (vmas.size() >= MAX_VMAS) { problems.add("VMA list: stopped at " + MAX_VMAS); return; }
-                vmas.add(cur);
-                cur = r.u64(cur + vmNext.getAsLong());
-            }
+            w = Walk.chain(r, r.u64(mm + mmMmap.getAsLong()), vmNext.getAsLong(), 0, p -> p == 0, MAX_VMAS);
         } catch (ChirpException e) {
             problems.add("VMA list unreadable: " + e.getMessage());
+            return;
         }
+        vmas.addAll(w.items());
+        if (!w.complete()) problems.add("VMA list: " + w.problem());
     }
 
     private MemoryMap read(long vma, long mm, boolean gate) {

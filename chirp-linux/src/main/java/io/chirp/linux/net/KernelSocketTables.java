@@ -9,12 +9,10 @@ import io.chirp.linux.Walk;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.Set;
 
 /**
  * The kernel's own socket lookup tables, which hold every bound or connected socket whether or not a process has it
@@ -150,19 +148,9 @@ final class KernelSocketTables {
 
     /** Follows one chain; {@return null if it ended normally, else why it stopped} */
     private String chain(long first, long linkOff, boolean nulls, String table, Map<Long, String> out) {
-        Set<Long> seen = new HashSet<>();
-        long cur = first;
-        while (cur != 0 && !(nulls && (cur & 1) != 0)) {
-            if (!seen.add(cur)) return "cycle at 0x" + Long.toHexString(cur);
-            if (seen.size() > CHAIN_LIMIT) return "chain longer than " + CHAIN_LIMIT;
-            out.putIfAbsent(cur - linkOff, table);
-            try {
-                cur = r.u64(cur);
-            } catch (ChirpException e) {
-                return "link unreadable at 0x" + Long.toHexString(cur) + ": " + e.getMessage();
-            }
-        }
-        return null;
+        Walk w = Walk.chain(r, first, 0, linkOff, p -> p == 0 || (nulls && (p & 1) != 0), CHAIN_LIMIT);
+        for (long sk : w.items()) out.putIfAbsent(sk, table);
+        return w.complete() ? null : w.problem();
     }
 
     private static long count(int mask) { return (mask & 0xffff_ffffL) + 1; }

@@ -119,7 +119,7 @@ public final class Sockets {
     }
 
     private void fromDescriptors(Map<Long, Seen> seen, List<String> problems) {
-        Walk w = processes.leaders();
+        Walk w = processes.allLeaders();
         if (!w.complete()) problems.add("task list: " + w.problem());
         for (long task : w.items()) {
             LinuxProcess p;
@@ -237,13 +237,11 @@ public final class Sockets {
         if (len <= 0) return "";
         if (len > 108) throw ChirpException.corrupt("unix address length " + (len + 2));
         byte[] b = r.bytes(addr + uaName + 2, len);
-        StringBuilder sb = new StringBuilder(len);
         int n = b[0] == 0 ? len : len - 1; // a pathname's length counts its NUL
-        for (int i = 0; i < n && i < b.length; i++) {
-            int c = b[i] & 255;
-            sb.append(c == 0 ? '@' : (char) c);
-        }
-        return sb.toString();
+        // unix_seq_show prints the abstract namespace's NULs as '@'; every other byte is guest text
+        byte[] shown = java.util.Arrays.copyOf(b, Math.max(0, n));
+        for (int i = 0; i < shown.length; i++) if (shown[i] == 0) shown[i] = '@';
+        return KernelReader.decode(shown);
     }
 
     private static String familyName(int family) {

@@ -37,6 +37,16 @@ public final class KernelLocator {
      * kernel image (derived from vCPU state). Only if the kernel is not found there is all of memory scanned.
      */
     public static KernelInfo locate(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
+        try {
+            return locateHinted(memory, hint);
+        } catch (InternalError e) {
+            // the parsers read zero-copy views: a RAM file that shrank under them faults there
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e);
+            throw e;
+        }
+    }
+
+    private static KernelInfo locateHinted(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
         if (hint != null) {
             try {
                 return locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
@@ -44,8 +54,27 @@ public final class KernelLocator {
                 // the hint was wrong or incomplete: fall back to the whole of memory
             }
         }
-        return locateIn(memory, memory);
+        try {
+            return locateIn(memory, memory);
+        } catch (ChirpException e) {
+            throw withHoles(memory, e);
+        }
     }
+
+    /** Says how much of memory held data at all: "not found" in an image that is mostly holes reads differently. */
+    private static ChirpException withHoles(PhysicalMemory memory, ChirpException e) {
+        long backed = 0, data = 0;
+        for (io.chirp.core.MemoryRange r : memory.ranges()) backed += r.size();
+        for (io.chirp.core.MemoryRange r : memory.populated()) data += r.size();
+        if (data >= backed) return e;
+        String note = data == 0
+                ? " (the memory holds no data at all: " + mib(backed) + " of holes, which read as zeros)"
+                : " (only " + mib(data) + " of the " + mib(backed) + " hold data and were scanned: the rest are holes,"
+                  + " which read as zeros)";
+        return new ChirpException(e.kind(), e.getMessage() + note, e);
+    }
+
+    private static String mib(long bytes) { return (bytes >> 20) + " MiB"; }
 
     private static KernelInfo locateIn(PhysicalMemory memory, PhysicalMemory scanned) {
         // One pass over memory finds the anchors of both sources.

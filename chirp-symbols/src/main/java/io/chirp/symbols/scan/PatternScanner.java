@@ -6,7 +6,9 @@ import io.chirp.core.PhysicalMemory;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Finds a byte pattern in all backed guest-physical memory, chunk by chunk: straight out of the source's
@@ -16,6 +18,8 @@ import java.util.Arrays;
 public final class PatternScanner {
     /** Chunk size: big enough to amortise the copy, small enough to stay in a cache-friendly heap array. */
     static final int DEFAULT_CHUNK = 16 << 20;
+    /** Runs of data shorter than this on average make a scan "scattered" (see {@link PhysicalMemory#scatteredReads}). */
+    static final long FRAGMENTED_RUN = 4 << 20;
 
     private final int chunk;
 
@@ -46,28 +50,80 @@ public final class PatternScanner {
         }
         MemorySegment buf = null;
         int overlap = longest - 1;
-        for (MemoryRange r : memory.ranges()) {
-            long pa = r.start();
-            while (Long.compareUnsigned(pa, r.end()) < 0) {
-                int len = (int) Math.min(chunk, r.end() - pa);
-                MemorySegment seg = memory.view(pa, len);
-                if (seg == null) {
-                    if (buf == null) buf = MemorySegment.ofArray(new byte[chunk]);
-                    memory.read(pa, buf, 0, len);
-                    seg = buf;
+        List<MemoryRange> parts = scanned(memory, overlap);
+        long bytes = 0;
+        for (MemoryRange r : parts) bytes += r.size();
+        // Many small runs of data between holes (a lightly used guest's RAM file): read-ahead would bring in
+        // megabytes of holes around each, so it is turned off for this scan.
+        boolean scattered = parts.size() > 16 && bytes / parts.size() < FRAGMENTED_RUN;
+        if (scattered) memory.scatteredReads(true);
+        try {
+            for (MemoryRange r : parts) {
+                long pa = r.start();
+                while (Long.compareUnsigned(pa, r.end()) < 0) {
+                    int len = (int) Math.min(chunk, r.end() - pa);
+                    MemorySegment seg = memory.view(pa, len);
+                    if (seg == null) {
+                        if (buf == null) buf = MemorySegment.ofArray(new byte[chunk]);
+                        memory.read(pa, buf, 0, len);
+                        seg = buf;
+                    }
+                    // Starts in the overlap were already tried by the previous chunk, except for the last chunk's tail.
+                    int lastStart = pa + len == r.end() ? len : len - overlap;
+                    for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
+                    // A scan touches every page once: drop them from this process's resident set again (they stay in
+                    // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
+                    if (seg != buf && seg.isMapped()) release(memory, pa, len, seg);
+                    if (pa + len == r.end()) break;
+                    pa += len - overlap;
                 }
-                // Starts in the overlap were already tried by the previous chunk, except for the last chunk's tail.
-                int lastStart = pa + len == r.end() ? len : len - overlap;
-                for (int p = 0; p < patterns.length; p++) scan(seg, len, lastStart, patterns[p], pa, hits[p]);
-                // A scan touches every page once: drop them from this process's resident set again (they stay in
-                // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
-                if (seg != buf && seg.isMapped()) seg.unload();
-                if (pa + len == r.end()) break;
-                pa += len - overlap;
             }
+        } catch (InternalError e) {
+            if (PhysicalMemory.isAccessFault(e)) throw memory.accessFault(e); // a mapped file shrank under the scan
+            throw e;
+        } finally {
+            if (scattered) memory.scatteredReads(false);
         }
         long[][] out = new long[patterns.length][];
         for (int p = 0; p < patterns.length; p++) out[p] = hits[p].toArray();
+        return out;
+    }
+
+    /**
+     * Drops a scanned view from the resident set, widened to 2 MiB alignment where memory allows: a fault maps
+     * neighbouring pages too (fault-around, large folios), and for a short run of data between holes those
+     * neighbours are most of what was mapped.
+     */
+    private static void release(PhysicalMemory memory, long pa, int len, MemorySegment seg) {
+        long from = pa & -RELEASE, to = (pa + len + RELEASE - 1) & -RELEASE;
+        MemorySegment wide = from == pa && to == pa + len ? null : memory.view(from, to - from);
+        (wide != null && wide.isMapped() ? wide : seg).unload();
+    }
+
+    private static final long RELEASE = 2 << 20;
+
+    /**
+     * {@return what to scan: the populated parts of memory (holes read as zeros and are skipped), each widened by
+     * {@code overlap} bytes on both sides within its backed range, so that a pattern reaching into a hole with
+     * zero bytes is still found; overlapping parts merged}
+     */
+    static List<MemoryRange> scanned(PhysicalMemory memory, int overlap) {
+        List<MemoryRange> backed = memory.ranges();
+        List<MemoryRange> data = memory.populated();
+        if (data == backed) return backed;
+        List<MemoryRange> out = new ArrayList<>();
+        for (MemoryRange d : data) {
+            MemoryRange in = null;
+            for (MemoryRange b : backed) if (b.contains(d.start())) in = b;
+            if (in == null) continue;
+            long s = Math.max(in.start(), d.start() - overlap), e = Math.min(in.end(), d.end() + overlap);
+            MemoryRange last = out.isEmpty() ? null : out.getLast();
+            if (last != null && last.end() >= s && last.start() >= in.start() && last.end() <= in.end()) {
+                out.set(out.size() - 1, new MemoryRange(last.start(), Math.max(last.end(), e), last.name()));
+            } else {
+                out.add(new MemoryRange(s, e, in.name()));
+            }
+        }
         return out;
     }
 

@@ -29,6 +29,23 @@ public final class Window implements PhysicalMemory {
 
     @Override public List<MemoryRange> ranges() { return ranges; }
 
+    /** {@return the populated parts of the source, clipped to the window} */
+    @Override public List<MemoryRange> populated() {
+        List<MemoryRange> out = new ArrayList<>();
+        for (MemoryRange m : memory.populated()) {
+            for (MemoryRange w : ranges) {
+                long s = Math.max(m.start(), w.start()), e = Math.min(m.end(), w.end());
+                if (s < e) out.add(new MemoryRange(s, e, m.name()));
+            }
+        }
+        out.sort(java.util.Comparator.comparingLong(MemoryRange::start));
+        return out;
+    }
+
+    @Override public io.chirp.core.ChirpException accessFault(Throwable fault) { return memory.accessFault(fault); }
+
+    @Override public void scatteredReads(boolean scattered) { memory.scatteredReads(scattered); }
+
     @Override public boolean isLive() { return memory.isLive(); }
 
     @Override public void read(long pa, MemorySegment dst, long dstOffset, long length) {

@@ -1,0 +1,52 @@
+package io.chirp.linux;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The xarray walker on synthetic nodes laid out as struct xa_node (shift at 0, slots at 16, as offsets given). */
+class XArrayTest {
+    private final SyntheticKernelMemory mem = new SyntheticKernelMemory();
+
+    private XArray xa() {
+        return new XArray(mem.reader(), 0, 0, 16);
+    }
+
+    @Test
+    void entriesOfATwoLevelTreeAreFoundAndMarkersSkipped() {
+        long leaf = mem.alloc(16 + 64 * 8);
+        long rootNode = mem.alloc(16 + 64 * 8);
+        mem.putBytes(rootNode, new byte[] {6});
+        mem.putLong(rootNode + 16, leaf | 2); // slot 0: a child node
+        long a = mem.alloc(64), b = mem.alloc(64);
+        mem.putLong(leaf + 16, a);
+        mem.putLong(leaf + 16 + 8, 0x7); // a value entry: not a pointer
+        mem.putLong(leaf + 16 + 16, b);
+        mem.putLong(leaf + 16 + 24, 0x1e); // a small internal entry (retry/sibling marker)
+        Walk w = xa().fromHead(rootNode | 2, 100, 100);
+        assertThat(w.complete()).as(w.problem()).isTrue();
+        assertThat(w.items()).containsExactly(a, b);
+        assertThat(xa().fromHead(a, 100, 100).items()).containsExactly(a); // a single entry lives in the head
+    }
+
+    @Test
+    void anUnreadableNodeLosesOnlyItsSubtreeAndALoopStops() {
+        long leaf = mem.alloc(16 + 64 * 8);
+        long rootNode = mem.alloc(16 + 64 * 8);
+        mem.putBytes(rootNode, new byte[] {6});
+        mem.putLong(rootNode + 16, SyntheticKernelMemory.UNMAPPED | 2);
+        mem.putLong(rootNode + 24, leaf | 2);
+        long a = mem.alloc(64);
+        mem.putLong(leaf + 16, a);
+        Walk w = xa().fromHead(rootNode | 2, 100, 100);
+        assertThat(w.items()).containsExactly(a);
+        assertThat(w.complete()).isFalse();
+        assertThat(w.problem()).startsWith("xarray node unreadable at 0x" + Long.toHexString(SyntheticKernelMemory.UNMAPPED));
+
+        mem.putLong(rootNode + 16, rootNode | 2); // a node that contains itself
+        mem.putBytes(leaf, new byte[] {0});
+        Walk loop = xa().fromHead(rootNode | 2, 100, 100);
+        assertThat(loop.complete()).isFalse();
+        assertThat(loop.problem()).contains("cycle at 0x" + Long.toHexString(rootNode));
+    }
+}
