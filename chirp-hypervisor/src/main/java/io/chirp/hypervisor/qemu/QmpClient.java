@@ -162,23 +162,57 @@ public final class QmpClient implements AutoCloseable {
     /** Drops queued events (before waiting for a fresh one). */
     public void clearEvents() { events.clear(); }
 
+    /** One line from QEMU, classified: an asynchronous event, a reply to a command (by id), or neither. */
+    sealed interface Message {
+        record AsyncEvent(Event event) implements Message {}
+        record Reply(String id, JsonNode message) implements Message {}
+        record Ignored() implements Message {}
+    }
+
+    /**
+     * {@return the message on one line of the QMP stream}
+     * @throws ChirpException CORRUPT if the line is not one JSON object (the reader skips it and carries on)
+     */
+    static Message parseLine(String line) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {   // also the parser's size and nesting limits
+            throw ChirpException.corrupt("QMP sent a line that is not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) throw ChirpException.corrupt("QMP sent a line that is not a JSON object");
+        if (n.has("event")) {
+            JsonNode ts = n.path("timestamp");
+            return new Message.AsyncEvent(new Event(n.get("event").asText(), n.path("data"),
+                    ts.path("seconds").asLong() * 1_000_000L + ts.path("microseconds").asLong()));
+        }
+        if (n.has("id")) return new Message.Reply(n.get("id").asText(), n);
+        return new Message.Ignored();
+    }
+
     private void readLoop(BufferedReader in) {
         try {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.length() > 64 << 20) continue;
-                JsonNode n = JSON.readTree(line);
-                if (n.has("event")) {
-                    JsonNode ts = n.path("timestamp");
-                    Event e = new Event(n.get("event").asText(), n.path("data"),
-                            ts.path("seconds").asLong() * 1_000_000L + ts.path("microseconds").asLong());
-                    if (!events.offer(e)) { events.poll(); events.offer(e); }
-                    for (Consumer<Event> l : listeners) {
-                        try { l.accept(e); } catch (RuntimeException ignored) { /* a listener's bug must not stop QMP */ }
+                Message m;
+                try {
+                    m = parseLine(line);
+                } catch (ChirpException e) {
+                    continue;   // one bad line must not cost the connection: the next reply may be fine
+                }
+                switch (m) {
+                    case Message.AsyncEvent(Event e) -> {
+                        if (!events.offer(e)) { events.poll(); events.offer(e); }
+                        for (Consumer<Event> l : listeners) {
+                            try { l.accept(e); } catch (RuntimeException ignored) { /* a listener's bug must not stop QMP */ }
+                        }
                     }
-                } else if (n.has("id")) {
-                    CompletableFuture<JsonNode> f = pending.get(n.get("id").asText());
-                    if (f != null) f.complete(n);
+                    case Message.Reply(String id, JsonNode reply) -> {
+                        CompletableFuture<JsonNode> f = pending.get(id);
+                        if (f != null) f.complete(reply);
+                    }
+                    case Message.Ignored ignored -> { }
                 }
             }
         } catch (IOException e) {
