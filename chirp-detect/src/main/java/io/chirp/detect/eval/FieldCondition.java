@@ -47,13 +47,7 @@ public sealed interface FieldCondition {
             Object v = event.field(field);
             if (!present(v)) return Truth.of(matchesNull && !all);
             List<String> texts = EventValues.texts(v);
-            Truth result = all ? Truth.TRUE : Truth.FALSE;
-            for (ValueMatcher m : matchers) {
-                Truth one = anyText(m, texts, event, spec, why);
-                result = all ? result.and(one) : result.or(one);
-                if (result == (all ? Truth.FALSE : Truth.TRUE)) return result;
-            }
-            return result;
+            return combine(matchers, all, texts, event, spec, why);
         }
 
         @Override public Optional<String> evidence(SigmaEvent event) {
@@ -81,13 +75,7 @@ public sealed interface FieldCondition {
         @Override public Truth truth(SigmaEvent event, List<String> why) {
             List<String> texts = new java.util.ArrayList<>();
             for (String name : event.fieldNames()) texts.addAll(EventValues.texts(event.field(name)));
-            Truth result = all ? Truth.TRUE : Truth.FALSE;
-            for (ValueMatcher m : matchers) {
-                Truth one = anyText(m, texts, event, spec, why);
-                result = all ? result.and(one) : result.or(one);
-                if (result == (all ? Truth.FALSE : Truth.TRUE)) return result;
-            }
-            return result;
+            return combine(matchers, all, texts, event, spec, why);
         }
 
         @Override public Optional<String> evidence(SigmaEvent event) {
@@ -107,6 +95,18 @@ public sealed interface FieldCondition {
             }
             return null;
         }
+    }
+
+    /** The matchers over the values: any of them (or all, with {@code all}) holds, in three-valued logic. */
+    private static Truth combine(List<ValueMatcher> matchers, boolean all, List<String> texts, SigmaEvent event,
+                                 FieldSpec spec, List<String> why) {
+        Truth result = all ? Truth.TRUE : Truth.FALSE;
+        for (ValueMatcher m : matchers) {
+            Truth one = anyText(m, texts, event, spec, why);
+            result = all ? result.and(one) : result.or(one);
+            if (result == (all ? Truth.FALSE : Truth.TRUE)) return result;
+        }
+        return result;
     }
 
     /** One matcher over a field's values: TRUE if any value matches, UNKNOWN if none does but one was undecided. */
