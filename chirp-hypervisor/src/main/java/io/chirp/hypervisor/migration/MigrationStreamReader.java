@@ -196,7 +196,8 @@ public final class MigrationStreamReader {
             if ((flags & FLAG_CONTINUE) == 0) currentBlock = shortString();
             if (currentBlock == null) throw ChirpException.corrupt("page with no RAM block");
             Long used = blocks.get(currentBlock);
-            if (used == null || offset >= used) throw ChirpException.corrupt("page outside RAM block " + currentBlock);
+            // offset < 0: bit 63 of the header word set (found by fuzzing: it reached BitSet and FileChannel as is)
+            if (used == null || offset < 0 || offset >= used) throw ChirpException.corrupt("page outside RAM block " + currentBlock);
             boolean keep = currentBlock.equals(wantedBlock);
             if ((flags & FLAG_ZERO) != 0) {
                 int fill = in.readUnsignedByte();
