@@ -21,6 +21,8 @@ import java.util.UUID;
  */
 public final class DetectionFindings {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
+    /** The finding type that marks a rule that could not be evaluated on its event. */
+    public static final String INCOMPLETE = "evaluation_incomplete";
     private static final List<String> EVIDENCE_PARTS = List.of("actor", "process", "src_endpoint", "dst_endpoint",
             "connection_info", "file", "user");
 
@@ -32,16 +34,54 @@ public final class DetectionFindings {
      */
     public static ObjectNode toOcsf(Detection d, Instant time) {
         JsonNode source = d.event() instanceof OcsfEvent o ? o.ocsf() : null;
+        ObjectNode f = base(d.ruleId(), d.title(), d.level(), d.tags(), d.event(), source, d.title(), false, time);
+        ObjectNode data = (ObjectNode) f.at("/evidences/0/data");
+        ArrayNode sel = data.putArray("selections");
+        d.selections().forEach(sel::add);
+        ArrayNode matched = data.putArray("matched");
+        for (Detection.MatchedField m : d.matched()) {
+            matched.addObject().put("selection", m.selection()).put("field", m.field()).put("value", m.value());
+        }
+        return f;
+    }
+
+    /**
+     * {@return a finding that says the rule could not be evaluated on the event}: an alert with the rule's severity
+     * (a guest may have padded a value on purpose to exhaust the budget), type {@value #INCOMPLETE} besides
+     * {@code sigma}, and the reasons in the evidence ({@code data.evaluation = "incomplete"}, {@code data.reasons})
+     */
+    public static ObjectNode toOcsf(RuleOutcome.Undecided u, Instant time) {
+        JsonNode source = u.event() instanceof OcsfEvent o ? o.ocsf() : null;
+        String message = "evaluation incomplete: Sigma rule '" + u.title() + "' could not be evaluated: "
+                + String.join("; ", u.reasons());
+        ObjectNode f = base(u.ruleId(), u.title(), u.level(), u.tags(), u.event(), source, message, true, time);
+        ((ObjectNode) f.get("finding_info")).put("title", "Evaluation incomplete: " + u.title())
+                .withArray("types").add(INCOMPLETE);
+        ObjectNode data = (ObjectNode) f.at("/evidences/0/data");
+        data.put("evaluation", "incomplete");
+        ArrayNode reasons = data.putArray("reasons");
+        u.reasons().forEach(reasons::add);
+        return f;
+    }
+
+    /** {@return whether an OCSF finding says its rule could not be evaluated} */
+    public static boolean isIncomplete(JsonNode finding) {
+        for (JsonNode t : finding.at("/finding_info/types")) if (INCOMPLETE.equals(t.asText())) return true;
+        return false;
+    }
+
+    private static ObjectNode base(String ruleId, String title, Level level, List<String> tags, SigmaEvent event,
+                                   JsonNode source, String message, boolean incomplete, Instant time) {
         ObjectNode f = F.objectNode();
         f.put("class_uid", 2004).put("class_name", "Detection Finding")
                 .put("category_uid", 2).put("category_name", "Findings")
                 .put("activity_id", 1).put("activity_name", "Create")
                 .put("type_uid", 200401).put("type_name", "Detection Finding: Create")
-                .put("severity_id", d.level().ocsfSeverityId()).put("severity", caption(d.level()))
+                .put("severity_id", level.ocsfSeverityId()).put("severity", caption(level))
                 .put("status_id", 1).put("status", "New")
                 .put("is_alert", true)
                 .put("time", time.toEpochMilli())
-                .put("message", d.title());
+                .put("message", message);
         ObjectNode meta = f.putObject("metadata").put("version", "1.8.0");
         meta.putObject("product").put("name", "CHIRP").put("vendor_name", "CHIRP")
                 .put("version", io.chirp.core.ChirpVersion.current().toString())
@@ -49,13 +89,13 @@ public final class DetectionFindings {
         if (source != null && source.has("device")) f.set("device", source.get("device").deepCopy());
 
         ObjectNode info = f.putObject("finding_info");
-        info.put("uid", uid(d, source).toString()).put("title", d.title());
+        info.put("uid", uid(ruleId, incomplete, event, source).toString()).put("title", title);
         info.putArray("types").add("sigma");
         ObjectNode analytic = info.putObject("analytic").put("type_id", 1).put("type", "Rule")
-                .put("name", d.title()).put("category", "sigma");
-        if (d.ruleId() != null) analytic.put("uid", d.ruleId());
+                .put("name", title).put("category", "sigma");
+        if (ruleId != null) analytic.put("uid", ruleId);
         ArrayNode attacks = F.arrayNode();
-        for (String tag : d.tags()) {
+        for (String tag : tags) {
             String t = tag.toLowerCase(Locale.ROOT);
             if (t.matches("attack\\.t\\d{4}(\\.\\d{3})?")) {
                 attacks.addObject().putObject("technique").put("uid", t.substring("attack.".length()).toUpperCase(Locale.ROOT));
@@ -74,17 +114,11 @@ public final class DetectionFindings {
             for (String part : EVIDENCE_PARTS) if (source.has(part)) evidence.set(part, source.get(part).deepCopy());
         }
         ObjectNode data = evidence.putObject("data");
-        data.put("category", d.event().logSource().category());
-        ArrayNode sel = data.putArray("selections");
-        d.selections().forEach(sel::add);
-        ArrayNode matched = data.putArray("matched");
-        for (Detection.MatchedField m : d.matched()) {
-            matched.addObject().put("selection", m.selection()).put("field", m.field()).put("value", m.value());
-        }
+        data.put("category", event.logSource().category());
         if (source == null) {
             // A plain SigmaEvent: the Sigma fields are the evidence.
             ObjectNode fields = data.putObject("fields");
-            for (String name : d.event().fieldNames()) fields.put(name, String.valueOf(d.event().field(name)));
+            for (String name : event.fieldNames()) fields.put(name, String.valueOf(event.field(name)));
         }
         return f;
     }
@@ -95,8 +129,9 @@ public final class DetectionFindings {
     }
 
     /** Same rule on the same event gives the same uid, so re-processing a timeline does not duplicate alerts. */
-    private static UUID uid(Detection d, JsonNode source) {
-        String basis = d.ruleId() + "\n" + (source != null ? source.toString() : d.event().toString());
+    private static UUID uid(String ruleId, boolean incomplete, SigmaEvent event, JsonNode source) {
+        // An incomplete evaluation of the same rule on the same event is a different finding from a detection.
+        String basis = ruleId + "\n" + (incomplete ? "incomplete\n" : "") + (source != null ? source.toString() : event.toString());
         return UUID.nameUUIDFromBytes(basis.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -92,8 +92,22 @@ public final class Detector {
      */
     public List<Detection> detect(SigmaEvent event) {
         List<Detection> out = new ArrayList<>();
+        for (RuleOutcome o : outcomes(event)) if (o instanceof RuleOutcome.Match m) out.add(m.detection());
+        return out;
+    }
+
+    /**
+     * {@return the outcome of every rule that fires on the event or could not be evaluated on it}; rules that were
+     * evaluated and do not fire are left out (there are many). The monitor uses this, not {@link #detect}, so that
+     * an undecided rule becomes a finding instead of a silent miss.
+     */
+    public List<RuleOutcome> outcomes(SigmaEvent event) {
+        List<RuleOutcome> out = new ArrayList<>();
         String c = event.logSource().category();
-        for (CompiledRule r : c == null ? List.<CompiledRule>of() : byCategory.getOrDefault(c, List.of())) r.evaluate(event).ifPresent(out::add);
+        for (CompiledRule r : c == null ? List.<CompiledRule>of() : byCategory.getOrDefault(c, List.of())) {
+            RuleOutcome o = r.outcome(event);
+            if (!(o instanceof RuleOutcome.NoMatch)) out.add(o);
+        }
         return out;
     }
 

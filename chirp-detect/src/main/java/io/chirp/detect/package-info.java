@@ -18,7 +18,12 @@
  * <li>{@link io.chirp.detect.Detection}: a rule that fired, with its evidence, as a value.</li>
  * </ul>
  *
- * <p>Rules and events are untrusted: a rule is bounded in size, nesting and regex work; an event value is matched
- * without backtracking except in {@code re}, which runs under a step budget.
+ * <p>Rules and events are untrusted: a rule is bounded in size, nesting and regex work (a regex longer than
+ * {@link io.chirp.detect.eval.BoundedRegex#MAX_PATTERN} or repeating more than {@link
+ * io.chirp.detect.eval.BoundedRegex#MAX_REPEAT} times is a rule problem at load); an event value is matched
+ * without backtracking except in {@code re}, which runs under a step budget. Evaluation is three-valued
+ * ({@link io.chirp.detect.eval.Truth}): a regex out of budget is unknown, and a rule whose condition it leaves
+ * open is {@link io.chirp.detect.RuleOutcome.Undecided}, never a silent miss ({@link
+ * io.chirp.detect.Detector#outcomes}).
  */
 package io.chirp.detect;

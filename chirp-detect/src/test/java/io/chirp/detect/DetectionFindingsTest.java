@@ -72,6 +72,32 @@ class DetectionFindingsTest {
         assertThat(f.at("/metadata/product/name").asText()).isEqualTo("CHIRP");
     }
 
+    @Test void undecidedRuleBecomesAnIncompleteFindingThatValidatesAgainstTheClass() throws Exception {
+        String rule = RULE.replace("CommandLine|contains: ' -e '", "CommandLine|re: '(.*a){12}EVIL'");
+        JsonNode launch = JSON.readTree("""
+                {"class_uid": 1007, "activity_id": 1, "metadata": {"uid": "ev-10", "version": "1.8.0", "product": {"name": "CHIRP"}},
+                 "process": {"pid": 43, "cmd_line": "%s", "file": {"path": "/usr/bin/nc"}, "user": {"name": "alice"}}}
+                """.formatted("a".repeat(300) + "EVI"));
+        Detector detector = Detector.fromYaml(rule, "r.yml");
+        var sigma = OcsfPipeline.standard().map(launch).orElseThrow();
+        assertThat(detector.detect(sigma)).isEmpty();
+        RuleOutcome.Undecided u = (RuleOutcome.Undecided) detector.outcomes(sigma).getFirst();
+        ObjectNode f = DetectionFindings.toOcsf(u, Instant.ofEpochMilli(1_760_000_000_000L));
+
+        assertThat(DetectionFindings.isIncomplete(f)).isTrue();
+        assertThat(f.path("message").asText()).startsWith("evaluation incomplete: Sigma rule 'Netcat with -e'")
+                .contains("exceeded its budget");
+        assertThat(f.at("/evidences/0/data/evaluation").asText()).isEqualTo("incomplete");
+        assertThat(f.at("/evidences/0/data/reasons/0").asText()).startsWith("CommandLine|re: regex /(.*a){12}EVIL/");
+        assertThat(f.at("/finding_info/analytic/uid").asText()).isEqualTo("0b1f7f0e-1111-4222-8333-944445555666");
+        assertThat(f.at("/evidences/0/process/pid").asInt()).isEqualTo(43);
+        assertThat(OcsfPipeline.standard().map(f)).as("not fed back to rules").isEmpty();
+        OcsfClass cls = OcsfClass.load(SharedData.root().resolve("ocsf"), "events/findings/detection_finding.json");
+        for (Iterator<String> it = f.fieldNames(); it.hasNext(); ) assertThat(cls.attributes).contains(it.next());
+        assertThat(f.properties().stream().map(Map.Entry::getKey).toList()).containsAll(cls.required);
+
+    }
+
     /** The attributes of an OCSF class with {@code extends} and {@code $include} resolved. */
     record OcsfClass(Set<String> attributes, Set<String> required) {
         static OcsfClass load(Path ocsf, String file) throws Exception {

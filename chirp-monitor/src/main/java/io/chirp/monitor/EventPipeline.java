@@ -3,6 +3,7 @@ package io.chirp.monitor;
 import io.chirp.detect.Detection;
 import io.chirp.detect.DetectionFindings;
 import io.chirp.detect.Detector;
+import io.chirp.detect.RuleOutcome;
 import io.chirp.detect.ocsf.OcsfPipeline;
 import io.chirp.events.OcsfEvent;
 import io.chirp.events.sink.EventSink;
@@ -18,7 +19,10 @@ import java.util.function.Consumer;
 /**
  * Where the watchers' observations go: normalised to OCSF, written to every sink, matched against the Sigma
  * rules; each match becomes a Detection Finding (with the triggering event as evidence), written too and handed
- * to the alert callback. A failing sink or rule never stops the monitor.
+ * to the alert callback. A rule that could not be evaluated on an event (a regex out of its step budget) becomes a
+ * finding too, marked "evaluation incomplete" ({@link DetectionFindings#isIncomplete}), written to the sinks and
+ * counted in {@link #undecided()}, but not handed to the alert callback: it is not a detection. A failing sink or
+ * rule never stops the monitor.
  */
 public final class EventPipeline implements MonitorListener, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventPipeline.class);
@@ -31,7 +35,8 @@ public final class EventPipeline implements MonitorListener, AutoCloseable {
     private volatile Detector detector;
     private final Consumer<Alert> alerts;
     private final Consumer<OcsfEvent> observer;
-    private final AtomicLong events = new AtomicLong(), alertCount = new AtomicLong(), errors = new AtomicLong();
+    private final AtomicLong events = new AtomicLong(), alertCount = new AtomicLong(), errors = new AtomicLong(),
+            undecided = new AtomicLong();
 
     /**
      * @param sinks    where events and findings go
@@ -70,11 +75,22 @@ public final class EventPipeline implements MonitorListener, AutoCloseable {
     public void emit(VmRef vm, OcsfEvent e) {
         write(e);
         OcsfPipeline.standard().map(e.json()).ifPresent(sigma -> {
-            for (Detection d : detector.detect(sigma)) {
-                OcsfEvent finding = new OcsfEvent(DetectionFindings.toOcsf(d, Instant.now()));
-                write(finding);
-                alertCount.incrementAndGet();
-                alerts.accept(new Alert(vm, d, finding, e));
+            for (RuleOutcome o : detector.outcomes(sigma)) {
+                switch (o) {
+                    case RuleOutcome.Match(Detection d) -> {
+                        OcsfEvent finding = new OcsfEvent(DetectionFindings.toOcsf(d, Instant.now()));
+                        write(finding);
+                        alertCount.incrementAndGet();
+                        alerts.accept(new Alert(vm, d, finding, e));
+                    }
+                    case RuleOutcome.Undecided u -> {
+                        // Never a silent "no match": a guest can pad a value to exhaust a regex's budget.
+                        write(new OcsfEvent(DetectionFindings.toOcsf(u, Instant.now())));
+                        undecided.incrementAndGet();
+                        log.warn("rule '{}' could not be evaluated on an event of {}: {}", u.title(), vm.name(), u.reasons());
+                    }
+                    case RuleOutcome.NoMatch n -> { }
+                }
             }
         });
     }
@@ -111,6 +127,9 @@ public final class EventPipeline implements MonitorListener, AutoCloseable {
     public long alerts() { return alertCount.get(); }
 
     public long errors() { return errors.get(); }
+
+    /** {@return how many rule evaluations were undecided (each written as an "evaluation incomplete" finding)} */
+    public long undecided() { return undecided.get(); }
 
     @Override
     public void close() {

@@ -31,7 +31,15 @@ public final class LinuxTables {
     private LinuxTables() {}
 
     /** A psaux row: the process and, when asked for, its environment (null if unreadable). */
-    public record PsAuxRow(LinuxProcess process, String environment) {}
+    public record PsAuxRow(LinuxProcess process, String environment, boolean environmentTruncated) {
+        public PsAuxRow(LinuxProcess process, String environment) { this(process, environment, false); }
+
+        /** {@return whether the command line or the environment was cut at the read cap} */
+        public boolean truncated() { return process.cmdlineTruncated() || environmentTruncated; }
+    }
+
+    /** Appended to a command line (or environment) cut at {@code Processes.MAX_CMDLINE} bytes. */
+    public static final String TRUNCATED = " [... cut at " + (io.chirp.linux.Processes.MAX_CMDLINE >> 10) + " KiB]";
 
     /** A pstree row: a process at its depth below its root. */
     public record TreeRow(int depth, LinuxProcess process) {}
@@ -72,10 +80,16 @@ public final class LinuxTables {
             Column.of("ppid", INTEGER, "parent's process id", r -> r.process().ppid()),
             Column.of("uid", INTEGER, "real user id, null if unreadable", r -> r.process().uid()),
             Column.of("comm", STRING, "task name", r -> r.process().comm()),
-            Column.of("cmdline", STRING, "command line (arguments joined by spaces); [comm] for kernel threads",
-                    r -> r.process().kernelThread() ? "[" + r.process().comm() + "]" : r.process().cmdline()),
+            Column.of("cmdline", STRING, "command line (arguments joined by spaces); [comm] for kernel threads; a"
+                            + " marker at the end when it was cut at the read cap",
+                    r -> r.process().kernelThread() ? "[" + r.process().comm() + "]"
+                            : r.process().cmdline() == null ? null
+                            : r.process().cmdline() + (r.process().cmdlineTruncated() ? TRUNCATED : "")),
+            Column.of("truncated", BOOLEAN, "true when the command line or the environment was cut at the read cap",
+                    PsAuxRow::truncated),
             Column.<PsAuxRow>of("environment", STRING, "environment (NAME=value, space-separated), null if unreadable",
-                    PsAuxRow::environment).asOptional());
+                    r -> r.environment() == null ? null : r.environment() + (r.environmentTruncated() ? TRUNCATED : ""))
+                    .asOptional());
 
     public static final TableDef<TreeRow> PSTREE = TableDef.of("pstree",
             "A process in tree order (parents before children), with its depth.",

@@ -58,14 +58,17 @@ public final class LinuxViews {
         for (LinuxProcess p : l.processes()) {
             if (pid != null && p.tgid() != pid) continue;
             String e = null;
+            boolean cut = false;
             if (env) {
                 try {
-                    e = String.join(" ", ps.environment(p));
+                    Processes.UserStrings vars = ps.environmentOf(p);
+                    e = String.join(" ", vars.strings());
+                    cut = vars.truncated();
                 } catch (RuntimeException ex) {
                     e = null; // unreadable environment (paged out, exited): the row stays, the cell is absent
                 }
             }
-            rows.add(new LinuxTables.PsAuxRow(p, e));
+            rows.add(new LinuxTables.PsAuxRow(p, e, cut));
         }
         return LinuxTables.PSAUX.rows(rows, env, walkProblems("process list", l.walk()));
     }

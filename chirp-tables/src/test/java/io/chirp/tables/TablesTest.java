@@ -15,8 +15,8 @@ class TablesTest {
         // the column lists of chirp-cli's linux commands, VmCommand, RegsCommand and EventsCommand as of this change
         assertThat(LinuxTables.PSLIST.names(false)).containsExactly("pid", "tid", "ppid", "comm", "uid", "gid", "euid", "state",
                 "start_s", "kthread", "exe", "task");
-        assertThat(LinuxTables.PSAUX.names(false)).containsExactly("pid", "ppid", "uid", "comm", "cmdline");
-        assertThat(LinuxTables.PSAUX.names(true)).containsExactly("pid", "ppid", "uid", "comm", "cmdline", "environment");
+        assertThat(LinuxTables.PSAUX.names(false)).containsExactly("pid", "ppid", "uid", "comm", "cmdline", "truncated");
+        assertThat(LinuxTables.PSAUX.names(true)).containsExactly("pid", "ppid", "uid", "comm", "cmdline", "truncated", "environment");
         assertThat(LinuxTables.PSTREE.names(false)).containsExactly("depth", "pid", "ppid", "comm", "cmdline");
         assertThat(LinuxTables.LSMOD.names(false)).containsExactly("name", "base", "size", "state", "refs", "taints", "struct");
         assertThat(LinuxTables.LSMOD.names(true)).endsWith("struct", "parameters");
@@ -39,7 +39,7 @@ class TablesTest {
     @Test
     void cellsAreTypedAndTheirTextIsWhatTheCliShows() {
         LinuxProcess p = new LinuxProcess(42, 42, 1, "sshd", 0, 0, 0, 0, 12.3456, "S", false, 0xffff_8880_0123_4000L, 0, 0,
-                "/usr/sbin/sshd -D", "/usr/sbin/sshd", List.of());
+                "/usr/sbin/sshd -D", false, "/usr/sbin/sshd", List.of());
         Rows r = LinuxTables.PSLIST.rows(List.of(p), false, List.of("process list is partial: cycle"));
         Map<String, Object> row = r.objects().getFirst();
         assertThat(row.get("pid")).isEqualTo(42);
@@ -51,7 +51,7 @@ class TablesTest {
         assertThat(r.complete()).isFalse();
         assertThat(r.problems()).containsExactly("process list is partial: cycle");
         // a kernel thread's psaux command line is its name in brackets, as ps shows it
-        LinuxProcess k = new LinuxProcess(2, 2, 0, "kthreadd", 0, 0, 0, 0, null, "S", true, 0x1000, 0, 0, null, null, List.of());
+        LinuxProcess k = new LinuxProcess(2, 2, 0, "kthreadd", 0, 0, 0, 0, null, "S", true, 0x1000, 0, 0, null, false, null, List.of());
         assertThat(LinuxTables.PSAUX.rows(List.of(new LinuxTables.PsAuxRow(k, null))).objects().getFirst().get("cmdline"))
                 .isEqualTo("[kthreadd]");
     }
@@ -65,6 +65,6 @@ class TablesTest {
     }
 
     private static LinuxProcess proc(int pid, int ppid) {
-        return new LinuxProcess(pid, pid, ppid, "p" + pid, 0, 0, 0, 0, null, "S", false, pid, 0, 0, null, null, List.of());
+        return new LinuxProcess(pid, pid, ppid, "p" + pid, 0, 0, 0, 0, null, "S", false, pid, 0, 0, null, false, null, List.of());
     }
 }

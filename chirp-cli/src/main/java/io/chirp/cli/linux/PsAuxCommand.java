@@ -20,7 +20,7 @@ import java.util.concurrent.Callable;
 @Command(name = "psaux", mixinStandardHelpOptions = true, description = "List processes with command lines read from each process's memory.")
 public final class PsAuxCommand implements Callable<Integer> {
     /** Appended to a command line (or environment) cut at Processes.MAX_CMDLINE bytes. */
-    static final String TRUNCATED = " [... cut at " + (Processes.MAX_CMDLINE >> 10) + " KiB]";
+    static final String TRUNCATED = io.chirp.tables.LinuxTables.TRUNCATED;
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
     @Option(names = "--env", description = "also print each process's environment") boolean env;
     @Option(names = "--pid", description = "only this process id") Integer pid;

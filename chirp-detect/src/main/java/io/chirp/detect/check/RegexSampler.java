@@ -26,7 +26,7 @@ final class RegexSampler {
             String out = s.alternation();
             if (s.pos != regex.length() || out.length() > MAX_SAMPLE) return Optional.empty();
             return Optional.of(out);
-        } catch (Unsupported | IndexOutOfBoundsException e) {
+        } catch (Unsupported | IndexOutOfBoundsException | NumberFormatException e) {   // e.g. \x{41}
             return Optional.empty();
         }
     }
@@ -49,6 +49,8 @@ final class RegexSampler {
         while (pos < re.length() && re.charAt(pos) != '|' && re.charAt(pos) != ')') {
             String atom = atom();
             int[] q = quantifier();
+            // Checked before building: 'a{2147483647}' must not allocate gigabytes to find out it is too long.
+            if ((long) atom.length() * q[0] + sb.length() > MAX_SAMPLE) throw new Unsupported();
             sb.append(atom.repeat(q[0]));
             if (sb.length() > MAX_SAMPLE) throw new Unsupported();
         }
@@ -97,7 +99,9 @@ final class RegexSampler {
                 int close = re.indexOf('}', pos);
                 String body = close < 0 ? "" : re.substring(pos + 1, close);
                 if (!body.matches("\\d+(,\\d*)?")) return new int[] {1};   // a literal '{'
-                min = Integer.parseInt(body.split(",")[0]);
+                String count = body.split(",")[0];
+                if (count.length() > 6) throw new Unsupported();   // beyond any sample size (and int)
+                min = Integer.parseInt(count);
                 pos = close + 1;
             }
             default -> { return new int[] {1}; }

@@ -10,14 +10,22 @@ import java.util.regex.PatternSyntaxException;
  * A rule's {@code re} value: a Java regex compiled once and run with a budget. java.util.regex backtracks, so a
  * pattern like {@code (a+)+$} takes exponential time on a hostile value. Rather than guess which patterns are
  * dangerous, every match runs over an input that counts character reads and aborts past {@link #STEP_BUDGET};
- * the input is cut to {@link #MAX_INPUT} characters. An aborted match counts as no match and is tallied in
- * {@link #aborted()} so the operator can see that a rule is too expensive.
+ * the input is cut to {@link #MAX_INPUT} characters. Neither an aborted match nor a miss in a cut value is a "no
+ * match": {@link #search} says {@link Truth#UNKNOWN} with the reason, and the rule's outcome becomes undecided
+ * unless the rest of its condition settles it. At compile time a pattern longer than {@link #MAX_PATTERN} or with
+ * a counted repetition above {@link #MAX_REPEAT} is refused: no detection regex needs them, and the coverage
+ * sampler would otherwise build strings of that size.
  */
 public final class BoundedRegex {
     /** Characters of a value a regex looks at; command lines beyond this are rare and the tail seldom matters. */
     public static final int MAX_INPUT = 64 * 1024;
     /** Character reads per match: ~ a few milliseconds of work at worst. */
     public static final long STEP_BUDGET = 2_000_000;
+    /** Characters of a pattern; SigmaHQ's longest is about 100. */
+    public static final int MAX_PATTERN = 4096;
+    /** Largest count in {@code {n}}, {@code {n,}}, {@code {n,m}}; SigmaHQ's largest is 200. */
+    public static final int MAX_REPEAT = 10_000;
+    private static final java.util.regex.Pattern COUNTED = java.util.regex.Pattern.compile("\\{(\\d+)(?:,(\\d*))?}");
 
     private final Pattern pattern;
     private final AtomicLong aborted = new AtomicLong();
@@ -34,6 +42,10 @@ public final class BoundedRegex {
         if (ignoreCase) f |= Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
         if (multiline) f |= Pattern.MULTILINE;
         if (dotAll) f |= Pattern.DOTALL;
+        if (regex.length() > MAX_PATTERN) {
+            throw new RuleException("regex of " + regex.length() + " characters is longer than the " + MAX_PATTERN + " allowed");
+        }
+        checkRepetitions(regex);
         try {
             return new BoundedRegex(Pattern.compile(regex, f));
         } catch (PatternSyntaxException e) {
@@ -43,15 +55,44 @@ public final class BoundedRegex {
         }
     }
 
-    /** {@return whether the regex is found anywhere in {@code input} (Sigma's regexes are not anchored)} */
-    public boolean find(String input) {
-        CharSequence in = new Budgeted(input.length() > MAX_INPUT ? input.substring(0, MAX_INPUT) : input);
+    /** {@return whether the regex is found anywhere in {@code input}; an undecided search counts as not found} */
+    public boolean find(String input) { return search(input, new java.util.ArrayList<>()) == Truth.TRUE; }
+
+    /**
+     * {@return whether the regex is found anywhere in {@code input} (Sigma's regexes are not anchored)}: UNKNOWN when
+     * the step budget ran out, or when the value was cut to {@link #MAX_INPUT} and the kept part has no match
+     * @param why gets one reason when the answer is UNKNOWN
+     */
+    public Truth search(String input, java.util.List<String> why) {
+        boolean cut = input.length() > MAX_INPUT;
+        CharSequence in = new Budgeted(cut ? input.substring(0, MAX_INPUT) : input);
         try {
-            return pattern.matcher(in).find();
+            if (pattern.matcher(in).find()) return Truth.TRUE;
         } catch (BudgetExceeded | StackOverflowError e) {
             // StackOverflowError: java.util.regex recurses per repetition of some groups on long inputs.
             aborted.incrementAndGet();
-            return false;
+            why.add("regex /" + pattern.pattern() + "/ exceeded its budget of " + STEP_BUDGET + " steps on a value of "
+                    + input.length() + " characters");
+            return Truth.UNKNOWN;
+        }
+        if (!cut) return Truth.FALSE;
+        why.add("regex /" + pattern.pattern() + "/ searched only the first " + MAX_INPUT + " of " + input.length()
+                + " characters");
+        return Truth.UNKNOWN;
+    }
+
+    /** Counted repetitions: refused above MAX_REPEAT (escaped braces and classes may be miscounted: that only refuses). */
+    private static void checkRepetitions(String regex) {
+        java.util.regex.Matcher m = COUNTED.matcher(regex);
+        while (m.find()) {
+            for (int g = 1; g <= 2; g++) {
+                String n = m.group(g);
+                if (n == null || n.isEmpty()) continue;
+                if (n.length() > 9 || Integer.parseInt(n) > MAX_REPEAT) {
+                    throw new RuleException("regex repeats " + (n.length() > 12 ? n.substring(0, 12) + "..." : n)
+                            + " times in '" + m.group() + "'; at most " + MAX_REPEAT + " is allowed");
+                }
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.chirp.detect.eval;
 
 import io.chirp.detect.Detection;
+import io.chirp.detect.RuleOutcome;
 import io.chirp.detect.SigmaEvent;
 import io.chirp.detect.rule.SigmaRule;
 
@@ -35,21 +36,33 @@ public final class CompiledRule {
     /** {@return whether the rule's log source covers the event's} */
     public boolean appliesTo(SigmaEvent event) { return rule.logSource().covers(event.logSource()); }
 
-    /** {@return whether the rule fires on the event (false when its log source does not apply)} */
+    /** {@return whether the rule fires on the event (false when its log source does not apply, or undecided)} */
     public boolean matches(SigmaEvent event) {
-        return appliesTo(event) && root.test(new Evaluation(event, searches));
+        return appliesTo(event) && root.test(new Evaluation(event, searches)) == Truth.TRUE;
     }
 
     /** {@return the detection when the rule fires on the event, with the selections and fields that made it fire} */
     public Optional<Detection> evaluate(SigmaEvent event) {
-        if (!appliesTo(event)) return Optional.empty();
+        return outcome(event) instanceof RuleOutcome.Match m ? Optional.of(m.detection()) : Optional.empty();
+    }
+
+    /**
+     * {@return what the rule makes of the event: a match with its evidence, no match (also when its log source does
+     * not apply), or undecided with the reasons (a regex out of budget that the rest of the condition does not settle)}
+     */
+    public RuleOutcome outcome(SigmaEvent event) {
+        if (!appliesTo(event)) return new RuleOutcome.NoMatch(rule.id());
         Evaluation ctx = new Evaluation(event, searches);
-        if (!root.test(ctx)) return Optional.empty();
+        Truth t = root.test(ctx);
+        if (t == Truth.FALSE) return new RuleOutcome.NoMatch(rule.id());
+        if (t == Truth.UNKNOWN) {
+            return new RuleOutcome.Undecided(rule.id(), rule.title(), rule.levelOrDefault(), rule.tags(), event, ctx.reasons());
+        }
         List<String> selections = new ArrayList<>();
         List<Detection.MatchedField> matched = new ArrayList<>();
         for (int i = 0; i < searches.size(); i++) {
             // Only searches that count for the rule (not under a 'not') are evidence; a true filter is not.
-            if (!positive.contains(i) || !ctx.search(i)) continue;
+            if (!positive.contains(i) || ctx.search(i) != Truth.TRUE) continue;
             String name = searchNames.get(i);
             selections.add(name);
             List<FieldCondition> alt = ctx.matchingAlternative(i);
@@ -58,7 +71,7 @@ public final class CompiledRule {
                 c.evidence(event).ifPresent(v -> matched.add(new Detection.MatchedField(name, c.spec().key(), v)));
             }
         }
-        return Optional.of(new Detection(rule.id(), rule.title(), rule.levelOrDefault(), rule.tags(), event,
+        return new RuleOutcome.Match(new Detection(rule.id(), rule.title(), rule.levelOrDefault(), rule.tags(), event,
                 selections, matched));
     }
 
@@ -77,7 +90,7 @@ public final class CompiledRule {
      * which selections must hold for a rule to fire before building an event for them
      */
     public boolean conditionHoldsFor(Set<String> trueSearches) {
-        return root.test(Evaluation.assuming(searches, i -> trueSearches.contains(searchNames.get(i))));
+        return root.test(Evaluation.assuming(searches, i -> trueSearches.contains(searchNames.get(i)))) == Truth.TRUE;
     }
 
     @Override public String toString() { return rule.id() + " " + rule.title(); }

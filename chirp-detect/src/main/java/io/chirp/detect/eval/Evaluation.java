@@ -2,50 +2,64 @@ package io.chirp.detect.eval;
 
 import io.chirp.detect.SigmaEvent;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * One rule evaluated on one event: memoises each search so a search named twice in a condition, or looked at
- * again for evidence, is computed once. A search is an OR of alternatives, each an AND of field conditions.
+ * again for evidence, is computed once. A search is an OR of alternatives, each an AND of field conditions, in
+ * three-valued logic ({@link Truth}); the reasons of every UNKNOWN met on the way are collected for the outcome.
  */
 final class Evaluation {
     private final SigmaEvent event;
     private final List<List<List<FieldCondition>>> searches;
-    private final byte[] memo;   // 0 unknown, 1 false, 2 true
+    private final Truth[] memo;   // null: not computed yet
+    private final List<String> reasons = new ArrayList<>();
 
     Evaluation(SigmaEvent event, List<List<List<FieldCondition>>> searches) {
         this.event = event;
         this.searches = searches;
-        this.memo = new byte[searches.size()];
+        this.memo = new Truth[searches.size()];
     }
 
     /** {@return an evaluation with no event where exactly the searches in {@code trueSearches} hold} */
     static Evaluation assuming(List<List<List<FieldCondition>>> searches, java.util.function.IntPredicate trueSearches) {
         Evaluation e = new Evaluation(null, searches);
-        for (int i = 0; i < e.memo.length; i++) e.memo[i] = (byte) (trueSearches.test(i) ? 2 : 1);
+        for (int i = 0; i < e.memo.length; i++) e.memo[i] = Truth.of(trueSearches.test(i));
         return e;
     }
 
     SigmaEvent event() { return event; }
 
-    boolean search(int index) {
-        if (memo[index] == 0) memo[index] = (byte) (compute(searches.get(index)) ? 2 : 1);
-        return memo[index] == 2;
+    /** {@return why searches were UNKNOWN, in the order they were met} */
+    List<String> reasons() { return List.copyOf(reasons); }
+
+    Truth search(int index) {
+        if (memo[index] == null) memo[index] = compute(searches.get(index));
+        return memo[index];
     }
 
     /** {@return the alternative of a search that holds, or null} */
     List<FieldCondition> matchingAlternative(int index) {
-        for (List<FieldCondition> alt : searches.get(index)) if (all(alt)) return alt;
+        for (List<FieldCondition> alt : searches.get(index)) if (all(alt) == Truth.TRUE) return alt;
         return null;
     }
 
-    private boolean compute(List<List<FieldCondition>> anyOf) {
-        for (List<FieldCondition> alt : anyOf) if (all(alt)) return true;
-        return false;
+    private Truth compute(List<List<FieldCondition>> anyOf) {
+        Truth r = Truth.FALSE;
+        for (List<FieldCondition> alt : anyOf) {
+            r = r.or(all(alt));
+            if (r == Truth.TRUE) return r;
+        }
+        return r;
     }
 
-    private boolean all(List<FieldCondition> conds) {
-        for (FieldCondition c : conds) if (!c.test(event)) return false;
-        return true;
+    private Truth all(List<FieldCondition> conds) {
+        Truth r = Truth.TRUE;
+        for (FieldCondition c : conds) {
+            r = r.and(c.truth(event, reasons));
+            if (r == Truth.FALSE) return r;
+        }
+        return r;
     }
 }

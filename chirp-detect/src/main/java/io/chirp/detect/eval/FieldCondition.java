@@ -12,8 +12,14 @@ public sealed interface FieldCondition {
     /** {@return the condition as written in the rule} */
     FieldSpec spec();
 
-    /** {@return whether the event satisfies the condition} */
+    /** {@return whether the event satisfies the condition (an undecided condition does not)} */
     boolean test(SigmaEvent event);
+
+    /**
+     * {@return whether the event satisfies the condition, UNKNOWN when a regex could not decide}
+     * @param why gets one reason per undecided value, naming the rule's field
+     */
+    Truth truth(SigmaEvent event, List<String> why);
 
     /** {@return the event value that satisfied the condition, when it did (for a detection's evidence)} */
     Optional<String> evidence(SigmaEvent event);
@@ -21,6 +27,7 @@ public sealed interface FieldCondition {
     /** {@code Field|exists: true|false}. */
     record Exists(FieldSpec spec, String field, boolean expected) implements FieldCondition {
         @Override public boolean test(SigmaEvent event) { return present(event.field(field)) == expected; }
+        @Override public Truth truth(SigmaEvent event, List<String> why) { return Truth.of(test(event)); }
         @Override public Optional<String> evidence(SigmaEvent event) {
             return test(event) ? Optional.of(expected ? EventValues.texts(event.field(field)).toString() : "(absent)") : Optional.empty();
         }
@@ -35,6 +42,13 @@ public sealed interface FieldCondition {
         public Values { matchers = List.copyOf(matchers); }
 
         @Override public boolean test(SigmaEvent event) { return evidence(event).isPresent(); }
+
+        @Override public Truth truth(SigmaEvent event, List<String> why) {
+            Object v = event.field(field);
+            if (!present(v)) return Truth.of(matchesNull && !all);
+            List<String> texts = EventValues.texts(v);
+            return combine(matchers, all, texts, event, spec, why);
+        }
 
         @Override public Optional<String> evidence(SigmaEvent event) {
             Object v = event.field(field);
@@ -58,6 +72,12 @@ public sealed interface FieldCondition {
 
         @Override public boolean test(SigmaEvent event) { return evidence(event).isPresent(); }
 
+        @Override public Truth truth(SigmaEvent event, List<String> why) {
+            List<String> texts = new java.util.ArrayList<>();
+            for (String name : event.fieldNames()) texts.addAll(EventValues.texts(event.field(name)));
+            return combine(matchers, all, texts, event, spec, why);
+        }
+
         @Override public Optional<String> evidence(SigmaEvent event) {
             String hit = null;
             for (ValueMatcher m : matchers) {
@@ -75,6 +95,33 @@ public sealed interface FieldCondition {
             }
             return null;
         }
+    }
+
+    /** The matchers over the values: any of them (or all, with {@code all}) holds, in three-valued logic. */
+    private static Truth combine(List<ValueMatcher> matchers, boolean all, List<String> texts, SigmaEvent event,
+                                 FieldSpec spec, List<String> why) {
+        Truth result = all ? Truth.TRUE : Truth.FALSE;
+        for (ValueMatcher m : matchers) {
+            Truth one = anyText(m, texts, event, spec, why);
+            result = all ? result.and(one) : result.or(one);
+            if (result == (all ? Truth.FALSE : Truth.TRUE)) return result;
+        }
+        return result;
+    }
+
+    /** One matcher over a field's values: TRUE if any value matches, UNKNOWN if none does but one was undecided. */
+    private static Truth anyText(ValueMatcher m, List<String> texts, SigmaEvent event, FieldSpec spec, List<String> why) {
+        Truth r = Truth.FALSE;
+        for (String t : texts) {
+            List<String> local = new java.util.ArrayList<>(1);
+            Truth one = m.truth(t, event, local);
+            if (one == Truth.TRUE) return Truth.TRUE;
+            if (one == Truth.UNKNOWN) {
+                r = Truth.UNKNOWN;
+                for (String w : local) why.add(spec.key() + ": " + w);
+            }
+        }
+        return r;
     }
 
     private static boolean present(Object v) {

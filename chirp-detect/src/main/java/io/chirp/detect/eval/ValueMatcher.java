@@ -11,6 +11,13 @@ public sealed interface ValueMatcher {
     /** {@return whether the event value satisfies this matcher} */
     boolean test(String value, SigmaEvent event);
 
+    /**
+     * {@return whether the event value satisfies this matcher, or UNKNOWN when the matcher could not decide within its
+     * budget}; only {@code re} can be UNKNOWN
+     * @param why gets the reason when the answer is UNKNOWN
+     */
+    default Truth truth(String value, SigmaEvent event, java.util.List<String> why) { return Truth.of(test(value, event)); }
+
     /** A plain value, possibly with wildcards (also contains/startswith/endswith and the encodings). */
     record Glob(GlobPattern pattern) implements ValueMatcher {
         @Override public boolean test(String value, SigmaEvent event) { return pattern.matches(value); }
@@ -20,6 +27,7 @@ public sealed interface ValueMatcher {
     /** {@code re}: the regex is found in the value. */
     record Regex(BoundedRegex regex) implements ValueMatcher {
         @Override public boolean test(String value, SigmaEvent event) { return regex.find(value); }
+        @Override public Truth truth(String value, SigmaEvent event, java.util.List<String> why) { return regex.search(value, why); }
         @Override public String toString() { return "/" + regex + "/"; }
     }
 

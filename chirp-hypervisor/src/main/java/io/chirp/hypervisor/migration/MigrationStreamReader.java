@@ -46,8 +46,13 @@ public final class MigrationStreamReader {
     private final Map<String, Long> blocks = new LinkedHashMap<>();
     private final byte[] page = new byte[PAGE];
     private final ByteBuffer zero = ByteBuffer.allocate(PAGE);
-    /** Pages written with data: a zero page needs writing only over one of those (the file starts sparse). */
-    private final java.util.BitSet written = new java.util.BitSet();
+    /**
+     * Pages written with data: a zero page needs writing only over one of those (the file starts sparse). Kept in
+     * chunks of {@value #CHUNK_PAGES} pages so that a page far into a (claimed) large block costs one chunk, not a
+     * bitmap up to it.
+     */
+    private final Map<Long, java.util.BitSet> written = new java.util.HashMap<>();
+    private static final int CHUNK_PAGES = 1 << 15;
     private String machine = "";
     private String currentBlock;
     private int ramSection = -1;
@@ -57,7 +62,8 @@ public final class MigrationStreamReader {
     /**
      * @param in          the stream as QEMU sends it
      * @param wantedBlock the RAM block to keep (the memory backend's id, e.g. "mem"; "pc.ram" without a backend)
-     * @param out         where its pages go, at their block offsets (a sparse file sized to the block)
+     * @param out         where its pages go, at their block offsets (a sparse file sized to the block: a stream
+     *                    claiming a bigger block is refused)
      */
     public MigrationStreamReader(InputStream in, String wantedBlock, FileChannel out) {
         this.in = new DataInputStream(new java.io.BufferedInputStream(in, 1 << 20));
@@ -65,8 +71,21 @@ public final class MigrationStreamReader {
         this.out = out;
     }
 
-    /** Reads until RAM is complete (the RAM section's END); the caller drains what follows. */
+    /**
+     * Reads until RAM is complete (the RAM section's END); the caller drains what follows.
+     *
+     * @throws ChirpException CORRUPT if the stream ends early or is malformed, UNAVAILABLE for features not read
+     * @throws IOException    if reading the stream or writing the pages fails
+     */
     public Summary readRam() throws IOException {
+        try {
+            return readSections();
+        } catch (EOFException e) {
+            throw ChirpException.corrupt("migration stream ended before RAM was complete (after " + pages + " pages)");
+        }
+    }
+
+    private Summary readSections() throws IOException {
         if (in.readInt() != MAGIC) throw ChirpException.corrupt("not a QEMU migration stream");
         int version = in.readInt();
         if (version != 3) throw ChirpException.unavailable("migration stream version " + version + " is not supported");
@@ -153,6 +172,12 @@ public final class MigrationStreamReader {
             throw ChirpException.unavailable("the migration stream has no RAM block '" + wantedBlock + "' (blocks: "
                     + String.join(", ", blocks.keySet()) + ")");
         }
+        long wanted = blocks.get(wantedBlock);
+        if (wanted > out.size()) {
+            // The output is sized to the guest's RAM as QEMU reported it: a bigger block would grow it past that.
+            throw ChirpException.corrupt("RAM block '" + wantedBlock + "' is " + wanted + " bytes in the migration stream, "
+                    + "larger than the " + out.size() + " bytes of guest RAM");
+        }
         long eos = in.readLong();
         if ((eos & FLAG_EOS) == 0) throw ChirpException.corrupt("RAM setup not terminated");
     }
@@ -171,17 +196,19 @@ public final class MigrationStreamReader {
             if ((flags & FLAG_CONTINUE) == 0) currentBlock = shortString();
             if (currentBlock == null) throw ChirpException.corrupt("page with no RAM block");
             Long used = blocks.get(currentBlock);
-            if (used == null || offset >= used) throw ChirpException.corrupt("page outside RAM block " + currentBlock);
+            // offset < 0: bit 63 of the header word set (found by fuzzing: it reached BitSet and FileChannel as is)
+            if (used == null || offset < 0 || offset >= used) throw ChirpException.corrupt("page outside RAM block " + currentBlock);
             boolean keep = currentBlock.equals(wantedBlock);
             if ((flags & FLAG_ZERO) != 0) {
                 int fill = in.readUnsignedByte();
                 if (keep) {
                     if (fill != 0) throw ChirpException.unavailable("non-zero fill page");
-                    int pageNo = (int) (offset / PAGE);
-                    if (written.get(pageNo)) {
+                    long pageNo = offset / PAGE;
+                    java.util.BitSet chunk = written.get(pageNo / CHUNK_PAGES);
+                    if (chunk != null && chunk.get((int) (pageNo % CHUNK_PAGES))) {
                         zero.clear();
                         out.write(zero, offset);
-                        written.clear(pageNo);
+                        chunk.clear((int) (pageNo % CHUNK_PAGES));
                     }
                     zeros++;
                 }
@@ -189,7 +216,9 @@ public final class MigrationStreamReader {
                 in.readFully(page);
                 if (keep) {
                     out.write(ByteBuffer.wrap(page), offset);
-                    written.set((int) (offset / PAGE));
+                    long pageNo = offset / PAGE;
+                    written.computeIfAbsent(pageNo / CHUNK_PAGES, k -> new java.util.BitSet(CHUNK_PAGES))
+                            .set((int) (pageNo % CHUNK_PAGES));
                     pages++;
                 }
             } else {

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * hypervisor's word on vCPU state. It does not pause the VM. It lacks KERNEL_GS_BASE and MSRs such as LSTAR.
  */
 public final class HmpRegisters {
-    private static final Pattern CPU = Pattern.compile("^CPU#(\\d+)", Pattern.MULTILINE);
+    private static final Pattern CPU = Pattern.compile("^CPU#(\\d{1,6})\\b", Pattern.MULTILINE);   // a vCPU index, not any digit run
     private static final Pattern PAIR = Pattern.compile("\\b([A-Z][A-Z0-9]{1,3}) ?=([0-9a-f]{4,16})\\b");
     private static final Pattern SEG = Pattern.compile("^(ES|CS|SS|DS|FS|GS|LDT|TR) ?=([0-9a-f]{4}) ([0-9a-f]{8,16}) ",
             Pattern.MULTILINE);

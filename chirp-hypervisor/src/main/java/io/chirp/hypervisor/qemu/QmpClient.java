@@ -32,6 +32,36 @@ public final class QmpClient implements AutoCloseable {
     /** An asynchronous QMP event, with QEMU's own timestamp in microseconds since the epoch. */
     public record Event(String name, JsonNode data, long timestampMicros) {}
 
+    /** One line from QEMU, classified: an asynchronous event, a reply to a command (by id), or neither. */
+    sealed interface Message {
+        record AsyncEvent(Event event) implements Message {}
+        record Reply(String id, JsonNode message) implements Message {}
+        record Ignored() implements Message {}
+    }
+
+    /**
+     * {@return the message on one line of the QMP stream}
+     * @throws ChirpException CORRUPT if the line is not one JSON object (the reader skips it and carries on)
+     */
+    static Message parseLine(String line) {
+        JsonNode n;
+        try {
+            n = PARSER.readTree(line);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {   // also the parser's size and nesting limits
+            throw ChirpException.corrupt("QMP sent a line that is not JSON: " + e.getOriginalMessage());
+        }
+        if (n == null || !n.isObject()) throw ChirpException.corrupt("QMP sent a line that is not a JSON object");
+        if (n.has("event")) {
+            JsonNode ts = n.path("timestamp");
+            return new Message.AsyncEvent(new Event(n.get("event").asText(), n.path("data"),
+                    ts.path("seconds").asLong() * 1_000_000L + ts.path("microseconds").asLong()));
+        }
+        if (n.has("id")) return new Message.Reply(n.get("id").asText(), n);
+        return new Message.Ignored();
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper PARSER = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /**
      * How long to wait.
      *

@@ -222,20 +222,21 @@ final class QmpConnection {
             greeting.complete(line);
             while ((line = in.readLine()) != null) {
                 if (line.length() > 64 << 20) continue;
-                JsonNode n;
+                QmpClient.Message m;
                 try {
-                    n = JSON.readTree(line);
-                } catch (IOException e) {
-                    continue; // not JSON: nothing a caller waits for
+                    m = QmpClient.parseLine(line);
+                } catch (ChirpException e) {
+                    continue; // one bad line must not cost the connection: the next reply may be fine
                 }
-                if (n.has("event")) {
-                    JsonNode ts = n.path("timestamp");
-                    QmpClient.Event e = new QmpClient.Event(n.get("event").asText(), n.path("data"),
-                            ts.path("seconds").asLong() * 1_000_000L + ts.path("microseconds").asLong());
-                    for (EventSubscription s : subscriptions) s.offer(e);
-                } else if (n.has("id")) {
-                    CompletableFuture<JsonNode> f = pending.get(n.get("id").asText());
-                    if (f != null) f.complete(n);
+                switch (m) {
+                    case QmpClient.Message.AsyncEvent(QmpClient.Event e) -> {
+                        for (EventSubscription s : subscriptions) s.offer(e);
+                    }
+                    case QmpClient.Message.Reply(String id, JsonNode reply) -> {
+                        CompletableFuture<JsonNode> f = pending.get(id);
+                        if (f != null) f.complete(reply);
+                    }
+                    case QmpClient.Message.Ignored ignored -> { }
                 }
             }
         } catch (IOException e) {

@@ -12,7 +12,8 @@ public sealed interface AppData {
     /**
      * A DNS message (query or response).
      *
-     * @param partial true if the message ended before all the records its header counts (cut or malformed)
+     * @param partial true if the message ended before all the records its header counts (cut or malformed), or held
+     *                more records than are kept
      */
     record Dns(int id, boolean response, int opcode, int rcode, List<DnsQuestion> questions, List<DnsAnswer> answers,
                boolean partial) implements AppData {

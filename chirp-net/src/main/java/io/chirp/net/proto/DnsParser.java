@@ -37,6 +37,7 @@ public final class DnsParser {
                 int type = s.u16(at), cls = s.u16(at + 2);
                 at += 4;
                 if (questions.size() < MAX_RECORDS) questions.add(new AppData.DnsQuestion(name, type, cls));
+                else partial = true;   // kept the first MAX_RECORDS: not a complete view of the message
             }
             for (int i = 0; i < an; i++) {
                 int[] end = new int[1];
@@ -50,6 +51,7 @@ public final class DnsParser {
                 String data = rdata(s, type, at, rdata);
                 at += len;
                 if (answers.size() < MAX_RECORDS) answers.add(new AppData.DnsAnswer(name, type, ttl, data));
+                else partial = true;
             }
         } catch (Slice.Malformed e) {
             partial = true;
