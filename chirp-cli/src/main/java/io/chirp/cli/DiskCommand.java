@@ -270,8 +270,8 @@ final class DiskCommand implements Runnable {
     }
 
     @Command(name = "acquire", mixinStandardHelpOptions = true,
-            description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest; owner-only, "
-                    + "written as .partial and renamed when complete.")
+            description = "Image the whole disk (a consistent point in time for --vm), hashed, with FILE.manifest.json and a custody record; "
+                    + "owner-only, written as .partial and renamed when complete.")
     static final class Acquire implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "image file to create (never overwritten)") Path output;
