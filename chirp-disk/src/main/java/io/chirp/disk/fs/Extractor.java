@@ -90,6 +90,7 @@ public final class Extractor {
         FileLayout layout = fs.layout(inode);
         try (EvidenceWriter w = EvidenceWriter.create(out)) {
             Written written = write(fs.volume(), layout, w, options);
+            // the hash is known only once commit has digested the last byte: the draft's is null until then
             ExtractedFile x = new ExtractedFile(sourcePath, inode, layout.size(), w.size(), null,
                     w.target(), EvidenceManifest.pathFor(w.target()), meta, written.holes, written.problems);
             EvidenceManifest m = w.commit(description(x, options));
