@@ -2,7 +2,6 @@ package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
 import io.chirp.disk.DiskTarget;
-import io.chirp.disk.EvidenceFiles;
 import io.chirp.disk.block.BackingPolicy;
 import io.chirp.disk.block.ImageFormat;
 import io.chirp.disk.acquire.AcquiredDisk;
@@ -19,6 +18,7 @@ import io.chirp.disk.fs.FileWalker;
 import io.chirp.disk.fs.GuestNames;
 import io.chirp.disk.fs.Listing;
 import io.chirp.disk.fs.Macb;
+import io.chirp.evidence.EvidenceWriter;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -201,16 +201,13 @@ final class DiskCommand implements Runnable {
                 if (output == null) {
                     BodyFile.write(l, mountPoint, spec.commandLine().getOut());
                 } else {
-                    if (Files.exists(output)) throw ChirpException.usage("refusing to overwrite " + output);
-                    if (output.toAbsolutePath().getParent() != null) EvidenceFiles.createDirectories(output.toAbsolutePath().getParent());
-                    Path partial = EvidenceFiles.partial(output);
-                    try (PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(EvidenceFiles.create(partial), StandardCharsets.UTF_8))) {
+                    try (EvidenceWriter ew = EvidenceWriter.create(output)) {
+                        PrintWriter w = new PrintWriter(new java.io.OutputStreamWriter(ew.outputStream(), StandardCharsets.UTF_8));
                         BodyFile.write(l, mountPoint, w);
-                    } catch (IOException | RuntimeException e) {
-                        EvidenceFiles.deleteQuietly(partial);
-                        throw e;
+                        w.flush();
+                        ew.commit(new EvidenceWriter.Description("timeline", "BODYFILE", target.evidenceSource(), "list",
+                                l.problems().isEmpty(), l.problems().stream().map(GuestNames::escape).toList(), java.util.Map.of("mount_point", mountPoint)));
                     }
-                    EvidenceFiles.publish(partial, output);
                     err.println("chirp: " + l.records().size() + " entries written to " + output);
                 }
                 return warn(err, "partial listing", l.problems());
@@ -273,8 +270,8 @@ final class DiskCommand implements Runnable {
     }
 
     @Command(name = "acquire", mixinStandardHelpOptions = true,
-            description = "Image the whole disk (a consistent point in time for --vm), hashed, with a JSON manifest; owner-only, "
-                    + "written as .partial and renamed when complete.")
+            description = "Image the whole disk (a consistent point in time for --vm), hashed, with FILE.manifest.json and a custody record; "
+                    + "owner-only, written as .partial and renamed when complete.")
     static final class Acquire implements Callable<Integer> {
         @Mixin Source source;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true, description = "image file to create (never overwritten)") Path output;

@@ -61,9 +61,9 @@ class DiskCommandTest {
         assertThat(acq.code()).as(acq.err()).isZero();
         assertThat(acq.err()).contains("acquired 100%");
         assertThat(Files.mismatch(image, out.resolve("copy.raw"))).isEqualTo(-1);
-        assertThat(out.resolve("copy.raw.json")).exists();
+        assertThat(out.resolve("copy.raw.manifest.json")).exists();
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("copy.raw")))).isEqualTo("rw-------");
-        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("copy.raw.json")))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("copy.raw.manifest.json")))).isEqualTo("rw-------");
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("ev")))).isEqualTo("rwx------");
         assertThat(run("acquire", "--image", image.toString(), "-o", out.resolve("copy.raw").toString()).err()).contains("refusing to overwrite");
     }

@@ -63,8 +63,8 @@ class DiskLiveIT {
             assertThat(in.readNBytes(first, 0, 4)).isEqualTo(4);
         }
         assertThat(first).as("the guest's forged magic is in the evidence, as written").containsExactly('Q', 'F', 'I', 0xfb);
-        JsonNode manifest = new ObjectMapper().readTree(dir.resolve("y.raw.json").toFile());
-        assertThat(manifest.path("source").path("image_format").asText()).isEqualTo("raw");
+        JsonNode manifest = new ObjectMapper().readTree(dir.resolve("y.raw.manifest.json").toFile());
+        assertThat(manifest.path("source").path("identity").path("image_format").asText()).isEqualTo("raw");
 
         Path z = dir.resolve("z.raw");
         Run again = run("acquire", "--image", y.toString(), "-o", z.toString());

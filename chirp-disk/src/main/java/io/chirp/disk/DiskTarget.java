@@ -105,6 +105,22 @@ public final class DiskTarget implements AutoCloseable {
      */
     public List<String> qemuImgInput() { return qemuImgInput; }
 
+    /**
+     * {@return the provenance as an evidence manifest's source: the VM (back-end {@code qemu/nbd-fleece}) or the
+     * image path (back-end {@code image}), every provenance fact as identity}
+     */
+    public io.chirp.evidence.EvidenceManifest.Source evidenceSource() { return evidenceSource(provenance); }
+
+    /** {@return {@link #evidenceSource()} of a provenance map (as {@link #provenance()} returns)} */
+    public static io.chirp.evidence.EvidenceManifest.Source evidenceSource(Map<String, String> provenance) {
+        boolean vm = "vm".equals(provenance.get("source"));
+        return new io.chirp.evidence.EvidenceManifest.Source(provenance.getOrDefault(vm ? "vm" : "image", ""),
+                vm ? "qemu/nbd-fleece" : "image", provenance);
+    }
+
+    /** {@return how the bytes were taken, for manifests: {@code consistent} (a fleece's point in time) or {@code copy}} */
+    public String evidenceMethod() { return fleece.isPresent() ? "consistent" : "copy"; }
+
     /** {@return where the bytes come from, for manifests} */
     public Map<String, String> provenance() { return Map.copyOf(provenance); }
 

@@ -11,8 +11,10 @@
  *        |
  *   fs.FileWalker      recursive listing with MACB times -> fs.BodyFile (Sleuth Kit 3.x body format)
  *   fs.Extractor       file bytes by path or inode + SHA-256 into an evidence folder (only real blocks; holes listed)
- *   acquire.DiskAcquisition  whole-disk image (raw/qcow2), hashed while written, JSON manifest
- *   EvidenceFiles      owner-only outputs (0600/0700), .partial until complete
+ *   acquire.DiskAcquisition  whole-disk image (raw/qcow2), hashed while written
+ *
+ *   every output (image, extracted file, body file) goes through io.chirp.evidence.EvidenceWriter:
+ *   owner-only, .partial until complete, FILE.manifest.json, a custody record
  * </pre>
  *
  * Every byte read from a disk is attacker-controlled: parsers bound every loop and allocation, detect cycles, and

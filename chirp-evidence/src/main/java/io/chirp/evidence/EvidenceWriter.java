@@ -1,6 +1,7 @@
 package io.chirp.evidence;
 
 import io.chirp.core.ChirpException;
+import io.chirp.core.ChirpVersion;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -31,7 +32,8 @@ import java.util.Set;
  * fresh, never over an existing file), SHA-256 computed over exactly the bytes written, then on
  * {@link #commit} fsynced, renamed atomically to {@code FILE} and described by {@code FILE.manifest.json}.
  * Closing without a commit (an exception, an interrupt) deletes the partial file: a {@code FILE} without
- * {@code .partial} always is a whole, fsynced, hashed file. Not thread-safe: one writer thread.
+ * {@code .partial} always is a whole, fsynced, hashed file, and every commit appends a record to the custody log
+ * (see {@link io.chirp.evidence package-info}). Not thread-safe: one writer thread.
  *
  * <pre>{@code
  * try (EvidenceWriter w = EvidenceWriter.create(out)) {
@@ -39,12 +41,22 @@ import java.util.Set;
  *     EvidenceManifest m = w.commit(description);
  * }                                          // no commit: FILE.partial deleted
  * }</pre>
+ *
+ * A file another program writes (qemu-img) goes through {@link #fromTool}: the tool writes into a private folder,
+ * the writer takes the result over as {@code FILE.partial} and hashes it; commit is then the same.
  */
 public final class EvidenceWriter implements AutoCloseable {
     public static final String TOOL = "chirp";
     public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     public static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final String PARTIAL = ".partial";
+    private static final int HASH_CHUNK = 1 << 20;
+
+    /** A program that writes one file; it is given the path to create (in a fresh 0700 folder). */
+    @FunctionalInterface
+    public interface Tool {
+        void produce(Path output) throws IOException;
+    }
 
     /**
      * What the caller knows about the evidence; the writer adds name, size, hash and times.
@@ -94,6 +106,8 @@ public final class EvidenceWriter implements AutoCloseable {
     private long size;
     private boolean committed;
     private boolean closed;
+    /** Set when the bytes came from a tool: nothing more may be written, they were hashed as they are on disk. */
+    private boolean sealed;
 
     private EvidenceWriter(Path target, Path partial, FileChannel channel) {
         this.target = target;
@@ -146,18 +160,80 @@ public final class EvidenceWriter implements AutoCloseable {
     /** {@return when this writer was created} */
     public Instant started() { return started; }
 
+    /**
+     * Produces {@code file} with an external program: {@code tool} writes into {@code FILE.partial.d/} (0700,
+     * created fresh), the result is made 0600, renamed to {@code FILE.partial} and hashed by reading it back. The
+     * returned writer takes no more bytes; {@link #commit} and {@link #close} behave as for {@link #create}.
+     *
+     * @throws ChirpException as {@link #create}; IO when the tool fails or writes nothing
+     */
+    public static EvidenceWriter fromTool(Path file, Tool tool) {
+        Path folder = file.toAbsolutePath().resolveSibling(file.getFileName() + PARTIAL + ".d");
+        if (Files.exists(folder)) {
+            throw ChirpException.usage(folder + " exists (an interrupted run?): remove it or choose another output");
+        }
+        EvidenceWriter w = create(file);
+        try {
+            Files.createDirectory(folder, ownerOnly(DIR_MODE));
+            Path made = folder.resolve(file.getFileName().toString());
+            tool.produce(made);
+            if (!Files.isRegularFile(made)) throw ChirpException.io("the tool wrote no " + made, null);
+            Files.setPosixFilePermissions(made, FILE_MODE); // the tool created it with the umask's mode
+            w.channel.close();
+            Files.move(made, w.partial, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            w.sealed = true;
+            w.hashFile();
+            return w;
+        } catch (IOException e) {
+            w.close();
+            throw ChirpException.io("cannot produce " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            w.close();
+            throw e;
+        } finally {
+            deleteTree(folder);
+        }
+    }
+
+    private void hashFile() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(HASH_CHUNK);
+        try (FileChannel in = FileChannel.open(partial, StandardOpenOption.READ)) {
+            while (in.read(b.clear()) > 0) {
+                digest.update(b.flip());
+                size += b.limit();
+            }
+        }
+    }
+
     /** Hashes and writes all remaining bytes of {@code b}. */
     public void write(ByteBuffer b) {
-        ensureOpen();
+        ensureWritable();
         digest.update(b.duplicate());
         try {
-            while (b.hasRemaining()) size += channel.write(b);
+            // positional: after a hole() the file position is behind size
+            while (b.hasRemaining()) size += channel.write(b, size);
         } catch (ClosedByInterruptException e) {
             throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
         } catch (IOException e) {
             throw ChirpException.io("cannot write " + partial + ": " + e.getMessage()
                     + (String.valueOf(e.getMessage()).contains("No space") ? " (disk full)" : ""), e);
         }
+    }
+
+    /**
+     * Appends {@code n} zero bytes as a hole: hashed as zeros, never written, so the file stays sparse (a sparse
+     * extracted file keeps its holes). The caller bounds {@code n}: hashing zeros costs time.
+     */
+    public void hole(long n) {
+        ensureWritable();
+        if (n < 0) throw new IllegalArgumentException("negative hole");
+        byte[] z = new byte[(int) Math.min(HASH_CHUNK, Math.max(n, 1))];
+        for (long left = n; left > 0; ) {
+            int k = (int) Math.min(z.length, left);
+            digest.update(z, 0, k);
+            left -= k;
+        }
+        size += n;
     }
 
     /** Hashes and writes {@code len} bytes of {@code b} from {@code off}. */
@@ -182,8 +258,16 @@ public final class EvidenceWriter implements AutoCloseable {
         ensureOpen();
         String sha = HexFormat.of().formatHex(digest.digest());
         try {
-            channel.force(true); // surfaces delayed-allocation errors (disk full) before the file is declared whole
-            channel.close();
+            if (!sealed) {
+                // a trailing hole: the file must still be `size` bytes long; one zero byte at the end extends it
+                if (channel.size() < size) channel.write(ByteBuffer.allocate(1), size - 1);
+                channel.force(true); // surfaces delayed-allocation errors (disk full) before the file is declared whole
+                channel.close();
+            } else {
+                try (FileChannel c = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                    c.force(true);
+                }
+            }
         } catch (ClosedByInterruptException | InterruptedIOException e) {
             throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
         } catch (IOException e) {
@@ -204,6 +288,9 @@ public final class EvidenceWriter implements AutoCloseable {
                 while (json.hasRemaining()) mc.write(json);
                 mc.force(true);
             }
+            // custody before the names: evidence nobody recorded is never published. (Should a rename fail after
+            // this, the record names a file that is not there, which an examiner can see; the reverse could not be.)
+            Custody.record(target, m);
             // the image first: a FILE with no manifest can be re-hashed; a manifest with no FILE would be a claim
             // about nothing
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -259,14 +346,25 @@ public final class EvidenceWriter implements AutoCloseable {
         }
     }
 
-    /** {@return CHIRP's version, "dev" when run from classes rather than a versioned jar} */
-    public static String toolVersion() {
-        String v = EvidenceWriter.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
-    }
+    /** {@return CHIRP's version ({@link ChirpVersion#current()}), as every manifest and custody record carries it} */
+    public static String toolVersion() { return ChirpVersion.current().toString(); }
 
     private static FileAttribute<Set<PosixFilePermission>> ownerOnly(Set<PosixFilePermission> mode) {
         return PosixFilePermissions.asFileAttribute(mode);
+    }
+
+    private void ensureWritable() {
+        ensureOpen();
+        if (sealed) throw new IllegalStateException(target + " was produced by a tool; it takes no more bytes");
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) return;
+        try (var s = Files.walk(p)) {
+            for (Path x : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(x);
+        } catch (IOException ignored) {
+            // best effort: a .partial.d name says what it is
+        }
     }
 
     private void ensureOpen() {

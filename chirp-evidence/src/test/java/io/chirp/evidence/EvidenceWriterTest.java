@@ -156,6 +156,73 @@ class EvidenceWriterTest {
         assertThatThrownBy(() -> EvidenceManifest.read(f)).hasMessageContaining("not a chirp-evidence/1 manifest");
     }
 
+    @Test
+    void aCommitAppendsACustodyRecordWithTheArtifactsHash(@TempDir Path dir) throws Exception {
+        // surefire points chirp.home at the build folder: this is the log EvidenceWriter really writes to
+        assertThat(Custody.logFile()).startsWith(Path.of(System.getProperty("chirp.home")));
+        Path out = dir.resolve("custody.raw");
+        EvidenceManifest m;
+        try (EvidenceWriter w = EvidenceWriter.create(out)) {
+            w.write(ByteBuffer.wrap("evidence".getBytes(StandardCharsets.UTF_8)));
+            m = w.commit(DESC);
+        }
+        try (var log = Custody.open()) {
+            var recs = log.recordsFor(out.toAbsolutePath().normalize().toString());
+            assertThat(recs).hasSize(1);
+            var r = recs.getFirst();
+            assertThat(r.sha256()).isEqualTo(m.sha256()).isEqualTo(sha256(Files.readAllBytes(out)));
+            assertThat(r.action()).isEqualTo("memory-image");
+            assertThat(r.actor()).isEqualTo(System.getProperty("user.name"));
+            assertThat(r.detail()).contains("backend=qemu/shared_ram", "method=live", "tool=chirp " + EvidenceWriter.toolVersion());
+            assertThat(log.verify().intact()).isTrue();
+        }
+    }
+
+    @Test
+    void holesAreHashedAsZerosAndStaySparse(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("sparse.bin");
+        EvidenceManifest m;
+        try (EvidenceWriter w = EvidenceWriter.create(out)) {
+            w.write(new byte[] {1, 2, 3}, 0, 3);
+            w.hole(64L << 20);
+            w.write(new byte[] {4}, 0, 1);
+            w.hole(8L << 20); // a trailing hole still counts in the size
+            m = w.commit(DESC);
+        }
+        byte[] expect = new byte[3 + (64 << 20) + 1 + (8 << 20)];
+        expect[0] = 1; expect[1] = 2; expect[2] = 3; expect[3 + (64 << 20)] = 4;
+        assertThat(Files.size(out)).isEqualTo(expect.length).isEqualTo(m.size());
+        assertThat(m.sha256()).isEqualTo(sha256(Files.readAllBytes(out))).isEqualTo(sha256(expect));
+        // st_blocks is not among Java's attributes; stat(1) reports it (512-byte units)
+        Process stat = new ProcessBuilder("stat", "-c", "%b", out.toString()).start();
+        long allocated = Long.parseLong(new String(stat.getInputStream().readAllBytes()).trim()) * 512;
+        assertThat(stat.waitFor()).isZero();
+        assertThat(allocated).as("holes are not written").isLessThan(1 << 20);
+    }
+
+    @Test
+    void aToolsFileIsTakenOverHashedAndCommitted(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("tool.qcow2");
+        byte[] data = "made by a tool".getBytes(StandardCharsets.UTF_8);
+        EvidenceManifest m;
+        try (EvidenceWriter w = EvidenceWriter.fromTool(out, p -> Files.write(p, data))) {
+            assertThat(w.partial()).exists();
+            assertThat(mode(w.partial())).isEqualTo("rw-------");
+            assertThatThrownBy(() -> w.write(data, 0, 1)).isInstanceOf(IllegalStateException.class);
+            m = w.commit(DESC);
+        }
+        assertThat(m.sha256()).isEqualTo(sha256(data));
+        assertThat(m.size()).isEqualTo(data.length);
+        assertThat(out.resolveSibling("tool.qcow2.partial.d")).doesNotExist();
+
+        Path failed = dir.resolve("failed.qcow2");
+        assertThatThrownBy(() -> EvidenceWriter.fromTool(failed, p -> { throw new IOException("tool died"); }))
+                .hasMessageContaining("tool died");
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("failed"));
+        }
+    }
+
     private static String mode(Path p) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
     }

@@ -10,11 +10,7 @@ import java.nio.file.Path;
 public record LabHome(Path root) {
 
     public static LabHome fromEnvironment() {
-        String env = System.getenv("CHIRP_HOME");
-        Path root = env != null && !env.isBlank()
-                ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache", "chirp");
-        return new LabHome(root.toAbsolutePath());
+        return new LabHome(io.chirp.core.ChirpHome.root());
     }
 
     /** {@return the folder of cached guest builds} */

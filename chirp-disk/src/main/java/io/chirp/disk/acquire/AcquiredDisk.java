@@ -5,7 +5,7 @@ import java.time.Instant;
 import java.util.Map;
 
 /**
- * The result of an acquisition, also written as the JSON manifest.
+ * The result of an acquisition; {@code FILE.manifest.json} (chirp-evidence's format) says the same.
  *
  * @param output        the image file
  * @param format        raw or qcow2
@@ -15,7 +15,7 @@ import java.util.Map;
  * @param started       start of the acquisition
  * @param finished      end of the acquisition
  * @param source        where the bytes came from (VM, node, point in time, or image path)
- * @param manifest      the JSON manifest's path
+ * @param manifest      the manifest's path
  * @param tool          the tool and version that wrote it
  */
 public record AcquiredDisk(Path output, DiskAcquisition.Format format, long virtualSize, String contentSha256,

@@ -48,9 +48,7 @@ final class FleeceRecords {
 
     /** {@return $CHIRP_HOME/fleece (default ~/.cache/chirp/fleece)} */
     static Path folder() {
-        String env = System.getenv("CHIRP_HOME");
-        Path home = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "chirp");
-        return home.resolve("fleece");
+        return io.chirp.core.ChirpHome.resolve("fleece");
     }
 
     /** {@return a new record for this process's fleece {@code id} on the VM whose QMP socket is {@code qmp}} */

@@ -63,9 +63,12 @@ class LiveDiskIT {
             assertThat(q.contentSha256()).as("same point in time").isEqualTo(a.contentSha256());
             assertThat(q.fileSha256()).isEqualTo(sha256(Files.readAllBytes(qcow)));
             JsonNode m = new ObjectMapper().readTree(q.manifest().toFile());
-            assertThat(m.path("source").path("vm").asText()).isEqualTo(g.name());
-            assertThat(m.path("source").path("node").asText()).isEqualTo("disk0");
-            assertThat(m.path("content_sha256").asText()).isEqualTo(a.contentSha256());
+            assertThat(m.path("source").path("name").asText()).isEqualTo(g.name());
+            assertThat(m.path("source").path("backend").asText()).isEqualTo("qemu/nbd-fleece");
+            assertThat(m.path("source").path("identity").path("node").asText()).isEqualTo("disk0");
+            assertThat(m.path("method").asText()).isEqualTo("consistent");
+            assertThat(m.path("sha256").asText()).isEqualTo(q.fileSha256());
+            assertThat(m.path("details").path("content_sha256").asText()).isEqualTo(a.contentSha256());
         }
         assertThat(dir.toFile().list()).noneMatch(n -> n.endsWith(".partial"));
         HostTool.text(T, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), qcow.toString());

@@ -93,7 +93,7 @@ class BackingChainIT {
             AcquiredDisk q = DiskAcquisition.acquire(t, dir.resolve("out.qcow2"), DiskAcquisition.Format.QCOW2, DiskAcquisition.Progress.NONE);
             assertThat(q.contentSha256()).isEqualTo(raw.contentSha256());
             var manifest = new ObjectMapper().readTree(q.manifest().toFile());
-            assertThat(manifest.path("source").path("backing_chain").asText()).contains("mid.qcow2 (qcow2)", "base.raw (raw)");
+            assertThat(manifest.path("source").path("identity").path("backing_chain").asText()).contains("mid.qcow2 (qcow2)", "base.raw (raw)");
         }
         HostTool.text(T, "qemu-img", "compare", "-f", "qcow2", "-F", "raw", top.toString(), dir.resolve("out.raw").toString());
         HostTool.text(T, "qemu-img", "compare", "-f", "raw", "-F", "qcow2", dir.resolve("out.raw").toString(), dir.resolve("out.qcow2").toString());

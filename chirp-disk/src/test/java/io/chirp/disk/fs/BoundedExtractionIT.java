@@ -66,9 +66,9 @@ class BoundedExtractionIT {
         assertThat(x.complete()).isFalse();
         assertThat(x.problems()).singleElement().asString().contains("claims 1099511627776 bytes", "blocks end at 8192", "--fill-holes");
         JsonNode m = new ObjectMapper().readTree(x.manifest().toFile());
-        assertThat(m.path("claimed_size").asLong()).isEqualTo(1L << 40);
+        assertThat(m.path("details").path("claimed_size").asLong()).isEqualTo(1L << 40);
         assertThat(m.path("complete").asBoolean()).isFalse();
-        assertThat(m.path("problems").get(0).asText()).contains("claims 1099511627776 bytes");
+        assertThat(m.path("notes").get(0).asText()).contains("claims 1099511627776 bytes");
         assertThat(m.path("sha256").asText()).isEqualTo(sha256(Files.readAllBytes(x.output())));
         // owner-only evidence, nothing left half-written
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ev))).isEqualTo("rwx------");

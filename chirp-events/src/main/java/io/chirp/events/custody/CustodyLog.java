@@ -56,6 +56,9 @@ public final class CustodyLog implements AutoCloseable {
     public static CustodyLog open(Path file, Clock clock) {
         Connection c = StoreDatabase.connect(file, false);
         try (Statement s = c.createStatement()) {
+            // the store runs WAL with synchronous=NORMAL (a crash may lose the last events); a custody record must
+            // reach the disk with its commit, like the evidence file it describes
+            s.execute("PRAGMA synchronous = FULL");
             c.setAutoCommit(false);
             for (String ddl : DDL) s.execute(ddl);
             c.commit();

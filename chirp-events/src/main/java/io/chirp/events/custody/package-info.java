@@ -10,5 +10,8 @@
  * deliberate changes to the file visible: {@link io.chirp.events.custody.CustodyLog#verify()} recomputes every
  * hash and link. Removing the newest records leaves a valid shorter chain, so keep the head hash outside the
  * store (in the case report, the acquisition manifest) and pass it to {@code verify(expectedHead)}.
+ *
+ * <p>Writers: chirp-evidence's {@code EvidenceWriter.commit} appends one record per evidence file (action = the
+ * artifact's kind); {@code chirp evidence custody} and {@code chirp evidence verify-custody [--head HASH]} read it.
  */
 package io.chirp.events.custody;

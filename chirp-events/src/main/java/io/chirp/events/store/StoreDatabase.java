@@ -23,10 +23,7 @@ public final class StoreDatabase {
 
     /** {@return $CHIRP_HOME/events.db, or ~/.cache/chirp/events.db} */
     public static Path defaultPath() {
-        String home = System.getenv("CHIRP_HOME");
-        Path base = home != null && !home.isBlank() ? Path.of(home)
-                : Path.of(System.getProperty("user.home"), ".cache", "chirp");
-        return base.resolve("events.db");
+        return io.chirp.core.ChirpHome.resolve("events.db");
     }
 
     /**

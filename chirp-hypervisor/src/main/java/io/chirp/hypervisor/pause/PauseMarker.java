@@ -66,9 +66,7 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
     public static Path stateDir() {
         String prop = System.getProperty("chirp.state");
         if (prop != null && !prop.isBlank()) return Path.of(prop).toAbsolutePath();
-        String env = System.getenv("CHIRP_HOME");
-        Path root = env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "chirp");
-        return root.toAbsolutePath().resolve("state");
+        return io.chirp.core.ChirpHome.resolve("state");
     }
 
     /** {@return the marker file of a VM; the name is QEMU's -name, which may hold anything, so it is sanitised} */
