@@ -46,6 +46,7 @@ public final class PatternScanner {
         }
         MemorySegment buf = null;
         int overlap = longest - 1;
+        ranges:
         for (MemoryRange r : memory.ranges()) {
             long pa = r.start();
             while (Long.compareUnsigned(pa, r.end()) < 0) {
@@ -62,6 +63,8 @@ public final class PatternScanner {
                 // A scan touches every page once: drop them from this process's resident set again (they stay in
                 // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
                 if (seg != buf && seg.isMapped()) seg.unload();
+                // Every pattern has all the hits asked for: the rest of memory cannot change the answer.
+                if (allFull(hits)) break ranges;
                 if (pa + len == r.end()) break;
                 pa += len - overlap;
             }
@@ -94,6 +97,11 @@ public final class PatternScanner {
         for (; i <= last && !hits.full(); i++) {
             if (matches(seg, i, pattern)) hits.add(pa + i);
         }
+    }
+
+    private static boolean allFull(Hits[] hits) {
+        for (Hits h : hits) if (!h.full()) return false;
+        return true;
     }
 
     private static final long ONES = 0x0101010101010101L;
