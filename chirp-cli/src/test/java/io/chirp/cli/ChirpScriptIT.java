@@ -128,4 +128,30 @@ class ChirpScriptIT {
         assertVersion(after);
         assertThat(after.err()).doesNotContain("building");
     }
+
+    /**
+     * The first real command after a build trains the JDK's AOT cache; later calls use it; an unusable cache is
+     * ignored. In every case the command's output and exit code are the same and no JVM message reaches the user.
+     */
+    @Test @Order(3)
+    void aotCacheIsTrainedUsedAndAnUnusableOneIgnoredSilently() throws Exception {
+        Path target = copy.resolve("chirp-cli/target");
+        String missing = dir.resolve("no-such.elf").toString();
+        Run training = run("linux", "pslist", "--image", missing);
+        try (var files = Files.list(target)) {
+            assertThat(files.filter(f -> f.getFileName().toString().endsWith(".aot")).toList())
+                    .as("one AOT cache after the training run").hasSize(1);
+        }
+        assertThat(training.code()).isEqualTo(1);
+        assertThat(training.out()).isEmpty();
+        assertThat(training.err()).isEqualTo("chirp: no such image file: " + missing + "\n");
+        assertThat(run("linux", "pslist", "--image", missing)).isEqualTo(training);
+        Path cache;
+        try (var files = Files.list(target)) {
+            cache = files.filter(f -> f.getFileName().toString().endsWith(".aot")).findFirst().orElseThrow();
+        }
+        Files.write(cache, new byte[4096]); // not a cache any more: the JVM must warn silently and start without it
+        assertThat(run("linux", "pslist", "--image", missing)).isEqualTo(training);
+        assertThat(run("--version").err()).isEmpty();
+    }
 }

@@ -4,12 +4,17 @@ import io.chirp.core.ChirpException;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.core.VirtAddr;
 import io.chirp.symbols.KernelSymbols;
+import io.chirp.symbols.btf.BtfBlob;
 import io.chirp.symbols.btf.BtfHeader;
 import io.chirp.symbols.btf.BtfScanner;
 import io.chirp.symbols.kallsyms.KallsymsReader;
 import io.chirp.symbols.scan.PatternScanner;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Finds the kernel in guest-physical memory with no symbol file and no vCPU state: kallsyms gives the runtime
@@ -17,6 +22,7 @@ import java.nio.charset.StandardCharsets;
  * Each stage says which one failed.
  */
 public final class KernelLocator {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelLocator.class);
     /** linux_banner is a few hundred bytes; a longer "string" is not the banner. */
     static final int MAX_BANNER = 1024;
     static final String BANNER_PREFIX = "Linux version ";
@@ -77,17 +83,39 @@ public final class KernelLocator {
     private static String mib(long bytes) { return (bytes >> 20) + " MiB"; }
 
     private static KernelInfo locateIn(PhysicalMemory memory, PhysicalMemory scanned) {
-        // One pass over memory finds the anchors of both sources.
-        long[][] hits = new PatternScanner().find(scanned,
-                new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
-        KallsymsReader.Kallsyms kallsyms = new KallsymsReader().read(memory, hits[0]);
+        long t0 = System.nanoTime();
+        PatternScanner scanner = new PatternScanner();
+        // Fast path: the kallsyms reader tries token-table anchors in address order and takes the first that
+        // validates, so when the first anchor validates, scanning on (the rest of a guest's RAM) cannot change
+        // the table; and the BTF blob then sits where the table says (below). Anything else: the full scan.
+        KallsymsReader.Kallsyms kallsyms = null;
+        BtfScanner.VmlinuxBtf btf = null;
+        long[] first = scanner.find(scanned, KallsymsReader.anchorPattern(), 1);
+        long t1 = System.nanoTime();
+        try {
+            kallsyms = new KallsymsReader().read(memory, first);
+        } catch (ChirpException e) {
+            // not the table: the full scan below tries every anchor
+        }
+        long t2 = System.nanoTime();
+        if (kallsyms != null) btf = predictedBtf(memory, kallsyms);
+        if (btf == null) {
+            long[][] hits = scanner.find(scanned,
+                    new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
+            t1 = System.nanoTime();
+            if (kallsyms == null) kallsyms = new KallsymsReader().read(memory, hits[0]);
+            t2 = System.nanoTime();
+            btf = BtfScanner.vmlinux(memory, BtfScanner.find(memory, hits[1]));
+        }
+        long t3 = System.nanoTime();
+        LOG.debug("kernel discovery: scan {} ms, kallsyms {} ms, BTF {} ms", (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
         KernelSymbols syms = kallsyms.symbols();
         long virtText = syms.address("_text");
         if (virtText != kallsyms.layout().baseValue()) {
             throw ChirpException.corrupt("kallsyms: _text 0x" + Long.toHexString(virtText)
                     + " differs from kallsyms_relative_base 0x" + Long.toHexString(kallsyms.layout().baseValue()));
         }
-        BtfScanner.VmlinuxBtf btf = BtfScanner.vmlinux(memory, BtfScanner.find(memory, hits[1]));
         long startBtf = syms.address("__start_BTF");
         long stopBtf = syms.address("__stop_BTF");
         if (stopBtf - startBtf != btf.blob().size()) {
@@ -107,6 +135,27 @@ public final class KernelLocator {
         return new KernelInfo(virtText, physText, end, banner, pgd,
                 global(memory, partial, "page_offset_base"), global(memory, partial, "vmemmap_base"),
                 global(memory, partial, "vmalloc_base"), syms, btf.types(), btf.blob().pa());
+    }
+
+    /**
+     * {@return the vmlinux BTF at the physical address kallsyms predicts, or null to fall back to a scan}
+     * The kernel image is physically contiguous, so __start_BTF lies as far from the token table in physical
+     * memory as in virtual. The blob found there is still checked like a scanned one (parse, size, alignment,
+     * banner), so a guest cannot make us trust more than a scan would.
+     */
+    private static BtfScanner.VmlinuxBtf predictedBtf(PhysicalMemory memory, KallsymsReader.Kallsyms kallsyms) {
+        var token = kallsyms.symbols().lookup("kallsyms_token_table");
+        var start = kallsyms.symbols().lookup("__start_BTF");
+        if (token.isEmpty() || start.isEmpty()) return null;
+        long pa = kallsyms.layout().tokenTable() + (start.get().address() - token.get().address());
+        if (pa < 0 || pa >= memory.limit()) return null;
+        List<BtfBlob> blobs = BtfScanner.find(memory, new long[] {pa});
+        if (blobs.isEmpty()) return null;
+        try {
+            return BtfScanner.vmlinux(memory, blobs);
+        } catch (ChirpException e) {
+            return null;
+        }
     }
 
     private static long global(PhysicalMemory memory, KernelInfo k, String name) {

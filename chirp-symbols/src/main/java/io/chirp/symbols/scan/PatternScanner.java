@@ -58,6 +58,7 @@ public final class PatternScanner {
         boolean scattered = parts.size() > 16 && bytes / parts.size() < FRAGMENTED_RUN;
         if (scattered) memory.scatteredReads(true);
         try {
+            ranges:
             for (MemoryRange r : parts) {
                 long pa = r.start();
                 while (Long.compareUnsigned(pa, r.end()) < 0) {
@@ -74,6 +75,8 @@ public final class PatternScanner {
                     // A scan touches every page once: drop them from this process's resident set again (they stay in
                     // the page cache), so scanning a guest's RAM costs one chunk of memory, not the whole guest.
                     if (seg != buf && seg.isMapped()) release(memory, pa, len, seg);
+                    // Every pattern has all the hits asked for: the rest of memory cannot change the answer.
+                    if (allFull(hits)) break ranges;
                     if (pa + len == r.end()) break;
                     pa += len - overlap;
                 }
@@ -150,6 +153,11 @@ public final class PatternScanner {
         for (; i <= last && !hits.full(); i++) {
             if (matches(seg, i, pattern)) hits.add(pa + i);
         }
+    }
+
+    private static boolean allFull(Hits[] hits) {
+        for (Hits h : hits) if (!h.full()) return false;
+        return true;
     }
 
     private static final long ONES = 0x0101010101010101L;
