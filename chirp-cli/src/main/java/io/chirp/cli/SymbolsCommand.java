@@ -37,14 +37,18 @@ final class SymbolsCommand implements Runnable {
             try (LinuxSession s = LinuxSession.open(target)) {
                 LinuxKernel k = s.kernel();
                 Path partial = output.resolveSibling(output.getFileName() + ".partial");
+                IsfWriter.Export export;
                 try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW)) {
-                    IsfWriter.write(out, k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
+                    export = IsfWriter.write(out, k.info(), k.memory());
                 }
                 Files.move(partial, output);
                 spec.commandLine().getOut().printf("wrote %s: %d symbols, %d types, banner %s%n", output,
                         k.symbols().count(), k.types().count(), Table.escape(k.info().banner().strip()));
                 spec.commandLine().getOut().flush();
-                return 0;
+                for (String w : export.warnings()) spec.commandLine().getErr().println("chirp: warning: " + w);
+                spec.commandLine().getErr().flush();
+                return export.warnings().isEmpty() ? 0 : 4; // ExitCode.PARTIAL: some symbols have no type
+
             } catch (IOException e) {
                 throw ChirpException.io("cannot write " + output + ": " + e.getMessage(), e);
             }
