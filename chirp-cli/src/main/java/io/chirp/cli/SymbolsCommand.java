@@ -38,21 +38,26 @@ final class SymbolsCommand implements Runnable {
         @Override public Integer call() {
             try (LinuxSession s = LinuxSession.open(target); EvidenceWriter w = EvidenceWriter.create(output)) {
                 LinuxKernel k = s.kernel();
-                IsfWriter.write(w.outputStream(), k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
+                IsfWriter.Export export = IsfWriter.write(w.outputStream(), k.info(), k.memory());
                 Map<String, Object> details = new LinkedHashMap<>();
                 details.put("isf_format", IsfWriter.FORMAT);
                 details.put("symbols", k.symbols().count());
                 details.put("types", k.types().count());
                 details.put("banner", k.info().banner().strip());
                 details.put("virt_slide", "0x" + Long.toHexString(k.info().virtSlide()));
+                List<String> notes = new java.util.ArrayList<>(
+                        List.of("symbols from the guest's own kallsyms, types from its BTF and a checked table of data symbols"));
+                export.warnings().forEach(x -> notes.add("left out: " + x));
                 EvidenceManifest m = w.commit(new EvidenceWriter.Description("isf-symbols", "ISF_JSON",
-                        EvidenceSources.of(s.target()), "export", true,
-                        List.of("symbols from the guest's own kallsyms, types from its BTF"), details));
+                        EvidenceSources.of(s.target()), "export", true, notes, details));
                 spec.commandLine().getOut().printf("wrote %s: %d symbols, %d types, banner %s%n", output,
                         k.symbols().count(), k.types().count(), Table.escape(k.info().banner().strip()));
                 spec.commandLine().getOut().printf("sha256 %s, manifest %s%n", m.sha256(), EvidenceManifest.pathFor(output));
                 spec.commandLine().getOut().flush();
-                return 0;
+                for (String x : export.warnings()) spec.commandLine().getErr().println("chirp: warning: " + Table.escape(x));
+                spec.commandLine().getErr().flush();
+                // some data symbols were left without a type
+                return export.warnings().isEmpty() ? ExitCode.OK.code() : ExitCode.PARTIAL.code();
             } catch (IOException e) {
                 throw ChirpException.io("cannot write " + output + ": " + e.getMessage(), e);
             }

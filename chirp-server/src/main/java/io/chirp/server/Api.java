@@ -118,7 +118,7 @@ final class Api {
                     try (Target t = Target.vm(name)) {
                         LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
                         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                        IsfWriter.write(buf, k.symbols(), k.types(), k.info().banner(), k.info().virtSlide());
+                        IsfWriter.write(buf, k.info(), k.memory()); // warnings: symbols left untyped, also logged by the CLI
                         return new Reply.Download("application/json", name + ".isf.json", out -> buf.writeTo(out));
                     }
                 });

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.core.PhysicalMemory;
+import io.chirp.core.VirtAddr;
 import io.chirp.symbols.KernelSymbols;
 import io.chirp.symbols.Symbol;
+import io.chirp.symbols.kernel.KernelInfo;
 import io.chirp.symbols.types.BtfType;
-import io.chirp.symbols.types.BtfType.Struct;
 import io.chirp.symbols.types.TypeModel;
 
 import java.io.IOException;
@@ -16,14 +18,19 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
  * Writes a Volatility 3 ISF for a Linux kernel from a symbol table and a type model. The type descriptors
- * themselves are built by {@link IsfTypes}.
+ * themselves are built by {@link IsfTypes}; data symbols get their types from BTF's VARs and, for the ones
+ * Volatility's plugins read, from the checked table in {@link DataSymbols}.
  */
 public final class IsfWriter {
     public static final String FORMAT = "6.2.0";
@@ -32,28 +39,53 @@ public final class IsfWriter {
     public static final String PRODUCER_VERSION = io.chirp.core.ChirpVersion.current().release();
     /** Addresses at or above this are in the kernel image and move with the virtual KASLR slide. */
     static final long IMAGE_START = 0xffffffff80000000L;
-    /**
-     * BTF describes only per-CPU variables; Volatility's plugins need typed globals (pslist starts from
-     * init_task), so the well-known ones get their type from here.
-     */
-    static final Map<String, String> KNOWN_SYMBOL_TYPES = Map.of(
-            "init_task", "task_struct", "init_mm", "mm_struct", "modules", "list_head", "init_net", "net",
-            "init_files", "files_struct", "init_nsproxy", "nsproxy", "init_pid_ns", "pid_namespace",
-            "init_uts_ns", "uts_namespace", "super_blocks", "list_head");
 
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
     private IsfWriter() {}
 
     /**
-     * {@return the ISF document}
+     * An export: the ISF document and the declared symbol types left out because they failed their checks
+     * against this kernel (the document is then usable but those symbols have no type).
+     */
+    public record Export(ObjectNode isf, List<String> warnings) {
+        public Export { warnings = List.copyOf(warnings); }
+    }
+
+    /**
+     * {@return the ISF of a located kernel} Declared symbol types ({@link DataSymbols}) are checked against
+     * {@code memory}, which is only read.
+     */
+    public static Export export(KernelInfo k, PhysicalMemory memory) {
+        return toJson(k.symbols(), k.types(), k.banner(), k.virtSlide(), va -> {
+            if (!k.inImage(va) || !k.inImage(va + 7)) return OptionalLong.empty();
+            long pa = k.kernelImagePhys(VirtAddr.of(va)).value();
+            return memory.isBacked(pa, 8) ? OptionalLong.of(memory.readLong(pa)) : OptionalLong.empty();
+        });
+    }
+
+    /** Writes {@link #export}'s document to {@code out} (not closed) and returns the export. */
+    public static Export write(OutputStream out, KernelInfo k, PhysicalMemory memory) throws IOException {
+        Export e = export(k, memory);
+        new ObjectMapper().writeValue(new NonClosing(out), e.isf());
+        return e;
+    }
+
+    /**
+     * {@return the ISF document, without guest memory to check declared types against (those that need a memory
+     * check are left out with a warning)}
      *
      * @param symbols   runtime symbols
      * @param types     the kernel types
      * @param banner    the linux_banner string (without NUL); Volatility identifies kernels by it
      * @param virtSlide the virtual KASLR slide to remove from image addresses (0 for a link-time table)
      */
-    public static ObjectNode toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide) {
+    public static Export toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide) {
+        return toJson(symbols, types, banner, virtSlide, DataSymbols.ImageReader.NONE);
+    }
+
+    static Export toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide,
+                         DataSymbols.ImageReader image) {
         ObjectNode root = F.objectNode();
         ObjectNode meta = root.putObject("metadata");
         meta.put("format", FORMAT);
@@ -68,22 +100,30 @@ public final class IsfWriter {
         root.set("base_types", isfTypes.baseTypes());
         root.set("user_types", isfTypes.userTypes());
         root.set("enums", isfTypes.enums());
-        root.set("base_types", isfTypes.baseTypes()); // enums may have added base types
-        root.set("symbols", symbols(symbols, types, isfTypes, banner, virtSlide));
-        return root;
-    }
-
-    /** Writes {@link #toJson} to {@code out} (not closed). */
-    public static void write(OutputStream out, KernelSymbols symbols, TypeModel types, String banner, long virtSlide)
-            throws IOException {
-        new ObjectMapper().writeValue(new NonClosing(out), toJson(symbols, types, banner, virtSlide));
+        List<String> warnings = new ArrayList<>();
+        root.set("symbols", symbols(symbols, types, isfTypes, banner, virtSlide, image, warnings));
+        root.set("base_types", isfTypes.baseTypes()); // enums and symbols may have added base types
+        return new Export(root, warnings);
     }
 
     private static ObjectNode symbols(KernelSymbols symbols, TypeModel types, IsfTypes isfTypes, String banner,
-                                      long virtSlide) {
-        Map<String, Integer> varTypes = new java.util.HashMap<>();
+                                      long virtSlide, DataSymbols.ImageReader image, List<String> warnings) {
+        // BTF's own VARs first (per-CPU variables, and any other DATASEC the kernel emitted): they are the
+        // compiler's word; the declared table only fills in what BTF does not say.
+        Map<String, ObjectNode> typed = new HashMap<>();
         for (int id = 0; id < types.count(); id++) {
-            if (types.type(id) instanceof BtfType.Var v) varTypes.putIfAbsent(v.name(), v.type());
+            if (types.type(id) instanceof BtfType.Var v && !typed.containsKey(v.name())) {
+                typed.put(v.name(), isfTypes.descriptor(v.type()));
+            }
+        }
+        for (DataSymbols.Declared d : DataSymbols.TABLE) {
+            if (typed.containsKey(d.symbol())) continue;
+            switch (DataSymbols.check(d, symbols, types, image).orElse(null)) {
+                case null -> { } // not in this kernel
+                case DataSymbols.Outcome.Typed t -> typed.put(d.symbol(), descriptor(isfTypes, t));
+                case DataSymbols.Outcome.Rejected r -> warnings.add("symbol " + r.symbol() + " left without a type ("
+                        + d.type() + "): " + r.why());
+            }
         }
         ObjectNode out = F.objectNode();
         Set<String> seen = new HashSet<>();
@@ -92,13 +132,8 @@ public final class IsfWriter {
             ObjectNode sym = out.putObject(s.name());
             long a = Long.compareUnsigned(s.address(), IMAGE_START) >= 0 ? s.address() - virtSlide : s.address();
             sym.put("address", new BigInteger(Long.toUnsignedString(a)));
-            Integer t = varTypes.get(s.name());
-            if (t != null) {
-                sym.set("type", isfTypes.descriptor(t));
-            } else if (KNOWN_SYMBOL_TYPES.containsKey(s.name())) {
-                types.findStruct(KNOWN_SYMBOL_TYPES.get(s.name()))
-                        .ifPresent((Struct st) -> sym.set("type", isfTypes.descriptor(st.id())));
-            }
+            ObjectNode t = typed.get(s.name());
+            if (t != null) sym.set("type", t);
         }
         if (out.has("linux_banner")) {
             // Volatility matches banners found in memory including their terminating NUL.
@@ -106,6 +141,22 @@ public final class IsfWriter {
             ((ObjectNode) out.get("linux_banner")).put("constant_data", Base64.getEncoder().encodeToString(b));
         }
         return out;
+    }
+
+    /** Pointer levels wrap the named type first, then the array: {@code *x[4]} is four pointers. */
+    private static ObjectNode descriptor(IsfTypes isfTypes, DataSymbols.Outcome.Typed t) {
+        ObjectNode d = isfTypes.descriptor(t.typeId());
+        for (int i = 0; i < t.pointerLevels(); i++) {
+            ObjectNode p = F.objectNode().put("kind", "pointer");
+            p.set("subtype", d);
+            d = p;
+        }
+        if (t.arrayCount() >= 0) {
+            ObjectNode a = F.objectNode().put("kind", "array").put("count", t.arrayCount());
+            a.set("subtype", d);
+            d = a;
+        }
+        return d;
     }
 
     /** Jackson closes the stream it writes to; the caller owns it. */

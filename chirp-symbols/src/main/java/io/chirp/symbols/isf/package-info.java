@@ -4,6 +4,7 @@
  *
  * <pre>
  *   KernelSymbols + TypeModel + banner ──► IsfWriter ──► ISF JSON (schema 6.2.0; Volatility's "linux" flavour)
+ *     (+ guest memory, read to check) ──► DataSymbols: types of the data symbols BTF does not describe
  *   analyst's ISF (.json / .json.xz)   ──► IsfReader ──► KernelSymbols (link-time) + TypeModel
  * </pre>
  *

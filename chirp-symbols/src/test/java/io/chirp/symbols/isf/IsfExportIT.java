@@ -19,7 +19,13 @@ class IsfExportIT {
     void liveKernelExportsASchemaValidIsfThatReadsBack(LabGuest g) throws Exception {
         try (PhysicalMemory mem = LiveMemory.of(g)) {
             KernelInfo k = KernelLocator.locate(mem);
-            ObjectNode isf = IsfWriter.toJson(k.symbols(), k.types(), k.banner(), k.virtSlide());
+            IsfWriter.Export export = IsfWriter.export(k, mem);
+            assertThat(export.warnings()).isEmpty();
+            ObjectNode isf = export.isf();
+            assertThat(isf.at("/symbols/prb/type/kind").asText()).isEqualTo("pointer");
+            assertThat(isf.at("/symbols/prb/type/subtype/name").asText()).isEqualTo("printk_ringbuffer");
+            assertThat(isf.at("/symbols/module_kset/type/subtype/name").asText()).isEqualTo("kset");
+            assertThat(isf.at("/symbols/socket_file_ops/type/name").asText()).isEqualTo("file_operations");
             assertThat(IsfSchemas.validate("6.2.0", isf)).isEmpty();
             assertThat(isf.at("/symbols/_text/address").bigIntegerValue().longValue()).isEqualTo(KernelInfo.LINK_TEXT_VIRT);
             IsfReader.Isf back = IsfReader.fromJson(isf);
