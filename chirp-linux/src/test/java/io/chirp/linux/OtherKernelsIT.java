@@ -153,7 +153,7 @@ class OtherKernelsIT {
 
     /*
      * 6.12 generic failed once here (both process tests in one boot: the ground truth listed 45 long-lived user-space
-     * processes, 30 were compared; a normal boot has 12) and passed on the next run. Not yet diagnosed: a guest whose
+     * processes, 30 were compared; a normal boot has 12) and passed on the next two. Not yet diagnosed: a guest whose
      * /proc/PID/stat read went wrong under load, or a CHIRP bug. The README's kernel matrix records it.
      */
     @Nested
