@@ -2,6 +2,7 @@ package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
 import io.chirp.lab.GroundTruth;
+import io.chirp.lab.GuestImageBuilder;
 import io.chirp.lab.Lab;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.Scenario;
@@ -33,17 +34,22 @@ final class LabCommand implements Runnable {
         int cpus;
         @Option(names = "--kernel-args", defaultValue = "", description = "extra kernel command line, e.g. pti=on")
         String kernelArgs;
+        @Option(names = "--kernel", paramLabel = "PACKAGE", defaultValue = GuestImageBuilder.DEFAULT_KERNEL,
+                description = "Debian kernel package to boot, downloaded with apt-get download (never installed on the"
+                        + " host), e.g. linux-image-6.12-amd64, linux-image-cloud-amd64, linux-image-6.12-rt-amd64;"
+                        + " list them with: apt-cache search ^linux-image- (default: ${DEFAULT-VALUE})")
+        String kernel;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
             if (cpus < 1 || cpus > 64) throw ChirpException.usage("--cpus must be between 1 and 64, not " + cpus);
             PrintWriter err = spec.commandLine().getErr();
-            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, QEMU TCG; the first run also"
-                    + " builds the guest image from Debian's packages)...");
+            err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, kernel " + kernel
+                    + ", QEMU TCG; the first run with a kernel also builds its guest image from Debian's packages)...");
             LabGuest g = Lab.fromEnvironment().boot(Lab.Options.defaults().withName(name)
                     .withScenario(Scenario.byName(scenario.name())).withMemory(Lab.parseSize(memory)).withCpus(cpus)
-                    .withKernelArgs(kernelArgs).withOwner(0));
+                    .withKernelArgs(kernelArgs).withKernel(kernel).withOwner(0));
             err.println("up in " + g.bootMillis() + " ms; stop it with: ./chirp lab down " + g.name());
             handles(g).print(spec.commandLine().getOut(), format);
             return 0;

@@ -31,9 +31,12 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Builds the lab guest from Debian's packages: whatever {@code linux-image-amd64} apt serves today, busybox-static,
- * and an ext4 disk with known files. The result is cached under {@link LabHome#images()} by the hash of its inputs,
- * so a new kernel in apt, a new busybox or a changed init script triggers a rebuild.
+ * Builds the lab guest from Debian's packages: a kernel package (by default whatever {@code linux-image-amd64} apt
+ * serves today; any other {@code linux-image-*} package or meta-package on request), busybox-static, and an ext4
+ * disk with known files. The kernel .deb is fetched with {@code apt-get download} and unpacked, never installed on
+ * the host. The result is cached under {@link LabHome#images()} by the hash of its inputs (the real kernel package
+ * and its version among them), so a new kernel in apt, a new busybox or a changed init script triggers a rebuild,
+ * and images of different kernels live side by side.
  */
 public final class GuestImageBuilder {
     private static final Logger log = LoggerFactory.getLogger(GuestImageBuilder.class);
@@ -43,23 +46,65 @@ public final class GuestImageBuilder {
     private static final List<String> MODULES = List.of("virtio_pci", "virtio_net", "virtio_blk", "crc32c_generic", "ext4");
     /** Modules shipped in the guest but not loaded at boot: tests load them (insmod /lib/modules/extra/NAME.ko). */
     static final List<String> EXTRA_MODULES = List.of("dummy");
-    private static final String META_PACKAGE = "linux-image-amd64";
+    /** The kernel the lab boots unless asked for another. */
+    public static final String DEFAULT_KERNEL = "linux-image-amd64";
+    /** Debian package names, and nothing apt-get could read as an option. */
+    private static final java.util.regex.Pattern KERNEL_PACKAGE =
+            java.util.regex.Pattern.compile("linux-image-[a-z0-9][a-z0-9.+~-]{0,80}");
 
     private final LabHome home;
+    private final String kernel;
 
-    public GuestImageBuilder(LabHome home) { this.home = home; }
+    public GuestImageBuilder(LabHome home) { this(home, DEFAULT_KERNEL); }
+
+    /**
+     * @param kernel a Debian kernel package such as {@code linux-image-6.12-cloud-amd64} (a meta-package, resolved to
+     *               the real package it depends on) or {@code linux-image-6.1.0-57-rt-amd64}
+     */
+    public GuestImageBuilder(LabHome home, String kernel) {
+        this.home = home;
+        this.kernel = checkedKernel(kernel);
+    }
+
+    /** {@return the package name, checked to be a Debian kernel package name} */
+    static String checkedKernel(String kernel) {
+        if (kernel == null || !KERNEL_PACKAGE.matcher(kernel).matches()) {
+            throw ChirpException.usage("not a Debian kernel package name: " + kernel
+                    + " (e.g. linux-image-amd64, linux-image-6.12-cloud-amd64; see: apt-cache search ^linux-image-)");
+        }
+        return kernel;
+    }
+
+    /**
+     * The real package a kernel request names: a meta-package depends on exactly one {@code linux-image-*} package;
+     * a real one ships {@code /boot/vmlinuz-*} itself.
+     */
+    record Resolved(String realPackage, String version) {}
+
+    private Resolved resolve() {
+        String info;
+        try {
+            info = HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", kernel).run();
+        } catch (ChirpException e) {
+            throw ChirpException.unavailable("apt knows no kernel package " + kernel
+                    + " (run apt-get update; list them with: apt-cache search ^linux-image-): " + e.getMessage());
+        }
+        String version = field(info, "Version");
+        if (version.isEmpty()) throw ChirpException.unavailable("apt knows no kernel package " + kernel + "; run apt-get update first");
+        String dep = field(info, "Depends").split("[ ,(|]")[0].strip();
+        // A real kernel package depends on kmod, linux-base, ...; a meta-package on the kernel package it stands for.
+        return new Resolved(dep.startsWith("linux-image-") ? checkedKernel(dep) : kernel, version);
+    }
 
     /** {@return the cached image, building it first if its inputs changed} */
     public GuestImage build() {
         HostCommand.require("apt-get", "apt", "apt-cache", "apt", "dpkg-deb", "dpkg", "depmod", "kmod",
                 "mkfs.ext4", "e2fsprogs", "qemu-img", "qemu-utils");
         Path busybox = busyboxPath();
-        String metaInfo = HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", META_PACKAGE).run();
-        String realPackage = field(metaInfo, "Depends").split("[ ,(]")[0].strip();
-        if (realPackage.isEmpty()) {
-            throw ChirpException.unavailable("apt knows no " + META_PACKAGE + "; run apt-get update first");
-        }
-        String key = sha256(String.join("\n", BUILDER_VERSION, field(metaInfo, "Version"), realPackage,
+        Resolved r = resolve();
+        String realPackage = r.realPackage();
+        // The same inputs as before kernels could be chosen, so the default image stays where it was.
+        String key = sha256(String.join("\n", BUILDER_VERSION, r.version(), realPackage,
                 sha256(read(busybox)), sha256(resource("init.sh")))).substring(0, 16);
         Path dir = home.images().resolve(key);
         try {
@@ -70,7 +115,7 @@ public final class GuestImageBuilder {
                 if (!Files.isRegularFile(dir.resolve("image.properties"))) {
                     log.info("building lab guest image {} from {} (cached for later runs)", key, realPackage);
                     buildInto(dir, realPackage, busybox);
-                    removeOtherBuilds(dir);
+                    removeOtherBuilds(dir, kernel);
                 }
                 return load(dir);
             }
@@ -79,11 +124,20 @@ public final class GuestImageBuilder {
         }
     }
 
-    /** Older builds are dead weight once a new one exists (running guests keep their open files). */
-    private void removeOtherBuilds(Path keep) throws IOException {
+    /**
+     * Older builds of the same kernel request are dead weight once a new one exists (running guests keep their open
+     * files); other kernels' images stay. Builds from before kernels could be chosen were all of the default.
+     */
+    private void removeOtherBuilds(Path keep, String request) throws IOException {
         try (Stream<Path> s = Files.list(home.images())) {
             for (Path p : s.toList()) {
-                if (!p.equals(keep) && Files.isDirectory(p) && Files.exists(p.resolve("image.properties"))) deleteTree(p);
+                Path props = p.resolve("image.properties");
+                if (p.equals(keep) || !Files.isDirectory(p) || !Files.exists(props)) continue;
+                Properties other = new Properties();
+                try (InputStream in = Files.newInputStream(props)) {
+                    other.load(in);
+                }
+                if (other.getProperty("kernel.request", DEFAULT_KERNEL).equals(request)) deleteTree(p);
             }
         }
     }
@@ -124,7 +178,8 @@ public final class GuestImageBuilder {
                 List<String> chain = new ArrayList<>();
                 for (Path p = parent; p != null; p = p.getParent()) chain.addFirst(p.toString());
                 for (String c : chain) if (dirs.add(c)) cpio.dir("/lib/modules/" + release + "/" + c);
-                cpio.file("/lib/modules/" + release + "/" + m, 0644, moduleBytes(modRoot.resolve(m), tmp));
+                // Stored decompressed under the .ko name modules.order gives init.sh (6.12 ships .ko.xz).
+                cpio.file("/lib/modules/" + release + "/" + uncompressedName(m), 0644, moduleBytes(modRoot.resolve(m), tmp));
             }
             cpio.dir("/lib/modules/extra");
             for (String extra : EXTRA_MODULES) {
@@ -157,6 +212,8 @@ public final class GuestImageBuilder {
             Properties props = new Properties();
             props.setProperty("kernel.release", release);
             props.setProperty("kernel.package", deb.getFileName().toString().replace(".deb", ""));
+            props.setProperty("kernel.request", kernel);
+            props.setProperty("kernel.builtin", String.join(",", builtinOf(modRoot, MODULES)));
             diskFiles.forEach((k, v) -> props.setProperty("disk.file." + k, v));
             deleteTree(pkg);
             Files.delete(deb);
@@ -229,6 +286,15 @@ public final class GuestImageBuilder {
         return order;
     }
 
+    /** {@return those of the wanted modules the kernel has built in (cloud kernels: virtio, ext4)} */
+    private static List<String> builtinOf(Path modRoot, List<String> wanted) throws IOException {
+        Path builtinFile = modRoot.resolve("modules.builtin");
+        if (!Files.exists(builtinFile)) return List.of();
+        Set<String> builtin = new LinkedHashSet<>();
+        for (String l : Files.readAllLines(builtinFile)) builtin.add(moduleName(l));
+        return wanted.stream().filter(builtin::contains).toList();
+    }
+
     private static void resolve(String path, Map<String, List<String>> deps, List<String> order, Set<String> visiting) {
         if (order.contains(path) || !visiting.add(path)) return;
         for (String d : deps.getOrDefault(path, List.of())) resolve(d, deps, order, visiting);
@@ -293,8 +359,11 @@ public final class GuestImageBuilder {
         for (String k : props.stringPropertyNames()) {
             if (k.startsWith("disk.file.")) files.put(k.substring("disk.file.".length()), props.getProperty(k));
         }
+        String builtin = props.getProperty("kernel.builtin", "");
         return new GuestImage(dir, dir.resolve("vmlinuz"), dir.resolve("initramfs.cpio.gz"), dir.resolve("disk.raw"),
-                props.getProperty("kernel.release"), props.getProperty("kernel.package"), Map.copyOf(files));
+                props.getProperty("kernel.release"), props.getProperty("kernel.package"),
+                props.getProperty("kernel.request", DEFAULT_KERNEL),
+                builtin.isEmpty() ? List.of() : List.of(builtin.split(",")), Map.copyOf(files));
     }
 
     private static Path busyboxPath() {

@@ -38,19 +38,27 @@ public final class Lab {
      * @param ownerPid    process whose death kills the guest, or 0 to let it run until {@code lab down}
      * @param kernelArgs  extra kernel command-line arguments (e.g. "pti=on")
      * @param bootTimeout how long to wait for the ground-truth marker
+     * @param kernel      the Debian kernel package to boot (see {@link GuestImageBuilder#DEFAULT_KERNEL})
      */
     public record Options(String name, Scenario scenario, long memoryBytes, int cpus, long ownerPid,
-                          String kernelArgs, Duration bootTimeout) {
+                          String kernelArgs, Duration bootTimeout, String kernel) {
+        public Options(String name, Scenario scenario, long memoryBytes, int cpus, long ownerPid, String kernelArgs,
+                       Duration bootTimeout) {
+            this(name, scenario, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout, GuestImageBuilder.DEFAULT_KERNEL);
+        }
         public static Options defaults() {
             return new Options(null, Scenario.standard(), 512L << 20, 1, ProcessHandle.current().pid(), "",
                     Duration.ofSeconds(120));
         }
-        public Options withName(String n) { return new Options(n, scenario, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout); }
-        public Options withScenario(Scenario s) { return new Options(name, s, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout); }
-        public Options withMemory(long m) { return new Options(name, scenario, m, cpus, ownerPid, kernelArgs, bootTimeout); }
-        public Options withCpus(int c) { return new Options(name, scenario, memoryBytes, c, ownerPid, kernelArgs, bootTimeout); }
-        public Options withOwner(long pid) { return new Options(name, scenario, memoryBytes, cpus, pid, kernelArgs, bootTimeout); }
-        public Options withKernelArgs(String a) { return new Options(name, scenario, memoryBytes, cpus, ownerPid, a, bootTimeout); }
+        public Options withKernel(String k) {
+            return new Options(name, scenario, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout, GuestImageBuilder.checkedKernel(k));
+        }
+        public Options withName(String n) { return new Options(n, scenario, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout, kernel); }
+        public Options withScenario(Scenario s) { return new Options(name, s, memoryBytes, cpus, ownerPid, kernelArgs, bootTimeout, kernel); }
+        public Options withMemory(long m) { return new Options(name, scenario, m, cpus, ownerPid, kernelArgs, bootTimeout, kernel); }
+        public Options withCpus(int c) { return new Options(name, scenario, memoryBytes, c, ownerPid, kernelArgs, bootTimeout, kernel); }
+        public Options withOwner(long pid) { return new Options(name, scenario, memoryBytes, cpus, pid, kernelArgs, bootTimeout, kernel); }
+        public Options withKernelArgs(String a) { return new Options(name, scenario, memoryBytes, cpus, ownerPid, a, bootTimeout, kernel); }
     }
 
     private final LabHome home;
@@ -67,7 +75,7 @@ public final class Lab {
         if (o.scenario().forwards().stream().anyMatch(f -> f.command().startsWith("socat"))) {
             HostCommand.require("socat", "socat");
         }
-        GuestImage image = new GuestImageBuilder(home).build();
+        GuestImage image = new GuestImageBuilder(home, o.kernel()).build();
         String name = o.name() != null ? o.name()
                 : "lab-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,40}")) throw ChirpException.usage("bad guest name: " + name);

@@ -75,7 +75,7 @@ public record LabDomain(String name, LibvirtDaemon daemon, Path dir, Path serial
      * a running domain but not its guest (lifecycle events, the reaper).
      */
     public static LabDomain create(LibvirtDaemon daemon, Lab.Options o) {
-        GuestImage image = new GuestImageBuilder(daemon.home()).build();
+        GuestImage image = new GuestImageBuilder(daemon.home(), o.kernel()).build();
         String name = o.name() != null ? o.name()
                 : "chirp-lv-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
         if (!name.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,40}")) throw ChirpException.usage("bad domain name: " + name);

@@ -47,7 +47,7 @@ public final class LabGuestExtension implements ParameterResolver, TestExecution
      * one (and from other classes' private ones), or a class asking for its own guest would get the shared one.
      */
     private static String key(ExtensionContext c, WithLabGuest a) {
-        String k = a.scenario() + "|" + a.memory() + "|" + a.kernelArgs() + "|" + a.cpus();
+        String k = a.scenario() + "|" + a.memory() + "|" + a.kernelArgs() + "|" + a.cpus() + "|" + a.kernel();
         return a.shared() ? "shared|" + k : "private|" + c.getRequiredTestClass().getName() + "|" + k;
     }
 
@@ -75,6 +75,7 @@ public final class LabGuestExtension implements ParameterResolver, TestExecution
                         .withScenario(Scenario.byName(a.scenario()))
                         .withMemory(Lab.parseSize(a.memory()))
                         .withCpus(a.cpus())
-                        .withKernelArgs(a.kernelArgs())), LabGuest.class);
+                        .withKernelArgs(a.kernelArgs())
+                        .withKernel(a.kernel())), LabGuest.class);
     }
 }

@@ -25,6 +25,12 @@ public @interface WithLabGuest {
     /** {@return extra kernel command-line arguments} */
     String kernelArgs() default "";
 
+    /**
+     * {@return the Debian kernel package the guest boots, e.g. {@code linux-image-6.12-cloud-amd64}; by default
+     * {@link GuestImageBuilder#DEFAULT_KERNEL}. Each kernel costs one .deb download and image build (cached).}
+     */
+    String kernel() default GuestImageBuilder.DEFAULT_KERNEL;
+
     /** {@return number of vCPUs} */
     int cpus() default 1;
 

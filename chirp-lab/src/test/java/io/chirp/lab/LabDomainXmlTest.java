@@ -18,7 +18,7 @@ class LabDomainXmlTest {
     @Test
     void declaresSharedFileRamRestrictedNetAndEscapesPaths() throws Exception {
         GuestImage img = new GuestImage(Path.of("/img"), Path.of("/img/vmlinuz"), Path.of("/img/initrd"),
-                Path.of("/img/disk.raw"), "6.1.0-1-amd64", "linux-image-6.1.0-1-amd64 6.1", Map.of());
+                Path.of("/img/disk.raw"), "6.1.0-1-amd64", "linux-image-6.1.0-1-amd64 6.1", "linux-image-amd64", java.util.List.of(), Map.of());
         String xml = LabDomain.xml("chirp-lv-t", Lab.Options.defaults(), img, Path.of("/d/it's&<me>/initrd.img"),
                 Path.of("/d/disk.qcow2"), Path.of("/d/serial.log"), Path.of("/d/serial.sock"), 23456, "52:54:00:c4:1a:01");
         DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
