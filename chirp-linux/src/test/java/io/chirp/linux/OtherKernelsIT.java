@@ -83,8 +83,9 @@ class OtherKernelsIT {
         void exportedIsfReadsBackWithTheGuestsSymbolsAndTypes(LabGuest g) {
             try (LiveVm live = Guests.live(g)) {
                 LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
-                IsfReader.Isf isf = IsfReader.fromJson(
-                        IsfWriter.toJson(k.symbols(), k.types(), k.info().banner(), k.info().virtSlide()));
+                IsfWriter.Export export = IsfWriter.export(k.info(), live.memory());
+                assertThat(export.warnings()).as("every declared data symbol checks out on this kernel").isEmpty();
+                IsfReader.Isf isf = IsfReader.fromJson(export.isf());
                 assertThat(isf.banner()).contains(k.info().banner());
                 // the ISF holds link-time addresses: slid back, they are where /proc/kallsyms says
                 for (String sym : List.of("init_task", "linux_banner", "sys_call_table")) {
