@@ -195,7 +195,19 @@ class AcquireFaultsIT {
         Process p = cli(dir, "acquire", "--vm", g.name(), "--quiet", "-o", out.toString());
         Path partial = out.resolveSibling(out.getFileName() + ".partial");
         awaitOrFail(p, () -> size(partial), g.memoryBytes() / 4, "the partial image to reach a quarter");
-        new ProcessBuilder("kill", "-9", Long.toString(g.pid())).start().waitFor();
+        // On a quiet machine the copy takes well under a second: CHIRP is stopped (SIGSTOP) while QEMU is killed,
+        // so QEMU is certainly gone in the middle of the copy, then CHIRP carries on.
+        new ProcessBuilder("kill", "-STOP", Long.toString(p.pid())).start().waitFor();
+        try {
+            new ProcessBuilder("kill", "-9", Long.toString(g.pid())).start().waitFor();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ProcessHandle.of(g.pid()).map(h -> running(h.pid())).orElse(false) == Boolean.TRUE
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+        } finally {
+            new ProcessBuilder("kill", "-CONT", Long.toString(p.pid())).start().waitFor();
+        }
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String err = output(dir, p);
         // The lab guest's RAM is a shared file, mapped: it stays readable after QEMU dies, so the copy completes,
@@ -317,6 +329,17 @@ class AcquireFaultsIT {
             if (!p.isAlive()) throw new AssertionError("CHIRP ended (exit " + p.exitValue() + ") before " + what);
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
             Thread.sleep(20);
+        }
+    }
+
+    /** {@return true while the process runs (neither gone nor a zombie)} */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
         }
     }
 

@@ -132,7 +132,7 @@ public final class VmAcquisition {
 
     /** {@return why the source is gone, if QEMU exited (or its QMP connection dropped) during the acquisition} */
     private static Optional<String> vanished(LiveVm vm, Optional<ProcessHandle> qemu, QmpClient qmp) {
-        if (qemu.isEmpty() || !qemu.get().isAlive()) {
+        if (qemu.isEmpty() || !running(qemu.get())) {
             return Optional.of("source vanished: QEMU pid " + vm.vm().pid() + " (VM " + vm.vm().name()
                     + ") exited during the acquisition; pages copied after that hold the RAM as QEMU left it");
         }
@@ -141,6 +141,22 @@ public final class VmAcquisition {
                     + " dropped during the acquisition");
         }
         return Optional.empty();
+    }
+
+    /**
+     * {@return whether the process runs} A QEMU killed outright stays a zombie until its parent reaps it (init, for
+     * a daemonized QEMU, may take its time), and ProcessHandle counts a zombie as alive: /proc says which it is.
+     */
+    static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) return false;
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(h.pid()), "stat"));
+            int close = stat.lastIndexOf(')');
+            char state = close > 0 && close + 2 < stat.length() ? stat.charAt(close + 2) : '?';
+            return state != 'Z' && state != 'X';
+        } catch (java.io.IOException e) {
+            return false; // gone between the two looks
+        }
     }
 
     private static String backend(LiveVm vm) {
