@@ -133,7 +133,14 @@ class DamagedDiskIT {
         assertThat(HostTool.text(T, "debugfs", "-R", "htree /big", img.toString())).contains("Indirect levels: 1");
         Listing clean = walk(img);
         assertThat(clean.problems()).isEmpty();
-        assertThat(names(clean, "/big/")).hasSize(3000).isEqualTo(flsNames(img, "/big/"));
+        TreeSet<String> expected = new TreeSet<>();
+        for (int i = 0; i < 3000; i++) expected.add("/big/a-rather-long-file-name-" + i);
+        assertThat(names(clean, "/big/")).isEqualTo(expected);
+        // TSK reads htree index blocks as names too and, depending on the random hash seed, invents entries from
+        // them: the oracle is held to the real names only (CHIRP's side above is not filtered)
+        TreeSet<String> fls = flsNames(img, "/big/");
+        fls.removeIf(n -> !n.matches("/big/a-rather-long-file-name-\\d+"));
+        assertThat(fls).isEqualTo(expected);
         long rootBlock = Long.parseLong(HostTool.text(T, "debugfs", "-R", "bmap /big 0", img.toString()).strip());
         // the first dx_entry's hash lives at 32 + 8 (after the root info and the count/limit pair); flip one bit
         byte[] one = new byte[1];
