@@ -3,7 +3,6 @@ package io.chirp.events.store;
 import io.chirp.core.ChirpException;
 import org.sqlite.SQLiteConfig;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -36,7 +35,13 @@ public final class StoreDatabase {
             if (readOnly && !Files.isRegularFile(file)) {
                 throw ChirpException.notFound("no event store at " + file + " (run chirp monitor, or pass --store)");
             }
-            if (!readOnly && file.getParent() != null) Files.createDirectories(file.getParent());
+            if (!readOnly) {
+                // The store holds what guests did (command lines, addresses, the custody log): owner-only, like
+                // the root-only guest RAM it comes from. Created 0600 before SQLite opens it; its -wal/-shm follow.
+                Path parent = file.toAbsolutePath().getParent();
+                if (parent != null && !Files.isDirectory(parent)) io.chirp.core.OwnerOnly.dir(parent);
+                io.chirp.core.OwnerOnly.file(file);
+            }
             SQLiteConfig cfg = new SQLiteConfig();
             cfg.setBusyTimeout(BUSY_TIMEOUT_MS);
             cfg.setReadOnly(readOnly);
@@ -46,7 +51,7 @@ public final class StoreDatabase {
                 cfg.setTransactionMode(SQLiteConfig.TransactionMode.IMMEDIATE);
             }
             return DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), cfg.toProperties());
-        } catch (SQLException | IOException e) {
+        } catch (SQLException e) {
             throw ChirpException.io("cannot open event store " + file + ": " + e.getMessage(), e);
         }
     }

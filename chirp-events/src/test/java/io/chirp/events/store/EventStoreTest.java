@@ -68,6 +68,22 @@ class EventStoreTest {
         }
     }
 
+    @Test void storeAndItsWalAreOwnerOnly(@TempDir Path tmp) throws Exception {
+        Path db = tmp.resolve("new/events.db");
+        try (StoreSink sink = new StoreSink(EventStore.open(db), true, 10)) {
+            sink.accept(event(1));
+            sink.flush();
+            assertThat(java.nio.file.Files.getPosixFilePermissions(db)).isEqualTo(io.chirp.core.OwnerOnly.FILE);
+            assertThat(java.nio.file.Files.getPosixFilePermissions(db.resolveSibling("events.db-wal")))
+                    .isEqualTo(io.chirp.core.OwnerOnly.FILE);
+        }
+        assertThat(java.nio.file.Files.getPosixFilePermissions(db.getParent())).isEqualTo(io.chirp.core.OwnerOnly.DIR);
+        // a store an older CHIRP left world-readable is restricted when opened for writing
+        java.nio.file.Files.setPosixFilePermissions(db, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        EventStore.open(db).close();
+        assertThat(java.nio.file.Files.getPosixFilePermissions(db)).isEqualTo(io.chirp.core.OwnerOnly.FILE);
+    }
+
     @Test void usesWalAndIndexes(@TempDir Path tmp) throws Exception {
         Path db = tmp.resolve("events.db");
         EventStore.open(db).close();
