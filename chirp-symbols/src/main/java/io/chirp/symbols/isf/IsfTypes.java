@@ -13,8 +13,8 @@ import java.util.Map;
 
 /**
  * Turns a {@link TypeModel} into ISF's four type tables and its type descriptors. ISF names every user type and
- * enum, so anonymous ones get stable synthetic names ({@code unnamed_struct_<id>}); typedefs and qualifiers
- * are resolved away because ISF has none.
+ * enum, so anonymous ones get the name of the typedef that names them, else stable synthetic names
+ * ({@code unnamed_struct_<id>}); typedefs and qualifiers are resolved away because ISF has none.
  */
 final class IsfTypes {
     /** Descriptors nest through pointers and arrays; deeper than this is a hostile or broken model. */
@@ -37,6 +37,32 @@ final class IsfTypes {
                 case BtfType.FloatType f -> base(f.name(), f.size(), true, "float");
                 case Struct s -> userNames.put(id, canonicalName(s));
                 case BtfType.EnumType e -> enumNames.put(id, e.name().isEmpty() ? "unnamed_enum_" + id : e.name());
+                default -> { }
+            }
+        }
+        nameAnonymousByTypedef();
+    }
+
+    /**
+     * An anonymous struct, union or enum that a typedef names ({@code typedef struct { u64 val; } kernel_cap_t;}
+     * since 6.3) is named after the typedef, as dwarf2json does: Volatility 3 attaches its helper classes by these
+     * names ({@code kernel_cap_t}). The first typedef wins; a name some tagged type already has is not reused.
+     */
+    private void nameAnonymousByTypedef() {
+        java.util.Set<String> taken = new java.util.HashSet<>(userNames.values());
+        taken.addAll(enumNames.values());
+        for (int id = 0; id < types.count(); id++) {
+            if (!(types.type(id) instanceof BtfType.Typedef t) || t.name().isEmpty() || taken.contains(t.name())) continue;
+            if (t.target() <= 0 || t.target() >= types.count()) continue;
+            switch (types.type(t.target())) {
+                case Struct s when s.name().isEmpty() && userNames.get(s.id()).startsWith("unnamed_") -> {
+                    userNames.put(s.id(), t.name());
+                    taken.add(t.name());
+                }
+                case BtfType.EnumType e when e.name().isEmpty() && enumNames.get(e.id()).startsWith("unnamed_") -> {
+                    enumNames.put(e.id(), t.name());
+                    taken.add(t.name());
+                }
                 default -> { }
             }
         }

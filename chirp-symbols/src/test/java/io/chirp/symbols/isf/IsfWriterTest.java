@@ -61,6 +61,27 @@ class IsfWriterTest {
     }
 
     @Test
+    void anonymousStructsTakeTheNameOfTheirTypedefAsDwarf2jsonDoes() {
+        // 6.3+: typedef struct { u64 val; } kernel_cap_t; Volatility 3 attaches its helpers to "kernel_cap_t"
+        TypeModel caps = TypeModel.of(List.of(
+                new io.chirp.symbols.types.BtfType.VoidType(0),
+                new io.chirp.symbols.types.BtfType.IntType(1, "long long unsigned int", 8, false, false, false, 0, 64),
+                new io.chirp.symbols.types.BtfType.Struct(2, "", false, 8,
+                        List.of(new io.chirp.symbols.types.BtfType.Member("val", 1, 0, 0))),
+                new io.chirp.symbols.types.BtfType.Typedef(3, "kernel_cap_t", 2),
+                new io.chirp.symbols.types.BtfType.Struct(4, "", false, 8,
+                        List.of(new io.chirp.symbols.types.BtfType.Member("x", 1, 0, 0))),
+                new io.chirp.symbols.types.BtfType.Typedef(5, "cred", 4), // a tag already has this name
+                new io.chirp.symbols.types.BtfType.Struct(6, "cred", false, 8,
+                        List.of(new io.chirp.symbols.types.BtfType.Member("cap_effective", 3, 0, 0)))));
+        ObjectNode isf = IsfWriter.toJson(syms, caps, BANNER, SLIDE).isf();
+        assertThat(isf.at("/user_types/kernel_cap_t/fields/val/offset").asInt()).isZero();
+        assertThat(isf.at("/user_types/cred/fields/cap_effective/type/name").asText()).isEqualTo("kernel_cap_t");
+        assertThat(isf.at("/user_types/cred/fields/x").isMissingNode()).isTrue();
+        assertThat(isf.at("/user_types/unnamed_struct_4/fields/x/offset").asInt()).isZero();
+    }
+
+    @Test
     void roundTripsThroughTheReaderIncludingXz(@TempDir Path dir) throws Exception {
         Path plain = dir.resolve("k.json");
         try (OutputStream out = Files.newOutputStream(plain)) {
