@@ -64,6 +64,16 @@ abstract class VolatilityChecks {
 
     @TempDir Path dir;
 
+    /**
+     * A bug of the pinned Volatility 3 on this kernel, not of CHIRP's ISF: the plugin is still run, and must fail
+     * the known way ({@code stderr} holds {@code symptom}, or for a plugin that exits 0, prints no rows), so that
+     * the day the pinned tree is updated this test notices and the exemption is removed.
+     */
+    record PeerBug(String plugin, String why, String symptom) {}
+
+    /** {@return the pinned Volatility's known bugs on the kernel this class runs on} */
+    protected List<PeerBug> peerBugs() { return List.of(); }
+
     record Run(String plugin, int exit, String stdout, String stderr, long millis) {
         JsonNode rows() {
             try {
@@ -142,10 +152,20 @@ abstract class VolatilityChecks {
         Map<String, Run> runs = runAll(image, dir.resolve("symbols"), cache);
         System.out.printf("%d plugins in %d s%n", runs.size(), (System.nanoTime() - t0) / 1_000_000_000L);
         StringBuilder failures = new StringBuilder();
+        Map<String, PeerBug> bugs = new LinkedHashMap<>();
+        for (PeerBug b : peerBugs()) bugs.put(b.plugin(), b);
         for (Run r : runs.values()) {
             System.out.printf("%-45s exit %d in %5d ms, %d bytes%n", r.plugin(), r.exit(), r.millis(), r.stdout().length());
-            if (r.exit() != 0) failures.append(r.plugin()).append(" exit ").append(r.exit()).append(": ")
-                    .append(r.stderr()).append('\n');
+            PeerBug bug = bugs.get(r.plugin());
+            if (bug != null) {
+                boolean asKnown = bug.symptom().isEmpty() ? r.exit() == 0 && r.flat().isEmpty()
+                        : r.exit() != 0 && r.stderr().contains(bug.symptom());
+                if (!asKnown) failures.append(r.plugin()).append(" no longer fails as the known peer bug (")
+                        .append(bug.why()).append("): remove the exemption. exit ").append(r.exit()).append(": ")
+                        .append(r.stderr()).append('\n');
+            } else if (r.exit() != 0) {
+                failures.append(r.plugin()).append(" exit ").append(r.exit()).append(": ").append(r.stderr()).append('\n');
+            }
         }
         assertThat(failures.toString()).isEmpty();
 
@@ -185,8 +205,10 @@ abstract class VolatilityChecks {
         Set<String> kmsg = new HashSet<>();
         for (String l : runs.get("linux.kmsg.Kmsg").column("line")) kmsg.add(squeeze(l));
         assertThat(kmsg).containsAll(dmesg.stream().map(VolatilityChecks::squeeze).toList());
-        // mounts: the lab's ext4 disk
-        assertThat(runs.get("linux.mountinfo.MountInfo").column("MOUNT_POINT")).contains("/mnt/data", "/proc");
+        // mounts: the lab's ext4 disk (where the pinned Volatility can enumerate mounts on this kernel at all)
+        if (!bugs.containsKey("linux.mountinfo.MountInfo")) {
+            assertThat(runs.get("linux.mountinfo.MountInfo").column("MOUNT_POINT")).contains("/mnt/data", "/proc");
+        }
     }
 
     /** {@return s with every run of one repeated character collapsed to one} */
