@@ -99,14 +99,14 @@ function fact(k, v) { return el('div', { class: 'fact' }, el('div', { class: 'fa
 
 function basename(p) { return p ? String(p).split('/').pop() : ''; }
 
-// A process masquerades when its kernel name, argv[0] and executable disagree.
+// A process masquerades when its argv names neither its kernel name (comm, from the file it executed) nor the
+// executable: a script's comm is the script (argv[1]) and a busybox applet's comm is argv[0], so neither is flagged.
 function masquerade(p) {
-  if (p.kthread) return null;
-  const exe = basename(p.exe), argv0 = basename((p.cmdline || '').split(' ')[0]);
-  const why = [];
-  if (exe && p.comm && exe.slice(0, 15) !== p.comm) why.push('comm "' + visible(p.comm) + '" ≠ exe "' + visible(exe) + '"');
-  if (argv0 && p.comm && argv0.slice(0, 15) !== p.comm && !(exe && argv0 === exe)) why.push('argv[0] "' + visible(argv0) + '" ≠ comm');
-  return why.length ? why.join('; ') : null;
+  if (p.kthread || !p.comm || !p.cmdline) return null;
+  const args = String(p.cmdline).split(' ').slice(0, 3).map(a => basename(a).slice(0, 15));
+  const exe = basename(p.exe).slice(0, 15);
+  if (args.includes(p.comm) || (exe && args.includes(exe))) return null;
+  return 'argv[0] "' + visible(args[0]) + '" but the kernel name is "' + visible(p.comm) + '"' + (p.exe ? ' and the executable ' + visible(p.exe) : '');
 }
 
 async function processes(body, name) {
