@@ -92,7 +92,10 @@ public final class Browser implements AutoCloseable {
     public void screenshot(String name) throws Exception {
         Path dir = docs();
         File f = driver.getScreenshotAs(OutputType.FILE);
-        Files.copy(f.toPath(), dir.resolve(name + ".png"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path png = dir.resolve(name + ".png");
+        Files.copy(f.toPath(), png, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.setPosixFilePermissions(png, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--")); // docs, not evidence
+        Files.delete(f.toPath());
     }
 
     /** {@return the docs/console folder of the source tree (the tests run in the module folder)} */

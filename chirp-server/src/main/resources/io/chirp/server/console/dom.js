@@ -17,7 +17,11 @@ export function el(tag, props = {}, ...children) {
   return n;
 }
 
-function cell(v) { return v !== null && typeof v === 'object' ? JSON.stringify(v) : v; }
+function cell(v) {
+  if (Array.isArray(v) && v.length === 0) return '';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return v !== null && typeof v === 'object' ? JSON.stringify(v) : v;
+}
 
 export function clear(n) { while (n.firstChild) n.removeChild(n.firstChild); return n; }
 

@@ -11,7 +11,8 @@ function header(title, sub, ...actions) {
 }
 
 function stateChip(s) {
-  const st = (s && s.state) || 'unknown';
+  if (!s) return el('span', { class: 'state', title: 'chirp serve does not watch this VM (see --vm)' }, 'not watched');
+  const st = s.state || 'unknown';
   return el('span', { class: 'state state-' + st.replace(/[^a-z]/g, ''), title: s && s.detail ? visible(s.detail) : null }, st);
 }
 
@@ -40,7 +41,7 @@ async function fleet(main) {
     const open = {};
     for (const a of alerts) open[a.vm] = (open[a.vm] || 0) + 1;
     rows = vms.rows.map(v => ({ ...v, backend: v.backend || 'qemu', monitor: vms.monitor[v.name] || null,
-      state: (vms.monitor[v.name] || {}).state || 'unwatched', kernel: (vms.monitor[v.name] || {}).kernel || '',
+      state: (vms.monitor[v.name] || {}).state || 'not watched', kernel: (vms.monitor[v.name] || {}).kernel || '',
       open_alerts: open[v.name] || 0, last_event: lastEvent.get(v.name) }));
     for (const name of Object.keys(vms.monitor)) {
       if (!rows.some(r => r.name === name)) rows.push({ name, backend: 'qemu', monitor: vms.monitor[name], state: vms.monitor[name].state, kernel: vms.monitor[name].kernel || '', open_alerts: open[name] || 0 });
