@@ -73,7 +73,9 @@ public final class ChirpServer implements AutoCloseable {
         }, e -> hub.publish(EventHub.Topic.event, e.vmName(), e.json()));
         this.vmStates = new VmStates(pipeline);
         this.jobs = new Jobs(config.serverDir().resolve("artifacts"), audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
-        this.routes = Api.routes(this);
+        List<Route> all = new ArrayList<>(Api.routes(this));
+        all.addAll(ConsoleRoutes.routes());
+        this.routes = List.copyOf(all);
         this.openApi = OpenApi.document(routes, VERSION);
     }
 

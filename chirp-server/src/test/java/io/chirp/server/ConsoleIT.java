@@ -138,14 +138,20 @@ class ConsoleIT {
     }
 
     @Test @Order(4)
-    void theVmPageShowsSocketsModulesMountsChecksAndRegisters(LabGuest g) throws Exception {
+    void theVmPageShowsSocketsModulesMountsChecksRegistersAndMemory(LabGuest g) throws Exception {
         start(g);
         for (Map.Entry<String, String> tab : Map.of("sockets", "sockets-table", "modules", "modules-table", "mounts", "mounts-table",
-                "checks", "checks-table", "registers", "registers").entrySet()) {
+                "checks", "checks-table", "registers", "registers", "memory", "hex-out").entrySet()) {
             browser.go("#/vm/" + g.name() + "/" + tab.getKey());
             WebElement t = browser.await(By.id(tab.getValue()), WAIT);
             browser.await(WAIT, tab.getKey() + " rows", d -> !t.getText().isBlank() && !t.getText().contains("nothing to show"));
             if (tab.getKey().equals("checks")) browser.screenshot("vm-checks");
+            if (tab.getKey().equals("memory")) {
+                // the kernel's text, read through its own page tables: the dump starts at _text and is all readable
+                assertThat(t.getText()).startsWith("ffffffff").doesNotContain("??");
+                assertThat(browser.driver.findElement(By.id("hex-status")).getText()).contains("512 of 512 bytes readable");
+                browser.screenshot("vm-memory");
+            }
             if (tab.getKey().equals("sockets")) {
                 assertThat(t.getText()).contains("LISTEN");
                 browser.screenshot("vm-sockets");

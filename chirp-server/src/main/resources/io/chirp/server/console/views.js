@@ -234,20 +234,44 @@ async function checks(body, name) {
 }
 
 async function memory(body, name) {
-  const addr = el('input', { id: 'hex-addr', class: 'mono', value: '0xffffffff81000000', size: 20 });
-  const space = el('select', { id: 'hex-space' }, el('option', { value: 'virtual' }, 'virtual (kernel)'), el('option', { value: 'physical' }, 'physical'));
-  const go = el('button', { class: 'primary', id: 'hex-go' }, 'Read');
+  const addr = el('input', { id: 'hex-addr', class: 'mono', placeholder: 'kernel text (default)', size: 22 });
+  const space = el('select', { id: 'hex-space' }, el('option', { value: 'virtual' }, 'kernel virtual'), el('option', { value: 'physical' }, 'physical'));
+  const len = el('select', { id: 'hex-length' }, [256, 512, 1024, 4096].map(n => el('option', { value: n, selected: n === 512 }, n + ' bytes')));
+  const go = el('button', { class: 'primary', id: 'hex-go', type: 'button' }, 'Read');
   const out = el('pre', { class: 'hex', id: 'hex-out' });
-  const status = el('span', { class: 'muted' });
-  body.append(el('div', { class: 'toolbar' }, addr, space, go, status), out);
-  go.addEventListener('click', async () => {
+  const status = el('span', { class: 'muted', id: 'hex-status' });
+  body.append(el('div', { class: 'toolbar' }, space, addr, len, go, status), out);
+  async function read() {
     status.textContent = 'reading…';
+    const q = ['length=' + len.value, 'space=' + space.value];
+    if (addr.value.trim()) q.push('address=' + enc(addr.value.trim()));
     try {
-      const r = await api('/api/vms/' + enc(name) + '/memory?address=' + enc(addr.value.trim()) + '&length=512&space=' + space.value);
-      out.textContent = r.lines.join('\n');
-      status.textContent = r.readable + ' of ' + r.length + ' bytes readable';
+      const r = await api('/api/vms/' + enc(name) + '/memory?' + q.join('&'));
+      out.textContent = hexdump(r);
+      status.textContent = r.space + ' ' + r.address + ' · ' + r.readable + ' of ' + r.length + ' bytes readable' + (r.holes.length ? ' · ?? = ' + visible(r.holes[0].reason) : '');
     } catch (e) { status.textContent = e.message; }
-  });
+  }
+  go.addEventListener('click', read);
+  await read();
+}
+
+// 16 bytes a line: address, hex, ASCII; bytes in a hole show as ??.
+function hexdump(r) {
+  const base = BigInt(r.address), lines = [];
+  const holes = r.holes.map(h => [BigInt(h.start), BigInt(h.start) + BigInt(h.length)]);
+  const missing = a => holes.some(([s, e]) => a >= s && a < e);
+  for (let off = 0; off < r.length; off += 16) {
+    const hex = [], asc = [];
+    for (let i = off; i < Math.min(off + 16, r.length); i++) {
+      const a = base + BigInt(i);
+      if (missing(a)) { hex.push('??'); asc.push(' '); continue; }
+      const b = parseInt(r.hex.substr(i * 2, 2), 16);
+      hex.push(r.hex.substr(i * 2, 2));
+      asc.push(b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.');
+    }
+    lines.push((base + BigInt(off)).toString(16).padStart(16, '0') + '  ' + hex.join(' ').padEnd(47) + '  ' + asc.join(''));
+  }
+  return lines.join('\n');
 }
 
 // ---------------------------------------------------------------- Alerts
@@ -307,7 +331,8 @@ async function timeline(main, vmName) {
   const cls = el('select', { id: 'tl-class' }, ['', 'process', 'module', 'network', 'file', 'detection'].map(c => el('option', { value: c }, c || 'all classes')));
   const text = el('input', { class: 'search', id: 'tl-text', placeholder: 'Filter text' });
   const vmSel = el('select', { id: 'tl-vm' }, el('option', { value: '' }, 'all VMs'));
-  main.append(header('Timeline', 'Events and alerts on one time axis', vmSel, cls, text));
+  const zoomChip = el('button', { class: 'small', id: 'tl-zoom', hidden: true }, '');
+  main.append(header('Timeline', 'Events and alerts on one time axis; click a bar to zoom into it', zoomChip, vmSel, cls, text));
   const canvas = el('canvas', { id: 'tl-chart', height: 90 });
   main.append(el('div', { class: 'panel chart' }, canvas));
   let rows = [];
@@ -317,23 +342,28 @@ async function timeline(main, vmName) {
   ], [], { id: 'timeline-table', sort: null });
   main.append(el('div', { class: 'panel flush' }, t.node));
   try { for (const v of (await api('/api/vms')).rows) vmSel.append(el('option', { value: v.name, selected: v.name === vmName }, visible(v.name))); } catch (e) { /* no VMs */ }
-  let chart = null;
+  let chart = null, zoom = null, keys = [], step = 10e3;
+  zoomChip.addEventListener('click', () => { zoom = null; draw(); });
   function draw() {
     const f = text.value.toLowerCase();
     const shown = rows.filter(r => !f || JSON.stringify(r).toLowerCase().includes(f));
-    t.update([...shown].reverse());
+    const listed = zoom ? shown.filter(r => { const ts = Date.parse(r.time); return ts >= zoom[0] && ts < zoom[1]; }) : shown;
+    t.update([...listed].reverse());
+    zoomChip.hidden = !zoom;
+    if (zoom) zoomChip.textContent = '× ' + new Date(zoom[0]).toISOString().slice(11, 19) + ' – ' + new Date(zoom[1]).toISOString().slice(11, 19);
     const buckets = new Map();
     const times = shown.map(r => Date.parse(r.time)).filter(x => !isNaN(x));
     const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
-    const step = span > 6 * 3600e3 ? 600e3 : span > 3600e3 ? 60e3 : 10e3;
+    step = span > 6 * 3600e3 ? 600e3 : span > 3600e3 ? 60e3 : 10e3;
     for (const ts of times) { const b = Math.floor(ts / step) * step; buckets.set(b, (buckets.get(b) || 0) + 1); }
-    const keys = [...buckets.keys()].sort((a, b) => a - b);
+    keys = [...buckets.keys()].sort((a, b) => a - b);
     const labels = keys.map(k => new Date(k).toISOString().slice(11, 19));
     const data = keys.map(k => buckets.get(k));
     if (!window.Chart) return;
     if (!chart) {
       chart = new window.Chart(canvas, { type: 'bar', data: { labels, datasets: [{ label: 'events per ' + step / 1000 + ' s', data, backgroundColor: '#14b8a6', borderRadius: 3 }] },
-        options: { animation: false, maintainAspectRatio: false, plugins: { legend: { display: true, labels: { color: '#94a3b8' } } },
+        options: { animation: false, maintainAspectRatio: false,
+          onClick: (ev, hit) => { if (hit.length) { const k = keys[hit[0].index]; zoom = [k, k + step]; draw(); } }, plugins: { legend: { display: true, labels: { color: '#94a3b8' } } },
           scales: { x: { ticks: { color: '#94a3b8', maxTicksLimit: 12 }, grid: { color: '#1e293b' } }, y: { beginAtZero: true, ticks: { color: '#94a3b8' }, grid: { color: '#1e293b' } } } } });
     } else {
       chart.data.labels = labels; chart.data.datasets[0].data = data; chart.data.datasets[0].label = 'events per ' + step / 1000 + ' s'; chart.update();
