@@ -88,8 +88,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println("  API       " + server.uri() + "/api/openapi.json");
         out.println();
         out.println("In the console: Fleet shows the VM; its Processes tab shows evil_miner masquerading as 'sleep';");
-        out.println("Alerts fill as the beacon runs; Evidence takes a memory image with progress. Ctrl-C to stop.");
+        out.println("in " + STAGE_AFTER.toSeconds() + " s the intruder runs a dropper from /tmp and its alert arrives live;");
+        out.println("Evidence takes a memory image with progress. Ctrl-C to stop.");
         out.flush();
+        Thread stage = Thread.ofVirtual().name("chirp-demo-stage").start(() -> stage(g, err));
         try {
             if (stopAfter == null) stopped.await();
             else stopped.await(stopAfter.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -106,8 +108,30 @@ final class DemoCommand implements Callable<Integer> {
                 }
             }
         }
+        stage.interrupt();
         err.println("stopped");
         return 0;
+    }
+
+    /** How long after the console is up the intrusion's next step runs, so the alert arrives while one watches. */
+    static final java.time.Duration STAGE_AFTER = java.time.Duration.ofSeconds(20);
+
+    /**
+     * The intrusion's live step: a dropper copied to /tmp and run from there under a harmless name (busybox takes its
+     * applet from argv[0]), which the shipped rule for execution from a world-writable folder catches.
+     */
+    private static void stage(LabGuest g, PrintWriter err) {
+        try {
+            Thread.sleep(STAGE_AFTER);
+            g.shell("cp /bin/busybox /tmp/update; (exec -a sleep /tmp/update 100001) </dev/null >/dev/null 2>&1 &", java.time.Duration.ofSeconds(60));
+            err.println("the intruder ran a dropper from /tmp (see Alerts)");
+            err.flush();
+        } catch (InterruptedException e) {
+            // the demo stopped first
+        } catch (RuntimeException e) {
+            err.println("could not stage the dropper in the guest: " + e.getMessage());
+            err.flush();
+        }
     }
 
     private static void delete(Path dir) {

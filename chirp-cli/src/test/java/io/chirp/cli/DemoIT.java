@@ -43,6 +43,11 @@ class DemoIT {
             b.await(WAIT, "the staged miner, masquerading", d -> d.findElements(By.cssSelector("#proc-table tbody tr")).stream()
                     .anyMatch(r -> r.getText().contains("evil_miner") && r.getText().toLowerCase().contains("masquerade")));
             b.screenshot("demo-processes");
+            // the staged dropper's alert arrives in the queue while the console is open
+            b.go("#/alerts");
+            b.await(WAIT, "the dropper's alert", d -> d.findElements(By.cssSelector("#alerts-table tbody tr")).stream()
+                    .anyMatch(r -> r.getText().contains("Temporary Folder") && r.getText().contains(vm)));
+            b.screenshot("demo-alerts");
         } finally {
             demo.interrupt(); // the demo waits on a latch: interrupting ends it as Ctrl-C's hook would not in a test JVM
             demo.join(Duration.ofMinutes(2));
