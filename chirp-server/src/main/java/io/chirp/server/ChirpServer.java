@@ -34,7 +34,8 @@ import java.util.Map;
 /**
  * The platform in one process: the monitor watches the host's VMs, the pipeline keeps the event store and runs
  * detection (as {@code chirp monitor} does), and the REST API serves views, events, alerts, jobs and the live
- * stream; the web console is served beside it ({@link ConsoleFront}). {@link #start} returns once it listens; {@link #close} stops everything it started.
+ * stream; the web console is served beside it ({@link ConsoleFront}). {@link #start} returns once it listens;
+ * {@link #close} stops everything it started.
  */
 public final class ChirpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChirpServer.class);

@@ -124,13 +124,13 @@ final class ConsoleFront extends Handler.Abstract {
         switch (req.getMethod()) {
             case "GET" -> {
                 Optional<Sessions.Session> s = sessions.find(cookie);
-                if (s.isEmpty()) return HttpFront.error(res, callback, 401, "unauthorized", "not signed in", false) > 0;
+                if (s.isEmpty()) return refuse(res, callback, 401, "unauthorized", "not signed in", false);
                 return json(res, callback, 200, describe(s.get()));
             }
             case "DELETE" -> {
                 Optional<Sessions.Session> s = sessions.find(cookie);
                 if (s.isPresent() && !Sessions.csrfMatches(s.get(), req.getHeaders().get(Sessions.CSRF_HEADER))) {
-                    return HttpFront.error(res, callback, 403, "csrf", "signing out needs the session's CSRF token", false) > 0;
+                    return refuse(res, callback, 403, "csrf", "signing out needs the session's CSRF token", false);
                 }
                 s.ifPresent(x -> {
                     sessions.remove(x.id());
@@ -143,7 +143,7 @@ final class ConsoleFront extends Handler.Abstract {
                 String ct = req.getHeaders().get(HttpHeader.CONTENT_TYPE);
                 // JSON only: a cross-site HTML form cannot send it without a CORS preflight, which is refused
                 if (ct == null || !ct.toLowerCase().startsWith("application/json")) {
-                    return HttpFront.error(res, callback, 415, "unsupported_media_type", "the body must be application/json", false) > 0;
+                    return refuse(res, callback, 415, "unsupported_media_type", "the body must be application/json", false);
                 }
                 byte[] body = Content.Source.asInputStream(req).readNBytes(4097);
                 JsonNode n;
@@ -153,7 +153,7 @@ final class ConsoleFront extends Handler.Abstract {
                     n = null;
                 }
                 if (n == null || !n.isObject()) {
-                    return HttpFront.error(res, callback, 400, "usage", "send {\"user\",\"password\"} or {\"token\"}", false) > 0;
+                    return refuse(res, callback, 400, "usage", "send {\"user\",\"password\"} or {\"token\"}", false);
                 }
                 Optional<Principal> who;
                 String claimed;
@@ -167,7 +167,7 @@ final class ConsoleFront extends Handler.Abstract {
                 if (who.isEmpty()) {
                     audit.custody("anonymous", "console sign-in refused", "/api/session", null,
                             "from " + remote + " as " + (claimed.matches("[A-Za-z0-9._@-]{1,64}") ? claimed : "(invalid name)"));
-                    return HttpFront.error(res, callback, 401, "unauthorized", "wrong user name, password or token", false) > 0;
+                    return refuse(res, callback, 401, "unauthorized", "wrong user name, password or token", false);
                 }
                 Sessions.Session s = sessions.create(who.get());
                 audit.custody(s.who().name(), "console sign-in", "/api/session", null, "from " + remote);
@@ -175,9 +175,14 @@ final class ConsoleFront extends Handler.Abstract {
                 return json(res, callback, 200, describe(s));
             }
             default -> {
-                return HttpFront.error(res, callback, 405, "method_not_allowed", req.getMethod() + " is not allowed on /api/session", false) > 0;
+                return refuse(res, callback, 405, "method_not_allowed", req.getMethod() + " is not allowed on /api/session", false);
             }
         }
+    }
+
+    private static boolean refuse(Response res, Callback callback, int status, String code, String message, boolean challenge) {
+        HttpFront.error(res, callback, status, code, message, challenge);
+        return true;
     }
 
     private String cookieHeader(String value, long maxAge) {
