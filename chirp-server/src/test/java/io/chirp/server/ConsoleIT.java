@@ -167,20 +167,24 @@ class ConsoleIT {
         browser.driver.executeScript("window.__sameDocument = true");
         g.shell("cp /bin/busybox /tmp/condrop; (exec -a sleep /tmp/condrop 3045) </dev/null >/dev/null 2>&1 &", Duration.ofSeconds(60));
         long t0 = System.nanoTime();
-        WebElement row = browser.await(WAIT, "the dropper's alert", d -> d.findElements(By.cssSelector("#alerts-table tbody tr")).stream()
-                .filter(r -> r.getText().contains("Temporary Folder") && r.getText().contains("3045")).findFirst().orElse(null));
-        // the queue redraws only when an alert arrives or is acknowledged: the row stays put while it is read
+        By dropper = By.xpath("//table[@id='alerts-table']//tr[contains(., 'Temporary Folder') and contains(., '3045')]");
+        String rowClass = browser.await(WAIT, "the dropper's alert", d -> d.findElements(dropper).stream().findFirst()
+                .map(r -> r.getAttribute("class") + "\n" + r.getText()).orElse(null));
         System.out.printf("console: guest action to its alert in the browser: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
         assertThat(browser.driver.executeScript("return window.__sameDocument === true")).as("no reload").isEqualTo(true);
-        assertThat(row.getText()).contains(g.name());
-        assertThat(row.getAttribute("class")).contains("new");
-        row.click();
-        WebElement detail = browser.await(By.id("alert-detail"), WAIT);
-        assertThat(detail.getText()).contains("Temporary Folder").containsIgnoringCase("matched event");
+        assertThat(rowClass).contains(g.name()).startsWith("new");
+        // the queue redraws as alerts arrive (and to keep its times fresh): each click finds the row again
+        browser.await(WAIT, "the detail", d -> {
+            d.findElement(dropper).click();
+            return d.findElement(By.id("alert-detail")).isDisplayed();
+        });
+        assertThat(browser.driver.findElement(By.id("alert-detail")).getText()).contains("Temporary Folder").containsIgnoringCase("matched event");
         browser.screenshot("alerts");
-        row.findElement(By.cssSelector("button.ack")).click();
-        browser.await(WAIT, "acknowledged", d -> d.findElements(By.cssSelector("#alerts-table tbody tr")).stream()
-                .anyMatch(r -> r.getText().contains("3045") && r.getText().contains("acknowledged by ann")));
+        browser.await(WAIT, "acknowledged", d -> {
+            List<WebElement> ack = d.findElement(dropper).findElements(By.cssSelector("button.ack"));
+            if (!ack.isEmpty()) ack.getFirst().click();
+            return d.findElement(dropper).getText().contains("acknowledged by ann");
+        });
         g.shell("kill $(pidof sleep) 2>/dev/null; pkill -f condrop; rm -f /tmp/condrop; true", Duration.ofSeconds(60));
     }
 

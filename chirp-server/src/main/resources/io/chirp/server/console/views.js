@@ -308,8 +308,10 @@ async function alerts(main) {
       el('h3', {}, 'Matched event and finding'), el('pre', { class: 'json' }, JSON.stringify(r.finding, null, 2)),
       evidenceOf(r));
   }
-  const off = on('alert', a => { rows = [{ ...a, fresh: true }, ...rows.filter(x => x.id !== a.id)]; t.update(openOnly.checked ? rows.filter(r => !r.acknowledged_by) : rows); });
-  return off;
+  const redraw = () => t.update(openOnly.checked ? rows.filter(r => !r.acknowledged_by) : rows);
+  const off = on('alert', a => { rows = [{ ...a, fresh: true }, ...rows.filter(x => x.id !== a.id)]; redraw(); });
+  const tick = setInterval(redraw, 15000); // keep "n s ago" true
+  return () => { off(); clearInterval(tick); };
 }
 
 function processOf(a) {
