@@ -88,7 +88,7 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         });
         Runtime.getRuntime().addShutdownHook(hook);
-        out.printf("chirp serve listening on %s (OpenAPI: %s/api/openapi.json)%n", server.uri(), server.uri());
+        out.printf("chirp serve listening on %s (web console: %s/, OpenAPI: %s/api/openapi.json)%n", server.uri(), server.uri(), server.uri());
         if (server.fingerprint() != null) out.printf("TLS certificate SHA-256 fingerprint: %s%n", server.fingerprint());
         if (server.firstAdminToken() != null) {
             out.println("first start: an admin token was created. It is shown only now and stored only hashed:");

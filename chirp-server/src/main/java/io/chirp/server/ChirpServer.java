@@ -34,7 +34,8 @@ import java.util.Map;
 /**
  * The platform in one process: the monitor watches the host's VMs, the pipeline keeps the event store and runs
  * detection (as {@code chirp monitor} does), and the REST API serves views, events, alerts, jobs and the live
- * stream. {@link #start} returns once it listens; {@link #close} stops everything it started.
+ * stream; the web console is served beside it ({@link ConsoleFront}). {@link #start} returns once it listens;
+ * {@link #close} stops everything it started.
  */
 public final class ChirpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ChirpServer.class);
@@ -73,7 +74,9 @@ public final class ChirpServer implements AutoCloseable {
         }, e -> hub.publish(EventHub.Topic.event, e.vmName(), e.json()));
         this.vmStates = new VmStates(pipeline);
         this.jobs = new Jobs(config.serverDir().resolve("artifacts"), audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
-        this.routes = Api.routes(this);
+        List<Route> all = new ArrayList<>(Api.routes(this));
+        all.addAll(ConsoleRoutes.routes());
+        this.routes = List.copyOf(all);
         this.openApi = OpenApi.document(routes, VERSION);
     }
 
@@ -133,8 +136,9 @@ public final class ChirpServer implements AutoCloseable {
         connector.setHost(bind.getHostAddress());
         connector.setPort(config.port());
         jetty.addConnector(connector);
-        front = new HttpFront(routes, credentials, audit);
-        jetty.setHandler(front);
+        Sessions sessions = new Sessions();
+        front = new HttpFront(routes, credentials, audit, sessions);
+        jetty.setHandler(new ConsoleFront(front, credentials, sessions, audit, tls != null));
         jetty.setStopTimeout(5_000);
         try {
             jetty.start();

@@ -42,13 +42,15 @@ final class HttpFront extends Handler.Abstract {
     private final List<Route> routes;
     private final Credentials credentials;
     private final Audit audit;
+    private final Sessions sessions;
     private volatile boolean stopping;
 
-    HttpFront(List<Route> routes, Credentials credentials, Audit audit) {
+    HttpFront(List<Route> routes, Credentials credentials, Audit audit, Sessions sessions) {
         super(InvocationType.BLOCKING);
         this.routes = List.copyOf(routes);
         this.credentials = credentials;
         this.audit = audit;
+        this.sessions = sessions;
     }
 
     void stopStreams() { stopping = true; }
@@ -116,7 +118,10 @@ final class HttpFront extends Handler.Abstract {
             }
         }
         if (refusal != null) {
-            error(res, callback, refusal.status, refusal.error, refusal.getMessage(), refusal.status == 401);
+            // no Basic challenge to the console's own calls: the browser would put up its password dialog
+            boolean console = req.getHeaders().get(ConsoleFront.CONSOLE_HEADER) != null
+                    || req.getHeaders().get(HttpHeader.COOKIE) != null;
+            error(res, callback, refusal.status, refusal.error, refusal.getMessage(), refusal.status == 401 && !console);
             return true;
         }
         try {
@@ -132,6 +137,19 @@ final class HttpFront extends Handler.Abstract {
     private Principal authenticate(Request req) {
         String h = req.getHeaders().get(HttpHeader.AUTHORIZATION);
         Optional<Principal> p = Optional.empty();
+        String cookie = h == null ? Sessions.cookie(req.getHeaders().get(HttpHeader.COOKIE)) : null;
+        if (cookie != null) {
+            // the console's session cookie: the browser sends it by itself, so a call that changes anything must
+            // also carry the session's CSRF token, which only the console's own script can read
+            Sessions.Session s = sessions.find(cookie).orElseThrow(() -> new ApiError(401, "unauthorized",
+                    "the session has ended; sign in again"));
+            boolean reads = req.getMethod().equals("GET") || req.getMethod().equals("HEAD");
+            if (!reads && !Sessions.csrfMatches(s, req.getHeaders().get(Sessions.CSRF_HEADER))) {
+                throw new ApiError(403, "csrf", "a call made with the session cookie needs the session's "
+                        + Sessions.CSRF_HEADER + " header");
+            }
+            return s.who();
+        }
         if (h != null && h.length() < 4096) {
             if (h.regionMatches(true, 0, "Bearer ", 0, 7)) p = credentials.byToken(h.substring(7).strip());
             else if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
@@ -253,14 +271,14 @@ final class HttpFront extends Handler.Abstract {
         }
     }
 
-    private static void send(Response res, Callback callback, int status, String type, byte[] body) {
+    static void send(Response res, Callback callback, int status, String type, byte[] body) {
         res.setStatus(status);
         res.getHeaders().put(HttpHeader.CONTENT_TYPE, type);
         res.getHeaders().put(HttpHeader.CONTENT_LENGTH, Integer.toString(body.length));
         res.write(true, java.nio.ByteBuffer.wrap(body), callback);
     }
 
-    private static int error(Response res, Callback callback, int status, String code, String message, boolean challenge) {
+    static int error(Response res, Callback callback, int status, String code, String message, boolean challenge) {
         if (res.isCommitted()) {
             callback.failed(new IOException(message));
             return status;

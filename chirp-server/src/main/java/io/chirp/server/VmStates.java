@@ -14,8 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * everything else goes on to the event pipeline.
  */
 final class VmStates implements MonitorListener {
-    /** A VM's state, since when, and why. */
-    record State(String state, String detail, String since) {}
+    /** A VM's state, since when, and why; {@code kernel} is the banner seen at the last attach (guest data). */
+    record State(String state, String detail, String since, String kernel) {}
 
     private final MonitorListener next;
     private final Map<String, State> states = new ConcurrentHashMap<>();
@@ -23,7 +23,16 @@ final class VmStates implements MonitorListener {
     VmStates(MonitorListener next) { this.next = next; }
 
     @Override public void onChange(VmRef vm, Change change) {
-        if (change instanceof Change.VmState s) states.put(vm.name(), new State(s.state(), s.detail(), Instant.now().toString()));
+        if (change instanceof Change.VmState s) {
+            State prev = states.get(vm.name());
+            String kernel = prev == null ? null : prev.kernel();
+            // the watcher's attach detail opens with the kernel's banner: "Linux version ...; N processes, ..."
+            if (s.state().equals("attached") && s.detail() != null && s.detail().startsWith("Linux version")) {
+                int end = s.detail().indexOf("; ");
+                kernel = end < 0 ? s.detail() : s.detail().substring(0, end);
+            }
+            states.put(vm.name(), new State(s.state(), s.detail(), Instant.now().toString(), kernel));
+        }
         next.onChange(vm, change);
     }
 
