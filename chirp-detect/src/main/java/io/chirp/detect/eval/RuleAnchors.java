@@ -15,17 +15,22 @@ import java.util.Optional;
  *
  * <p>How the necessary condition is found:
  * <ol>
- * <li>A set of searches {@code P} such that the condition is FALSE whenever every search in {@code P} is FALSE,
+ * <li>Once per rule, a set of searches {@code P} such that the condition is FALSE whenever every search in {@code P} is FALSE,
  *     whatever the others are. It is checked, not assumed: the condition is evaluated in Kleene logic with {@code P}
  *     FALSE and every other search UNKNOWN, and Kleene logic is monotone (a FALSE with unknowns stays FALSE for any
  *     values of them). {@code P} starts as the searches outside any {@code not} and is shrunk greedily, dropping
  *     the searches with the weakest anchors first, so {@code sel_image and sel_regex} anchors on the image alone.</li>
- * <li>A search is FALSE when each alternative is; an alternative (an AND) is FALSE when one of its conditions is.
- *     Per alternative one condition is the anchor: a field compared with glob values only (plain, contains,
- *     startswith, endswith; no null value), which is FALSE when no value of the field contains, for each glob, its
- *     longest literal run in the form the glob compares (folded unless {@code cased}; a {@code cased} run must be
- *     ASCII, whose lower case does not depend on its neighbours, so that it still occurs in the folded value).
- *     With {@code all} one glob is enough; without it, every glob needs a run.</li>
+ * <li>Per event, a search is certainly FALSE when each alternative is; an alternative (an AND) is FALSE when one of its conditions is.
+ *     The anchored conditions of an alternative are those comparing a field with glob values only (plain,
+ *     contains, startswith, endswith; no null value): such a condition is FALSE when no value of the field
+ *     contains, for each glob, its longest literal run in the form the glob compares (folded unless {@code cased};
+ *     a {@code cased} run must be ASCII, whose lower case does not depend on its neighbours, so that it still
+ *     occurs in the folded value). Without {@code all} every glob needs a run; with it, each glob's run is a
+ *     conjunct of its own. An alternative needs every anchored condition hit ({@code Image|endswith: /find} and
+ *     {@code CommandLine|contains: /bin/sh} both), which keeps common literals from waking many rules.</li>
+ * <li>A rule one of whose {@code P} anchors occurs is then checked once more, in Kleene logic, with every search
+ *     that is certainly FALSE as FALSE and every other as UNKNOWN: {@code all of selection_*} needs every
+ *     selection's literals, {@code selection and not filter} only the selection's.</li>
  * </ol>
  * Regexes, CIDR blocks, numeric comparisons, {@code exists}, {@code fieldref} and keyword searches do not anchor;
  * a rule left without anchors is evaluated on every event of its category.
@@ -36,16 +41,33 @@ final class RuleAnchors {
     /** A literal that must occur, folded, in a value of the field. */
     record Anchor(String field, String literal) { }
 
-    /** {@return the anchors of the rule, or empty when it must be evaluated on every event of its category} */
-    static Optional<List<Anchor>> of(CompiledRule rule) {
+    /**
+     * The necessary conditions of one rule. A search is certainly FALSE on an event when, for each of its
+     * alternatives, some anchored condition has none of its anchors in the event; the rule is certainly "no match"
+     * when its condition is FALSE in Kleene logic with those searches FALSE and every other search UNKNOWN.
+     *
+     * @param searches per search of the rule: alternatives (OR) of anchored conditions (AND) of anchors (OR), or
+     *                 null for a search with an alternative that has no anchored condition
+     * @param wake     the anchors of the searches in P: without one of them in the event the rule is not looked at
+     */
+    record Prefilter(List<List<List<List<Anchor>>>> searches, List<Anchor> wake) {
+        Prefilter {
+            searches = java.util.Collections.unmodifiableList(new ArrayList<>(searches));   // nulls allowed
+            wake = List.copyOf(wake);
+        }
+    }
+
+    /** {@return the prefilter of the rule, or empty when it must be evaluated on every event of its category} */
+    static Optional<Prefilter> of(CompiledRule rule) {
         List<List<List<FieldCondition>>> searches = rule.searches();
         int n = searches.size();
-        List<List<Anchor>> perSearch = new ArrayList<>(n);
+        List<List<List<List<Anchor>>>> perSearch = new ArrayList<>(n);
         int[] quality = new int[n];
         for (int i = 0; i < n; i++) {
-            List<Anchor> a = searchAnchors(searches.get(i));
+            List<List<List<Anchor>>> a = searchAnchors(searches.get(i));
             perSearch.add(a);
-            quality[i] = a == null ? -1 : a.stream().mapToInt(x -> x.literal().length()).min().orElse(-1);
+            quality[i] = a == null ? -1 : a.stream().flatMap(List::stream).flatMap(List::stream)
+                    .mapToInt(x -> x.literal().length()).min().orElse(-1);
         }
         boolean[] inP = new boolean[n];
         for (int i : rule.positive()) inP[i] = true;
@@ -59,14 +81,16 @@ final class RuleAnchors {
             inP[i] = false;
             if (!falseWhenAllFalse(rule, inP)) inP[i] = true;
         }
-        List<Anchor> out = new ArrayList<>();
+        List<Anchor> wake = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             if (!inP[i]) continue;
             if (perSearch.get(i) == null) return Optional.empty();
-            for (Anchor a : perSearch.get(i)) if (!out.contains(a)) out.add(a);
+            for (List<List<Anchor>> alt : perSearch.get(i)) {
+                for (List<Anchor> c : alt) for (Anchor a : c) if (!wake.contains(a)) wake.add(a);
+            }
         }
         // An empty P would mean a condition that is always FALSE: nothing to anchor on, evaluate it anyway.
-        return out.isEmpty() ? Optional.empty() : Optional.of(List.copyOf(out));
+        return wake.isEmpty() ? Optional.empty() : Optional.of(new Prefilter(perSearch, wake));
     }
 
     /** Kleene check: searches in P FALSE, the others UNKNOWN; FALSE means "P all FALSE implies no match". */
@@ -76,39 +100,35 @@ final class RuleAnchors {
         return rule.root().test(Evaluation.preset(rule.searches(), values)) == Truth.FALSE;
     }
 
-    /** {@return literals one of which must occur for the search to be anything but FALSE, or null if none can be named} */
-    private static List<Anchor> searchAnchors(List<List<FieldCondition>> alternatives) {
-        List<Anchor> out = new ArrayList<>();
+    /**
+     * {@return per alternative, the anchored conditions (each an OR of anchors) that must all hold for it to be
+     * anything but FALSE; null if an alternative has no anchored condition at all}
+     */
+    private static List<List<List<Anchor>>> searchAnchors(List<List<FieldCondition>> alternatives) {
+        List<List<List<Anchor>>> out = new ArrayList<>();
         for (List<FieldCondition> alt : alternatives) {
-            List<Anchor> best = null;
-            int bestQuality = -1;
-            for (FieldCondition c : alt) {
-                List<Anchor> a = conditionAnchors(c);
-                if (a == null) continue;
-                int q = a.stream().mapToInt(x -> x.literal().length()).min().orElse(-1);
-                if (q > bestQuality) { best = a; bestQuality = q; }
-            }
-            if (best == null) return null;
-            out.addAll(best);
+            List<List<Anchor>> conds = new ArrayList<>();
+            for (FieldCondition c : alt) conds.addAll(conditionAnchors(c));
+            if (conds.isEmpty()) return null;
+            out.add(conds);
         }
         return out;
     }
 
-    /** {@return literals one of which must occur for the condition to hold, or null} */
-    private static List<Anchor> conditionAnchors(FieldCondition c) {
-        if (!(c instanceof FieldCondition.Values v) || v.matchesNull() || v.matchers().isEmpty()) return null;
+    /**
+     * {@return the anchored conjuncts of one condition: none when it cannot be anchored; one OR of a literal per
+     * glob without {@code all}; one single-literal conjunct per glob with {@code all} (every glob must match)}
+     */
+    private static List<List<Anchor>> conditionAnchors(FieldCondition c) {
+        if (!(c instanceof FieldCondition.Values v) || v.matchesNull() || v.matchers().isEmpty()) return List.of();
         List<Anchor> perMatcher = new ArrayList<>();
         for (ValueMatcher m : v.matchers()) {
             String lit = m instanceof ValueMatcher.Glob(GlobPattern p) ? longestRun(p) : null;
-            if (lit == null && !v.all()) return null;   // one glob without a run can match alone
+            if (lit == null && !v.all()) return List.of();   // one glob without a run can match alone
             if (lit != null) perMatcher.add(new Anchor(v.field(), lit));
         }
-        if (perMatcher.isEmpty()) return null;
-        if (v.all()) {
-            // Every glob must match, so the one with the longest run is enough (and the most selective).
-            return List.of(perMatcher.stream().max(Comparator.comparingInt(a -> a.literal().length())).orElseThrow());
-        }
-        return perMatcher;
+        if (v.all()) return perMatcher.stream().map(List::of).toList();
+        return perMatcher.isEmpty() ? List.of() : List.of(perMatcher);
     }
 
     private static String longestRun(GlobPattern p) {

@@ -17,8 +17,9 @@ import java.util.Optional;
  * the field it is looked for in. One event is handled in two steps:
  * <ol>
  * <li>each indexed field of the event is folded once and scanned once, by an Aho–Corasick automaton holding the
- *     anchor literals of every rule of the category on that field ({@link RuleAnchors}); a rule none of whose
- *     anchors occurs is certainly "no match" and is not looked at again;</li>
+ *     anchor literals of every rule of the category on that field ({@link RuleAnchors}); a rule whose prefilter
+ *     does not hold on the literals found (for no alternative is every anchored condition hit) is certainly "no
+ *     match" and is not looked at again;</li>
  * <li>the rules left (those hit, and those without anchors: regex-only selections, keyword searches) are
  *     evaluated by their own {@link CompiledRule#outcome}, in rule order, so a match carries the same evidence and
  *     an undecided rule the same reasons as the rule-by-rule evaluator. Regexes thus run last, and only for rules
@@ -51,7 +52,7 @@ public final class RuleSet {
             Bucket b = new Bucket(e.getValue());
             buckets.put(e.getKey(), b);
             anchored += b.anchored;
-            literals += b.literals;
+            literals += b.literalCount;
             fields += b.fields.length;
         }
         this.byCategory = Map.copyOf(buckets);
@@ -92,62 +93,118 @@ public final class RuleSet {
     /** The rules of one category and their literal index. */
     private static final class Bucket {
         final CompiledRule[] rules;
-        final long[] always;            // rules without anchors: evaluated on every event
+        final long[] always;            // rules without a prefilter: evaluated on every event
+        // per rule, per search: alternatives (OR) of conditions (AND) of literal ids (OR); null search: unanchored;
+        // null rule: always evaluated
+        final int[][][][][] formulas;
+        final int[][] rulesOfLiteral;   // literal id -> the rules whose prefilter names it
         final String[] fields;          // indexed fields ...
-        final List<PayloadTrie<int[]>> tries;   // ... and the automaton of each; payload: the rules a literal anchors
-        final int anchored, literals;
+        final List<PayloadTrie<Integer>> tries;   // ... and the automaton of each; payload: the literal id
+        final int literalCount, anchored;
 
         Bucket(List<CompiledRule> list) {
             rules = list.toArray(CompiledRule[]::new);
-            always = new long[(rules.length + 63) >>> 6];
-            Map<String, Map<String, List<Integer>>> byField = new LinkedHashMap<>();
+            always = new long[words(rules.length)];
+            formulas = new int[rules.length][][][][];
+            Map<RuleAnchors.Anchor, Integer> ids = new LinkedHashMap<>();
+            Map<Integer, List<Integer>> ruleLists = new HashMap<>();
             int a = 0;
             for (int i = 0; i < rules.length; i++) {
-                Optional<List<RuleAnchors.Anchor>> anchors = RuleAnchors.of(rules[i]);
-                if (anchors.isEmpty()) {
+                Optional<RuleAnchors.Prefilter> pre = RuleAnchors.of(rules[i]);
+                if (pre.isEmpty()) {
                     always[i >>> 6] |= 1L << i;
                     continue;
                 }
                 a++;
-                for (RuleAnchors.Anchor an : anchors.get()) {
-                    List<Integer> ids = byField.computeIfAbsent(an.field(), k -> new LinkedHashMap<>())
-                            .computeIfAbsent(an.literal(), k -> new ArrayList<>());
-                    if (!ids.contains(i)) ids.add(i);
+                List<List<List<List<RuleAnchors.Anchor>>>> perSearch = pre.get().searches();
+                int[][][][] f = new int[perSearch.size()][][][];
+                for (int s = 0; s < perSearch.size(); s++) {
+                    List<List<List<RuleAnchors.Anchor>>> alts = perSearch.get(s);
+                    if (alts == null) continue;
+                    f[s] = new int[alts.size()][][];
+                    for (int x = 0; x < alts.size(); x++) {
+                        f[s][x] = new int[alts.get(x).size()][];
+                        for (int y = 0; y < alts.get(x).size(); y++) {
+                            f[s][x][y] = alts.get(x).get(y).stream()
+                                    .mapToInt(an -> ids.computeIfAbsent(an, k -> ids.size())).toArray();
+                        }
+                    }
+                }
+                formulas[i] = f;
+                for (RuleAnchors.Anchor an : pre.get().wake()) {
+                    List<Integer> rs = ruleLists.computeIfAbsent(ids.get(an), k -> new ArrayList<>());
+                    if (!rs.contains(i)) rs.add(i);
                 }
             }
             anchored = a;
-            fields = byField.keySet().toArray(String[]::new);
+            literalCount = ids.size();
+            rulesOfLiteral = new int[literalCount][];
+            java.util.Arrays.fill(rulesOfLiteral, new int[0]);   // literals of searches outside P wake no rule
+            ruleLists.forEach((id, rs) -> rulesOfLiteral[id] = rs.stream().mapToInt(Integer::intValue).toArray());
+            Map<String, PayloadTrie.PayloadTrieBuilder<Integer>> builders = new LinkedHashMap<>();
+            // Literals are folded already and the text is folded before the scan: the library's own ignoreCase
+            // folds char by char, which is not String.toLowerCase, the matchers' semantics.
+            ids.forEach((an, id) -> builders.computeIfAbsent(an.field(), k -> PayloadTrie.builder()).addKeyword(an.literal(), id));
+            fields = builders.keySet().toArray(String[]::new);
             tries = new ArrayList<>(fields.length);
-            int lits = 0;
-            for (String f : fields) {
-                PayloadTrie.PayloadTrieBuilder<int[]> t = PayloadTrie.builder();
-                for (Map.Entry<String, List<Integer>> lit : byField.get(f).entrySet()) {
-                    // Literals are folded already and the text is folded before the scan: the library's own
-                    // ignoreCase folds char by char, which is not String.toLowerCase, the matchers' semantics.
-                    t.addKeyword(lit.getKey(), lit.getValue().stream().mapToInt(Integer::intValue).toArray());
-                    lits++;
-                }
-                tries.add(t.build());
-            }
-            literals = lits;
+            for (String f : fields) tries.add(builders.get(f).build());
         }
+
+        private static int words(int bits) { return (bits + 63) >>> 6; }
 
         /** {@return the rules to evaluate on the event, as a bit set over {@link #rules}} */
         long[] candidates(SigmaEvent event) {
-            long[] bits = always.clone();
+            long[] hit = new long[words(literalCount)];
+            long[] touched = new long[always.length];
             for (int f = 0; f < fields.length; f++) {
                 Object v = event.field(fields[f]);
                 if (v == null) continue;
-                PayloadTrie<int[]> trie = tries.get(f);
+                PayloadTrie<Integer> trie = tries.get(f);
                 // The same value forms the matchers compare: EventValues' text of each scalar, folded.
                 for (String text : EventValues.texts(v)) {
                     trie.parseText(GlobPattern.fold(text), emit -> {
-                        for (int i : emit.getPayload()) bits[i >>> 6] |= 1L << i;
+                        int id = emit.getPayload();
+                        if ((hit[id >>> 6] & (1L << id)) == 0) {
+                            hit[id >>> 6] |= 1L << id;
+                            for (int r : rulesOfLiteral[id]) touched[r >>> 6] |= 1L << r;
+                        }
                         return true;
                     });
                 }
             }
-            return bits;
+            long[] out = always.clone();
+            for (int w = 0; w < touched.length; w++) {
+                long bits = touched[w];
+                while (bits != 0) {
+                    int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (possible(rules[r], formulas[r], hit)) out[r >>> 6] |= 1L << r;
+                }
+            }
+            return out;
+        }
+
+        /** The rule's condition in Kleene logic: certainly FALSE searches FALSE, the others UNKNOWN; not FALSE. */
+        private static boolean possible(CompiledRule rule, int[][][][] searches, long[] hit) {
+            Truth[] values = new Truth[searches.length];
+            for (int s = 0; s < searches.length; s++) {
+                values[s] = searches[s] == null || holds(searches[s], hit) ? Truth.UNKNOWN : Truth.FALSE;
+            }
+            return rule.root().test(Evaluation.preset(rule.searches(), values)) != Truth.FALSE;
+        }
+
+        /** Some alternative has every condition hit. */
+        private static boolean holds(int[][][] formula, long[] hit) {
+            alternatives:
+            for (int[][] alt : formula) {
+                for (int[] cond : alt) {
+                    boolean any = false;
+                    for (int id : cond) if ((hit[id >>> 6] & (1L << id)) != 0) { any = true; break; }
+                    if (!any) continue alternatives;
+                }
+                return true;
+            }
+            return false;
         }
     }
 }
