@@ -26,7 +26,8 @@ import java.util.Map;
  * What one poll of a VM costs, part by part, on a memory image of a lab guest (the stand-in: no other guest's
  * load in the figure) and on the live guest through its shared RAM file: the monitor's poll
  * ({@link Snapshotter#take}, integrity every 5th), the process listing read in full (the previous poll's way) and
- * read incrementally, modules, sockets, and one integrity run. VMs per core at 1 s = 1000 ms / poll.
+ * read incrementally, modules, sockets, and one integrity run, each in CPU time of the polling thread. VMs per core
+ * at 1 s = 1000 ms / poll.
  */
 final class PollBench {
     record Row(String what, double ms, String note) {}
@@ -75,10 +76,13 @@ final class PollBench {
         return rows;
     }
 
+    /** {@return CPU milliseconds of this thread per run}: a poll is CPU work on mapped memory, and the shared
+     * machine's other processes would otherwise be in the figure */
     private static double time(Runnable r) {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
         for (int w = 0; w < WARM; w++) r.run();
-        long t0 = System.nanoTime();
+        long t0 = mx.getCurrentThreadCpuTime();
         for (int i = 0; i < N; i++) r.run();
-        return (System.nanoTime() - t0) / 1e6 / N;
+        return (mx.getCurrentThreadCpuTime() - t0) / 1e6 / N;
     }
 }
