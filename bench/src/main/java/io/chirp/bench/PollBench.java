@@ -32,7 +32,7 @@ import java.util.Map;
 final class PollBench {
     record Row(String what, double ms, String note) {}
 
-    private static final int WARM = 20, N = 50;
+    private static final int WARM = 20, N = 120;
 
     private PollBench() {}
 
@@ -62,6 +62,10 @@ final class PollBench {
         List<Row> rows = new ArrayList<>();
         Snapshotter s = new Snapshotter(k, cpus, 5);
         rows.add(new Row("one poll (processes, modules, sockets; integrity every 5th)", time(s::take), where));
+        Snapshotter s60 = new Snapshotter(k, cpus, 60);
+        rows.add(new Row("one poll, integrity every 60th (once a minute at 1 s)", time(s60::take), where));
+        Snapshotter s0 = new Snapshotter(k, cpus, 0);
+        rows.add(new Row("one poll without integrity (processes, modules, sockets)", time(s0::take), where));
         Processes ps = new Processes(k);
         rows.add(new Row("processes, every row read in full (previous poll)", time(() -> ps.list(false, true)), where));
         Map<Long, Processes.Seen> seen = new HashMap<>();
