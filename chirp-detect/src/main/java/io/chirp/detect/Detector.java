@@ -3,6 +3,7 @@ package io.chirp.detect;
 import io.chirp.core.ChirpException;
 import io.chirp.detect.eval.CompiledRule;
 import io.chirp.detect.eval.RuleCompiler;
+import io.chirp.detect.eval.RuleSet;
 import io.chirp.detect.rule.RuleLoader;
 import io.chirp.detect.rule.SigmaRule;
 
@@ -18,9 +19,11 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A set of compiled rules, ready to run on events: the entry point for the monitor. Rules are indexed by log source
- * category so that an event is only tried against the rules written for its kind; the skipped rules of a load
- * are kept in {@link #problems()} for the operator. Immutable and thread-safe.
+ * A set of compiled rules, ready to run on events: the entry point for the monitor. The rules are compiled as a
+ * whole into a {@link RuleSet} (by log source category, literals of all rules matched in one pass per field, only
+ * the rules whose literals occur evaluated); the skipped rules of a load are kept in {@link #problems()} for the
+ * operator. {@link #outcomesOneByOne} is the rule-by-rule evaluator the rule set is tested against. Immutable and
+ * thread-safe.
  *
  * <pre>{@code
  * Detector d = Detector.load(Path.of("rules"));       // bad rules reported, not fatal
@@ -35,6 +38,7 @@ public final class Detector {
     private final List<CompiledRule> rules;
     private final List<RuleProblem> problems;
     private final Map<String, List<CompiledRule>> byCategory = new HashMap<>();
+    private final RuleSet set;
 
     private Detector(List<CompiledRule> rules, List<RuleProblem> problems) {
         this.rules = List.copyOf(rules);
@@ -45,6 +49,7 @@ public final class Detector {
             String c = r.rule().logSource().category();
             if (c != null) byCategory.computeIfAbsent(c, k -> new ArrayList<>()).add(r);
         }
+        this.set = RuleSet.of(this.rules);
     }
 
     /** {@return a detector over already compiled rules} */
@@ -99,9 +104,16 @@ public final class Detector {
     /**
      * {@return the outcome of every rule that fires on the event or could not be evaluated on it}; rules that were
      * evaluated and do not fire are left out (there are many). The monitor uses this, not {@link #detect}, so that
-     * an undecided rule becomes a finding instead of a silent miss.
+     * an undecided rule becomes a finding instead of a silent miss. Runs on the compiled {@link RuleSet}; the
+     * result equals {@link #outcomesOneByOne}'s.
      */
-    public List<RuleOutcome> outcomes(SigmaEvent event) {
+    public List<RuleOutcome> outcomes(SigmaEvent event) { return set.outcomes(event); }
+
+    /**
+     * {@return the same as {@link #outcomes}, computed by trying every rule of the event's category in turn}: the
+     * reference evaluator, kept as the oracle for the compiled rule set (and as a baseline in benchmarks)
+     */
+    public List<RuleOutcome> outcomesOneByOne(SigmaEvent event) {
         List<RuleOutcome> out = new ArrayList<>();
         String c = event.logSource().category();
         for (CompiledRule r : c == null ? List.<CompiledRule>of() : byCategory.getOrDefault(c, List.of())) {
@@ -113,6 +125,9 @@ public final class Detector {
 
     /** {@return the compiled rules} */
     public List<CompiledRule> rules() { return rules; }
+
+    /** {@return the rule set compiled as a whole that {@link #outcomes} runs on} */
+    public RuleSet ruleSet() { return set; }
 
     /** {@return the rules that were skipped, with the reason} */
     public List<RuleProblem> problems() { return problems; }

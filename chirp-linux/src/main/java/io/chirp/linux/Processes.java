@@ -38,6 +38,8 @@ public final class Processes {
     private final KernelReader r;
     private final Paths paths;
     final long tasks, pid, tgid, comm, realParent, cred, mm, flags, stateOff, exitState, startTime;
+    /** Counts the execs of a task (-1 when the kernel's types do not have it): what says a task ran a new program. */
+    private final long selfExecId;
     private final long threadGroup, signal, signalThreadHead, threadNode;
     private final long credUid, credGid, credEuid, credEgid;
     private final long mmArgStart, mmArgEnd, mmEnvStart, mmEnvEnd, mmPgd, mmExeFile;
@@ -64,6 +66,7 @@ public final class Processes {
         stateOff = l.find("task_struct", "__state").orElseGet(() -> l.offset("task_struct", "state"));
         exitState = l.offset("task_struct", "exit_state");
         startTime = l.offset("task_struct", "start_time");
+        selfExecId = l.find("task_struct", "self_exec_id").orElse(-1);
         // Threads: signal->thread_head + task->thread_node where present, else the older thread_group list.
         OptionalLong th = l.find("signal_struct", "thread_head");
         OptionalLong tn = l.find("task_struct", "thread_node");
@@ -153,7 +156,26 @@ public final class Processes {
      * list is broken, the thread-group leaders the PID table knows and the walk did not reach are listed too, and
      * the listing's walk says so: a corrupt link costs completeness, never the listing.
      */
-    public Listing list(boolean withThreads, boolean withCmdline) {
+    public Listing list(boolean withThreads, boolean withCmdline) { return list(withThreads, withCmdline, null); }
+
+    /**
+     * A row read at an earlier poll, with the exec count that proves the task still runs the same program.
+     *
+     * @param process the row
+     * @param execId  the task's {@code self_exec_id} when it was read (-1 if the kernel has none)
+     */
+    public record Seen(LinuxProcess process, long execId) { }
+
+    /**
+     * {@return the listing, as {@link #list(boolean, boolean)}, reading command lines and executables only for tasks
+     * that are new or ran a new program since the last poll}. A task is the same program run when its address,
+     * start time, mm, exec count ({@code self_exec_id}) and kernel-thread flag are those of the row in {@code seen}
+     * and that row was read without problems; then its command line and executable path come from that row (both
+     * are set by exec; a program that rewrites its own argv in memory is not seen again until it execs). Pid,
+     * parent, credentials, name and state are read every time. {@code seen} is the caller's, keyed by task
+     * address; it is updated with this listing's rows and forgets tasks that are gone. Null: read everything.
+     */
+    public Listing list(boolean withThreads, boolean withCmdline, java.util.Map<Long, Seen> seen) {
         long initTask = k.symbol("init_task");
         Walk w = allLeaders();
         List<LinuxProcess> out = new ArrayList<>();
@@ -161,6 +183,7 @@ public final class Processes {
         List<Long> tasks = new ArrayList<>();
         tasks.add(initTask);
         tasks.addAll(w.items());
+        Set<Long> reached = new HashSet<>();
         for (long t : tasks) {
             List<Long> rows = List.of(t);
             if (withThreads && t != initTask) {
@@ -174,13 +197,31 @@ public final class Processes {
             }
             for (long row : rows) {
                 try {
-                    out.add(read(row, withCmdline));
+                    out.add(seen == null ? read(row, withCmdline) : readSeen(row, withCmdline, seen, reached));
                 } catch (ChirpException e) {
                     problems.add("task at 0x" + Long.toHexString(row) + " unreadable, left out: " + e.getMessage());
                 }
             }
         }
+        if (seen != null) seen.keySet().retainAll(reached);
         return new Listing(out, w.with(List.of(), String.join("; ", problems)));
+    }
+
+    private LinuxProcess readSeen(long task, boolean withCmdline, java.util.Map<Long, Seen> seen, Set<Long> reached) {
+        long exec = -1;
+        if (selfExecId >= 0) {
+            try {
+                exec = r.u32(task + selfExecId);
+            } catch (ChirpException e) {
+                exec = -2;   // unreadable: never equal to a stored count, so the task is read in full
+            }
+        }
+        Seen before = seen.get(task);
+        LinuxProcess known = before != null && before.execId() == exec && exec != -2 ? before.process() : null;
+        LinuxProcess p = read(task, withCmdline, known);
+        reached.add(task);
+        seen.put(task, new Seen(p, exec));
+        return p;
     }
 
     /** Adds the leaders that only the PID table knows to a broken task-list walk, and says how many. */
@@ -206,7 +247,10 @@ public final class Processes {
     }
 
     /** Reads one task_struct into a row; never throws for a bad field, only for an unreadable task. */
-    public LinuxProcess read(long task, boolean withCmdline) {
+    public LinuxProcess read(long task, boolean withCmdline) { return read(task, withCmdline, null); }
+
+    /** Reads a task; command line and executable come from {@code known} when it is the same program run. */
+    private LinuxProcess read(long task, boolean withCmdline, LinuxProcess known) {
         List<String> problems = new ArrayList<>();
         int p = r.u32(task + pid);
         int tg = r.u32(task + tgid);
@@ -248,7 +292,14 @@ public final class Processes {
         }
         String cmdline = null, exe = null;
         boolean cut = false;
-        if (mmPtr != 0 && !kthread) {
+        boolean sameRun = known != null && known.task() == task && known.mm() == mmPtr && mmPtr != 0
+                && known.kernelThread() == kthread && java.util.Objects.equals(known.startSeconds(), start)
+                && known.problems().isEmpty() && problems.isEmpty() && (known.cmdline() != null || !withCmdline);
+        if (sameRun) {
+            cmdline = withCmdline ? known.cmdline() : null;
+            cut = withCmdline && known.cmdlineTruncated();
+            exe = known.exe();
+        } else if (mmPtr != 0 && !kthread) {
             if (withCmdline) {
                 try {
                     UserStrings args = userStrings(mmPtr, mmArgStart, mmArgEnd);

@@ -44,6 +44,43 @@ class ProcessesIT {
     }
 
     /**
+     * The incremental listing (what the monitor polls with) gives the rows of a full listing, cold and warm, on a
+     * still image; on the live guest a task that execs while CHIRP watches is read again: same pid and start time,
+     * the new program's command line.
+     */
+    @Test
+    void incrementalListingEqualsTheFullOneAndSeesAnExec(LabGuest g, @TempDir Path dir) throws Exception {
+        Path dump = Guests.qemuDump(g, dir);
+        try (MemoryImage img = MemoryImages.open(dump)) {
+            Processes ps = new Processes(LinuxKernel.attach(img.memory(), List.of()));
+            List<LinuxProcess> full = ps.list(false, true).processes();
+            Map<Long, Processes.Seen> seen = new java.util.HashMap<>();
+            assertThat(ps.list(false, true, seen).processes()).isEqualTo(full);
+            assertThat(seen).hasSize(full.size());
+            assertThat(ps.list(false, true, seen).processes()).isEqualTo(full);
+        }
+        String marker = "chirp-exec-" + System.nanoTime() % 100000;
+        g.shell("(sh -c 'sleep 15; exec /bin/sleep 600' " + marker + " >/dev/null 2>&1 &)", Duration.ofSeconds(60));
+        try (LiveVm live = Guests.live(g)) {
+            Processes ps = new Processes(LinuxKernel.attach(live.memory(), live.registers()));
+            Map<Long, Processes.Seen> seen = new java.util.HashMap<>();
+            LinuxProcess before = null, after = null;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (System.nanoTime() < deadline && after == null) {
+                for (LinuxProcess p : ps.list(false, true, seen).processes()) {
+                    if (before == null && p.cmdline() != null && p.cmdline().contains(marker)) before = p;
+                    if (before != null && p.pid() == before.pid() && "/bin/sleep 600".equals(p.cmdline())) after = p;
+                }
+                Thread.sleep(200);
+            }
+            assertThat(before).as("the shell before its exec").isNotNull();
+            assertThat(after).as("the same task after its exec, read again").isNotNull();
+            assertThat(after.startSeconds()).isEqualTo(before.startSeconds());
+            assertThat(after.mm()).as("a new mm after exec").isNotEqualTo(before.mm());
+        }
+    }
+
+    /**
      * The guest's RAM as a 64 GiB sparse raw image, written the way a lightly used guest's RAM file looks (all-zero
      * pages left as holes): discovery scans only the data, so the listing comes quickly and matches.
      */

@@ -14,14 +14,19 @@ import io.chirp.linux.net.LinuxSocket;
 import io.chirp.linux.net.Sockets;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Takes snapshots of one attached kernel. The table readers are built once (their offsets resolved at attach);
- * each snapshot is only walks. Integrity checks cost more and run every {@code integrityEvery}-th snapshot;
- * in between, the last findings are carried forward.
+ * each snapshot is only walks. A poll reads what changed: the rows of the last poll are kept by task address, and
+ * a task that still runs the same program (same start time, mm and exec count) keeps its command line and
+ * executable path instead of having them read again ({@link Processes#list(boolean, boolean, Map)}); the cache is
+ * this snapshotter's, so it lives as long as the attachment and never outlives the kernel it was read from.
+ * Integrity checks cost more and run every {@code integrityEvery}-th snapshot; in between, the last findings are
+ * carried forward.
  */
 public final class Snapshotter {
     private final Processes processes;
@@ -29,6 +34,7 @@ public final class Snapshotter {
     private final Sockets sockets;
     private final IntegrityCheck integrity;
     private final int integrityEvery;
+    private final Map<Long, Processes.Seen> seen = new HashMap<>();
     private int count;
     private Map<String, Snapshot.Finding> lastFindings;
 
@@ -42,7 +48,7 @@ public final class Snapshotter {
 
     public Snapshot take() {
         boolean complete = true;
-        Processes.Listing pl = processes.list(false, true);
+        Processes.Listing pl = processes.list(false, true, seen);
         complete &= pl.walk().complete();
         Map<String, Snapshot.Proc> procs = new LinkedHashMap<>();
         for (LinuxProcess p : pl.processes()) {

@@ -9,5 +9,9 @@
  *   Monitor: Change / TraceEvent -> OcsfMapper -> OcsfEvent -> sinks
  *                                                        \-> Sigma Detector -> Detection Finding -> sinks, alerts
  * </pre>
+ *
+ * <p>A poll reads what changed where it can: the Snapshotter keeps the last rows by task address, and a task that
+ * still runs the same program (start time, mm, exec count) is not asked again for its command line and executable.
+ * Integrity checks cost several times a poll (bench/reports/poll.md) and run every N-th poll only.
  */
 package io.chirp.monitor;

@@ -75,6 +75,15 @@ public final class CompiledRule {
                 selections, matched));
     }
 
+    /** The condition tree, for {@link RuleSet}'s analysis of which searches must hold. */
+    Node root() { return root; }
+
+    /** The compiled searches by index: alternatives (OR) of field conditions (AND). */
+    List<List<List<FieldCondition>>> searches() { return searches; }
+
+    /** The indexes of searches that occur outside any 'not'. */
+    Set<Integer> positive() { return positive; }
+
     /** {@return the names of the search identifiers, in rule order} */
     public List<String> searchNames() { return searchNames; }
 

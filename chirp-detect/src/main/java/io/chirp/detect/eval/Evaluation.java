@@ -29,6 +29,13 @@ final class Evaluation {
         return e;
     }
 
+    /** {@return an evaluation with no event where the searches have the given values (three-valued)} */
+    static Evaluation preset(List<List<List<FieldCondition>>> searches, Truth[] values) {
+        Evaluation e = new Evaluation(null, searches);
+        System.arraycopy(values, 0, e.memo, 0, e.memo.length);
+        return e;
+    }
+
     SigmaEvent event() { return event; }
 
     /** {@return why searches were UNKNOWN, in the order they were met} */

@@ -69,6 +69,21 @@ public final class GlobPattern {
         return List.copyOf(out);
     }
 
+    /**
+     * {@return the literal runs of the pattern as the matcher compares them (folded unless case-sensitive), cut at
+     * every {@code *} and {@code ?}}: each run occurs in the compared form of every value the pattern matches
+     */
+    List<String> literalRuns() {
+        List<String> out = new ArrayList<>();
+        for (String seg : segments) {
+            for (String run : seg.split(String.valueOf(ONE), -1)) if (!run.isEmpty()) out.add(run);
+        }
+        return out;
+    }
+
+    /** {@return whether the pattern compares case-sensitively (the cased modifier)} */
+    boolean caseSensitive() { return caseSensitive; }
+
     static String fold(String s) { return s.toLowerCase(Locale.ROOT); }
 
     private static boolean regionMatches(String s, int at, String seg) {

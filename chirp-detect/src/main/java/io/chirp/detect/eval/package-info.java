@@ -5,6 +5,7 @@
  *   FieldSpec ──FieldCompiler──▶ FieldCondition (Values | Keywords | Exists)
  *                                   └─ ValueMatcher (Glob | Regex | Cidr | Compare | FieldRef)
  *   Condition ──RuleCompiler───▶ Node tree over search indexes ──▶ CompiledRule.matches / evaluate
+ *   CompiledRule* ──RuleSet────▶ per category: RuleAnchors prefilters + one Aho–Corasick automaton per field
  * </pre>
  *
  * <p>Each rule is compiled once. Plain values, {@code contains}, {@code startswith} and {@code endswith} become

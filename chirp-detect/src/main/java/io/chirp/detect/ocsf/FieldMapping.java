@@ -17,10 +17,11 @@ public record FieldMapping(String sigmaField, String source, Function<JsonNode, 
 
     /** {@return a mapping that takes the first present attribute of {@code paths} (dotted OCSF attribute paths)} */
     public static FieldMapping path(String sigmaField, String... paths) {
-        List<String> pointers = new ArrayList<>();
-        for (String p : paths) pointers.add("/" + p.replace('.', '/'));
+        // Compiled once: JsonNode.at(String) parses the pointer on every call, and this runs for every event.
+        List<com.fasterxml.jackson.core.JsonPointer> pointers = new ArrayList<>();
+        for (String p : paths) pointers.add(com.fasterxml.jackson.core.JsonPointer.compile("/" + p.replace('.', '/')));
         return new FieldMapping(sigmaField, String.join(" | ", paths), event -> {
-            for (String ptr : pointers) {
+            for (com.fasterxml.jackson.core.JsonPointer ptr : pointers) {
                 Object v = value(event.at(ptr));
                 if (v != null) return v;
             }

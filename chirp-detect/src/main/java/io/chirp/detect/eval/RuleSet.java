@@ -1,0 +1,210 @@
+package io.chirp.detect.eval;
+
+import io.chirp.detect.RuleOutcome;
+import io.chirp.detect.SigmaEvent;
+import org.ahocorasick.trie.PayloadTrie;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A rule set compiled as a whole: the rules of each log source category, with every literal they need indexed by
+ * the field it is looked for in. One event is handled in two steps:
+ * <ol>
+ * <li>each indexed field of the event is folded once and scanned once, by an Aho–Corasick automaton holding the
+ *     anchor literals of every rule of the category on that field ({@link RuleAnchors}); a rule whose prefilter
+ *     does not hold on the literals found (for no alternative is every anchored condition hit) is certainly "no
+ *     match" and is not looked at again;</li>
+ * <li>the rules left (those hit, and those without anchors: regex-only selections, keyword searches) are
+ *     evaluated by their own {@link CompiledRule#outcome}, in rule order, so a match carries the same evidence and
+ *     an undecided rule the same reasons as the rule-by-rule evaluator. Regexes thus run last, and only for rules
+ *     whose literals are present.</li>
+ * </ol>
+ *
+ * <p>The rule-by-rule evaluator stays the reference: {@code RuleSetDifferentialTest} holds this class to the same
+ * outcomes on every SigmaHQ Linux rule and CHIRP's shipped rules. Immutable and thread-safe (the automata are
+ * read-only after construction; per-event state is local).
+ */
+public final class RuleSet {
+    private final List<CompiledRule> rules;
+    private final Map<String, Bucket> byCategory;
+    private final Stats stats;
+
+    /** How much of the set the prefilter covers: for benchmarks and the operator. */
+    public record Stats(int rules, int anchored, int literals, int fields) { }
+
+    private RuleSet(List<CompiledRule> rules) {
+        this.rules = List.copyOf(rules);
+        Map<String, List<CompiledRule>> grouped = new LinkedHashMap<>();
+        for (CompiledRule r : this.rules) {
+            // A rule without a category (syslog keywords, auditd) is for logs CHIRP does not produce; see Detector.
+            String c = r.rule().logSource().category();
+            if (c != null) grouped.computeIfAbsent(c, k -> new ArrayList<>()).add(r);
+        }
+        Map<String, Bucket> buckets = new HashMap<>();
+        int anchored = 0, literals = 0, fields = 0;
+        for (Map.Entry<String, List<CompiledRule>> e : grouped.entrySet()) {
+            Bucket b = new Bucket(e.getValue());
+            buckets.put(e.getKey(), b);
+            anchored += b.anchored;
+            literals += b.literalCount;
+            fields += b.fields.length;
+        }
+        this.byCategory = Map.copyOf(buckets);
+        this.stats = new Stats(this.rules.size(), anchored, literals, fields);
+    }
+
+    /** {@return the rule set over the compiled rules} */
+    public static RuleSet of(Collection<CompiledRule> rules) { return new RuleSet(List.copyOf(rules)); }
+
+    /** {@return the rules, in the order given} */
+    public List<CompiledRule> rules() { return rules; }
+
+    /** {@return how many rules the prefilter covers, and with how many literals on how many fields} */
+    public Stats stats() { return stats; }
+
+    /**
+     * {@return the outcome of every rule of the event's category that fires on it or could not be evaluated on it},
+     * in rule order; rules that do not fire are left out, as in {@code Detector.outcomes}
+     */
+    public List<RuleOutcome> outcomes(SigmaEvent event) {
+        String c = event.logSource().category();
+        Bucket b = c == null ? null : byCategory.get(c);
+        if (b == null) return List.of();
+        long[] candidates = b.candidates(event);
+        List<RuleOutcome> out = new ArrayList<>(2);
+        for (int w = 0; w < candidates.length; w++) {
+            long bits = candidates[w];
+            while (bits != 0) {
+                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
+                bits &= bits - 1;
+                RuleOutcome o = b.rules[i].outcome(event);
+                if (!(o instanceof RuleOutcome.NoMatch)) out.add(o);
+            }
+        }
+        return out;
+    }
+
+    /** The rules of one category and their literal index. */
+    private static final class Bucket {
+        final CompiledRule[] rules;
+        final long[] always;            // rules without a prefilter: evaluated on every event
+        // per rule, per search: alternatives (OR) of conditions (AND) of literal ids (OR); null search: unanchored;
+        // null rule: always evaluated
+        final int[][][][][] formulas;
+        final int[][] rulesOfLiteral;   // literal id -> the rules whose prefilter names it
+        final String[] fields;          // indexed fields ...
+        final List<PayloadTrie<Integer>> tries;   // ... and the automaton of each; payload: the literal id
+        final int literalCount, anchored;
+
+        Bucket(List<CompiledRule> list) {
+            rules = list.toArray(CompiledRule[]::new);
+            always = new long[words(rules.length)];
+            formulas = new int[rules.length][][][][];
+            Map<RuleAnchors.Anchor, Integer> ids = new LinkedHashMap<>();
+            Map<Integer, List<Integer>> ruleLists = new HashMap<>();
+            int a = 0;
+            for (int i = 0; i < rules.length; i++) {
+                Optional<RuleAnchors.Prefilter> pre = RuleAnchors.of(rules[i]);
+                if (pre.isEmpty()) {
+                    always[i >>> 6] |= 1L << i;
+                    continue;
+                }
+                a++;
+                List<List<List<List<RuleAnchors.Anchor>>>> perSearch = pre.get().searches();
+                int[][][][] f = new int[perSearch.size()][][][];
+                for (int s = 0; s < perSearch.size(); s++) {
+                    List<List<List<RuleAnchors.Anchor>>> alts = perSearch.get(s);
+                    if (alts == null) continue;
+                    f[s] = new int[alts.size()][][];
+                    for (int x = 0; x < alts.size(); x++) {
+                        f[s][x] = new int[alts.get(x).size()][];
+                        for (int y = 0; y < alts.get(x).size(); y++) {
+                            f[s][x][y] = alts.get(x).get(y).stream()
+                                    .mapToInt(an -> ids.computeIfAbsent(an, k -> ids.size())).toArray();
+                        }
+                    }
+                }
+                formulas[i] = f;
+                for (RuleAnchors.Anchor an : pre.get().wake()) {
+                    List<Integer> rs = ruleLists.computeIfAbsent(ids.get(an), k -> new ArrayList<>());
+                    if (!rs.contains(i)) rs.add(i);
+                }
+            }
+            anchored = a;
+            literalCount = ids.size();
+            rulesOfLiteral = new int[literalCount][];
+            java.util.Arrays.fill(rulesOfLiteral, new int[0]);   // literals of searches outside P wake no rule
+            ruleLists.forEach((id, rs) -> rulesOfLiteral[id] = rs.stream().mapToInt(Integer::intValue).toArray());
+            Map<String, PayloadTrie.PayloadTrieBuilder<Integer>> builders = new LinkedHashMap<>();
+            // Literals are folded already and the text is folded before the scan: the library's own ignoreCase
+            // folds char by char, which is not String.toLowerCase, the matchers' semantics.
+            ids.forEach((an, id) -> builders.computeIfAbsent(an.field(), k -> PayloadTrie.builder()).addKeyword(an.literal(), id));
+            fields = builders.keySet().toArray(String[]::new);
+            tries = new ArrayList<>(fields.length);
+            for (String f : fields) tries.add(builders.get(f).build());
+        }
+
+        private static int words(int bits) { return (bits + 63) >>> 6; }
+
+        /** {@return the rules to evaluate on the event, as a bit set over {@link #rules}} */
+        long[] candidates(SigmaEvent event) {
+            long[] hit = new long[words(literalCount)];
+            long[] touched = new long[always.length];
+            for (int f = 0; f < fields.length; f++) {
+                Object v = event.field(fields[f]);
+                if (v == null) continue;
+                PayloadTrie<Integer> trie = tries.get(f);
+                // The same value forms the matchers compare: EventValues' text of each scalar, folded.
+                for (String text : EventValues.texts(v)) {
+                    trie.parseText(GlobPattern.fold(text), emit -> {
+                        int id = emit.getPayload();
+                        if ((hit[id >>> 6] & (1L << id)) == 0) {
+                            hit[id >>> 6] |= 1L << id;
+                            for (int r : rulesOfLiteral[id]) touched[r >>> 6] |= 1L << r;
+                        }
+                        return true;
+                    });
+                }
+            }
+            long[] out = always.clone();
+            for (int w = 0; w < touched.length; w++) {
+                long bits = touched[w];
+                while (bits != 0) {
+                    int r = (w << 6) + Long.numberOfTrailingZeros(bits);
+                    bits &= bits - 1;
+                    if (possible(rules[r], formulas[r], hit)) out[r >>> 6] |= 1L << r;
+                }
+            }
+            return out;
+        }
+
+        /** The rule's condition in Kleene logic: certainly FALSE searches FALSE, the others UNKNOWN; not FALSE. */
+        private static boolean possible(CompiledRule rule, int[][][][] searches, long[] hit) {
+            Truth[] values = new Truth[searches.length];
+            for (int s = 0; s < searches.length; s++) {
+                values[s] = searches[s] == null || holds(searches[s], hit) ? Truth.UNKNOWN : Truth.FALSE;
+            }
+            return rule.root().test(Evaluation.preset(rule.searches(), values)) != Truth.FALSE;
+        }
+
+        /** Some alternative has every condition hit. */
+        private static boolean holds(int[][][] formula, long[] hit) {
+            alternatives:
+            for (int[][] alt : formula) {
+                for (int[] cond : alt) {
+                    boolean any = false;
+                    for (int id : cond) if ((hit[id >>> 6] & (1L << id)) != 0) { any = true; break; }
+                    if (!any) continue alternatives;
+                }
+                return true;
+            }
+            return false;
+        }
+    }
+}
