@@ -9,6 +9,7 @@ import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.StoredEvent;
 import io.chirp.events.sink.StoreSink;
+import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.monitor.EventPipeline;
 import io.chirp.monitor.Monitor;
 import io.chirp.monitor.VmWatcher;
@@ -50,6 +51,7 @@ public final class ChirpServer implements AutoCloseable {
     private final EventPipeline pipeline;
     private final VmStates vmStates;
     private final Jobs jobs;
+    private final EvidenceStore evidence;
     private final List<Route> routes;
     private final ObjectNode openApi;
     private Monitor monitor;
@@ -72,7 +74,8 @@ public final class ChirpServer implements AutoCloseable {
             hub.publish(EventHub.Topic.alert, a.vm().name(), v);
         }, e -> hub.publish(EventHub.Topic.event, e.vmName(), e.json()));
         this.vmStates = new VmStates(pipeline);
-        this.jobs = new Jobs(config.serverDir().resolve("artifacts"), audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
+        this.evidence = EvidenceStore.open(config.evidenceDir());
+        this.jobs = new Jobs(evidence, audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
         this.routes = Api.routes(this);
         this.openApi = OpenApi.document(routes, VERSION);
     }
@@ -172,6 +175,9 @@ public final class ChirpServer implements AutoCloseable {
 
     public Jobs jobs() { return jobs; }
 
+    /** {@return the evidence store every artifact of the server goes to} */
+    public EvidenceStore evidence() { return evidence; }
+
     EventHub hub() { return hub; }
 
     Alerts alerts() { return alerts; }
@@ -244,5 +250,6 @@ public final class ChirpServer implements AutoCloseable {
         pipeline.close();
         store.close();
         audit.close();
+        evidence.close();
     }
 }
