@@ -9,6 +9,7 @@ import io.chirp.evidence.store.Actor;
 import io.chirp.evidence.store.Cases;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
+import io.chirp.server.response.ResponseRule;
 
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -90,15 +91,39 @@ final class EvidenceRoutes {
                     m.put("records", all.subList(Math.max(0, all.size() - n), all.size()).stream().map(Api::record).toList());
                     return Reply.ok(m);
                 });
+        // --- automatic response
+        add(routes, "GET", "/api/responses", "listResponses", VIEWER, false,
+                "Response rules (automatic evidence on alerts), their counters and what they did", List.of(),
+                Route.Response.json(null, "rules, counters, outcomes"), null, c -> {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("rules", s.responder().rules().stream().map(EvidenceRoutes::responseJson).toList());
+                    m.put("counters", s.responder().counters());
+                    m.put("outcomes", s.responder().outcomes());
+                    return Reply.ok(m);
+                });
+        add(routes, "PUT", "/api/responses", "setResponses", ADMIN, true,
+                "Replace the response rules (YAML, the format of docs/response-rules.md)",
+                List.of(Param.document("yaml", "response rules: a map with a 'responses' list", 256 * 1024)),
+                Route.Response.json(null, "the rules now in force"), Map.of("yaml", """
+                        responses:
+                          - id: example-collect
+                            when: {level: critical, vms: ["victim"]}
+                            collect: {maps: true}
+                        """), c -> {
+                    List<io.chirp.server.response.ResponseRule> r = io.chirp.server.response.ResponseRules.parse(
+                            c.require("yaml"), "api:" + c.who().name());
+                    s.responder().rules(r);
+                    return Reply.ok(r.stream().map(EvidenceRoutes::responseJson).toList());
+                });
         // --- cases
         add(routes, "GET", "/api/cases", "listCases", VIEWER, false, "Cases, oldest first", List.of(),
-                Route.Response.json(null, "cases"), null, c -> Reply.ok(st.cases().list()));
+                Route.Response.json(null, "cases"), null, c -> Reply.ok(st.cases().list().stream().map(EvidenceRoutes::caseJson).toList()));
         add(routes, "POST", "/api/cases", "createCase", ANALYST, true, "Open a case",
                 List.of(Param.text("title", BODY, true, "one line", null, 200),
                         Param.text("description", BODY, false, "free text", null, 4000)),
                 new Route.Response(201, "application/json", null, "the case"),
                 Map.of("title", "web1: shell from nginx"), c -> new Reply.Json(201,
-                        st.cases().create(c.require("title"), c.text("description"), actor(c))));
+                        caseJson(st.cases().create(c.require("title"), c.text("description"), actor(c)))));
         add(routes, "GET", "/api/cases/{id}", "getCase", VIEWER, false, "A case with its VMs, alerts and artifacts",
                 List.of(CASE), Route.Response.json(null, "the case"), null, c -> Reply.ok(caseView(st, c.require("id"))));
         add(routes, "POST", "/api/cases/{id}/vms", "addCaseVm", ANALYST, true, "Add a VM to a case",
@@ -149,12 +174,43 @@ final class EvidenceRoutes {
     static Map<String, Object> caseView(EvidenceStore st, String id) {
         Cases.Case k = st.cases().require(id);
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("case", k);
+        m.put("case", caseJson(k));
         List<Cases.Member> members = st.cases().members(id);
         m.put("vms", members.stream().filter(x -> x.kind() == Cases.MemberKind.vm).map(Cases.Member::ref).toList());
         m.put("alerts", members.stream().filter(x -> x.kind() == Cases.MemberKind.alert)
                 .map(x -> x.json() == null ? Map.of("id", x.ref()) : tree(x.json())).toList());
         m.put("artifacts", st.listCase(id).stream().map(EvidenceRoutes::artifact).toList());
+        return m;
+    }
+
+    static Map<String, Object> responseJson(io.chirp.server.response.ResponseRule r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("title", r.title());
+        m.put("when", Map.of("rules", r.when().rules(), "level", r.when().minLevel() == null ? "" : r.when().minLevel().sigmaName(),
+                "tags", r.when().tags(), "vms", r.when().vms()));
+        ResponseRule.Collect c = r.collect();
+        Map<String, Object> col = new LinkedHashMap<>();
+        col.put("memory", c.memory() == null ? null : c.memory().name().toLowerCase(java.util.Locale.ROOT));
+        col.put("format", c.format() == io.chirp.memory.ImageFormat.ELF_CORE ? "elf" : "lime");
+        col.put("capture_s", c.capture() == null ? null : c.capture().toMillis() / 1000.0);
+        col.put("maps", c.maps());
+        col.put("executable", c.executable());
+        col.put("files", c.files());
+        m.put("collect", col);
+        m.put("limit", Map.of("per_vm", r.limit().perVm(), "window_s", r.limit().window().toSeconds()));
+        m.put("case", r.caseBy().name());
+        return m;
+    }
+
+    static Map<String, Object> caseJson(Cases.Case k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", k.id());
+        m.put("title", k.title());
+        m.put("description", k.description());
+        m.put("created", k.created().toString());
+        m.put("created_by", k.createdBy());
+        m.put("auto_key", k.autoKey());
         return m;
     }
 
