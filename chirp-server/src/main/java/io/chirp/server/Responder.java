@@ -142,7 +142,10 @@ public final class Responder implements AutoCloseable {
             caseId = caseFor(r, v, actor);
             String cid = caseId;
             ResponseRule.Collect c = r.collect();
-            // the capture first, on its own thread: it is the traffic of the next N seconds, from now
+            // the memory job first (it runs on its own thread): RAM as close to the alert as possible
+            Jobs.View[] job = {null};
+            if (c.memory() != null) step(notes, "memory", () -> job[0] = jobs.acquire(v.vm(), c.memory(), c.format(), actor, cid));
+            // then the capture, on its own thread: it is the traffic of the next N seconds, from now
             java.util.concurrent.FutureTask<List<StoredArtifact>> capture = null;
             if (c.capture() != null) {
                 capture = new java.util.concurrent.FutureTask<>(() -> store.collect(actor, cid, folder -> {
@@ -151,15 +154,6 @@ public final class Responder implements AutoCloseable {
                     }
                 }));
                 Thread.ofVirtual().name("chirp-response-capture").start(capture);
-            }
-            if (c.memory() != null) {
-                step(notes, "memory", () -> {
-                    Jobs.View job = jobs.acquire(v.vm(), c.memory(), c.format(), actor, cid);
-                    if (!jobs.await(job.id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("memory job " + job.id() + " still running");
-                    Jobs.View done = jobs.get(job.id()).orElseThrow();
-                    if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("memory job " + done.state() + ": " + done.error());
-                    got.add(done.artifact_id());
-                });
             }
             if (c.maps()) {
                 step(notes, "maps", () -> {
@@ -176,6 +170,14 @@ public final class Responder implements AutoCloseable {
             if (!paths.isEmpty()) {
                 step(notes, "files", () -> {
                     for (StoredArtifact a : store.collect(actor, cid, folder -> files(v.vm(), paths, folder, notes))) got.add(a.id());
+                });
+            }
+            if (job[0] != null) {
+                step(notes, "memory", () -> {
+                    if (!jobs.await(job[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("memory job " + job[0].id() + " still running");
+                    Jobs.View done = jobs.get(job[0].id()).orElseThrow();
+                    if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("memory job " + done.state() + ": " + done.error());
+                    got.add(done.artifact_id());
                 });
             }
             if (capture != null) {
