@@ -9,7 +9,6 @@ import io.chirp.evidence.store.Actor;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
 
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Comparator;

@@ -129,7 +129,12 @@ public final class Responder implements AutoCloseable {
             }
             fired.incrementAndGet();
             keep(new Outcome(v.id(), r.id(), v.vm(), null, "running", List.of(), List.of(), now.toString(), null));
-            pool.submit(() -> respond(r, v, pid, exe, now));
+            try {
+                pool.submit(() -> respond(r, v, pid, exe, now));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                keep(new Outcome(v.id(), r.id(), v.vm(), null, "skipped", List.of(), List.of("the server is stopping"),
+                        now.toString(), now.toString()));
+            }
         }
     }
 
