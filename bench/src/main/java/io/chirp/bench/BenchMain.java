@@ -181,10 +181,12 @@ public final class BenchMain {
         List<ResponseBench.Row> rows = ResponseBench.run(3);
         StringBuilder md = new StringBuilder(header("Automatic response: guest action to a verified memory image in the store",
                 "bench/run response"));
-        md.append("| run | total s | detection + queue s | migration copy s | image bytes |\n|---|---|---|---|---|\n");
+        md.append("| run | total s | detection + queue s | migration copy s | ingest + check s | image bytes |\n"
+                + "|---|---|---|---|---|---|\n");
         int i = 0;
         for (ResponseBench.Row r : rows) {
-            md.append(String.format("| %d | %.1f | %.1f | %.1f | %d |%n", ++i, r.totalS(), r.detectS(), r.copyS(), r.bytes()));
+            md.append(String.format("| %d | %.1f | %.1f | %.1f | %.1f | %d |%n", ++i, r.totalS(), r.detectS(), r.copyS(),
+                    r.totalS() - r.detectS() - r.copyS(), r.bytes()));
         }
         md.append("\nA staged implant started in a live 512 MiB lab guest (QEMU TCG, no KVM) while `chirp serve` watches it"
                 + " (poll 500 ms); a Sigma rule on its path fires and a response rule takes a migration-mode image. Total ="

@@ -45,7 +45,7 @@ final class AcquireCommand implements Callable<Integer> {
         int[] rc = {0};
         String base = target.choice.vm != null ? target.choice.vm : target.choice.image.getFileName().toString();
         String name = base.replaceAll("[^A-Za-z0-9._+-]", "_") + "." + (format == Format.elf ? "elf" : "lime");
-        store.collect(folder -> rc[0] = acquire(folder.resolve(name)), spec.commandLine().getOut());
+        store.collect(folder -> rc[0] = acquire(folder.resolve(name)), spec.commandLine().getErr());
         return rc[0];
     }
 

@@ -237,7 +237,7 @@ final class DiskCommand implements Runnable {
             if ((output == null) == !store.enabled()) throw ChirpException.usage("give -o DIR or --store (one of them)");
             if (!store.enabled()) return extract(output);
             int[] rc = {0};
-            store.collect(folder -> rc[0] = extract(folder), spec.commandLine().getOut());
+            store.collect(folder -> rc[0] = extract(folder), spec.commandLine().getErr());
             return rc[0];
         }
 

@@ -27,16 +27,17 @@ final class StoreOptions {
     /** {@return the store folder asked for} */
     Path root() { return store == null || store.isEmpty() ? EvidenceStore.defaultRoot() : Path.of(store); }
 
-    /** Runs {@code producer} as a collection into the store and prints each artifact's id, address and hash. */
-    List<StoredArtifact> collect(EvidenceStore.Producer producer, PrintWriter out) {
+    /**
+     * Runs {@code producer} as a collection into the store and reports each artifact's id and address on
+     * {@code err} (standard output keeps the command's own result, which may be JSON).
+     */
+    List<StoredArtifact> collect(EvidenceStore.Producer producer, PrintWriter err) {
         try (EvidenceStore s = EvidenceStore.open(root())) {
             List<StoredArtifact> got = s.collect(Actor.cli(), caseId, producer);
             for (StoredArtifact a : got) {
-                out.printf("artifact  %s%n", a.id());
-                out.printf("stored    %s%n", s.blob(a));
-                if (a.caseId() != null) out.printf("case      %s%n", a.caseId());
+                err.printf("chirp: stored artifact %s at %s%s%n", a.id(), s.blob(a), a.caseId() == null ? "" : " in case " + a.caseId());
             }
-            out.flush();
+            err.flush();
             return got;
         }
     }

@@ -109,7 +109,7 @@ class CustodyIT {
                 assertThat(s.blob(a)).isEqualTo(store.resolve("sha256/" + a.sha256().substring(0, 2) + "/" + a.sha256()));
                 assertThat(sha256(s.blob(a))).isEqualTo(a.sha256());
                 assertThat(a.vm()).isEqualTo(g.name());
-                assertThat(acq.out() + x.out()).contains(a.id());
+                assertThat(acq.err() + x.err()).contains("stored artifact " + a.id());
             }
             assertThat(s.custody()).extracting(CustodyRecord::action).containsExactly("collect", "collect");
             assertThat(s.custody().get(0).detail()).contains("via=cli", "automatic=false", "source=" + g.name());
