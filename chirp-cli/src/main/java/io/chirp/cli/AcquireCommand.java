@@ -27,8 +27,9 @@ final class AcquireCommand implements Callable<Integer> {
     enum Format { elf, lime }
 
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE",
-            description = "the image to write (never overwritten; FILE.manifest.json goes beside it)") Path output;
+    @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+            description = "the image to write (never overwritten; FILE.manifest.json goes beside it); or --store") Path output;
+    @picocli.CommandLine.Mixin StoreOptions store;
     @Option(names = "--format", defaultValue = "elf", description = "elf (QEMU dump layout, with vCPU notes) or lime")
     Format format;
     @Option(names = "--consistent", description = "one instant: pause the VM for the whole copy (the pause is recorded)")
@@ -39,6 +40,16 @@ final class AcquireCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
+        if ((output == null) == !store.enabled()) throw ChirpException.usage("give -o FILE or --store (one of them)");
+        if (!store.enabled()) return acquire(output);
+        int[] rc = {0};
+        String base = target.choice.vm != null ? target.choice.vm : target.choice.image.getFileName().toString();
+        String name = base.replaceAll("[^A-Za-z0-9._+-]", "_") + "." + (format == Format.elf ? "elf" : "lime");
+        store.collect(folder -> rc[0] = acquire(folder.resolve(name)), spec.commandLine().getErr());
+        return rc[0];
+    }
+
+    private int acquire(Path output) {
         PrintWriter err = spec.commandLine().getErr();
         ImageFormat f = format == Format.elf ? ImageFormat.ELF_CORE : ImageFormat.LIME;
         ProgressBar bar = new ProgressBar(err, quiet);
@@ -68,12 +79,12 @@ final class AcquireCommand implements Callable<Integer> {
             }
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("image     %s%n", output);
+        out.printf("image     %s%n", store.enabled() ? m.image() : output);
         out.printf("format    %s%n", m.format());
         out.printf("size      %d bytes%n", m.size());
         out.printf("sha256    %s%n", m.sha256());
         out.printf("copy      %.2f s (%s)%n", m.copyNanos() / 1e9, m.mode());
-        out.printf("manifest  %s%n", MemoryAcquirer.manifestPath(output));
+        if (!store.enabled()) out.printf("manifest  %s%n", MemoryAcquirer.manifestPath(output));
         out.flush();
         for (String n : m.notes()) err.println("note: " + n);
         if (!m.complete()) {

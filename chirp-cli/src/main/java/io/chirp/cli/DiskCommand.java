@@ -222,7 +222,8 @@ final class DiskCommand implements Runnable {
         @Mixin Source source;
         @Option(names = "--path", paramLabel = "PATH", description = "absolute path in the file system (repeatable)") List<String> paths = new ArrayList<>();
         @Option(names = "--inode", paramLabel = "N", description = "inode number (repeatable)") List<Long> inodes = new ArrayList<>();
-        @Option(names = {"-o", "--output"}, paramLabel = "DIR", required = true, description = "evidence folder (created 0700)") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "evidence folder (created 0700); or --store") Path output;
+        @Mixin StoreOptions store;
         @Option(names = "--fill-holes", description = "also write a size claimed beyond the file's last block, as zeros (capped by --max-fill)")
         boolean fillHoles;
         @Option(names = "--max-fill", paramLabel = "SIZE", defaultValue = "1G",
@@ -233,6 +234,14 @@ final class DiskCommand implements Runnable {
 
         @Override public Integer call() {
             if (paths.isEmpty() && inodes.isEmpty()) throw ChirpException.usage("give --path or --inode");
+            if ((output == null) == !store.enabled()) throw ChirpException.usage("give -o DIR or --store (one of them)");
+            if (!store.enabled()) return extract(output);
+            int[] rc = {0};
+            store.collect(folder -> rc[0] = extract(folder), spec.commandLine().getErr());
+            return rc[0];
+        }
+
+        private int extract(Path output) {
             PrintWriter err = spec.commandLine().getErr();
             long cap = size(maxFill);
             try (DiskTarget target = source.open(err)) {

@@ -7,6 +7,9 @@ import io.chirp.events.custody.CustodyLog;
 import io.chirp.events.custody.CustodyRecord;
 import io.chirp.events.custody.CustodyVerification;
 import io.chirp.evidence.Custody;
+import io.chirp.evidence.bundle.BundleVerifier;
+import io.chirp.evidence.store.EvidenceStore;
+import io.chirp.evidence.store.StoredArtifact;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -24,8 +27,10 @@ import java.util.concurrent.Callable;
  * {@link io.chirp.evidence.EvidenceWriter}): list it, verify its hash chain.
  */
 @Command(name = "evidence", mixinStandardHelpOptions = true,
-        description = "The chain of custody of CHIRP's evidence files (appended by every acquisition, extraction, capture and export).",
-        subcommands = {EvidenceCommand.Records.class, EvidenceCommand.Verify.class})
+        description = {"The chain of custody of CHIRP's evidence files (appended by every acquisition, extraction, capture and export),",
+                "the evidence store (--store of acquire; chirp serve) and case bundles."},
+        subcommands = {EvidenceCommand.Records.class, EvidenceCommand.Verify.class, EvidenceCommand.VerifyBundle.class,
+                EvidenceCommand.ListArtifacts.class, EvidenceCommand.ExportArtifact.class, EvidenceCommand.DeleteArtifact.class})
 final class EvidenceCommand {
     private EvidenceCommand() {}
 
@@ -107,6 +112,104 @@ final class EvidenceCommand {
                     }
                 }
             }
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Check a case bundle offline (chirp case export, GET /api/cases/ID/bundle): every file's hash, the",
+                    "custody chain, completeness. Exit 0 when intact (4 if an artifact says it is partial), 1 naming each",
+                    "tampered, missing or added file and each altered or missing custody record."})
+    static final class VerifyBundle implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "BUNDLE", description = "the bundle (zip)") Path bundle;
+        @Option(names = "--head", paramLabel = "HASH",
+                description = "the head hash printed by the export: also detects a bundle rebuilt with a fresh chain")
+        String head;
+        @Spec CommandSpec spec;
+
+        @Override public Integer call() {
+            if (!Files.isRegularFile(bundle)) throw ChirpException.notFound("no bundle at " + bundle);
+            BundleVerifier.Report r = BundleVerifier.verify(bundle);
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<BundleVerifier.Problem> problems = new java.util.ArrayList<>(r.problems());
+            if (head != null && r.headHash() != null && !r.headHash().equals(head.toLowerCase(Locale.ROOT))) {
+                problems.add(new BundleVerifier.Problem(BundleVerifier.Kind.BROKEN_CHAIN, "custody.jsonl",
+                        "its head is " + r.headHash() + ", the export printed " + head));
+            }
+            for (BundleVerifier.Problem p : problems) {
+                err.println("chirp: TAMPERED: " + Table.escape(p.where()) + ": " + p.kind() + ": " + Table.escape(p.what()));
+            }
+            for (String i : r.incomplete()) err.println("chirp: warning: incomplete artifact " + Table.escape(i));
+            err.flush();
+            if (!problems.isEmpty()) {
+                err.println("chirp: bundle " + bundle + " FAILED verification (" + problems.size() + " problems)");
+                err.flush();
+                return ExitCode.ERROR.code();
+            }
+            out.printf("bundle intact: case %s, %d files, %d artifacts, %d custody records, head %s%n",
+                    Table.escape(r.caseId()), r.files(), r.artifacts(), r.records(), r.headHash());
+            out.flush();
+            return r.incomplete().isEmpty() ? ExitCode.OK.code() : ExitCode.PARTIAL.code();
+        }
+    }
+
+    /** {@code --store DIR}: the evidence store folder. */
+    static final class StoreDir {
+        @Option(names = "--store", paramLabel = "DIR", description = "the evidence store folder (default $CHIRP_HOME/evidence)")
+        Path store;
+
+        EvidenceStore open() { return EvidenceStore.open(store != null ? store : EvidenceStore.defaultRoot()); }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List the artifacts in the evidence store.")
+    static final class ListArtifacts implements Callable<Integer> {
+        @Option(names = "--case", paramLabel = "ID", description = "only this case's") String caseId;
+        @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
+        @picocli.CommandLine.Mixin StoreDir where;
+        @Spec CommandSpec spec;
+
+        @Override public Integer call() {
+            Table t = new Table("id", "collected", "vm", "kind", "name", "size", "sha256", "complete", "actor", "automatic",
+                    "alert", "case");
+            try (EvidenceStore s = where.open()) {
+                for (StoredArtifact a : caseId != null ? s.listCase(caseId) : s.list()) {
+                    t.row(a.id(), a.collected().toString(), a.vm(), a.kind(), a.name(), a.size(), a.sha256(), a.complete(),
+                            a.actor(), a.automatic(), a.alertId() == null ? "" : a.alertId(), a.caseId() == null ? "" : a.caseId());
+                }
+            }
+            t.print(spec.commandLine().getOut(), format);
+            return 0;
+        }
+    }
+
+    @Command(name = "export", mixinStandardHelpOptions = true,
+            description = "Copy an artifact out of the store (recorded in custody as an export).")
+    static final class ExportArtifact implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "ID", description = "the artifact id") String id;
+        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE", description = "where (never overwritten)") Path output;
+        @picocli.CommandLine.Mixin StoreDir where;
+
+        @Override public Integer call() {
+            if (Files.exists(output)) throw ChirpException.usage(output + " exists; refusing to overwrite it");
+            try (EvidenceStore s = where.open()) {
+                s.export(id, io.chirp.evidence.store.Actor.cli(), output);
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete an artifact from the store (recorded in custody, with the reason, before it goes).")
+    static final class DeleteArtifact implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(paramLabel = "ID", description = "the artifact id") String id;
+        @Option(names = "--reason", required = true, paramLabel = "TEXT", description = "why (kept in the custody log)") String reason;
+        @picocli.CommandLine.Mixin StoreDir where;
+
+        @Override public Integer call() {
+            try (EvidenceStore s = where.open()) {
+                s.delete(id, io.chirp.evidence.store.Actor.cli(), reason);
+            }
+            return 0;
         }
     }
 

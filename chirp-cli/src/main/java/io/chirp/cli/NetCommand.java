@@ -43,14 +43,26 @@ final class NetCommand implements Runnable {
     @Command(name = "capture", mixinStandardHelpOptions = true, description = "Capture a running VM's traffic into a pcap or pcapng file, with its SHA-256.")
     static final class Capture implements Callable<Integer> {
         @Option(names = "--vm", paramLabel = "NAME", required = true, description = "a running QEMU VM (name or pid)") String vm;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", required = true,
-                description = "new capture file; .pcapng gives pcapng, anything else pcap") Path output;
+        @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+                description = "new capture file; .pcapng gives pcapng, anything else pcap; or --store") Path output;
+        @picocli.CommandLine.Mixin StoreOptions store;
         @Option(names = "--duration", paramLabel = "D", description = "how long, e.g. 30s or 5m (default: until Ctrl-C)") String duration;
         @Option(names = "--netdev", paramLabel = "ID", description = "QEMU netdev to capture (default: the VM's only one)") String netdev;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @Spec CommandSpec spec;
 
         @Override public Integer call() throws InterruptedException {
+            if ((output == null) == !store.enabled()) throw ChirpException.usage("give -o FILE or --store (one of them)");
+            if (!store.enabled()) return capture();
+            int[] rc = {0};
+            store.collect(folder -> {
+                output = folder.resolve(vm.replaceAll("[^A-Za-z0-9._+-]", "_") + ".pcap");
+                rc[0] = capture();
+            }, spec.commandLine().getErr());
+            return rc[0];
+        }
+
+        private int capture() throws InterruptedException {
             // Checked before touching the VM: a capture that cannot be written must not add a filter first.
             if (Files.exists(output)) throw ChirpException.usage("will not overwrite " + output + ": it exists");
             Duration d = duration == null ? null : Durations.parse(duration);

@@ -47,7 +47,8 @@ final class ServeCommand implements Callable<Integer> {
     boolean trace;
     @Option(names = "--integrity-every", defaultValue = "5", description = "run integrity checks every N polls (0: never)")
     int integrityEvery;
-    @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones") Path rules;
+    @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones; *.response.yml files there are response "
+            + "rules (automatic evidence on alerts, docs/response-rules.md)") Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
     @ArgGroup(exclusive = true) TlsOptions tls;
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;

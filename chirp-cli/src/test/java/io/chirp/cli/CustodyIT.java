@@ -91,6 +91,36 @@ class CustodyIT {
         assertThat(broken.err()).contains("BROKEN at record " + fileRecord.seq(), "altered", extracted.getFileName().toString());
     }
 
+    @Test
+    void withStoreTheEvidenceIsContentAddressedAndInTheStoresOwnChain(LabGuest g) throws Exception {
+        Path store = dir.resolve("evidence");
+        Run acq = chirp("acquire", "--vm", g.name(), "--quiet", "--store", store.toString());
+        assertThat(acq.code()).as(acq.err()).isZero();
+        Run x = chirp("disk", "extract", "--vm", g.name(), "--path", "/secret.txt", "--store", store.toString());
+        assertThat(x.code()).as(x.err()).isZero();
+        Run listed = chirp("evidence", "list", "--store", store.toString(), "--format", "json");
+        assertThat(listed.code()).as(listed.err()).isZero();
+        JsonNode rows = new ObjectMapper().readTree(listed.out());
+        assertThat(rows).hasSize(2);
+        try (var s = io.chirp.evidence.store.EvidenceStore.open(store)) {
+            List<io.chirp.evidence.store.StoredArtifact> all = s.list();
+            assertThat(all).extracting(io.chirp.evidence.store.StoredArtifact::kind).containsExactly("memory-image", "extracted-file");
+            for (var a : all) {
+                assertThat(s.blob(a)).isEqualTo(store.resolve("sha256/" + a.sha256().substring(0, 2) + "/" + a.sha256()));
+                assertThat(sha256(s.blob(a))).isEqualTo(a.sha256());
+                assertThat(a.vm()).isEqualTo(g.name());
+                assertThat(acq.err() + x.err()).contains("stored artifact " + a.id());
+            }
+            assertThat(s.custody()).extracting(CustodyRecord::action).containsExactly("collect", "collect");
+            assertThat(s.custody().get(0).detail()).contains("via=cli", "automatic=false", "source=" + g.name());
+            assertThat(s.verifyCustody().intact()).isTrue();
+            try (CustodyLog log = Custody.open()) {
+                assertThat(log.records()).as("not also in the default log").noneSatisfy(r ->
+                        assertThat(r.sha256()).isEqualTo(all.getFirst().sha256()));
+            }
+        }
+    }
+
     private static CustodyRecord only(List<CustodyRecord> records) {
         assertThat(records).hasSize(1);
         return records.getFirst();

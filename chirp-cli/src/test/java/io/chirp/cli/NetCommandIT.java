@@ -25,6 +25,24 @@ class NetCommandIT {
     @AfterAll static void down() { if (net != null) net.close(); }
 
     @Test
+    void captureIntoTheEvidenceStore() throws Exception {
+        Path store = dir.resolve("evidence");
+        NetCommandTest.Run r = NetCommandTest.run("capture", "--vm", net.guest().name(), "--store", store.toString(),
+                "--duration", "2s", "--format", "json");
+        assertThat(r.code()).as(r.err() + r.failure()).isZero();
+        try (var s = io.chirp.evidence.store.EvidenceStore.open(store)) {
+            var a = s.list().getFirst();
+            assertThat(a.kind()).isEqualTo("network-capture");
+            assertThat(r.err()).contains("stored artifact " + a.id());
+            assertThat(CaptureExport.sha256(s.blob(a))).isEqualTo(a.sha256());
+            assertThat(s.custody()).singleElement().satisfies(c -> {
+                assertThat(c.action()).isEqualTo("collect");
+                assertThat(c.sha256()).isEqualTo(a.sha256());
+            });
+        }
+    }
+
+    @Test
     void captureForADurationThenFlowsWithDirection() throws Exception {
         Path file = dir.resolve("cli.pcapng");
         // A beacon on a kept-alive connection: it still exists when the flows are attributed from guest memory.

@@ -22,8 +22,47 @@ public final class Custody {
     /** {@return the log at {@link #logFile()}, created if absent; the caller closes it} */
     public static CustodyLog open() { return CustodyLog.open(logFile()); }
 
-    /** Appends the record of {@code m}, committed as {@code target}. */
+    /**
+     * Where a commit's custody record goes instead of the default log: an {@link EvidenceStore} collecting evidence
+     * binds one around the producer, so the record lands in the store's own chain, naming the content address.
+     */
+    @FunctionalInterface
+    public interface Recorder {
+        CustodyRecord record(Path target, EvidenceManifest m);
+    }
+
+    /** The recorder bound for the current collection, if any (scoped: it ends with the collection's call). */
+    static final ScopedValue<Recorder> RECORDER = ScopedValue.newInstance();
+
+    /** Work run with a recorder bound. */
+    @FunctionalInterface
+    public interface Work {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code work} with {@code r} receiving the custody record of every commit made on this thread (and
+     * threads it forks in a structured scope); checked exceptions come back as IO errors.
+     */
+    public static void withRecorder(Recorder r, Work work) {
+        try {
+            ScopedValue.where(RECORDER, r).call(() -> {
+                work.run();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new io.chirp.core.ChirpException(io.chirp.core.ChirpException.Kind.INTERRUPTED, "collection interrupted", e);
+        } catch (Exception e) {
+            throw io.chirp.core.ChirpException.io("collection failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Appends the record of {@code m}, committed as {@code target}: to the bound recorder, else to {@link #logFile()}. */
     static CustodyRecord record(Path target, EvidenceManifest m) {
+        if (RECORDER.isBound()) return RECORDER.get().record(target, m);
         EvidenceWriter.createOwnerOnlyDirectories(logFile().getParent());
         try (CustodyLog log = open()) {
             return log.append(m.kind(), target, m.sha256(), detail(m));
@@ -34,7 +73,7 @@ public final class Custody {
      * {@return the record's detail: {@code key=value} pairs, sorted, separated by "; "} Source names come from
      * the operator or QEMU; a {@code ;} in them is replaced so the pairs stay parseable.
      */
-    static String detail(EvidenceManifest m) {
+    public static String detail(EvidenceManifest m) {
         Map<String, String> d = new TreeMap<>();
         d.put("method", m.method());
         d.put("format", m.format());

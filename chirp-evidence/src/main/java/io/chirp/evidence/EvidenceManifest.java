@@ -99,11 +99,22 @@ public record EvidenceManifest(String artifact, String kind, String format, Sour
 
     /** Reads a manifest written by {@link #toJson()}; details come back as JSON-shaped maps, lists and scalars. */
     public static EvidenceManifest read(Path manifest) {
-        JsonNode n;
+        String text;
         try {
-            n = JSON.readTree(Files.readString(manifest));
+            text = Files.readString(manifest);
         } catch (IOException e) {
             throw ChirpException.io("cannot read manifest " + manifest + ": " + e.getMessage(), e);
+        }
+        return parse(text, manifest.toString());
+    }
+
+    /** Parses a manifest's JSON text; {@code manifest} names where it came from, for errors. */
+    public static EvidenceManifest parse(String text, String manifest) {
+        JsonNode n;
+        try {
+            n = JSON.readTree(text);
+        } catch (IOException e) {
+            throw ChirpException.corrupt("manifest " + manifest + " is not JSON: " + e.getMessage());
         }
         if (!SCHEMA.equals(n.path("schema").asText())) {
             throw ChirpException.corrupt(manifest + " is not a " + SCHEMA + " manifest (schema "

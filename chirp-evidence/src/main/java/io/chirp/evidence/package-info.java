@@ -57,7 +57,9 @@
  * time = now, detail = {@code backend=...; complete=...; format=...; method=...; size=...; source=...;
  * tool=chirp VERSION} ({@link io.chirp.core.ChirpVersion}). It is appended after both files are fsynced and
  * before they get their names, so a committed file always has its record; a failed append publishes nothing.
- * {@code chirp evidence custody} lists the log, {@code chirp evidence verify-custody} checks the chain.
+ * {@code chirp evidence custody} lists the log, {@code chirp evidence verify-custody} checks the chain. Inside an
+ * {@link io.chirp.evidence.store.EvidenceStore} collection the record goes to the store's own chain instead (bound
+ * with {@link io.chirp.evidence.Custody#withRecorder}), naming the content address the file is about to get.
  *
  * <p>Layering: chirp-evidence depends on chirp-events (which depends only on chirp-core) rather than the custody
  * code moving here: the log lives in the event store's SQLite file and shares its connection discipline

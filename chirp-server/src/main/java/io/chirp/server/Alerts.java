@@ -46,6 +46,11 @@ public final class Alerts {
         return out;
     }
 
+    /** {@return the alert with this id, if still kept} */
+    public synchronized Optional<View> get(String id) {
+        return alerts.stream().filter(v -> v.id().equals(id)).findFirst();
+    }
+
     /** Marks an alert acknowledged by {@code who}; {@return it, or empty if there is no such alert} */
     public synchronized Optional<View> acknowledge(String id, String who, String note) {
         List<View> copy = new ArrayList<>(alerts);

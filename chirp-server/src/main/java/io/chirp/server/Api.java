@@ -179,7 +179,7 @@ final class Api {
                 new Route.Response(202, "application/json", "job", "the job, running"), Jobs.example(), c -> {
                     VmAcquisition.Mode mode = VmAcquisition.Mode.valueOf(c.text("mode").toUpperCase(Locale.ROOT));
                     ImageFormat f = c.text("format").equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME;
-                    return new Reply.Json(202, s.jobs().acquire(c.require("vm"), mode, f, c.who()));
+                    return new Reply.Json(202, s.jobs().acquire(c.require("vm"), mode, f, EvidenceRoutes.actor(c), null));
                 });
         add("GET", "/api/jobs", "listJobs", "jobs", VIEWER, false, "Jobs, newest first, with progress or outcome",
                 List.of(), Route.Response.json(null, "jobs"), null, c -> Reply.ok(s.jobs().list()));
@@ -189,6 +189,8 @@ final class Api {
         add("DELETE", "/api/jobs/{id}", "cancelJob", "jobs", ANALYST, true, "Cancel a running job (a finished one is left as it is)",
                 List.of(Param.pathId("id", "the job id")), Route.Response.json("job", "the job"), null,
                 c -> Reply.ok(s.jobs().cancel(c.require("id")).orElseThrow(() -> ChirpException.notFound("no such job: " + c.text("id")))));
+        // --- evidence store and cases (declared in EvidenceRoutes)
+        EvidenceRoutes.declare(s, routes);
         // --- administration
         add("GET", "/api/users", "listUsers", "admin", ADMIN, true, "Users (no password hashes)", List.of(),
                 Route.Response.json(null, "users"), null, c -> Reply.ok(s.credentials().users().stream()
@@ -311,7 +313,7 @@ final class Api {
 
     private static List<String> roles() { return List.of("viewer", "analyst", "admin"); }
 
-    private static Map<String, Object> record(CustodyRecord r) {
+    static Map<String, Object> record(CustodyRecord r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("seq", r.seq());
         m.put("actor", r.actor());

@@ -9,6 +9,8 @@ import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.StoredEvent;
 import io.chirp.events.sink.StoreSink;
+import io.chirp.evidence.store.EvidenceStore;
+import io.chirp.server.response.ResponseRules;
 import io.chirp.monitor.EventPipeline;
 import io.chirp.monitor.Monitor;
 import io.chirp.monitor.VmWatcher;
@@ -24,6 +26,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +54,9 @@ public final class ChirpServer implements AutoCloseable {
     private final EventPipeline pipeline;
     private final VmStates vmStates;
     private final Jobs jobs;
+    private final EvidenceStore evidence;
+    /** Set last in the constructor: alerts before that (there are none, the monitor starts later) get no response. */
+    private volatile Responder responder;
     private final List<Route> routes;
     private final ObjectNode openApi;
     private Monitor monitor;
@@ -71,9 +77,17 @@ public final class ChirpServer implements AutoCloseable {
         this.pipeline = new EventPipeline(List.of(new StoreSink(store, false)), detector, a -> {
             Alerts.View v = alerts.add(a);
             hub.publish(EventHub.Topic.alert, a.vm().name(), v);
+            Responder r = this.responder;
+            if (r != null) r.onAlert(v, a);
         }, e -> hub.publish(EventHub.Topic.event, e.vmName(), e.json()));
         this.vmStates = new VmStates(pipeline);
-        this.jobs = new Jobs(config.serverDir().resolve("artifacts"), audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
+        this.evidence = EvidenceStore.open(config.evidenceDir());
+        this.jobs = new Jobs(evidence, audit, v -> hub.publish(EventHub.Topic.job, v.vm(), v));
+        Responder rs = new Responder(evidence, jobs);
+        if (config.rules() != null && Files.isDirectory(config.rules()) && hasResponses(config.rules())) {
+            rs.rules(ResponseRules.load(config.rules())); // response rules beside the Sigma rules
+        }
+        this.responder = rs;
         List<Route> all = new ArrayList<>(Api.routes(this));
         all.addAll(ConsoleRoutes.routes());
         this.routes = List.copyOf(all);
@@ -149,6 +163,14 @@ public final class ChirpServer implements AutoCloseable {
         uri = URI.create((tls != null ? "https" : "http") + "://" + host + ":" + connector.getLocalPort());
     }
 
+    private static boolean hasResponses(java.nio.file.Path dir) {
+        try (var s = Files.walk(dir, 4)) {
+            return s.anyMatch(p -> p.getFileName().toString().endsWith(ResponseRules.SUFFIX));
+        } catch (java.io.IOException e) {
+            throw ChirpException.io("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     private static Detector detector(ServerConfig c) {
         List<CompiledRule> all = new ArrayList<>();
         if (c.shippedRules()) all.addAll(Detector.shipped().rules());
@@ -175,6 +197,12 @@ public final class ChirpServer implements AutoCloseable {
     public Audit audit() { return audit; }
 
     public Jobs jobs() { return jobs; }
+
+    /** {@return the automatic response: its rules, counters and what it did} */
+    public Responder responder() { return responder; }
+
+    /** {@return the evidence store every artifact of the server goes to} */
+    public EvidenceStore evidence() { return evidence; }
 
     EventHub hub() { return hub; }
 
@@ -244,9 +272,11 @@ public final class ChirpServer implements AutoCloseable {
         }
         if (monitor != null) monitor.close();
         if (flusher != null) flusher.interrupt();
+        responder.close();
         jobs.close();
         pipeline.close();
         store.close();
         audit.close();
+        evidence.close();
     }
 }

@@ -5,9 +5,10 @@ import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.memory.ImageFormat;
-import io.chirp.memory.acquire.MemoryAcquirer;
+import io.chirp.evidence.store.Actor;
+import io.chirp.evidence.store.EvidenceStore;
+import io.chirp.evidence.store.StoredArtifact;
 
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Comparator;
@@ -21,11 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * Long work as jobs: memory acquisitions run on their own thread, report progress (bytes, total, rate, ETA) to
- * pollers and to the live stream, can be cancelled (between two chunks of the copy), and keep their outcome. Images go to an owner-only folder
- * per job under the server's artifacts folder.
- *
- * <p>The image is written by today's acquisition code ({@link VmAcquisition}, as {@code chirp acquire} does); when
- * the shared evidence writer (chirp-evidence) lands, {@link #run} is the one place to switch to it.
+ * pollers and to the live stream, can be cancelled (between two chunks of the copy), and keep their outcome. Images
+ * go into the server's {@link EvidenceStore} (content-addressed, with a custody record naming the caller).
  */
 public final class Jobs implements AutoCloseable {
     /** Jobs kept in the list (finished ones beyond this are forgotten, oldest first; their files stay). */
@@ -39,31 +37,36 @@ public final class Jobs implements AutoCloseable {
     /** What a job looks like from outside (the JSON of GET /api/jobs/{id} and of stream messages). */
     public record View(String id, String kind, String vm, String mode, String format, State state, String owner,
                        String created, String finished, long bytes, long total, double rate_bytes_per_s,
-                       Double eta_s, String artifact, String manifest, String sha256, String error, Long pause_us) {}
+                       Double eta_s, String artifact, String manifest, String sha256, String error, Long pause_us,
+                       String artifact_id) {}
 
-    private final Path artifacts;
+    private final EvidenceStore store;
     private final Consumer<View> onProgress;
     private final Audit audit;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
 
-    Jobs(Path artifacts, Audit audit, Consumer<View> onProgress) {
-        this.artifacts = OwnerOnly.dir(artifacts);
+    Jobs(EvidenceStore store, Audit audit, Consumer<View> onProgress) {
+        this.store = store;
         this.audit = audit;
         this.onProgress = onProgress;
     }
 
     /** Starts acquiring {@code vm}'s memory. */
     public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Principal who) {
+        return acquire(vm, mode, format, Actor.api(who.name(), null), null);
+    }
+
+    /** Starts acquiring {@code vm}'s memory on behalf of {@code actor} (a caller, or a response rule), into {@code caseId}. */
+    public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId) {
         new VmInventory().find(vm); // NOT_FOUND now, not later in the job
         long running = jobs.values().stream().filter(j -> j.state == State.running).count();
         if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " acquisitions are running; try again later");
         byte[] b = new byte[8];
         random.nextBytes(b);
         String id = HexFormat.of().formatHex(b);
-        Path dir = OwnerOnly.dir(artifacts.resolve(id));
         String ext = format == ImageFormat.ELF_CORE ? "elf" : "lime";
-        Job j = new Job(id, vm, mode, format, who.name(), dir.resolve(vm + "." + ext));
+        Job j = new Job(id, vm, mode, format, actor, caseId, vm + "." + ext);
         jobs.put(id, j);
         trim();
         j.thread = Thread.ofPlatform().name("chirp-job-" + id).daemon().start(() -> run(j));
@@ -72,12 +75,12 @@ public final class Jobs implements AutoCloseable {
 
     private void run(Job j) {
         try (LiveVm live = LiveVm.attach(new VmInventory().find(j.vm))) {
-            VmAcquisition.Result r = VmAcquisition.acquire(live, j.image, j.format, j.mode, (done, total) -> j.progress(done, total));
-            OwnerOnly.restrict(j.image);
-            OwnerOnly.restrict(MemoryAcquirer.manifestPath(j.image));
-            j.finish(State.succeeded, null, r.manifest().sha256(), r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null);
-            audit.custody(j.owner, "acquire memory (" + j.mode.name().toLowerCase() + ", " + j.format + ")",
-                    j.image.toString(), r.manifest().sha256(), "job " + j.id + " vm " + j.vm);
+            long[] pause = {-1};
+            List<StoredArtifact> got = store.collect(j.actor, j.caseId, folder -> pause[0] = VmAcquisition.acquire(live,
+                    folder.resolve(j.fileName), j.format, j.mode, (done, total) -> j.progress(done, total)).qemuPauseMicros());
+            if (got.size() != 1) throw new IllegalStateException("an acquisition committed " + got.size() + " files");
+            j.artifact = got.getFirst();
+            j.finish(State.succeeded, null, j.artifact.sha256(), pause[0] >= 0 ? pause[0] : null);
         } catch (ChirpException e) {
             boolean cancelled = j.cancelRequested && e.kind() == ChirpException.Kind.INTERRUPTED;
             j.finish(cancelled ? State.cancelled : State.failed, cancelled ? "cancelled" : e.getMessage(), null, null);
@@ -131,10 +134,11 @@ public final class Jobs implements AutoCloseable {
 
     /** A job's mutable state; every read goes through {@link #view()} under its lock. */
     private final class Job {
-        final String id, vm, owner;
+        final String id, vm, owner, caseId, fileName;
+        final Actor actor;
         final VmAcquisition.Mode mode;
         final ImageFormat format;
-        final Path image;
+        volatile StoredArtifact artifact;
         final Instant created = Instant.now();
         final long startNanos = System.nanoTime();
         Thread thread;
@@ -145,13 +149,15 @@ public final class Jobs implements AutoCloseable {
         String sha256, error;
         Long pauseMicros;
 
-        Job(String id, String vm, VmAcquisition.Mode mode, ImageFormat format, String owner, Path image) {
+        Job(String id, String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId, String fileName) {
             this.id = id;
             this.vm = vm;
             this.mode = mode;
             this.format = format;
-            this.owner = owner;
-            this.image = image;
+            this.actor = actor;
+            this.owner = actor.name();
+            this.caseId = caseId;
+            this.fileName = fileName;
         }
 
         void progress(long done, long all) {
@@ -182,8 +188,10 @@ public final class Jobs implements AutoCloseable {
             Double eta = state == State.running && rate > 0 && total > 0 ? (total - bytes) / rate : null;
             boolean done = state == State.succeeded;
             return new View(id, "acquisition", vm, mode.name().toLowerCase(), format == ImageFormat.ELF_CORE ? "elf" : "lime",
-                    state, owner, created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta, done ? image.toString() : null,
-                    done ? MemoryAcquirer.manifestPath(image).toString() : null, sha256, error, pauseMicros);
+                    state, owner, created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta,
+                    done ? store.blob(artifact).toString() : null,
+                    done ? io.chirp.evidence.EvidenceManifest.pathFor(store.blob(artifact)).toString() : null, sha256, error,
+                    pauseMicros, done ? artifact.id() : null);
         }
     }
 

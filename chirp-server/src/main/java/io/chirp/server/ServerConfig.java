@@ -47,6 +47,9 @@ public record ServerConfig(String host, int port, Path home, Tls tls, List<Strin
     /** {@return the server's own owner-only folder} */
     public Path serverDir() { return home.resolve("server"); }
 
+    /** {@return the evidence store's folder ({@code evidence/} of the home, as the CLI's {@code --store} uses)} */
+    public Path evidenceDir() { return home.resolve("evidence"); }
+
     /** {@return the event store file} */
     public Path storeFile() { return home.resolve("events.db"); }
 

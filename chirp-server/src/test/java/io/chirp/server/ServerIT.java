@@ -2,6 +2,9 @@ package io.chirp.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.EvidenceWriter;
+import io.chirp.evidence.store.Actor;
 import io.chirp.hypervisor.Target;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
@@ -135,7 +138,9 @@ class ServerIT {
                 assertThat(job.path("bytes").asLong()).isEqualTo(job.path("total").asLong()).isGreaterThan(g.memoryBytes() / 2);
                 assertThat(job.path("rate_bytes_per_s").asDouble()).isPositive();
                 Path image = Path.of(job.path("artifact").asText());
-                assertThat(image).startsWith(home.resolve("server/artifacts"));
+                assertThat(image).startsWith(home.resolve("evidence/sha256"));
+                assertThat(image.getFileName().toString()).isEqualTo(job.path("sha256").asText());
+                assertThat(server.evidence().require(job.path("artifact_id").asText()).actor()).isEqualTo("token:analyst");
                 assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image))).isEqualTo("rw-------");
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image.getParent()))).isEqualTo("rwx------");
@@ -148,7 +153,8 @@ class ServerIT {
                     assertThat(m.json().path("total").asLong()).isPositive();
                 });
                 finishedJob = id;
-                Files.delete(image); // 512 MiB each: keep the disk
+                server.evidence().delete(job.path("artifact_id").asText(), Actor.cli(), "test: 512 MiB each, keep the disk");
+                assertThat(image).doesNotExist();
             }
         }
         assertThat(client.get("/api/jobs", viewer).json().findValuesAsText("state")).contains("succeeded");
@@ -164,7 +170,7 @@ class ServerIT {
         JsonNode job = awaitJob(id);
         assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("cancelled");
         assertThat(job.path("artifact").isNull()).isTrue();
-        try (var left = Files.list(home.resolve("server/artifacts").resolve(id))) {
+        try (var left = Files.list(home.resolve("evidence/incoming"))) {
             assertThat(left.toList()).as("no partial image is left").isEmpty();
         }
         assertThat(client.get("/api/vms/" + g.name() + "/registers", viewer).status()).as("the VM still answers").isEqualTo(200);
@@ -218,11 +224,14 @@ class ServerIT {
             assertThat(r.path("actor").asText()).isEqualTo("anonymous");
             assertThat(r.path("detail").asText()).contains("\"status\":401");
         });
-        assertThat(records).as("each image with its hash").anySatisfy(r -> {
-            assertThat(r.path("action").asText()).startsWith("acquire memory");
-            assertThat(r.path("actor").asText()).isEqualTo("token:analyst");
-            assertThat(r.path("sha256").asText()).hasSize(64);
+        assertThat(server.evidence().custody()).as("each image with its hash, in the evidence store's chain").anySatisfy(r -> {
+            assertThat(r.action()).isEqualTo("collect");
+            assertThat(r.actor()).isEqualTo("token:analyst");
+            assertThat(r.sha256()).hasSize(64);
+            assertThat(r.artifact()).isEqualTo("sha256/" + r.sha256().substring(0, 2) + "/" + r.sha256());
+            assertThat(r.detail()).contains("via=api", "from=127.0.0.1", "method=");
         });
+        assertThat(server.evidence().verifyCustody().intact()).isTrue();
         assertThat(records).as("acknowledgements").anySatisfy(r ->
                 assertThat(r.path("action").asText()).isEqualTo("api POST /api/alerts/{id}/ack"));
     }
@@ -231,9 +240,22 @@ class ServerIT {
         assertThat(finishedJob).as("an earlier test left a finished job").isNotNull();
         assertThat(alertId).as("an earlier test raised an alert").isNotNull();
         String id = template.startsWith("/api/jobs") ? finishedJob : template.startsWith("/api/alerts") ? alertId
+                : template.startsWith("/api/artifacts") ? doomedArtifact()
+                : template.startsWith("/api/cases") ? server.evidence().cases().create("doomed", null, Actor.cli()).id()
                 : template.startsWith("/api/tokens") ? server.credentials().createToken("doomed", Role.VIEWER).token().id()
                 : template.startsWith("/api/rules/") ? doomedRule() : "x";
         return template.replace("{vm}", g.name()).replace("{id}", id);
+    }
+
+    private static String doomedArtifact() {
+        return server.evidence().collect(Actor.cli(), null, folder -> {
+            try (EvidenceWriter w = EvidenceWriter.create(folder.resolve("doomed.txt"))) {
+                byte[] b = ("doomed " + System.nanoTime()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                w.write(b, 0, b.length);
+                w.commit(new EvidenceWriter.Description("extracted-file", "FILE", new EvidenceManifest.Source("test", "test",
+                        Map.of()), "copy", true, List.of(), Map.of()));
+            }
+        }).getFirst().id();
     }
 
     private static String doomedRule() {
@@ -249,6 +271,8 @@ class ServerIT {
         ObjectNode b = ex.deepCopy();
         if (b.has("vm")) b.put("vm", g.name());
         if (b.has("name")) b.put("name", "n" + System.nanoTime());
+        if (b.has("artifact")) b.put("artifact", doomedArtifact());
+        if (b.has("alert")) b.put("alert", alertId);
         return b.toString();
     }
 

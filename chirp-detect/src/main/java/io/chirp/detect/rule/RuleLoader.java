@@ -61,7 +61,9 @@ public final class RuleLoader {
         List<Path> files;
         try (Stream<Path> s = Files.walk(dir, MAX_DEPTH)) {
             files = s.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().matches("(?i).*\\.ya?ml")).sorted().toList();
+                    .filter(p -> p.getFileName().toString().matches("(?i).*\\.ya?ml"))
+                    // response rules live beside the Sigma rules (chirp serve reads them); they are not Sigma
+                    .filter(p -> !p.getFileName().toString().endsWith(".response.yml")).sorted().toList();
         } catch (IOException | java.io.UncheckedIOException e) {
             throw ChirpException.io("cannot list rule folder " + dir, e);
         }
