@@ -19,8 +19,8 @@ import java.util.Locale;
  * <p>Syntax: entries separated by commas or new lines, {@code #} starts a comment; each entry is
  * {@code START-END} (END inclusive, as in {@code /proc/iomem}) or {@code START+SIZE}, optionally followed by
  * {@code @OFFSET}, the file offset of START. Without {@code @OFFSET} a range follows the previous one in the file
- * (the first at 0): the concatenated regions those hypervisors write. Numbers are decimal or {@code 0x} hex, and a
- * SIZE or OFFSET may end in K, M, G or T (binary). {@code @FILE} reads the entries from a file. Examples:
+ * (the first at 0): the concatenated regions those hypervisors write. Numbers are {@code 0x} hex, or decimal with
+ * an optional K, M, G or T (binary) suffix. {@code @FILE} reads the entries from a file. Examples:
  * <pre>
  *   0x0-0x7fffffff@0,0x100000000-0x17fffffff@0x80000000   a 4 GiB guest, two regions, offsets explicit
  *   0+0xd0000000,0x100000000+768M                         Firecracker x86-64, 4 GiB: [0, 3.25 GiB) then 4 GiB up
@@ -73,17 +73,17 @@ public record RawLayout(List<Segment> segments) {
         int at = e.indexOf('@');
         if (at >= 0) {
             range = e.substring(0, at).strip();
-            offset = number(e.substring(at + 1).strip(), true, e);
+            offset = number(e.substring(at + 1).strip(), e);
         }
         long start, length;
         int plus = range.indexOf('+');
         int dash = range.indexOf('-');
         if (plus > 0) {
-            start = number(range.substring(0, plus).strip(), false, e);
-            length = number(range.substring(plus + 1).strip(), true, e);
+            start = number(range.substring(0, plus).strip(), e);
+            length = number(range.substring(plus + 1).strip(), e);
         } else if (dash > 0) {
-            start = number(range.substring(0, dash).strip(), false, e);
-            long last = number(range.substring(dash + 1).strip(), false, e);
+            start = number(range.substring(0, dash).strip(), e);
+            long last = number(range.substring(dash + 1).strip(), e);
             if (last < start) throw ChirpException.usage("layout range '" + e + "' ends before it starts");
             length = last - start + 1;
         } else {
@@ -97,11 +97,11 @@ public record RawLayout(List<Segment> segments) {
         return new Segment(start, offset, length, "raw" + index);
     }
 
-    /** A non-negative number: decimal or 0x hex, with a K/M/G/T suffix where {@code suffix} allows one. */
-    private static long number(String s, boolean suffix, String entry) {
+    /** A non-negative number: decimal or 0x hex, or decimal with a K/M/G/T suffix. */
+    private static long number(String s, String entry) {
         String t = s.toLowerCase(Locale.ROOT);
         int shift = 0;
-        if (suffix && !t.isEmpty() && !t.startsWith("0x")) {
+        if (!t.isEmpty() && !t.startsWith("0x")) {
             switch (t.charAt(t.length() - 1)) {
                 case 'k' -> shift = 10;
                 case 'm' -> shift = 20;
