@@ -1,5 +1,6 @@
 package io.chirp.memory;
 
+import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 
 import java.nio.ByteBuffer;
@@ -58,6 +59,9 @@ final class KdumpReader {
      */
     static long[] dumpedPages(KdumpBytes bytes, ImageFile f, KdumpHeader h) {
         long need = (h.maxMapnr() + 7) / 8;
+        if (need > f.size()) { // a flattened file's logical size is what its records claim: check against the real one
+            throw ChirpException.corrupt(f.path() + ": kdump bitmap of " + need + " bytes is larger than the file");
+        }
         long[] words = new long[(int) ((h.maxMapnr() + 63) / 64)];
         long base = h.bitmapOffset() + h.bitmapBytes();
         for (long off = 0; off < need; off += BITMAP_CHUNK) {
