@@ -109,8 +109,8 @@ final class KdumpMemory implements PhysicalMemory {
     }
 
     private boolean isDumped(long pfn) {
-        int w = (int) (pfn >>> 6);
-        return pfn >= 0 && w < dumped.length && (dumped[w] & (1L << (pfn & 63))) != 0;
+        long w = pfn >>> 6; // compared as a long: an address near 2^64 must not wrap into the array
+        return pfn >= 0 && w < dumped.length && (dumped[(int) w] & (1L << (pfn & 63))) != 0;
     }
 
     @Override public String describe() {

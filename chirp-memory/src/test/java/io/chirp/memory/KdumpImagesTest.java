@@ -69,6 +69,10 @@ class KdumpImagesTest {
             assertThat(k.memory().readLong(PAGE + 8)).isEqualTo(e.memory().readLong(PAGE + 8));
             assertThat(k.memory().view(PAGE - 4, 8)).as("a view never spans pages").isNull();
             assertThatThrownBy(() -> k.memory().readBytes(16 * PAGE - 2, 4)).isInstanceOf(UnmappedException.class);
+            for (long far : new long[] {-4096, 1L << 62, 0x7fffffffffff000L}) { // PFNs whose word index overflows an int
+                assertThatThrownBy(() -> k.memory().readBytes(far, 8)).isInstanceOf(UnmappedException.class);
+                assertThat(k.memory().view(far, 8)).isNull();
+            }
             assertThat(k.cpus()).isEqualTo(e.cpus());
             assertThat(k.cpus().getFirst().cr3().orElseThrow()).isEqualTo(0x1234000);
             assertThat(k.segments()).isEmpty();
