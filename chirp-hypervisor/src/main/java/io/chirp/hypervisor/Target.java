@@ -49,6 +49,11 @@ public sealed interface Target extends AutoCloseable {
         return new Image(MemoryImages.open(file));
     }
 
+    /** Opens a memory image; a raw one with {@code layout} (null: offset == GPA from 0). */
+    static Target image(Path file, io.chirp.memory.RawLayout layout) {
+        return new Image(MemoryImages.open(file, layout));
+    }
+
     /** A running VM. */
     record Live(LiveVm vm) implements Target {
         @Override public String name() { return vm.vm().name(); }

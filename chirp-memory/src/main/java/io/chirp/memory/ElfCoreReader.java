@@ -54,8 +54,7 @@ final class ElfCoreReader {
         }
         ByteBuffer ph = f.read(phoff, phnum * phentsize, "ELF program headers");
         List<Segment> segments = new ArrayList<>();
-        List<CpuState> prstatus = new ArrayList<>();
-        List<CpuState> qemu = new ArrayList<>();
+        List<ElfNote> notes = new ArrayList<>();
         for (int i = 0; i < phnum; i++) {
             int p = i * phentsize;
             int ptype = ph.getInt(p);
@@ -71,16 +70,27 @@ final class ElfCoreReader {
                 // p_memsz > p_filesz would mean zero-filled RAM; QEMU never writes that, and we expose only what is stored
                 segments.add(new Segment(paddr, offset, filesz, "load" + i));
             } else if (ptype == PT_NOTE && filesz != 0) {
-                for (ElfNote n : ElfNote.parseAll(f.read(offset, filesz, "PT_NOTE " + i), where)) {
-                    if (n.name().equals("CORE") && n.type() == ElfNote.NT_PRSTATUS) {
-                        prstatus.add(X86CoreNotes.decodePrstatus(prstatus.size(), n.descBuffer()));
-                    } else if (n.name().equals("QEMU")) {
-                        qemu.add(X86CoreNotes.decodeQemu(qemu.size(), n.descBuffer()));
-                    }
-                }
+                notes.addAll(ElfNote.parseAll(f.read(offset, filesz, "PT_NOTE " + i), where));
             }
         }
-        return new Layout(segments, cpus(prstatus, qemu));
+        return new Layout(segments, cpus(notes));
+    }
+
+    /**
+     * {@return the vCPU states in a core's notes: NT_PRSTATUS ("CORE") and QEMU CPU state ("QEMU"), merged per vCPU}
+     * Also the notes of a kdump-compressed image, which carries the same notes.
+     */
+    static List<CpuState> cpus(List<ElfNote> notes) {
+        List<CpuState> prstatus = new ArrayList<>();
+        List<CpuState> qemu = new ArrayList<>();
+        for (ElfNote n : notes) {
+            if (n.name().equals("CORE") && n.type() == ElfNote.NT_PRSTATUS) {
+                prstatus.add(X86CoreNotes.decodePrstatus(prstatus.size(), n.descBuffer()));
+            } else if (n.name().equals("QEMU")) {
+                qemu.add(X86CoreNotes.decodeQemu(qemu.size(), n.descBuffer()));
+            }
+        }
+        return cpus(prstatus, qemu);
     }
 
     /** Pairs the two notes of each vCPU (QEMU writes them in vCPU order); a lone kind is used as it is. */

@@ -71,6 +71,26 @@ final class ImageFile implements AutoCloseable {
         return buf.flip();
     }
 
+    /**
+     * Reads exactly {@code length} bytes at {@code offset} into {@code dst} (a page of a compressed image).
+     *
+     * @return false if the range is not inside the file
+     * @throws ChirpException IO on a read error
+     */
+    boolean readFully(long offset, byte[] dst, int dstOffset, int length) {
+        if (!contains(offset, length)) return false;
+        ByteBuffer buf = ByteBuffer.wrap(dst, dstOffset, length);
+        try {
+            while (buf.hasRemaining()) {
+                int n = channel.read(buf, offset + (buf.position() - dstOffset));
+                if (n < 0) return false; // shrank under us: the bytes are not there
+            }
+        } catch (IOException e) {
+            throw ChirpException.io("cannot read " + path + " at 0x" + Long.toHexString(offset) + ": " + e.getMessage(), e);
+        }
+        return true;
+    }
+
     @Override
     public void close() {
         try {

@@ -13,8 +13,8 @@ import java.util.List;
  * @param file     the image file
  * @param format   the format recognised from its content
  * @param memory   the guest-physical memory it holds
- * @param segments where each GPA range lives in the file
- * @param cpus     per-vCPU state from the image's notes (ELF cores only; empty otherwise)
+ * @param segments where each GPA range lives in the file (empty for kdump: its pages are compressed one by one)
+ * @param cpus     per-vCPU state from the image's notes (ELF cores and kdump; empty otherwise)
  */
 public record MemoryImage(Path file, ImageFormat format, PhysicalMemory memory, List<Segment> segments,
                           List<CpuState> cpus) implements AutoCloseable {

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * Opens memory images and RAM files as {@link io.chirp.core.PhysicalMemory}. The format is recognised from the
- * first bytes (ELF magic, LiME magic, otherwise raw); the layout is checked before anything is mapped, so a
+ * first bytes (ELF magic, LiME magic, "KDUMP   " or flattened "makedumpfile", otherwise raw); the layout is checked before anything is mapped, so a
  * truncated or hostile file fails with a CORRUPT error that says what is wrong, never with an OOM or a hang.
  */
 public final class MemoryImages {
@@ -33,11 +33,26 @@ public final class MemoryImages {
      * @throws ChirpException NOT_FOUND if absent, CORRUPT if the content is inconsistent, IO on read errors
      */
     public static MemoryImage open(Path file) {
+        return open(file, null);
+    }
+
+    /**
+     * Opens an image; a raw one with {@code layout} where its file offsets are not its addresses (a Firecracker or
+     * Cloud Hypervisor snapshot memory file). Compressed formats (kdump) are read page by page, not mapped.
+     *
+     * @param layout where a raw file's ranges lie, or null for offset == GPA from 0
+     * @throws ChirpException USAGE if a layout is given for a format that describes its own layout
+     */
+    public static MemoryImage open(Path file, RawLayout layout) {
         ImageFormat format;
         List<Segment> segments;
         List<CpuState> cpus = List.of();
         try (ImageFile f = ImageFile.open(file)) {
             format = detect(f);
+            if (layout != null && format != ImageFormat.RAW) {
+                throw ChirpException.usage(file + " is a " + format + " image, which says where its memory lies:"
+                        + " --layout is for raw memory files only");
+            }
             switch (format) {
                 case ELF_CORE -> {
                     ElfCoreReader.Layout l = ElfCoreReader.read(f);
@@ -45,12 +60,18 @@ public final class MemoryImages {
                     cpus = l.cpus();
                 }
                 case LIME -> segments = LimeReader.read(f);
-                case RAW -> segments = List.of(new Segment(0, 0, f.size(), "raw"));
+                case RAW -> segments = layout != null ? layout.segments() : List.of(new Segment(0, 0, f.size(), "raw"));
+                case KDUMP, KDUMP_FLATTENED -> segments = List.of();
                 default -> throw new IllegalStateException(format.name());
             }
-            segments = checked(segments, f);
+            if (!compressed(format)) segments = checked(segments, f);
         }
-        String desc = format + " image " + file + " (" + segments.size() + " ranges, zero-copy)";
+        if (compressed(format)) {
+            KdumpReader.Opened k = KdumpReader.open(file);
+            return new MemoryImage(file, format, k.memory(), List.of(), k.cpus());
+        }
+        String desc = format + " image " + file + " (" + segments.size() + " ranges"
+                + (layout != null ? " from --layout" : "") + ", zero-copy)";
         return new MemoryImage(file, format, MappedFileMemory.open(file, segments, false, desc), segments, cpus);
     }
 
@@ -68,11 +89,18 @@ public final class MemoryImages {
         }
     }
 
+    /** {@return true for formats whose pages are not stored as they are (no file range per GPA range)} */
+    private static boolean compressed(ImageFormat format) {
+        return format == ImageFormat.KDUMP || format == ImageFormat.KDUMP_FLATTENED;
+    }
+
     private static ImageFormat detect(ImageFile f) {
         if (f.size() == 0) throw ChirpException.corrupt(f.path() + ": empty file is not a memory image");
         ByteBuffer head = f.read(0, Math.min(f.size(), 64), "first bytes");
         if (ElfCoreReader.looksLikeElf(head)) return ImageFormat.ELF_CORE;
         if (LimeReader.looksLikeLime(head)) return ImageFormat.LIME;
+        if (KdumpHeader.looksLikeKdump(head)) return ImageFormat.KDUMP;
+        if (KdumpBytes.looksFlattened(head)) return ImageFormat.KDUMP_FLATTENED;
         return ImageFormat.RAW;
     }
 

@@ -2,6 +2,7 @@ package io.chirp.memory.fuzz;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.chirp.core.MemoryRange;
+import io.chirp.core.UnmappedException;
 import io.chirp.lab.fuzz.FuzzCheck;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.MemoryImage;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Coverage-guided fuzz targets for the memory image readers (ELF core, LiME, raw: recognised by content) and the
  * {@code info mtree -f} parser. Seeds in src/test/resources/io/chirp/memory/fuzz/MemoryFuzzTestInputs/: a real
  * QEMU 7.2 {@code dump-guest-memory} of a 2-vCPU guest with its PT_LOADs cut to 256 bytes each (notes kept), a
- * LiME file with two ranges of that guest's RAM, 512 raw bytes, and real {@code info mtree -f} transcripts.
+ * LiME file with two ranges of that guest's RAM, 512 raw bytes, real {@code info mtree -f} transcripts, and small
+ * kdump files (zlib, LZO, snappy; plain and flattened) of a 6-page guest with one vCPU, written by KdumpTestWriter.
  */
 class MemoryFuzzTest {
     private static final Path DIR;
@@ -75,6 +77,38 @@ class MemoryFuzzTest {
                     for (Segment s : img.segments()) {
                         assertThat(img.memory().readBytes(s.gpa(), 1)[0]).isEqualTo(data[(int) s.fileOffset()]);
                     }
+                    img.cpus().forEach(c -> assertThat(c).isNotNull());
+                }
+            });
+        } finally {
+            Files.deleteIfExists(f);
+        }
+    }
+
+    /**
+     * A kdump-compressed image, plain or flattened: refused as CORRUPT on open, or every page of every range reads
+     * as exactly its bytes or as unavailable (a corrupt page), and the corrupt pages are said in the description.
+     */
+    @FuzzTest(maxDuration = "60s")
+    void kdump(byte[] data) throws IOException {
+        Path f = DIR.resolve("kdump");
+        Files.write(f, data);
+        try {
+            FuzzCheck.check("kdump", data, () -> {
+                try (MemoryImage img = MemoryImages.open(f)) {
+                    if (img.format() != ImageFormat.KDUMP && img.format() != ImageFormat.KDUMP_FLATTENED) return;
+                    int unavailable = 0, pages = 0;
+                    for (MemoryRange r : img.memory().ranges()) {
+                        assertThat(r.size()).isPositive();
+                        for (long pa = r.start(); pa < r.end() && pages < 4096; pa += 4096, pages++) {
+                            try {
+                                assertThat(img.memory().readBytes(pa, 4096)).hasSize(4096);
+                            } catch (UnmappedException e) {
+                                unavailable++;
+                            }
+                        }
+                    }
+                    if (unavailable > 0) assertThat(img.memory().describe()).contains("corrupt page");
                     img.cpus().forEach(c -> assertThat(c).isNotNull());
                 }
             });
