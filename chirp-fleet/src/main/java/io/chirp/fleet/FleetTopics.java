@@ -1,0 +1,80 @@
+package io.chirp.fleet;
+
+import io.chirp.core.ChirpException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The fleet's Kafka topics and the client settings every part shares.
+ *
+ * @param bootstrap   the brokers, {@code host:port[,host:port...]}
+ * @param prefix      topic name prefix ({@code chirp}: {@code chirp.events}, {@code chirp.heartbeats})
+ * @param partitions  partitions of the events topic (how many server instances can share the consuming)
+ * @param replication replicas of each partition (3 on a 3-broker cluster; 1 on one broker)
+ */
+public record FleetTopics(String bootstrap, String prefix, int partitions, short replication) {
+    public FleetTopics {
+        if (bootstrap == null || bootstrap.isBlank()) throw ChirpException.usage("--kafka needs host:port of a broker");
+        if (!prefix.matches("[A-Za-z0-9._-]{1,100}")) throw ChirpException.usage("bad topic prefix " + prefix);
+        if (partitions < 1 || replication < 1) throw ChirpException.usage("partitions and replication must be positive");
+    }
+
+    /** {@return the default topics on {@code bootstrap}: 6 partitions, 1 replica} */
+    public static FleetTopics of(String bootstrap) { return new FleetTopics(bootstrap, "chirp", 6, (short) 1); }
+
+    /** {@return OCSF events, alerts, VM states and custody records, keyed by sensor and VM} */
+    public String events() { return prefix + ".events"; }
+
+    /** {@return sensor heartbeats, keyed by sensor} */
+    public String heartbeats() { return prefix + ".heartbeats"; }
+
+    /** {@return the client settings all parts share} */
+    public Properties client() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(AdminClientConfig.CLIENT_DNS_LOOKUP_CONFIG, "use_all_dns_ips");
+        return p;
+    }
+
+    /**
+     * Creates the topics if they are missing (a fleet's first start); waits up to {@code timeoutMs} for a broker.
+     * Events are kept 7 days: a server that is down that long still finds what it missed.
+     */
+    public void ensure(long timeoutMs) {
+        Properties p = client();
+        p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, 30_000));
+        p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
+        try (Admin admin = Admin.create(p)) {
+            Set<String> have = admin.listTopics().names().get(timeoutMs, TimeUnit.MILLISECONDS);
+            List<NewTopic> want = new java.util.ArrayList<>();
+            Map<String, String> cfg = Map.of("retention.ms", Long.toString(7L * 24 * 3600 * 1000),
+                    "min.insync.replicas", replication >= 3 ? "2" : "1");
+            if (!have.contains(events())) want.add(new NewTopic(events(), partitions, replication).configs(cfg));
+            if (!have.contains(heartbeats())) {
+                want.add(new NewTopic(heartbeats(), 1, replication).configs(Map.of("retention.ms", "3600000")));
+            }
+            if (want.isEmpty()) return;
+            try {
+                admin.createTopics(want).all().get(timeoutMs, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) throw e; // another part made them meanwhile
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+            throw ChirpException.unavailable("Kafka at " + bootstrap + " not reachable to set up topics: " + c);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ChirpException.unavailable("interrupted while setting up Kafka topics");
+        }
+    }
+}
