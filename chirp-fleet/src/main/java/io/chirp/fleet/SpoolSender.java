@@ -126,7 +126,6 @@ public final class SpoolSender implements AutoCloseable {
                 FleetRecord r = e.record();
                 acks.add(producer.send(new ProducerRecord<>(topics.events(), r.key(), r.encode())));
             }
-            producer.flush();
             long waitedSince = System.nanoTime();
             for (Future<RecordMetadata> f : acks) {
                 while (true) {
