@@ -121,7 +121,7 @@ public final class FleetIngest implements AutoCloseable {
                 continue;
             }
             if (r.kind() == FleetRecord.Kind.HEARTBEAT) {
-                view.heartbeat(r);
+                view.heartbeat(r, java.time.Instant.ofEpochMilli(cr.timestamp()));
                 continue;
             }
             if (!inOrder(r)) continue;

@@ -61,7 +61,9 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
                     "min.insync.replicas", replication >= 3 ? "2" : "1");
             if (!have.contains(events())) want.add(new NewTopic(events(), partitions, replication).configs(cfg));
             if (!have.contains(heartbeats())) {
-                want.add(new NewTopic(heartbeats(), 1, replication).configs(Map.of("retention.ms", "3600000")));
+                // the broker's clock stamps heartbeats: liveness must not depend on each sensor's clock
+                want.add(new NewTopic(heartbeats(), 1, replication).configs(Map.of("retention.ms", "3600000",
+                        "message.timestamp.type", "LogAppendTime")));
             }
             if (want.isEmpty()) return;
             try {

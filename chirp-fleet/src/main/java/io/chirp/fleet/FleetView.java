@@ -38,8 +38,13 @@ public final class FleetView {
         this.clock = clock;
     }
 
-    /** Takes a heartbeat in: the sensor is alive now, and its VM list replaces the one it sent before. */
-    public synchronized void heartbeat(FleetRecord r) {
+    /**
+     * Takes a heartbeat in: the sensor was alive when the broker appended it, and its VM list replaces the one it
+     * sent before. The broker's append time, not the moment of reading, counts: a server catching up after a restart
+     * reads old heartbeats of sensors that may be gone since (broker and server clocks are assumed in sync, as NTP
+     * keeps them; the sensors' clocks do not matter).
+     */
+    public synchronized void heartbeat(FleetRecord r, Instant appended) {
         Map<String, Vm> vms = new TreeMap<>();
         for (JsonNode v : r.body().path("vms")) {
             String name = v.path("name").asText(null);
@@ -47,7 +52,11 @@ public final class FleetView {
             vms.put(name, new Vm(name, v.path("state").asText("unknown"), null, v.path("detail").asText(""),
                     v.path("since").asText("")));
         }
-        hosts.put(r.sensor(), new Known(clock.instant(), r.body(), vms));
+        Instant now = clock.instant();
+        Known old = hosts.get(r.sensor());
+        Instant at = appended.isBefore(now) ? appended : now;
+        if (old != null && old.received() != null && old.received().isAfter(at)) return; // an older heartbeat, read late
+        hosts.put(r.sensor(), new Known(at, r.body(), vms));
     }
 
     /** Takes a VM state change in (these travel with the VM's events, in its order). */
