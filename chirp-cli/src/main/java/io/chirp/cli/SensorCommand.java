@@ -69,6 +69,7 @@ final class SensorCommand implements Callable<Integer> {
     @Option(names = "--ledger", paramLabel = "FILE", description = "list every record kept in the spool in this file (for fault tests and benchmarks)")
     Path ledger;
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
+    @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Spec CommandSpec spec;
 
     @Override public Integer call() throws Exception {
@@ -78,7 +79,7 @@ final class SensorCommand implements Callable<Integer> {
         if (replay != null && !vms.isEmpty()) throw ChirpException.usage("--replay stands in for VMs: give --replay-vm, not --vm");
         String sensorId = id != null ? id : hostId();
         if (!FleetRecord.validSensorId(sensorId)) throw ChirpException.usage("--id: letters, digits, '.', '_', '-' (at most 64), not " + sensorId);
-        FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication);
+        FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
         Path dir = spool != null ? spool : ChirpHome.resolve("sensor").resolve(sensorId).resolve("spool");
         try {
             topics.ensure(10_000);

@@ -60,6 +60,7 @@ final class ServeCommand implements Callable<Integer> {
             description = "a sensor host without heartbeats for this long is shown lost (default ${DEFAULT-VALUE})") String lostAfter;
     @Option(names = "--no-local-monitor",
             description = "with --kafka: do not watch this host's own VMs (the sensors do)") boolean noLocalMonitor;
+    @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
     @Spec CommandSpec spec;
 
@@ -94,7 +95,7 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stopped = new CountDownLatch(1);
         ChirpServer.FleetOptions fleet = null;
         if (kafka != null) {
-            fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1), group,
+            fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1, kafkaAuth.auth()), group,
                     Durations.parse(lostAfter), !noLocalMonitor);
         } else if (noLocalMonitor) {
             throw ChirpException.usage("--no-local-monitor needs --kafka (else the server would watch nothing)");

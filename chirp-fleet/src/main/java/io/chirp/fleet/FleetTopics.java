@@ -21,16 +21,23 @@ import java.util.concurrent.TimeoutException;
  * @param prefix      topic name prefix ({@code chirp}: {@code chirp.events}, {@code chirp.heartbeats})
  * @param partitions  partitions of the events topic (how many server instances can share the consuming)
  * @param replication replicas of each partition (3 on a 3-broker cluster; 1 on one broker)
+ * @param auth        how this part proves who it is to the brokers
  */
-public record FleetTopics(String bootstrap, String prefix, int partitions, short replication) {
+public record FleetTopics(String bootstrap, String prefix, int partitions, short replication, KafkaAuth auth) {
     public FleetTopics {
         if (bootstrap == null || bootstrap.isBlank()) throw ChirpException.usage("--kafka needs host:port of a broker");
+        java.util.Objects.requireNonNull(auth, "auth");
         if (!prefix.matches("[A-Za-z0-9._-]{1,100}")) throw ChirpException.usage("bad topic prefix " + prefix);
         if (partitions < 1 || replication < 1) throw ChirpException.usage("partitions and replication must be positive");
     }
 
     /** {@return the default topics on {@code bootstrap}: 6 partitions, 1 replica} */
-    public static FleetTopics of(String bootstrap) { return new FleetTopics(bootstrap, "chirp", 6, (short) 1); }
+    public static FleetTopics of(String bootstrap) {
+        return new FleetTopics(bootstrap, "chirp", 6, (short) 1, new KafkaAuth.None());
+    }
+
+    /** {@return these topics, reached with {@code a}} */
+    public FleetTopics withAuth(KafkaAuth a) { return new FleetTopics(bootstrap, prefix, partitions, replication, a); }
 
     /** {@return OCSF events, alerts, VM states and custody records, keyed by sensor and VM} */
     public String events() { return prefix + ".events"; }
@@ -43,6 +50,7 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(AdminClientConfig.CLIENT_DNS_LOOKUP_CONFIG, "use_all_dns_ips");
+        auth.configure(p);
         return p;
     }
 

@@ -30,7 +30,7 @@ class FleetIT {
     @AfterAll static void stop() throws Exception { if (broker != null) broker.close(); }
 
     @Test void aBrokerOutageIsSpooledAndDrainedWithNothingLostOrTwice() throws Exception {
-        FleetTopics topics = new FleetTopics(broker.bootstrap(), "it1", 3, (short) 1);
+        FleetTopics topics = new FleetTopics(broker.bootstrap(), "it1", 3, (short) 1, new KafkaAuth.None());
         topics.ensure(30_000);
         Path db = tmp.resolve("it1.db");
         Path ledger = tmp.resolve("it1.ledger");
