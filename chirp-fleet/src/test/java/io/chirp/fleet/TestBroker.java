@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
@@ -25,9 +26,11 @@ public final class TestBroker implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final Map<String, String> scramUsers;
     private Process process;
 
-    private TestBroker(Path dir) throws IOException {
+    private TestBroker(Path dir, Map<String, String> scramUsers) throws IOException {
+        this.scramUsers = scramUsers;
         this.dir = dir;
         this.port = freePort();
         this.controllerPort = freePort();
@@ -36,11 +39,23 @@ public final class TestBroker implements AutoCloseable {
         p.put("process.roles", "broker,controller");
         p.put("node.id", "1");
         p.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        p.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        p.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        String client = scramUsers.isEmpty() ? "PLAINTEXT" : "SASL_PLAINTEXT";
+        p.put("listeners", client + "://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        p.put("advertised.listeners", client + "://127.0.0.1:" + port);
         p.put("controller.listener.names", "CONTROLLER");
-        p.put("inter.broker.listener.name", "PLAINTEXT");
-        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("inter.broker.listener.name", client);
+        p.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+        if (!scramUsers.isEmpty()) {
+            // SCRAM for clients and between brokers; ACLs enforced, "admin" the only super user
+            p.put("sasl.enabled.mechanisms", "SCRAM-SHA-512");
+            p.put("sasl.mechanism.inter.broker.protocol", "SCRAM-SHA-512");
+            p.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\""
+                            + scramUsers.get("admin") + "\";");
+            p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+            p.put("super.users", "User:admin;User:ANONYMOUS"); // ANONYMOUS: the controller listener, loopback only
+            p.put("allow.everyone.if.no.acl.found", "false");
+        }
         p.put("log.dirs", dir.resolve("logs").toString());
         p.put("offsets.topic.replication.factor", "1");
         p.put("offsets.topic.num.partitions", "3");
@@ -54,15 +69,39 @@ public final class TestBroker implements AutoCloseable {
         try (var w = Files.newBufferedWriter(dir.resolve("server.properties"))) {
             p.store(w, "CHIRP test broker");
         }
-        run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
-                dir.resolve("server.properties").toString()), Duration.ofSeconds(120));
+        List<String> format = new ArrayList<>(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c",
+                dir.resolve("server.properties").toString()));
+        for (Map.Entry<String, String> u : scramUsers.entrySet()) {
+            format.add("--add-scram");
+            format.add("SCRAM-SHA-512=[name=" + u.getKey() + ",password=" + u.getValue() + "]");
+        }
+        run(format, Duration.ofSeconds(120));
     }
 
     /** {@return a formatted, started broker in {@code dir}} */
     public static TestBroker start(Path dir) throws Exception {
-        TestBroker b = new TestBroker(dir);
+        TestBroker b = new TestBroker(dir, Map.of());
         b.start();
         return b;
+    }
+
+    /**
+     * {@return a started broker that accepts only SASL/SCRAM-SHA-512 clients, with these users (one must be
+     * {@code admin}, the super user) and ACLs enforced}
+     */
+    public static TestBroker startScram(Path dir, Map<String, String> users) throws Exception {
+        if (!users.containsKey("admin")) throw new IllegalArgumentException("an admin user is needed");
+        TestBroker b = new TestBroker(dir, Map.copyOf(users));
+        b.start();
+        return b;
+    }
+
+    /** {@return admin client settings (for ACLs and topics)} */
+    public Properties adminConfig() {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        if (!scramUsers.isEmpty()) new KafkaAuth.Scram("admin", scramUsers.get("admin")).configure(p);
+        return p;
     }
 
     /** {@return host:port to give clients} */
@@ -84,8 +123,7 @@ public final class TestBroker implements AutoCloseable {
 
     private void awaitReady(Duration max) throws Exception {
         long end = System.nanoTime() + max.toNanos();
-        Properties p = new Properties();
-        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap());
+        Properties p = adminConfig();
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 3000);
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
         try (Admin a = Admin.create(p)) {
