@@ -82,7 +82,7 @@ final class SensorCommand implements Callable<Integer> {
         FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
         Path dir = spool != null ? spool : ChirpHome.resolve("sensor").resolve(sensorId).resolve("spool");
         try {
-            topics.ensure(10_000);
+            topics.ensure(sensorId, 10_000);
         } catch (ChirpException e) {
             err.println("chirp: " + Table.escape(e.getMessage()) + "; spooling until it is reachable");
         }

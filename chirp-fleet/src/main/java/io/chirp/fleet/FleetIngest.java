@@ -72,6 +72,7 @@ public final class FleetIngest implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
+        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3_000); // a new sensor's topics are subscribed within seconds
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 << 20);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetRecord.MAX_BYTES * 2);
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
@@ -83,7 +84,7 @@ public final class FleetIngest implements AutoCloseable {
         while (!stopping) {
             try (KafkaConsumer<String, String> c = new KafkaConsumer<>(consumerConfig())) {
                 consumer = c;
-                c.subscribe(List.of(topics.events(), topics.heartbeats()));
+                c.subscribe(topics.all()); // new sensors' topics are found within the metadata age
                 while (!stopping) {
                     ConsumerRecords<String, String> batch = c.poll(Duration.ofMillis(300));
                     if (batch.isEmpty()) continue;
@@ -115,9 +116,19 @@ public final class FleetIngest implements AutoCloseable {
             try {
                 r = FleetRecord.decode(cr.value());
                 if (!r.key().equals(cr.key())) throw ChirpException.corrupt("key " + cr.key() + " does not match the record's");
+                if (!r.sensor().equals(topics.sensorOf(cr.topic()))) {
+                    // the brokers let each sensor's user write only its own topics: a record naming another sensor is forged
+                    throw ChirpException.corrupt("a record of sensor " + r.sensor() + " in topic " + cr.topic());
+                }
             } catch (ChirpException e) {
                 rejected.incrementAndGet();
                 log.warn("rejected a fleet record at {}-{}@{}: {}", cr.topic(), cr.partition(), cr.offset(), e.getMessage());
+                continue;
+            }
+            boolean heartbeatTopic = cr.topic().startsWith(topics.prefix() + ".heartbeats.");
+            if (heartbeatTopic != (r.kind() == FleetRecord.Kind.HEARTBEAT)) {
+                rejected.incrementAndGet();
+                log.warn("rejected a {} record in {}", r.kind(), cr.topic());
                 continue;
             }
             if (r.kind() == FleetRecord.Kind.HEARTBEAT) {

@@ -39,11 +39,26 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
     /** {@return these topics, reached with {@code a}} */
     public FleetTopics withAuth(KafkaAuth a) { return new FleetTopics(bootstrap, prefix, partitions, replication, a); }
 
-    /** {@return OCSF events, alerts, VM states and custody records, keyed by sensor and VM} */
-    public String events() { return prefix + ".events"; }
+    /**
+     * {@return the topic of one sensor's OCSF events, alerts, VM states and custody records, keyed by sensor and VM}.
+     * Each sensor has topics of its own, so the brokers' ACLs can let each sensor's user write only its own, and the
+     * server rejects any record whose sensor is not the topic's: a sensor can publish only as itself.
+     */
+    public String events(String sensor) { return prefix + ".events." + sensor; }
 
-    /** {@return sensor heartbeats, keyed by sensor} */
-    public String heartbeats() { return prefix + ".heartbeats"; }
+    /** {@return the topic of one sensor's heartbeats (stamped with the broker's clock)} */
+    public String heartbeats(String sensor) { return prefix + ".heartbeats." + sensor; }
+
+    /** {@return what the server subscribes to: every sensor's events and heartbeats} */
+    public java.util.regex.Pattern all() {
+        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix) + "\\.(events|heartbeats)\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    }
+
+    /** {@return the sensor whose topic {@code topic} is, or null if it is none of the fleet's} */
+    public String sensorOf(String topic) {
+        java.util.regex.Matcher m = all().matcher(topic);
+        return m.matches() ? topic.substring(topic.indexOf('.', prefix.length() + 1) + 1) : null;
+    }
 
     /** {@return the client settings all parts share} */
     public Properties client() {
@@ -55,10 +70,10 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
     }
 
     /**
-     * Creates the topics if they are missing (a fleet's first start); waits up to {@code timeoutMs} for a broker.
-     * Events are kept 7 days: a server that is down that long still finds what it missed.
+     * Creates a sensor's topics if they are missing (the sensor's first start); waits up to {@code timeoutMs} for a
+     * broker. Events are kept 7 days: a server that is down that long still finds what it missed.
      */
-    public void ensure(long timeoutMs) {
+    public void ensure(String sensor, long timeoutMs) {
         Properties p = client();
         p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeoutMs, 30_000));
         p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeoutMs);
@@ -67,17 +82,17 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
             List<NewTopic> want = new java.util.ArrayList<>();
             Map<String, String> cfg = Map.of("retention.ms", Long.toString(7L * 24 * 3600 * 1000),
                     "min.insync.replicas", replication >= 3 ? "2" : "1");
-            if (!have.contains(events())) want.add(new NewTopic(events(), partitions, replication).configs(cfg));
-            if (!have.contains(heartbeats())) {
+            if (!have.contains(events(sensor))) want.add(new NewTopic(events(sensor), partitions, replication).configs(cfg));
+            if (!have.contains(heartbeats(sensor))) {
                 // the broker's clock stamps heartbeats: liveness must not depend on each sensor's clock
-                want.add(new NewTopic(heartbeats(), 1, replication).configs(Map.of("retention.ms", "3600000",
+                want.add(new NewTopic(heartbeats(sensor), 1, replication).configs(Map.of("retention.ms", "3600000",
                         "message.timestamp.type", "LogAppendTime")));
             }
             if (want.isEmpty()) return;
             try {
                 admin.createTopics(want).all().get(timeoutMs, TimeUnit.MILLISECONDS);
             } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) throw e; // another part made them meanwhile
+                if (!(e.getCause() instanceof TopicExistsException)) throw e; // made meanwhile
             }
         } catch (ExecutionException | TimeoutException e) {
             Throwable c = e instanceof ExecutionException ? e.getCause() : e;

@@ -201,7 +201,7 @@ public final class Sensor implements AutoCloseable {
             try {
                 FleetRecord r = new FleetRecord(FleetRecord.Kind.HEARTBEAT, UUID.randomUUID().toString(), options.id(), null,
                         spool.epoch(), 0, System.currentTimeMillis(), heartbeat());
-                heartbeats.send(new ProducerRecord<>(options.topics().heartbeats(), r.key(), r.encode()));
+                heartbeats.send(new ProducerRecord<>(options.topics().heartbeats(options.id()), r.key(), r.encode()));
             } catch (RuntimeException e) {
                 log.debug("heartbeat not sent: {}", e.toString()); // the broker's absence is reported by the sender
             }

@@ -124,7 +124,7 @@ public final class SpoolSender implements AutoCloseable {
             List<Future<RecordMetadata>> acks = new ArrayList<>(window.size());
             for (Spool.Entry e : window) {
                 FleetRecord r = e.record();
-                acks.add(producer.send(new ProducerRecord<>(topics.events(), r.key(), r.encode())));
+                acks.add(producer.send(new ProducerRecord<>(topics.events(r.sensor()), r.key(), r.encode())));
             }
             long waitedSince = System.nanoTime();
             for (Future<RecordMetadata> f : acks) {

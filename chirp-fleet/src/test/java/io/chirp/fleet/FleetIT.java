@@ -31,7 +31,7 @@ class FleetIT {
 
     @Test void aBrokerOutageIsSpooledAndDrainedWithNothingLostOrTwice() throws Exception {
         FleetTopics topics = new FleetTopics(broker.bootstrap(), "it1", 3, (short) 1, new KafkaAuth.None());
-        topics.ensure(30_000);
+        topics.ensure("hv-1", 30_000);
         Path db = tmp.resolve("it1.db");
         Path ledger = tmp.resolve("it1.ledger");
         Path recording = Recordings.write(tmp.resolve("rec.jsonl"));

@@ -13,7 +13,10 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,12 +45,15 @@ class FleetSecurityIT {
         Map<String, String> users = Map.of("admin", "admin-secret-1", "hv-1", "sensor \"quoted\" \\ pw", "chirp-serve", "server-pw-2");
         try (TestBroker broker = TestBroker.startScram(tmp.resolve("broker"), users)) {
             FleetTopics admin = new FleetTopics(broker.bootstrap(), "sec", 2, (short) 1, new KafkaAuth.Scram("admin", users.get("admin")));
-            admin.ensure(30_000);
+            admin.ensure("hv-1", 30_000);
+            admin.ensure("hv-9", 30_000);
             try (Admin a = Admin.create(broker.adminConfig())) {
                 List<AclBinding> acls = new ArrayList<>();
                 for (AclOperation op : List.of(AclOperation.WRITE, AclOperation.DESCRIBE)) {
-                    acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "sec.", PatternType.PREFIXED),
-                            new AccessControlEntry("User:hv-1", "*", op, AclPermissionType.ALLOW)));
+                    for (String topic : List.of(admin.events("hv-1"), admin.heartbeats("hv-1"))) {
+                        acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
+                                new AccessControlEntry("User:hv-1", "*", op, AclPermissionType.ALLOW)));
+                    }
                 }
                 for (AclOperation op : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
                     acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "sec.", PatternType.PREFIXED),
@@ -81,6 +87,21 @@ class FleetSecurityIT {
                 assertThat(bad.sender().state()).isEqualTo(SpoolSender.State.UNAVAILABLE);
                 assertThat(bad.sender().problem()).containsIgnoringCase("authentication");
                 assertThat(bad.spool().pendingRecords()).as("kept for when the right password is given").isPositive();
+                // hv-1's user may not write hv-9's topic, and a record it writes to its own naming hv-9 is rejected
+                Properties pp = asSensor.client();
+                pp.put(org.apache.kafka.clients.producer.ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                pp.put(org.apache.kafka.clients.producer.ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+                pp.put(org.apache.kafka.clients.producer.ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+                FleetRecord forged = new FleetRecord(FleetRecord.Kind.EVENT, "forged-1", "hv-9", "hv-9-vm", 1, 1, 0,
+                        com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode());
+                try (KafkaProducer<String, String> p = new KafkaProducer<>(pp)) {
+                    assertThatThrownBy(() -> p.send(new ProducerRecord<>(admin.events("hv-9"), forged.key(), forged.encode())).get(20, TimeUnit.SECONDS))
+                            .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
+                    p.send(new ProducerRecord<>(admin.events("hv-1"), forged.key(), forged.encode())).get(20, TimeUnit.SECONDS);
+                }
+                long until = System.currentTimeMillis() + 20_000;
+                while (ingest.counters().get("fleet_rejected") < 1 && System.currentTimeMillis() < until) Thread.sleep(200);
+                assertThat(ingest.counters().get("fleet_rejected")).as("the forged record is rejected").isEqualTo(1);
                 Map<String, List<String>> stored = FleetCheck.stored(db);
                 FleetCheck.assertExactlyOnceInOrder(produced, stored);
                 assertThat(stored).doesNotContainKey("hv-9-vm");
@@ -94,7 +115,7 @@ class FleetSecurityIT {
             c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
             c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
             try (KafkaConsumer<String, String> spy = new KafkaConsumer<>(c)) {
-                spy.subscribe(List.of(admin.events()));
+                spy.subscribe(List.of(admin.events("hv-1")));
                 assertThatThrownBy(() -> {
                     for (int i = 0; i < 50; i++) spy.poll(Duration.ofMillis(200));
                 }).isInstanceOf(org.apache.kafka.common.errors.AuthorizationException.class);

@@ -121,7 +121,6 @@ public final class ChirpServer implements AutoCloseable {
                     vmStates);
         }
         if (fleetOptions != null) {
-            fleetOptions.topics().ensure(60_000);
             ingest = FleetIngest.start(fleetOptions.topics(), fleetOptions.group(), store,
                     new FleetView(fleetOptions.lostAfter(), java.time.Clock.systemUTC()), (r, e) -> {
                         hub.publish(EventHub.Topic.event, r.vm(), e.json());
