@@ -179,7 +179,7 @@ public final class BenchMain {
 
     private static void fleet(Path reports) throws Exception {
         int seconds = Integer.getInteger("chirp.bench.fleet.seconds", 30);
-        List<FleetBench.Row> rows = FleetBench.run(3, List.of(10, 100, 500), seconds, 1.0);
+        List<FleetBench.Row> rows = FleetBench.run(3, List.of(10, 100, 400), seconds, 1.0);
         StringBuilder md = new StringBuilder(header("Fleet: sensors through Kafka to the central store", "bench/run fleet"));
         md.append("3 `chirp sensor --replay` processes, each VM a replayed recorded stream at 1 event/s through the sensor's real "
                 + "pipeline (Sigma at the sensor), spool and idempotent producer; one KRaft broker (child JVM); the server's ingest "

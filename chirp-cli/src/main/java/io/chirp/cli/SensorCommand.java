@@ -81,11 +81,6 @@ final class SensorCommand implements Callable<Integer> {
         if (!FleetRecord.validSensorId(sensorId)) throw ChirpException.usage("--id: letters, digits, '.', '_', '-' (at most 64), not " + sensorId);
         FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
         Path dir = spool != null ? spool : ChirpHome.resolve("sensor").resolve(sensorId).resolve("spool");
-        try {
-            topics.ensure(sensorId, 10_000);
-        } catch (ChirpException e) {
-            err.println("chirp: " + Table.escape(e.getMessage()) + "; spooling until it is reachable");
-        }
         Detector detector = MonitorCommand.detector(noShipped, rules, err);
         Sensor sensor = Sensor.start(new Sensor.Options(sensorId, topics, dir, Lab.parseSize(spoolMax), Durations.parse(heartbeat), ledger));
         EventPipeline pipeline = new EventPipeline(List.of(), detector, a -> {

@@ -89,7 +89,7 @@ public final class Sensor implements AutoCloseable {
             spool.close();
             throw io.chirp.core.ChirpException.io("cannot open the ledger " + options.ledger() + ": " + e.getMessage(), e);
         }
-        this.sender = SpoolSender.start(spool, options.topics());
+        this.sender = SpoolSender.start(spool, options.topics(), options.id());
         Properties hp = SpoolSender.producerConfig(options.topics(), "chirp-sensor-heartbeat");
         hp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, false); // a heartbeat is news only now: never retried late
         hp.put(ProducerConfig.ACKS_CONFIG, "1");

@@ -35,8 +35,14 @@ public final class SpoolSender implements AutoCloseable {
     /** Whether records get through. */
     public enum State { CONNECTING, AVAILABLE, UNAVAILABLE }
 
+    /** How often a failing sender tries to set up its topics (a first start while the brokers were away). */
+    static final Duration ENSURE_EVERY = Duration.ofSeconds(10);
+
     private final Spool spool;
     private final FleetTopics topics;
+    private final String sensor;
+    private long lastEnsure;
+    private boolean topicsReady;
     private final Thread thread;
     private volatile boolean stopping;
     private volatile State state = State.CONNECTING;
@@ -45,14 +51,15 @@ public final class SpoolSender implements AutoCloseable {
     private long outageStartPending;
     private KafkaProducer<String, String> producer;
 
-    private SpoolSender(Spool spool, FleetTopics topics) {
+    private SpoolSender(Spool spool, FleetTopics topics, String sensor) {
         this.spool = spool;
         this.topics = topics;
+        this.sensor = sensor;
         this.thread = Thread.ofPlatform().daemon().name("chirp-sensor-sender").start(this::run);
     }
 
-    /** Starts sending {@code spool} to {@code topics}. */
-    public static SpoolSender start(Spool spool, FleetTopics topics) { return new SpoolSender(spool, topics); }
+    /** Starts sending {@code spool} to {@code sensor}'s topics, setting them up first if they are missing. */
+    public static SpoolSender start(Spool spool, FleetTopics topics, String sensor) { return new SpoolSender(spool, topics, sensor); }
 
     /** {@return the producer settings: idempotent, acks=all, bounded memory, failures within seconds} */
     static Properties producerConfig(FleetTopics topics, String clientId) {
@@ -95,6 +102,7 @@ public final class SpoolSender implements AutoCloseable {
                 continue;
             }
             if (window.isEmpty()) continue;
+            ensureTopics();
             if (deliver(window)) {
                 spool.ack(window);
                 sent += window.size();
@@ -114,6 +122,18 @@ public final class SpoolSender implements AutoCloseable {
                 closeProducer(); // a fresh producer: the failed one may hold records it will never deliver
                 pause(Duration.ofMillis(500));
             }
+        }
+    }
+
+    /** Sets up the sensor's topics until that succeeds once, at most every {@link #ENSURE_EVERY}. */
+    private void ensureTopics() {
+        if (topicsReady || System.nanoTime() - lastEnsure < ENSURE_EVERY.toNanos() && lastEnsure != 0) return;
+        lastEnsure = System.nanoTime();
+        try {
+            topics.ensure(sensor, 10_000);
+            topicsReady = true;
+        } catch (RuntimeException e) {
+            log.debug("topics of {} not set up yet: {}", sensor, e.toString()); // the send's failure says what matters
         }
     }
 

@@ -29,6 +29,7 @@ public final class FleetCheck {
     public static Map<String, List<String>> produced(List<Path> ledgers) throws IOException {
         Map<String, Set<String>> seen = new LinkedHashMap<>();
         for (Path l : ledgers) {
+            if (!Files.exists(l)) continue; // its sensor has not started yet
             for (String line : Files.readAllLines(l)) {
                 String[] f = line.split(" ");
                 if (f.length != 6) continue; // a line torn by a kill -9 (the record itself is in the spool or not)
@@ -44,7 +45,10 @@ public final class FleetCheck {
     /** {@return records the ledgers list as dropped by a full spool} */
     public static long dropped(List<Path> ledgers) throws IOException {
         long n = 0;
-        for (Path l : ledgers) for (String line : Files.readAllLines(l)) if (line.startsWith("dropped ")) n++;
+        for (Path l : ledgers) {
+            if (!Files.exists(l)) continue;
+            for (String line : Files.readAllLines(l)) if (line.startsWith("dropped ")) n++;
+        }
         return n;
     }
 
