@@ -74,6 +74,18 @@ final class FleetBench {
                 for (int v = 0; v < perSensor; v++) cmd.addAll(List.of("--replay-vm", "s" + s + "-vm" + v));
                 ps.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("s" + s + ".log").toFile()).start());
             }
+            try {
+                return measure(dir, store, ps, ledgers, t0, ingestCpu0, eventLatency, alertLatency, db, sensors, perSensor, seconds, rate);
+            } finally {
+                for (Process p : ps) if (p.isAlive()) p.destroyForcibly(); // never leave a sensor behind
+            }
+        }
+    }
+
+    private static Row measure(Path dir, EventStore store, List<Process> ps, List<Path> ledgers, long t0, long ingestCpu0,
+                               ConcurrentLinkedQueue<Long> eventLatency, ConcurrentLinkedQueue<Long> alertLatency, Path db,
+                               int sensors, int perSensor, int seconds, double rate) throws Exception {
+        {
             long expectedEvents = (long) sensors * perSensor * Math.round(seconds * rate);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds * 4L + 120);
             long stored = 0;
