@@ -42,7 +42,7 @@ final class MonitorCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         if (integrityEvery < 0) throw ChirpException.usage("--integrity-every must be 0 (never) or more, not " + integrityEvery);
         PrintWriter err = spec.commandLine().getErr();
-        Detector detector = detector(err);
+        Detector detector = detector(noShipped, rules, err);
         List<EventSink> out = new ArrayList<>();
         for (String s : sinks.isEmpty() ? List.of("store") : sinks) out.add(EventSink.parse(s, System.out));
         Duration every = Durations.parse(interval);
@@ -79,7 +79,8 @@ final class MonitorCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Detector detector(PrintWriter err) {
+    /** {@return CHIRP's shipped rules (unless {@code noShipped}) and those in {@code rules}; problems go to {@code err}} */
+    static Detector detector(boolean noShipped, Path rules, PrintWriter err) {
         List<io.chirp.detect.eval.CompiledRule> all = new ArrayList<>();
         if (!noShipped) all.addAll(Detector.shipped().rules());
         if (rules != null) {

@@ -51,6 +51,17 @@ final class ServeCommand implements Callable<Integer> {
             + "rules (automatic evidence on alerts, docs/response-rules.md)") Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
     @ArgGroup(exclusive = true) TlsOptions tls;
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "also take in a fleet: consume the sensors' topics from these Kafka brokers (host:port,...)") String kafka;
+    @Option(names = "--kafka-topic-prefix", defaultValue = "chirp", paramLabel = "PREFIX",
+            description = "fleet topic prefix (default ${DEFAULT-VALUE}: chirp.events, chirp.heartbeats)") String topicPrefix;
+    @Option(names = "--kafka-group", defaultValue = "chirp-serve", paramLabel = "GROUP",
+            description = "consumer group; servers in one group share the fleet (default ${DEFAULT-VALUE})") String group;
+    @Option(names = "--lost-after", defaultValue = "5s", paramLabel = "TIME",
+            description = "a sensor host without heartbeats for this long is shown lost (default ${DEFAULT-VALUE})") String lostAfter;
+    @Option(names = "--no-local-monitor",
+            description = "with --kafka: do not watch this host's own VMs (the sensors do)") boolean noLocalMonitor;
+    @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
     @Spec CommandSpec spec;
 
@@ -83,7 +94,14 @@ final class ServeCommand implements Callable<Integer> {
         ServerConfig cfg = new ServerConfig(bind, port, home(), tls(), vms, Durations.parse(interval), trace, integrityEvery,
                 rules, !noShipped);
         CountDownLatch stopped = new CountDownLatch(1);
-        ChirpServer server = ChirpServer.start(cfg);
+        ChirpServer.FleetOptions fleet = null;
+        if (kafka != null) {
+            fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1, kafkaAuth.auth()), group,
+                    Durations.parse(lostAfter), !noLocalMonitor);
+        } else if (noLocalMonitor) {
+            throw ChirpException.usage("--no-local-monitor needs --kafka (else the server would watch nothing)");
+        }
+        ChirpServer server = ChirpServer.start(cfg, fleet);
         Thread hook = new Thread(() -> {
             server.close();
             stopped.countDown();
@@ -96,8 +114,11 @@ final class ServeCommand implements Callable<Integer> {
             out.println("  " + server.firstAdminToken());
         }
         out.flush();
-        err.printf("watching %s every %s%s; Ctrl-C to stop%n", vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval,
-                trace ? " + tracing" : "");
+        if (fleet == null || fleet.localMonitor()) {
+            err.printf("watching %s every %s%s; Ctrl-C to stop%n", vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval,
+                    trace ? " + tracing" : "");
+        }
+        if (fleet != null) err.printf("taking in the fleet from Kafka at %s (group %s); Ctrl-C to stop%n", kafka, group);
         err.flush();
         if (duration != null) {
             Thread.sleep(Durations.parse(duration));

@@ -1,6 +1,8 @@
 package io.chirp.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.chirp.events.OcsfEvent;
+import io.chirp.events.Severity;
 import io.chirp.monitor.EventPipeline;
 
 import java.time.Instant;
@@ -30,6 +32,22 @@ public final class Alerts {
         if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) id = UUID.randomUUID().toString();
         View v = new View(id, Instant.now().toString(), a.vm().name(), a.detection().ruleId(), a.detection().title(),
                 a.detection().level().name().toLowerCase(), null, null, null, a.finding().json());
+        alerts.addFirst(v);
+        while (alerts.size() > MAX) alerts.removeLast();
+        return v;
+    }
+
+    /**
+     * Keeps an alert raised by a fleet sensor's rules (the finding arrived over Kafka, already evaluated);
+     * {@return how the API and the stream show it}
+     */
+    public synchronized View add(String vm, OcsfEvent finding) {
+        String id = finding.uid();
+        if (id == null || !id.matches("[A-Za-z0-9_-]{1,64}")) id = UUID.randomUUID().toString();
+        JsonNode info = finding.at("finding_info");
+        View v = new View(id, Instant.now().toString(), vm, info.path("analytic").path("uid").asText(null),
+                info.path("title").asText(""), Severity.of(finding.severityId()).name().toLowerCase(java.util.Locale.ROOT),
+                null, null, null, finding.json());
         alerts.addFirst(v);
         while (alerts.size() > MAX) alerts.removeLast();
         return v;

@@ -72,6 +72,10 @@ final class Api {
                         return table(HostTables.registers(t.cpus()));
                     }
                 });
+        // --- the fleet (chirp serve --kafka): hosts by their sensors' heartbeats, and their VMs
+        add("GET", "/api/fleet", "getFleet", "fleet", VIEWER, false,
+                "Every sensor host and its VMs; a host without heartbeats is lost and its VMs unknown",
+                List.of(), Route.Response.json(null, "hosts, and the ingest's counters"), null, c -> Reply.ok(s.fleet()));
         // --- Linux views: the same rows as chirp linux ...
         linux("pslist", "Processes from the kernel's task list", List.of(Param.flag("threads", "every thread, not only processes"),
                 Param.pid("only this process id")), (c, k) -> LinuxViews.pslist(k, c.flag("threads"), c.integer("pid")));

@@ -6,6 +6,10 @@ import io.chirp.detect.Detector;
 import io.chirp.detect.RuleProblem;
 import io.chirp.detect.eval.CompiledRule;
 import io.chirp.events.store.EventQuery;
+import io.chirp.fleet.FleetIngest;
+import io.chirp.fleet.FleetRecord;
+import io.chirp.fleet.FleetTopics;
+import io.chirp.fleet.FleetView;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.StoredEvent;
 import io.chirp.events.sink.StoreSink;
@@ -59,6 +63,8 @@ public final class ChirpServer implements AutoCloseable {
     private volatile Responder responder;
     private final List<Route> routes;
     private final ObjectNode openApi;
+    private final FleetOptions fleetOptions;
+    private FleetIngest ingest;
     private Monitor monitor;
     private Server jetty;
     private HttpFront front;
@@ -67,8 +73,15 @@ public final class ChirpServer implements AutoCloseable {
     private String fingerprint;
     private URI uri;
 
-    private ChirpServer(ServerConfig config) {
+    /**
+     * How the server takes in a fleet: its sensors' topics, its consumer group (servers in one group share the
+     * work), when a silent host counts as lost, and whether this server also watches its own host's VMs.
+     */
+    public record FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor) {}
+
+    private ChirpServer(ServerConfig config, FleetOptions fleet) {
         this.config = config;
+        this.fleetOptions = fleet;
         OwnerOnly.dir(config.serverDir());
         this.credentials = Credentials.open(config.credentialsFile());
         this.detector = detector(config);
@@ -98,9 +111,12 @@ public final class ChirpServer implements AutoCloseable {
      * Starts the server: checks the binding rule, loads (or generates) the TLS key, makes the first admin token
      * on first start, starts the monitor, then listens.
      */
-    public static ChirpServer start(ServerConfig config) {
+    public static ChirpServer start(ServerConfig config) { return start(config, null); }
+
+    /** Starts the server as {@link #start(ServerConfig)} does, also consuming a fleet's Kafka topics (null: none). */
+    public static ChirpServer start(ServerConfig config, FleetOptions fleet) {
         InetAddress bind = Tls.checkBinding(config.host(), config.tls());
-        ChirpServer s = new ChirpServer(config);
+        ChirpServer s = new ChirpServer(config, fleet);
         try {
             s.listen(bind);
             return s;
@@ -117,8 +133,17 @@ public final class ChirpServer implements AutoCloseable {
                     "first start; the token was printed once and is stored only hashed");
         }
         Tls.Loaded tls = Tls.load(config.tls());
-        monitor = Monitor.start(config.vms(), new VmWatcher.Options(config.interval(), config.trace(), config.integrityEvery()),
-                vmStates);
+        if (fleetOptions == null || fleetOptions.localMonitor()) {
+            monitor = Monitor.start(config.vms(), new VmWatcher.Options(config.interval(), config.trace(), config.integrityEvery()),
+                    vmStates);
+        }
+        if (fleetOptions != null) {
+            ingest = FleetIngest.start(fleetOptions.topics(), fleetOptions.group(), store,
+                    new FleetView(fleetOptions.lostAfter(), java.time.Clock.systemUTC()), (r, e) -> {
+                        hub.publish(EventHub.Topic.event, r.vm(), e.json());
+                        if (r.kind() == FleetRecord.Kind.ALERT) hub.publish(EventHub.Topic.alert, r.vm(), alerts.add(r.vm(), e));
+                    });
+        }
         flusher = Thread.ofVirtual().name("chirp-serve-flush").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 try {
@@ -245,6 +270,16 @@ public final class ChirpServer implements AutoCloseable {
     /** {@return the route table (what the OpenAPI document lists)} */
     public List<Route> routes() { return routes; }
 
+    /** {@return the fleet: hosts and VMs, and the ingest's counters; empty without --kafka} */
+    Map<String, Object> fleet() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kafka", ingest == null ? null : fleetOptions.topics().bootstrap());
+        m.put("lost_after_seconds", ingest == null ? null : fleetOptions.lostAfter().toSeconds());
+        m.put("hosts", ingest == null ? List.of() : ingest.view().hosts());
+        m.put("counters", ingest == null ? Map.of() : ingest.counters());
+        return m;
+    }
+
     /** {@return the monitor's counters} */
     public Map<String, Long> counters() {
         Map<String, Long> m = new LinkedHashMap<>();
@@ -270,6 +305,7 @@ public final class ChirpServer implements AutoCloseable {
                 log.warn("stopping the HTTP server: {}", e.toString());
             }
         }
+        if (ingest != null) ingest.close();
         if (monitor != null) monitor.close();
         if (flusher != null) flusher.interrupt();
         responder.close();

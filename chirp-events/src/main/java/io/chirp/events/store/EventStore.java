@@ -34,6 +34,8 @@ public final class EventStore implements AutoCloseable {
         "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
         "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
         "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
+        // Event ids taken in through insertNew (events from a fleet's sensors, which may arrive more than once).
+        "CREATE TABLE IF NOT EXISTS event_ids (uid TEXT PRIMARY KEY, event INTEGER NOT NULL) WITHOUT ROWID",
     };
 
     private final Path file;
@@ -87,6 +89,51 @@ public final class EventStore implements AutoCloseable {
             }
             ps.executeBatch();
             db.commit();
+        } catch (SQLException ex) {
+            rollbackQuietly();
+            throw ChirpException.io("cannot store " + batch.size() + " events in " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Inserts those events of a batch whose id ({@code metadata.uid}) the store has not taken in before, in one
+     * transaction: an event delivered twice (a sensor resending after a crash, a consumer re-reading after one) is
+     * stored once. The first copy wins; events without an id are refused, since they could not be de-duplicated.
+     *
+     * @return the events that were new, in batch order
+     */
+    public synchronized List<OcsfEvent> insertNew(List<OcsfEvent> batch) {
+        if (readOnly) throw new IllegalStateException("event store opened read-only");
+        List<OcsfEvent> fresh = new ArrayList<>();
+        if (batch.isEmpty()) return fresh;
+        try (PreparedStatement id = db.prepareStatement("INSERT OR IGNORE INTO event_ids(uid, event) VALUES (?, -1)");
+             PreparedStatement ev = db.prepareStatement(
+                     "INSERT INTO events(time, class_uid, activity, vm, severity, uid, json) VALUES (?,?,?,?,?,?,?)",
+                     Statement.RETURN_GENERATED_KEYS);
+             PreparedStatement link = db.prepareStatement("UPDATE event_ids SET event = ? WHERE uid = ?")) {
+            for (OcsfEvent e : batch) {
+                if (e.uid() == null) throw new IllegalArgumentException("an event without metadata.uid cannot be de-duplicated");
+                id.setString(1, e.uid());
+                if (id.executeUpdate() == 0) continue; // taken in before
+                ev.setLong(1, e.time());
+                ev.setInt(2, e.classUid());
+                ev.setString(3, e.activityName());
+                ev.setString(4, e.vmName());
+                ev.setInt(5, e.severityId());
+                ev.setString(6, e.uid());
+                ev.setString(7, e.toJsonLine());
+                ev.executeUpdate();
+                try (ResultSet k = ev.getGeneratedKeys()) {
+                    if (k.next()) {
+                        link.setLong(1, k.getLong(1));
+                        link.setString(2, e.uid());
+                        link.executeUpdate();
+                    }
+                }
+                fresh.add(e);
+            }
+            db.commit();
+            return fresh;
         } catch (SQLException ex) {
             rollbackQuietly();
             throw ChirpException.io("cannot store " + batch.size() + " events in " + file + ": " + ex.getMessage(), ex);

@@ -84,6 +84,33 @@ class EventStoreTest {
         assertThat(java.nio.file.Files.getPosixFilePermissions(db)).isEqualTo(io.chirp.core.OwnerOnly.FILE);
     }
 
+    @Test void insertNewStoresEachEventIdOnceAcrossBatchesAndReopening(@TempDir Path tmp) {
+        Path db = tmp.resolve("events.db");
+        List<OcsfEvent> events = new ArrayList<>();
+        for (int i = 0; i < 10; i++) events.add(event(i));
+        try (EventStore store = EventStore.open(db)) {
+            assertThat(store.insertNew(events.subList(0, 6))).hasSize(6);
+            // a redelivery overlapping the first batch, with a copy inside the batch itself
+            List<OcsfEvent> again = new ArrayList<>(events.subList(4, 10));
+            again.add(events.get(7));
+            assertThat(store.insertNew(again)).containsExactlyElementsOf(events.subList(6, 10));
+        }
+        try (EventStore store = EventStore.open(db)) {
+            assertThat(store.insertNew(events)).isEmpty();
+            assertThat(store.count()).isEqualTo(10);
+            assertThat(store.query(EventQuery.all().limit(100))).extracting(StoredEvent::uid)
+                    .containsExactlyElementsOf(events.stream().map(OcsfEvent::uid).toList());
+            assertThatThrownBy(() -> store.insertNew(List.of(new OcsfEvent(stripUid(event(11))))))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ObjectNode stripUid(OcsfEvent e) {
+        var j = e.json();
+        ((com.fasterxml.jackson.databind.node.ObjectNode) j.get("metadata")).remove("uid");
+        return j;
+    }
+
     @Test void usesWalAndIndexes(@TempDir Path tmp) throws Exception {
         Path db = tmp.resolve("events.db");
         EventStore.open(db).close();
