@@ -1,0 +1,71 @@
+package io.chirp.linux.integrity;
+
+import io.chirp.lab.GroundTruth;
+import io.chirp.lab.Lab;
+import io.chirp.lab.LabGuest;
+import io.chirp.lab.Scenario;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A staged intrusion on a private guest (booted here: it loads a module, which would change the shared guest):
+ * the standard scenario plus a harmless module under a rootkit's name (Debian's {@code dummy}, renamed to
+ * {@code knark} and so unsigned) and a {@code sleep} masquerade whose executable in /dev/shm deleted itself.
+ */
+class HeuristicsStagedIT {
+    private static LabGuest g;
+
+    @BeforeAll
+    static void boot() {
+        Scenario s = Scenario.standard()
+                .shell("insmod /lib/modules/extra/knark.ko")
+                .shell("cp /bin/busybox /dev/shm/.rk && (exec -a sleep /dev/shm/.rk 400000) </dev/null >/dev/null 2>&1 &")
+                .shell("sleep 1; rm /dev/shm/.rk");
+        g = Lab.fromEnvironment().boot(Lab.Options.defaults().withScenario(s).withName("heur-" + ProcessHandle.current().pid()));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (g != null) g.close();
+    }
+
+    @Test
+    void rootkitNamedUnsignedModuleAndSelfDeletingMasqueradeAreFlagged() {
+        // the guest's own view: knark loaded and tainted E (unsigned); the .rk process runs a deleted file
+        String knark = g.groundTruth().section("modules").stream().filter(m -> m.startsWith("knark ")).findFirst()
+                .orElseThrow(() -> new AssertionError("knark not loaded: " + g.groundTruth().section("modules")));
+        assertThat(knark.strip()).endsWith("(E)");
+        int rk = g.groundTruth().processes().stream().filter(p -> p.comm().equals(".rk")).mapToInt(GroundTruth.Process::pid)
+                .findFirst().orElseThrow();
+        assertThat(g.shell("readlink /proc/" + rk + "/exe", Duration.ofSeconds(30)).strip())
+                .isEqualTo("/dev/shm/.rk (deleted)");
+
+        IntegrityReport rep = HeuristicsIT.heuristics(g);
+        assertThat(rep.section("rootkit_modules").orElseThrow().findings()).singleElement()
+                .isInstanceOfSatisfying(IntegrityFinding.RootkitModule.class, f -> {
+                    assertThat(f.name()).isEqualTo("knark");
+                    assertThat(f.rootkit()).isEqualTo("Knark");
+                    assertThat(f.severity()).isEqualTo(IntegrityFinding.Severity.CRITICAL);
+                });
+        assertThat(rep.section("module_taint").orElseThrow().findings()).singleElement()
+                .isInstanceOfSatisfying(IntegrityFinding.TaintedModule.class, f -> {
+                    assertThat(f.name()).isEqualTo("knark");
+                    assertThat(f.taints()).isEqualTo("E");
+                    assertThat(f.signatureOk()).isFalse();
+                    assertThat(f.summary()).contains("unsigned");
+                });
+        List<IntegrityFinding> exes = rep.section("exe_location").orElseThrow().findings();
+        assertThat(exes).extracting(f -> ((IntegrityFinding.SuspiciousExecutable) f).exe())
+                .containsExactlyInAnyOrder("/tmp/evil_miner", "/dev/shm/.rk (deleted)");
+        assertThat(rep.section("masquerade").orElseThrow().findings())
+                .extracting(f -> ((IntegrityFinding.Masquerade) f).comm()).containsExactlyInAnyOrder("evil_miner", "kworkerd", ".rk");
+        assertThat(rep.section("wx_memory").orElseThrow().findings()).isEmpty();
+        assertThat(rep.section("orphans").orElseThrow().findings()).isEmpty();
+    }
+}
