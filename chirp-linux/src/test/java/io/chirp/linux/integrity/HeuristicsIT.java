@@ -20,9 +20,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * are flagged, against the guest's own /proc.
  */
 @WithLabGuest
-class HeuristicsIT {
+public class HeuristicsIT {
 
-    static IntegrityReport heuristics(LabGuest g) {
+    public static IntegrityReport heuristics(LabGuest g) {
         try (LiveVm live = LiveVm.attach(new VmInventory().find(g.name()))) {
             LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
             return new IntegrityCheck(k, live.registers()).run(Set.copyOf(IntegrityCheck.HEURISTICS));

@@ -1,9 +1,14 @@
-package io.chirp.linux.integrity;
+package io.chirp.linux;
 
 import io.chirp.lab.GroundTruth;
 import io.chirp.lab.Lab;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.Scenario;
+import io.chirp.linux.fs.PageCache;
+import io.chirp.linux.integrity.IntegrityFinding;
+import io.chirp.linux.integrity.IntegrityReport;
+import io.chirp.linux.integrity.HeuristicsIT;
+import io.chirp.hypervisor.LiveVm;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,9 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A staged intrusion on a private guest (booted here: it loads a module, which would change the shared guest):
  * the standard scenario plus a harmless module under a rootkit's name (Debian's {@code dummy}, renamed to
- * {@code knark} and so unsigned) and a {@code sleep} masquerade whose executable in /dev/shm deleted itself.
+ * {@code knark} and so unsigned), a {@code sleep} masquerade whose executable in /dev/shm deleted itself, and a
+ * file deleted while a process holds it open (its only copy is the page cache).
  */
-class HeuristicsStagedIT {
+class StagedIntrusionIT {
+    static final String GONE = "/tmp/loot.bin";
     private static LabGuest g;
 
     @BeforeAll
@@ -26,8 +33,11 @@ class HeuristicsStagedIT {
         Scenario s = Scenario.standard()
                 .shell("insmod /lib/modules/extra/knark.ko")
                 .shell("cp /bin/busybox /dev/shm/.rk && (exec -a sleep /dev/shm/.rk 400000) </dev/null >/dev/null 2>&1 &")
-                .shell("sleep 1; rm /dev/shm/.rk");
-        g = Lab.fromEnvironment().boot(Lab.Options.defaults().withScenario(s).withName("heur-" + ProcessHandle.current().pid()));
+                .shell("sleep 1; rm /dev/shm/.rk")
+                .shell("head -c 300001 /dev/urandom > " + GONE + " && sha256sum " + GONE + " > /tmp/loot.sha")
+                .shell("(exec 3<" + GONE + "; exec /bin/sleep 300000) </dev/null >/dev/null 2>&1 &")
+                .shell("sleep 1; rm " + GONE);
+        g = Lab.fromEnvironment().boot(Lab.Options.defaults().withScenario(s).withName("staged-" + ProcessHandle.current().pid()));
     }
 
     @AfterAll
@@ -67,5 +77,24 @@ class HeuristicsStagedIT {
                 .extracting(f -> ((IntegrityFinding.Masquerade) f).comm()).containsExactlyInAnyOrder("evil_miner", "kworkerd", ".rk");
         assertThat(rep.section("wx_memory").orElseThrow().findings()).isEmpty();
         assertThat(rep.section("orphans").orElseThrow().findings()).isEmpty();
+    }
+
+    @Test
+    void aDeletedFileStillOpenComesOutOfThePageCacheByteExact() throws Exception {
+        String sha = g.shell("cat /tmp/loot.sha", Duration.ofSeconds(30)).strip().split("\\s+")[0];
+        assertThat(sha).hasSize(64);
+        try (LiveVm live = Guests.live(g)) {
+            LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
+            PageCache pc = new PageCache(k);
+            PageCache.Listing l = pc.list(false);
+            PageCache.CachedFile f = PageCache.find(l, GONE, null, null).stream().filter(PageCache.CachedFile::deleted)
+                    .findFirst().orElseThrow(() -> new AssertionError("no deleted " + GONE + " in " + l.files()));
+            assertThat(f.fsType()).isEqualTo("tmpfs");
+            assertThat(f.size()).isEqualTo(300001);
+            assertThat(f.residentPages()).isEqualTo(f.pages());
+            PageCacheIT.Extracted x = PageCacheIT.extract(pc, f);
+            assertThat(x.result().complete()).as(x.result().problems().toString()).isTrue();
+            assertThat(x.sha256()).isEqualTo(sha);
+        }
     }
 }
