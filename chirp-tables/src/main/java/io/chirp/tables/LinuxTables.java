@@ -4,6 +4,7 @@ import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.ModuleInfo;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.OpenFile;
+import io.chirp.linux.fs.PageCache;
 import io.chirp.linux.integrity.IntegrityFinding;
 import io.chirp.linux.integrity.IntegrityReport;
 import io.chirp.linux.log.LogRecord;
@@ -157,6 +158,19 @@ public final class LinuxTables {
             Column.of("type", STRING, "file system type", Mount::fsType),
             Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
 
+    public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("files",
+            "A regular file in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there).",
+            Column.of("mountpoint", STRING, "where its file system is mounted; (shm_mnt) for memfd and SysV shm",
+                    PageCache.CachedFile::mountPoint),
+            Column.of("type", STRING, "file system type", PageCache.CachedFile::fsType),
+            Column.of("inode", INTEGER, "inode number", PageCache.CachedFile::inode),
+            Column.of("path", STRING, "path through its first dentry; null if none is left", PageCache.CachedFile::path),
+            Column.of("size", INTEGER, "size in bytes (i_size)", PageCache.CachedFile::size),
+            Column.of("resident_pages", INTEGER, "pages in the page cache", PageCache.CachedFile::residentPages),
+            Column.of("pages", INTEGER, "pages its size spans", PageCache.CachedFile::pages),
+            Column.<PageCache.CachedFile>of("deleted", BOOLEAN, "no links left, alive because open or mapped",
+                    PageCache.CachedFile::deleted));
+
     public static final TableDef<LogRow> DMESG = TableDef.of("dmesg", "A kernel log record from the printk ring buffer.",
             Column.of("seq", INTEGER, "sequence number (a gap means records were lost)", r -> r.record().seq()),
             Column.of("time", STRING, "seconds since boot, as dmesg prints it", r -> r.record().timestamp().strip()),
@@ -184,7 +198,7 @@ public final class LinuxTables {
 
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
-        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, DMESG, CHECK, CHECK_SECTIONS);
+        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, DMESG, CHECK, CHECK_SECTIONS);
     }
 
 }
