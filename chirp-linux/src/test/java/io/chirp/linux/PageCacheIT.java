@@ -30,7 +30,7 @@ class PageCacheIT {
 
     @Test
     void theDropperOnTmpfsComesOutByteExact(LabGuest g) throws Exception {
-        List<String> truth = g.shell("sha256sum /tmp/evil_miner; stat -c '%s %i' /tmp/evil_miner", Duration.ofSeconds(30))
+        List<String> truth = g.shell("sha256sum /tmp/evil_miner; stat -c '%s %i' /tmp/evil_miner", Duration.ofSeconds(120))
                 .lines().toList();
         String sha = truth.get(0).split("\\s+")[0];
         long size = Long.parseLong(truth.get(1).split(" ")[0]), ino = Long.parseLong(truth.get(1).split(" ")[1]);
@@ -57,7 +57,7 @@ class PageCacheIT {
     @Test
     void everyMountedFileSystemIsListedWithTheGuestsOwnSizes(LabGuest g) throws Exception {
         // the guest's own list of some files, on the initramfs root, /tmp and the ext4 data disk
-        List<String> truth = g.shell("stat -c '%n %s %i' /init /tmp/beacon.sh /mnt/data/secret.txt", Duration.ofSeconds(30))
+        List<String> truth = g.shell("stat -c '%n %s %i' /init /tmp/beacon.sh /mnt/data/secret.txt", Duration.ofSeconds(120))
                 .lines().toList();
         try (LiveVm live = Guests.live(g)) {
             PageCache.Listing l = new PageCache(LinuxKernel.attach(live.memory(), live.registers())).list(false);

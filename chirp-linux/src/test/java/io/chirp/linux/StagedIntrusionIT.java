@@ -5,6 +5,8 @@ import io.chirp.lab.Lab;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.Scenario;
 import io.chirp.linux.fs.PageCache;
+import io.chirp.linux.scan.MemoryScan;
+import io.chirp.linux.scan.Yara;
 import io.chirp.linux.integrity.IntegrityFinding;
 import io.chirp.linux.integrity.IntegrityReport;
 import io.chirp.linux.integrity.HeuristicsIT;
@@ -26,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class StagedIntrusionIT {
     static final String GONE = "/tmp/loot.bin";
+    static final String PLANT = "CHIRP-YARA-PLANT-51c3";
     private static LabGuest g;
 
     @BeforeAll
@@ -36,7 +39,8 @@ class StagedIntrusionIT {
                 .shell("sleep 1; rm /dev/shm/.rk")
                 .shell("head -c 300001 /dev/urandom > " + GONE + " && sha256sum " + GONE + " > /tmp/loot.sha")
                 .shell("(exec 3<" + GONE + "; exec /bin/sleep 300000) </dev/null >/dev/null 2>&1 &")
-                .shell("sleep 1; rm " + GONE);
+                .shell("sleep 1; rm " + GONE)
+                .shell("(exec sh -c 'sleep 300003; : " + PLANT + "') </dev/null >/dev/null 2>&1 &");
         g = Lab.fromEnvironment().boot(Lab.Options.defaults().withScenario(s).withName("staged-" + ProcessHandle.current().pid()));
     }
 
@@ -53,7 +57,7 @@ class StagedIntrusionIT {
         assertThat(knark.strip()).endsWith("(E)");
         int rk = g.groundTruth().processes().stream().filter(p -> p.comm().equals(".rk")).mapToInt(GroundTruth.Process::pid)
                 .findFirst().orElseThrow();
-        assertThat(g.shell("readlink /proc/" + rk + "/exe", Duration.ofSeconds(30)).strip())
+        assertThat(g.shell("readlink /proc/" + rk + "/exe", Duration.ofSeconds(120)).strip())
                 .isEqualTo("/dev/shm/.rk (deleted)");
 
         IntegrityReport rep = HeuristicsIT.heuristics(g);
@@ -81,7 +85,7 @@ class StagedIntrusionIT {
 
     @Test
     void aDeletedFileStillOpenComesOutOfThePageCacheByteExact() throws Exception {
-        String sha = g.shell("cat /tmp/loot.sha", Duration.ofSeconds(30)).strip().split("\\s+")[0];
+        String sha = g.shell("cat /tmp/loot.sha", Duration.ofSeconds(120)).strip().split("\\s+")[0];
         assertThat(sha).hasSize(64);
         try (LiveVm live = Guests.live(g)) {
             LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
@@ -95,6 +99,34 @@ class StagedIntrusionIT {
             PageCacheIT.Extracted x = PageCacheIT.extract(pc, f);
             assertThat(x.result().complete()).as(x.result().problems().toString()).isTrue();
             assertThat(x.sha256()).isEqualTo(sha);
+        }
+    }
+
+    @Test
+    void yaraFindsAPlantedStringInAProcessAndARenamedModule() {
+        GroundTruth.Process planted = g.groundTruth().processes().stream().filter(p -> p.args().contains(PLANT))
+                .filter(p -> p.comm().equals("sh")).findFirst().orElseThrow();
+        try (LiveVm live = Guests.live(g); Yara y = Yara.compile("rule plant { strings: $p = \"" + PLANT + "\" condition: $p }\n"
+                + "rule knark { strings: $n = \"knark\" condition: $n }", 10, 1000)) {
+            LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
+            LinuxProcess p = new Processes(k).list(false, true).processes().stream().filter(x -> x.pid() == planted.pid())
+                    .findFirst().orElseThrow();
+            MemoryScan.Result r = new MemoryScan(k, y).process(p);
+            assertThat(r.problems()).isEmpty();
+            List<MemoryScan.Hit> plant = r.hits().stream().filter(h -> h.rule().equals("plant")).toList();
+            assertThat(plant).isNotEmpty().allSatisfy(h -> assertThat(h.pid()).isEqualTo(planted.pid()));
+            // one of them is the argument on the stack, where the guest's own cmdline has it
+            assertThat(plant).anySatisfy(h -> assertThat(h.region()).endsWith("[stack]"));
+            KernelReader user = k.reader().in(k.userSpace(k.reader().u64(p.mm() + k.layout().offset("mm_struct", "pgd"))));
+            for (MemoryScan.Hit h : plant) {
+                assertThat(new String(user.bytes(h.address(), PLANT.length()), java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo(PLANT);
+            }
+
+            MemoryScan.Result mods = new MemoryScan(k, y).modules();
+            assertThat(mods.problems()).isEmpty();
+            assertThat(mods.hits()).filteredOn(h -> h.rule().equals("knark")).isNotEmpty()
+                    .allSatisfy(h -> assertThat(h.region()).isEqualTo("module knark"));
+            assertThat(mods.hits()).filteredOn(h -> h.rule().equals("plant")).isEmpty();
         }
     }
 }

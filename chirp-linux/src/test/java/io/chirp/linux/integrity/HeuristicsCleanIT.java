@@ -15,7 +15,7 @@ class HeuristicsCleanIT {
     @Test
     void aCleanGuestHasNoHeuristicFindings(LabGuest g) {
         // the guest's own word: its kernel is not tainted and no module carries a taint letter
-        assertThat(g.shell("cat /proc/sys/kernel/tainted; grep -c '(' /proc/modules", Duration.ofSeconds(30))
+        assertThat(g.shell("cat /proc/sys/kernel/tainted; grep -c '(' /proc/modules", Duration.ofSeconds(120))
                 .lines().toList()).containsExactly("0", "0");
         IntegrityReport rep = HeuristicsIT.heuristics(g);
         for (IntegrityReport.Section s : rep.sections()) assertThat(s.complete()).as("%s: %s", s.check(), s.problems()).isTrue();

@@ -39,7 +39,7 @@ public class HeuristicsIT {
         int miner = pidOf(g, "evil_miner"), kworkerd = pidOf(g, "kworkerd");
         // the guest's own view of what is staged: names, argv and the executable's path
         assertThat(g.shell("readlink /proc/" + miner + "/exe; tr '\\0' ' ' </proc/" + miner + "/cmdline; echo; "
-                + "readlink /proc/" + kworkerd + "/exe", Duration.ofSeconds(30)).lines().toList())
+                + "readlink /proc/" + kworkerd + "/exe", Duration.ofSeconds(120)).lines().toList())
                 .containsExactly("/tmp/evil_miner", "sleep 100000 ", "/home/alice/.cache/kworkerd");
 
         IntegrityReport rep = heuristics(g);
