@@ -22,7 +22,7 @@ class FilesCommandIT {
 
     @Test
     void theDropperIsListedAndExtractedAsEvidence(LabGuest g, @TempDir Path dir) throws Exception {
-        String sha = g.shell("sha256sum /tmp/evil_miner", Duration.ofSeconds(30)).strip().split("\\s+")[0];
+        String sha = g.shell("sha256sum /tmp/evil_miner", Duration.ofSeconds(120)).strip().split("\\s+")[0];
         CommandTreeTest.Run ls = CommandTreeTest.run("linux", "files", "--vm", g.name(), "--mount", "/tmp", "--format", "json");
         assertThat(ls.code()).as(ls.err()).isEqualTo(ExitCode.OK.code());
         JsonNode miner = null;

@@ -50,7 +50,8 @@ class LinuxCommandsIT {
         assertThat(pid).as("the hostile process in %s", ps.out()).isPositive();
         List<List<String>> views = List.of(List.of("pslist"), List.of("psaux"), List.of("pstree"), List.of("lsmod"),
                 List.of("sockets"), List.of("lsof", "--pid", "1," + pid), List.of("maps", "--pid", Integer.toString(pid)),
-                List.of("mounts"), List.of("dmesg", "--level", "4"), List.of("check"));
+                List.of("mounts"), List.of("ifconfig"), List.of("files", "--mount", "/tmp"), List.of("dmesg", "--level", "4"),
+                List.of("check"));
         for (List<String> view : views) {
             for (Table.Format f : Table.Format.values()) {
                 List<String> args = new ArrayList<>(List.of("linux"));

@@ -59,8 +59,8 @@ class ProcDumpCommandIT {
         int pid = g.groundTruth().processes().stream().filter(p -> p.comm().equals("evil_miner")).findFirst().orElseThrow().pid();
         // The guest's maps travel through a tmpfs file held to the guest's sha256sum: the serial log can garble text.
         String mapsSha = g.shell("cat /proc/" + pid + "/maps > /tmp/miner.maps; sha256sum /tmp/miner.maps",
-                Duration.ofSeconds(30)).strip().split("\\s+")[0];
-        String sha = g.shell("sha256sum /tmp/evil_miner", Duration.ofSeconds(30)).strip().split("\\s+")[0];
+                Duration.ofSeconds(120)).strip().split("\\s+")[0];
+        String sha = g.shell("sha256sum /tmp/evil_miner", Duration.ofSeconds(120)).strip().split("\\s+")[0];
         CommandTreeTest.Run mf = CommandTreeTest.run("linux", "files", "--vm", g.name(), "--extract", "/tmp/miner.maps",
                 "-o", dir.resolve("maps").toString());
         assertThat(mf.out()).as(mf.err()).contains("sha256 " + mapsSha);
