@@ -156,7 +156,7 @@ final class DemoCommand implements Callable<Integer> {
             run(out, err, "linux", "sockets", "--vm", g.name(), "--proto", "tcp,tcp6,udp,udp6");
             section(out, "Kernel modules (chirp linux lsmod)");
             run(out, err, "linux", "lsmod", "--vm", g.name());
-            section(out, "Kernel integrity: hidden objects, hooks, credentials (chirp linux check)");
+            section(out, "Kernel integrity and heuristics: hidden objects, hooks, credentials, masquerades (chirp linux check)");
             run(out, err, "linux", "check", "--vm", g.name());
             err.println("[3/3] taking a consistent memory image through QEMU live migration...");
             section(out, "Memory acquisition (chirp acquire --migration), then the same view on the image");

@@ -9,11 +9,11 @@ import java.util.Locale;
 import java.util.Map;
 
 /** The "source" of an evidence manifest, for commands that write evidence from a {@link Target}. */
-final class EvidenceSources {
+public final class EvidenceSources {
     private EvidenceSources() {}
 
     /** {@return the VM or image a target reads, as an evidence manifest names it} */
-    static EvidenceManifest.Source of(Target t) {
+    public static EvidenceManifest.Source of(Target t) {
         Map<String, String> id = new LinkedHashMap<>();
         return switch (t) {
             case Target.Live live -> {

@@ -61,7 +61,8 @@ class DemoIT {
         int rc = Main.run(new String[] {"demo", "--cli"}, new PrintWriter(out, true), new PrintWriter(err, true));
         assertThat(rc).as(err.toString()).isZero();
         String o = out.toString();
-        assertThat(o).contains("shared_ram", "evil_miner", "sleep 100000", "4444", "kworkerd", "ext4", "no findings");
+        assertThat(o).contains("shared_ram", "evil_miner", "sleep 100000", "4444", "kworkerd", "ext4",
+                "runs as 'evil_miner' but calls itself 'sleep'", "runs from a temporary folder");
         assertThat(err.toString()).contains("guest paused for");
         assertThat(o).contains("image and manifest kept in");
         String dir = o.substring(o.indexOf("image and manifest kept in ") + 27).lines().findFirst().orElseThrow().strip();

@@ -331,6 +331,12 @@ public final class Processes {
         return userStrings(proc.mm(), mmEnvStart, mmEnvEnd);
     }
 
+    /** {@return the argument vector of a process as read from its own memory (cut at {@link #MAX_CMDLINE} bytes)} */
+    public UserStrings argumentsOf(LinuxProcess proc) {
+        if (proc.mm() == 0) return new UserStrings(List.of(), false, 0);
+        return userStrings(proc.mm(), mmArgStart, mmArgEnd);
+    }
+
     /**
      * NUL-separated strings from a process's own memory (its argv or environment block).
      *

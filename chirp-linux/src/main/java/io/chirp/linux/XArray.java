@@ -3,6 +3,7 @@ package io.chirp.linux;
 import io.chirp.core.ChirpException;
 
 import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Reads the pointers stored in an xarray (also the tree under every IDR, such as {@code init_pid_ns.idr}), through
@@ -38,7 +39,7 @@ public final class XArray {
         try {
             head = r.u64(xarray + xaHead);
         } catch (ChirpException e) {
-            return Walk.partial(java.util.List.of(), "xarray head unreadable: " + e.getMessage());
+            return Walk.partial(List.of(), "xarray head unreadable: " + e.getMessage());
         }
         return fromHead(head, limit, nodeLimit);
     }
@@ -84,6 +85,87 @@ public final class XArray {
             }
         }
         return w.result();
+    }
+
+    /**
+     * A pointer entry with its place: index {@code index} and, for a multi-index entry (a large folio stored once
+     * for 2^order slots), {@code order > 0}.
+     */
+    public record Entry(long index, long pointer, int order) {}
+
+    /**
+     * The pointer entries at indexes {@code [0, maxIndex]}, each with its index, in index order; subtrees past
+     * maxIndex are not read (a hostile page cache cannot make the walk grow beyond the file it claims to hold).
+     * Value entries (shadow and swap entries of evicted pages) are counted in {@code values}, not returned.
+     */
+    public record Indexed(List<Entry> entries, long values, boolean complete, String problem) {
+        public Indexed { entries = List.copyOf(entries); }
+    }
+
+    /** {@return the entries of the xarray at {@code xarray} with their indexes; see {@link Indexed}} */
+    public Indexed indexed(long xarray, long maxIndex, int limit, int nodeLimit) {
+        long head;
+        try {
+            head = r.u64(xarray + xaHead);
+        } catch (ChirpException e) {
+            return new Indexed(List.of(), 0, false, "xarray head unreadable: " + e.getMessage());
+        }
+        Walk.Bounded w = new Walk.Bounded(limit, nodeLimit);
+        List<Entry> out = new ArrayList<>();
+        long values = 0;
+        if (!isNode(head)) {
+            if (head != 0 && (head & 3) == 0 && w.add(head)) out.add(new Entry(0, head, 0));
+            else if ((head & 1) != 0) values++;
+            Walk res = w.result();
+            return new Indexed(out, values, res.complete(), res.problem());
+        }
+        // depth first, lowest index first: a stack of (node, first index it covers, the shift its parent expects)
+        ArrayList<long[]> stack = new ArrayList<>();
+        stack.add(new long[] {head - 2, 0, -1});
+        while (!stack.isEmpty() && !w.stopped()) {
+            long[] top = stack.removeLast();
+            long node = top[0], base = top[1], expected = top[2];
+            if (w.revisit(node)) break;
+            byte[] slots;
+            int shift;
+            try {
+                shift = r.u8(node + nodeShift);
+                slots = r.bytes(node + nodeSlots, SLOTS * 8);
+            } catch (ChirpException e) {
+                w.note("xarray node unreadable at 0x" + Long.toHexString(node) + ": " + e.getMessage());
+                continue;
+            }
+            if (shift > 60 || shift % 6 != 0 || (expected >= 0 && shift != expected)) {
+                w.note("xarray node 0x" + Long.toHexString(node) + " has shift " + shift + ": subtree left out");
+                continue;
+            }
+            List<long[]> children = new ArrayList<>();
+            for (int i = 0; i < SLOTS; i++) {
+                long index = base + ((long) i << shift);
+                if (Long.compareUnsigned(index, maxIndex) > 0) break;
+                long e = le64(slots, i * 8);
+                if (e == 0) continue;
+                if ((e & 1) != 0) {
+                    values++;
+                    continue;
+                }
+                if (isNode(e)) {
+                    if (shift == 0) {
+                        w.note("xarray leaf node 0x" + Long.toHexString(node) + " points to a node");
+                        continue;
+                    }
+                    children.add(new long[] {e - 2, index, shift - 6});
+                } else if ((e & 3) == 0) {
+                    if (!w.add(e)) break;
+                    out.add(new Entry(index, e, shift));
+                }
+                // (e & 3) == 2 below 4096: a sibling slot of a multi-index entry, already counted
+            }
+            for (int c = children.size() - 1; c >= 0; c--) stack.add(children.get(c));
+        }
+        Walk res = w.result();
+        out.sort(java.util.Comparator.comparingLong(Entry::index));
+        return new Indexed(out, values, res.complete(), res.problem());
     }
 
     private static boolean isNode(long e) { return (e & 3) == 2 && Long.compareUnsigned(e, 4096) > 0; }

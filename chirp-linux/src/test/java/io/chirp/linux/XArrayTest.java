@@ -49,4 +49,30 @@ class XArrayTest {
         assertThat(loop.complete()).isFalse();
         assertThat(loop.problem()).contains("cycle at 0x" + Long.toHexString(rootNode));
     }
+
+    @Test
+    void indexedWalkPlacesEntriesAndStopsAtTheLastIndexAsked() {
+        long leaf = mem.alloc(16 + 64 * 8);
+        long rootNode = mem.alloc(16 + 64 * 8);
+        mem.putBytes(rootNode, new byte[] {6});
+        mem.putLong(rootNode + 16 + 8, leaf | 2); // slot 1 covers indexes 64..127
+        long a = mem.alloc(64), b = mem.alloc(64), c = mem.alloc(64);
+        mem.putLong(rootNode + 16, a); // slot 0 of a shift-6 node: a multi-index entry for 0..63
+        mem.putLong(leaf + 16, b);
+        mem.putLong(leaf + 16 + 8, 0x7); // a shadow entry: an evicted page
+        mem.putLong(leaf + 16 + 24, c);
+        long xa = mem.alloc(8);
+        mem.putLong(xa, rootNode | 2);
+        XArray.Indexed all = xa().indexed(xa, 1000, 100, 100);
+        assertThat(all.complete()).as(all.problem()).isTrue();
+        assertThat(all.entries()).containsExactly(new XArray.Entry(0, a, 6), new XArray.Entry(64, b, 0),
+                new XArray.Entry(67, c, 0));
+        assertThat(all.values()).isEqualTo(1);
+        assertThat(xa().indexed(xa, 66, 100, 100).entries()).extracting(XArray.Entry::index).containsExactly(0L, 64L);
+
+        mem.putBytes(leaf, new byte[] {12}); // a child whose shift is not its parent's minus 6
+        XArray.Indexed bad = xa().indexed(xa, 1000, 100, 100);
+        assertThat(bad.complete()).isFalse();
+        assertThat(bad.entries()).extracting(XArray.Entry::index).containsExactly(0L);
+    }
 }

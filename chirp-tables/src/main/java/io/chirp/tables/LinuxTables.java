@@ -4,10 +4,12 @@ import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.ModuleInfo;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.OpenFile;
+import io.chirp.linux.fs.PageCache;
 import io.chirp.linux.integrity.IntegrityFinding;
 import io.chirp.linux.integrity.IntegrityReport;
 import io.chirp.linux.log.LogRecord;
 import io.chirp.linux.mm.MemoryMap;
+import io.chirp.linux.net.Interfaces;
 import io.chirp.linux.net.LinuxSocket;
 
 import java.util.List;
@@ -157,6 +159,30 @@ public final class LinuxTables {
             Column.of("type", STRING, "file system type", Mount::fsType),
             Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
 
+    public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("files",
+            "A regular file in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there).",
+            Column.of("mountpoint", STRING, "where its file system is mounted; (shm_mnt) for memfd and SysV shm",
+                    PageCache.CachedFile::mountPoint),
+            Column.of("type", STRING, "file system type", PageCache.CachedFile::fsType),
+            Column.of("inode", INTEGER, "inode number", PageCache.CachedFile::inode),
+            Column.of("path", STRING, "path through its first dentry; null if none is left", PageCache.CachedFile::path),
+            Column.of("size", INTEGER, "size in bytes (i_size)", PageCache.CachedFile::size),
+            Column.of("resident_pages", INTEGER, "pages in the page cache", PageCache.CachedFile::residentPages),
+            Column.of("pages", INTEGER, "pages its size spans", PageCache.CachedFile::pages),
+            Column.<PageCache.CachedFile>of("deleted", BOOLEAN, "no links left, alive because open or mapped",
+                    PageCache.CachedFile::deleted));
+
+    public static final TableDef<Interfaces.Interface> IFCONFIG = TableDef.of("ifconfig",
+            "A network interface of the initial network namespace, with its IPv4 addresses.",
+            Column.of("name", STRING, "interface name", Interfaces.Interface::name),
+            Column.of("index", INTEGER, "ifindex", Interfaces.Interface::index),
+            Column.of("mac", STRING, "hardware address", Interfaces.Interface::mac),
+            Column.of("mtu", INTEGER, "MTU", Interfaces.Interface::mtu),
+            Column.of("up", BOOLEAN, "IFF_UP", Interfaces.Interface::up),
+            Column.of("promisc", BOOLEAN, "promiscuous mode (a sniffer's tell)", Interfaces.Interface::promisc),
+            Column.<Interfaces.Interface>of("addresses", STRING, "IPv4 addresses (a.b.c.d/prefix), comma-separated",
+                    i -> String.join(",", i.addresses())));
+
     public static final TableDef<LogRow> DMESG = TableDef.of("dmesg", "A kernel log record from the printk ring buffer.",
             Column.of("seq", INTEGER, "sequence number (a gap means records were lost)", r -> r.record().seq()),
             Column.of("time", STRING, "seconds since boot, as dmesg prints it", r -> r.record().timestamp().strip()),
@@ -184,7 +210,7 @@ public final class LinuxTables {
 
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
-        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, DMESG, CHECK, CHECK_SECTIONS);
+        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS);
     }
 
 }

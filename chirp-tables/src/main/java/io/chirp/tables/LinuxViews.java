@@ -157,6 +157,21 @@ public final class LinuxViews {
         return LinuxTables.MOUNTS.rows(l.mounts(), false, problems);
     }
 
+    /** {@code files}: regular files of every mounted file system's caches (generated ones like proc if asked). */
+    public static Rows files(LinuxKernel k, boolean withGenerated) {
+        io.chirp.linux.fs.PageCache.Listing l = new io.chirp.linux.fs.PageCache(k).list(withGenerated);
+        return LinuxTables.FILES.rows(l.files(), false, l.problems());
+    }
+
+    /** {@code ifconfig}: init_net's interfaces with their IPv4 addresses. */
+    public static Rows ifconfig(LinuxKernel k) {
+        io.chirp.linux.net.Interfaces.Listing l = new io.chirp.linux.net.Interfaces(k).list();
+        List<String> problems = new ArrayList<>();
+        for (io.chirp.linux.net.Interfaces.Interface i : l.interfaces()) problems.addAll(i.problems());
+        if (!l.complete()) problems.add("device list: " + l.problem());
+        return LinuxTables.IFCONFIG.rows(l.interfaces(), false, problems);
+    }
+
     /** {@code dmesg}: kernel log records of level {@code maxLevel} (0 emerg .. 7 debug) or more urgent. */
     public static Rows dmesg(LinuxKernel k, int maxLevel) {
         if (maxLevel < 0 || maxLevel > 7) throw ChirpException.usage("level must be 0..7, not " + maxLevel);

@@ -25,11 +25,12 @@ import java.util.stream.Collectors;
 
 /**
  * {@code chirp linux check}: every integrity check (hidden processes and modules, system call table and dispatcher,
- * inline hooks, IDT, kprobes and ftrace, credentials). Exit code {@link ExitCode#FINDINGS} when something at warning
+ * inline hooks, IDT, kprobes and ftrace, credentials) and the heuristics (W+X memory, executables from temporary
+ * folders, deleted or memfd, masquerades, orphans, tainted and rootkit-named modules). Exit code {@link ExitCode#FINDINGS} when something at warning
  * level or above was found, else {@link ExitCode#PARTIAL} when a check could not examine everything, else 0: scripts
  * can gate on it. Informational findings (a kprobe of a tracing tool) are listed but do not change the exit code.
  */
-@Command(name = "check", mixinStandardHelpOptions = true, description = {"Run the integrity checks: what rootkits hide or hook.",
+@Command(name = "check", mixinStandardHelpOptions = true, description = {"Run the integrity checks and heuristics: what rootkits hide or hook, what intruders leave.",
         "Exit code 0: clean; 5: findings at warning level or above; 4: no such findings but a check is partial;",
         "1: an error."})
 public final class CheckCommand implements Callable<Integer> {
@@ -42,7 +43,8 @@ public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     /** Check names as the command line spells them. */
-    enum Name { hidden_processes, hidden_modules, syscall_table, syscall_dispatch, inline_hooks, idt, kprobes, ftrace, credentials }
+    enum Name { hidden_processes, hidden_modules, syscall_table, syscall_dispatch, inline_hooks, idt, kprobes, ftrace, credentials,
+        wx_memory, exe_location, masquerade, orphans, module_taint, rootkit_modules }
 
     /** Severities as the command line spells them. */
     enum Level { info, warning, critical }

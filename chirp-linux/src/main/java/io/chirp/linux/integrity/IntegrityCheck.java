@@ -15,9 +15,18 @@ import java.util.function.Supplier;
  * the other checks still run.
  */
 public final class IntegrityCheck {
-    /** Every check, in the order they run. */
-    public static final List<String> ALL = List.of("hidden_processes", "hidden_modules", "syscall_table",
+    /** The integrity checks: views of the kernel that disagree, control flow leaving kernel code. */
+    public static final List<String> INTEGRITY = List.of("hidden_processes", "hidden_modules", "syscall_table",
             "syscall_dispatch", "inline_hooks", "idt", "kprobes", "ftrace", "credentials");
+    /**
+     * The heuristics ({@link ProcessHeuristics}, {@link ModuleHeuristics}): what clean systems rarely show and
+     * intruders often do. They judge the state, not a change, so a monitor that alerts on changes runs
+     * {@link #INTEGRITY} only.
+     */
+    public static final List<String> HEURISTICS = List.of("wx_memory", "exe_location", "masquerade", "orphans",
+            "module_taint", "rootkit_modules");
+    /** Every check, in the order they run. */
+    public static final List<String> ALL = java.util.stream.Stream.concat(INTEGRITY.stream(), HEURISTICS.stream()).toList();
 
     private final LinuxKernel k;
     private final List<CpuState> cpus;
@@ -48,6 +57,12 @@ public final class IntegrityCheck {
                 case "kprobes" -> hooks::kprobes;
                 case "ftrace" -> hooks::ftrace;
                 case "credentials" -> () -> new CredentialsCheck(k).check();
+                case "wx_memory" -> () -> new ProcessHeuristics(k).wxMemory();
+                case "exe_location" -> () -> new ProcessHeuristics(k).exeLocation();
+                case "masquerade" -> () -> new ProcessHeuristics(k).masquerade();
+                case "orphans" -> () -> new ProcessHeuristics(k).orphans();
+                case "module_taint" -> () -> new ModuleHeuristics(k).taints();
+                case "rootkit_modules" -> () -> new ModuleHeuristics(k).rootkitNames();
                 default -> throw new IllegalStateException(c);
             }));
         }

@@ -166,4 +166,69 @@ public sealed interface IntegrityFinding {
             return map("pid", pid, "comm", comm, "cred", hex(cred), "uid", uid, "euid", euid);
         }
     }
+
+    /** Memory of a user process that is writable and executable at once: injected or unpacked code (malfind). */
+    record WritableExecutable(int pid, String comm, long start, long end, String perms, String mapping, Severity severity)
+            implements IntegrityFinding {
+        @Override public String check() { return "wx_memory"; }
+        @Override public String summary() {
+            return "process " + pid + " (" + comm + ") has " + (mapping == null ? "anonymous" : mapping)
+                    + " memory that is writable and executable";
+        }
+        @Override public Map<String, String> evidence() {
+            return map("pid", pid, "comm", comm, "start", hex(start), "end", hex(end), "perms", perms,
+                    "mapping", mapping == null ? "anonymous" : mapping);
+        }
+    }
+
+    /** A process whose executable lives where droppers put theirs, is deleted, or exists only in memory. */
+    record SuspiciousExecutable(int pid, String comm, String exe, String reason, Severity severity)
+            implements IntegrityFinding {
+        @Override public String check() { return "exe_location"; }
+        @Override public String summary() { return "process " + pid + " (" + comm + ") " + reason + ": " + exe; }
+        @Override public Map<String, String> evidence() { return map("pid", pid, "comm", comm, "exe", exe); }
+    }
+
+    /** A process whose names disagree: its kernel name, its argv[0] and its executable do not tell one story. */
+    record Masquerade(int pid, String comm, String argv0, String exe, String reason) implements IntegrityFinding {
+        @Override public Severity severity() { return Severity.WARNING; }
+        @Override public String check() { return "masquerade"; }
+        @Override public String summary() { return "process " + pid + " (" + comm + ") " + reason; }
+        @Override public Map<String, String> evidence() {
+            return map("pid", pid, "comm", comm, "argv0", argv0, "exe", exe);
+        }
+    }
+
+    /** A process whose parent is not in the task list: the parent is hidden, or the list is being tampered with. */
+    record Orphan(int pid, String comm, int ppid, long parentTask) implements IntegrityFinding {
+        @Override public Severity severity() { return Severity.WARNING; }
+        @Override public String check() { return "orphans"; }
+        @Override public String summary() {
+            return "process " + pid + " (" + comm + ") has parent " + ppid + ", which is not in the task list";
+        }
+        @Override public Map<String, String> evidence() {
+            return map("pid", pid, "comm", comm, "ppid", ppid, "real_parent", hex(parentTask));
+        }
+    }
+
+    /** A module the kernel itself marked: unsigned, out of tree, proprietary, forced, from staging. */
+    record TaintedModule(String name, long module, String taints, List<String> meanings, Boolean signatureOk)
+            implements IntegrityFinding {
+        public TaintedModule { meanings = List.copyOf(meanings); }
+        @Override public Severity severity() { return Severity.WARNING; }
+        @Override public String check() { return "module_taint"; }
+        @Override public String summary() { return "module " + name + " is " + String.join(", ", meanings); }
+        @Override public Map<String, String> evidence() {
+            return map("struct_module", hex(module), "taints", taints.isEmpty() ? "-" : taints,
+                    "sig_ok", signatureOk == null ? "unknown" : signatureOk);
+        }
+    }
+
+    /** A module named like a publicly known Linux rootkit. */
+    record RootkitModule(String name, long module, String rootkit) implements IntegrityFinding {
+        @Override public Severity severity() { return Severity.CRITICAL; }
+        @Override public String check() { return "rootkit_modules"; }
+        @Override public String summary() { return "module " + name + " has the name of the " + rootkit + " rootkit"; }
+        @Override public Map<String, String> evidence() { return map("struct_module", hex(module), "rootkit", rootkit); }
+    }
 }

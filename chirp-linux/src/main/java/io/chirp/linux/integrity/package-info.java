@@ -11,6 +11,8 @@
  *   IdtCheck          every present gate of the IDT the vCPUs really use
  *   HooksCheck        kprobes, ftrace_ops; owner of any address (kernel symbol or module)
  *   CredentialsCheck  shared creds, uid/bookkeeping mismatch, root without a setuid ancestor
+ *   ProcessHeuristics W+X memory, executables in /tmp, deleted or memfd, comm/argv masquerades, orphans
+ *   ModuleHeuristics  unsigned/out-of-tree/forced modules (taints, sig_ok), known rootkit names
  *        |
  *   IntegrityCheck -> IntegrityReport (one Section per check: findings, complete?, problems)
  * </pre>
