@@ -4,6 +4,7 @@ import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.Subscription;
 import io.chirp.hypervisor.backend.VmEvent;
 import io.chirp.hypervisor.backend.VmHandle;
 import io.chirp.hypervisor.backend.VmIdentity;
@@ -111,11 +112,11 @@ final class QemuHandle implements VmHandle {
         return out;
     }
 
-    @Override public QmpClient.Subscription onLifecycle(Consumer<VmEvent> listener) {
+    @Override public Subscription onLifecycle(Consumer<VmEvent> listener) {
         require(Capability.LIFECYCLE_EVENTS);
         QmpClient qmp = live.qmp().orElseThrow(() -> ChirpException.unavailable("VM " + id.name()
                 + ": lifecycle events need its QMP connection: " + live.qmpProblem().orElse("none")));
-        return qmp.onEvent("lifecycle " + id.name(), 1024, e -> {
+        QmpClient.Subscription sub = qmp.onEvent("lifecycle " + id.name(), 1024, e -> {
             VmEvent.Kind k = switch (e.name()) {
                 // QEMU also sends STOP for every gdbstub stop (state "debug", over in microseconds while a tracer
                 // runs): only a stop QEMU still reports as something else than debug or running is a pause
@@ -132,6 +133,7 @@ final class QemuHandle implements VmHandle {
             };
             if (k != null) listener.accept(new VmEvent(id, k, Instant.now(), "QMP " + e.name()));
         });
+        return sub::close;
     }
 
     @Override public Map<String, String> evidenceIdentity() {

@@ -22,14 +22,22 @@ public final class DomainMemory {
     private DomainMemory() {}
 
     /** {@return the mapped RAM file if there is one CHIRP can read, else the memoryPeek path} */
-    public static PhysicalMemory open(LibvirtDomain d) {
+    public static PhysicalMemory open(LibvirtDomain d) { return attach(d).memory(); }
+
+    /** How a domain's memory was opened: the memory, its layout, and which path ({@code ram_file}, {@code memory_peek}). */
+    public record Opened(PhysicalMemory memory, RamLayout layout, String path) {}
+
+    /** {@return the mapped RAM file if there is one CHIRP can read, else the memoryPeek path, with its layout} */
+    public static Opened attach(LibvirtDomain d) {
         String mtree = d.hmp("info mtree -f");
-        for (RamBackend b : d.ramBackends()) {
+        List<RamBackend> backends = d.ramBackends();
+        for (RamBackend b : backends) {
             if (!b.mappable() || !Files.isReadable(b.memPath())) continue;
             RamLayout layout = layoutOrNull(mtree, b.id());
-            if (layout != null) return mapped(d, b, layout);
+            if (layout != null) return new Opened(mapped(d, b, layout), layout, "ram_file");
         }
-        return peek(d, mainLayout(d, mtree));
+        RamLayout layout = mainLayout(backends, mtree);
+        return new Opened(peek(d, layout), layout, "memory_peek");
     }
 
     /** Maps {@code backend}'s file read-only with the layout QEMU reports for it. */
@@ -46,8 +54,10 @@ public final class DomainMemory {
     public static PhysicalMemory peek(LibvirtDomain d, RamLayout layout) { return new Peek(d, layout.segments()); }
 
     /** {@return the layout of the first memory backend {@code info mtree -f} shows RAM for} */
-    public static RamLayout mainLayout(LibvirtDomain d, String mtree) {
-        for (RamBackend b : d.ramBackends()) {
+    public static RamLayout mainLayout(LibvirtDomain d, String mtree) { return mainLayout(d.ramBackends(), mtree); }
+
+    private static RamLayout mainLayout(List<RamBackend> backends, String mtree) {
+        for (RamBackend b : backends) {
             RamLayout l = layoutOrNull(mtree, b.id());
             if (l != null) return l;
         }

@@ -38,9 +38,17 @@ public final class VmWatcher implements Runnable {
      * @param interval       time between polls
      * @param trace          also trace kernel events through the gdbstub
      * @param integrityEvery run the integrity checks every N polls (0: never)
+     * @param connect        the libvirt daemon for VM names ({@code --connect URI}), if not the default
      */
-    public record Options(Duration interval, boolean trace, int integrityEvery) {
+    public record Options(Duration interval, boolean trace, int integrityEvery, Optional<String> connect) {
+        public Options(Duration interval, boolean trace, int integrityEvery) {
+            this(interval, trace, integrityEvery, Optional.empty());
+        }
+
         public static Options defaults() { return new Options(Duration.ofSeconds(1), false, 5); }
+
+        /** {@return these options with VMs opened through the libvirt daemon at {@code uri} ({@code --connect})} */
+        public Options withConnect(Optional<String> uri) { return new Options(interval, trace, integrityEvery, uri); }
     }
 
     private final String name;
@@ -69,7 +77,7 @@ public final class VmWatcher implements Runnable {
         while (!stopping) {
             VmHandle vm;
             try {
-                vm = VmBackends.open(name, Optional.empty());
+                vm = VmBackends.open(name, options.connect());
             } catch (ChirpException e) {
                 if (e.kind() == ChirpException.Kind.NOT_FOUND) {
                     transition(ref, "stopped", "no such VM running");
@@ -100,7 +108,7 @@ public final class VmWatcher implements Runnable {
         // QEMU-direct extras, beyond the back-end interface: the gdbstub tracer and taking QMP over late
         LiveVm live = QemuBackend.live(vm).orElse(null);
         AtomicReference<String> runState = new AtomicReference<>("running");
-        QmpClient.Subscription events = null;
+        io.chirp.hypervisor.backend.Subscription events = null;
         if (vm.capabilities().contains(Capability.LIFECYCLE_EVENTS)) {
             try {
                 runState.set(vm.state() == VmState.PAUSED ? "paused" : "running");

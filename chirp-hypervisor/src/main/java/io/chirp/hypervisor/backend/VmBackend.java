@@ -1,7 +1,6 @@
 package io.chirp.hypervisor.backend;
 
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.qemu.QmpClient;
 
 import java.util.List;
 import java.util.Set;
@@ -41,7 +40,7 @@ public interface VmBackend extends AutoCloseable {
      * Delivers every VM's lifecycle events until the subscription closes; only when {@link #capabilities()} has
      * {@link Capability#LIFECYCLE_EVENTS}, else a {@link MissingCapabilityException}-like usage error.
      */
-    default QmpClient.Subscription onLifecycle(Consumer<VmEvent> listener) {
+    default Subscription onLifecycle(Consumer<VmEvent> listener) {
         throw ChirpException.unavailable("backend " + id() + " lacks capability lifecycle_events for all its VMs"
                 + " (open a VM and subscribe to it)");
     }

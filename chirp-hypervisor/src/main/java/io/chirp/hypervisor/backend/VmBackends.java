@@ -120,7 +120,7 @@ public final class VmBackends {
         }
         @Override public io.chirp.hypervisor.qemu.QemuMonitor openMonitor() { return h.openMonitor(); }
         @Override public List<Nic> nics() { return h.nics(); }
-        @Override public io.chirp.hypervisor.qemu.QmpClient.Subscription onLifecycle(
+        @Override public Subscription onLifecycle(
                 java.util.function.Consumer<VmEvent> listener) { return h.onLifecycle(listener); }
         @Override public java.util.Map<String, String> evidenceIdentity() { return h.evidenceIdentity(); }
         /** {@return the back-end's own handle (e.g. QEMU-direct's, for tests that look at its channels)} */

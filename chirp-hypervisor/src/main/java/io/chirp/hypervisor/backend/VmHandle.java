@@ -4,7 +4,6 @@ import io.chirp.core.CpuState;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.hypervisor.qemu.QemuMonitor;
-import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.RamLayout;
 import io.chirp.memory.acquire.AcquisitionRequest;
@@ -80,7 +79,7 @@ public interface VmHandle extends AutoCloseable {
      * Delivers this VM's lifecycle events until the subscription closes ({@link Capability#LIFECYCLE_EVENTS}); the
      * listener runs on another thread and must be quick.
      */
-    QmpClient.Subscription onLifecycle(Consumer<VmEvent> listener);
+    Subscription onLifecycle(Consumer<VmEvent> listener);
 
     /** {@return identity fields for evidence manifests (pid, UUID, memory source, URI)} */
     Map<String, String> evidenceIdentity();
