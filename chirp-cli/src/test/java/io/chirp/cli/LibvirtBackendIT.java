@@ -189,7 +189,7 @@ class LibvirtBackendIT {
         Path jsonl = dir.resolve("events.jsonl");
         CommandTreeTest.Run[] run = new CommandTreeTest.Run[1];
         Thread t = Thread.ofPlatform().start(() -> run[0] = chirp(vm(d), "monitor", "--sink", "jsonl:" + jsonl,
-                "--duration", "60s", "--interval", "1s", "--no-shipped-rules", "--integrity-every", "0"));
+                "--duration", "60s", "--interval", "1s", "--integrity-every", "0"));
         // the sink writes in batches: the file is read after the run. The pause is long enough that a watcher that
         // attaches late (a loaded machine) still finds the domain paused and says so.
         sleep(Duration.ofSeconds(25));
@@ -227,10 +227,19 @@ class LibvirtBackendIT {
     /** Nothing CHIRP adds inside QEMU (fleece nodes, exports, capture filters) outlives the command. */
     private static void assertNoChirpObjectsLeft(LabDomain d) {
         try (LibvirtConnection c = LibvirtConnection.open(d.daemon().uri()); LibvirtDomain dom = c.domain(d.name())) {
-            assertThat(dom.qmp("qom-list", JSON.createObjectNode().put("path", "/objects")).toString()).doesNotContain("chirp");
-            assertThat(dom.qmp("query-block-exports", null).toString()).doesNotContain("chirp");
-            assertThat(dom.qmp("query-named-block-nodes", null).toString()).doesNotContain("chirp");
+            // CHIRP's objects are named chirp-dump-* (capture filters) and chirp-fleece-* (nodes, jobs, exports)
+            assertThat(names(dom.qmp("qom-list", JSON.createObjectNode().put("path", "/objects")), "name")).noneMatch(n -> n.startsWith("chirp-"));
+            assertThat(names(dom.qmp("query-block-exports", null), "id")).noneMatch(n -> n.startsWith("chirp-"));
+            assertThat(names(dom.qmp("query-block-jobs", null), "device")).noneMatch(n -> n.startsWith("chirp-"));
+            assertThat(names(dom.qmp("query-named-block-nodes", null), "node-name")).noneMatch(n -> n.startsWith("chirp-"))
+                    .isNotEmpty();
         }
+    }
+
+    private static List<String> names(JsonNode list, String field) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode n : list) out.add(n.path(field).asText());
+        return out;
     }
 
     /** {@return the bytes of a hex dump (the two-digit groups after each address), '??' as -1} */
