@@ -33,6 +33,22 @@ public final class BenchMain {
         if (which.equals("server") || which.equals("all")) server(reports);
         if (which.equals("response") || which.equals("all")) response(reports);
         if (which.equals("fleet") || which.equals("all")) fleet(reports);
+        if (which.equals("libvirt") || which.equals("all")) libvirt(reports);
+    }
+
+    private static void libvirt(Path reports) throws Exception {
+        List<LibvirtBench.Row> rows = LibvirtBench.run(5);
+        StringBuilder md = new StringBuilder(header("libvirt: a libvirt domain against direct QEMU", "bench/run libvirt"));
+        md.append("Same lab image, both booted in this run; the views go through the back-end interface (`--vm NAME` and"
+                + " `--vm libvirt:NAME --connect URI`).\n\n| measurement | median ms | result | runs |\n|---|---|---|---|\n");
+        for (LibvirtBench.Row r : rows) md.append(String.format("| %s | %.0f | %d | %s |%n", r.what(), r.millis(), r.rows(), r.note()));
+        double direct = rows.get(0).millis(), lv = rows.get(1).millis(), peek = rows.get(2).millis();
+        double fileRead = rows.get(3).millis(), peekRead = rows.get(4).millis();
+        md.append(String.format("%nRatio libvirt (RAM file) / direct QEMU pslist: %.2f. memoryPeek pslist / RAM-file pslist: %.1f."
+                + " Read throughput: RAM file %.0f MiB/s, memoryPeek %.1f MiB/s (%.0fx slower).%n", lv / direct, peek / lv,
+                16 / (fileRead / 1000), 16 / (peekRead / 1000), peekRead / fileRead));
+        Files.writeString(reports.resolve("libvirt.md"), md);
+        System.out.print(md);
     }
 
     private static Map<String, RunResult> jmh(Class<?>... classes) throws Exception {

@@ -1,7 +1,6 @@
 package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.Target;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.memory.ImageFormat;
@@ -61,7 +60,7 @@ final class AcquireCommand implements Callable<Integer> {
                     VmAcquisition.Mode mode = migration ? VmAcquisition.Mode.MIGRATION
                             : consistent ? VmAcquisition.Mode.CONSISTENT : VmAcquisition.Mode.LIVE;
                     if (migration) err.println("streaming RAM through QEMU live migration (the guest keeps running)...");
-                    VmAcquisition.Result r = VmAcquisition.acquire(live.vm(), output, f, mode, bar);
+                    VmAcquisition.Result r = live.vm().acquire(output, f, mode, bar);
                     m = r.manifest();
                     bar.done();
                     if (consistent || migration) err.printf("guest paused for %.1f ms (QEMU's STOP..RESUME)%n", r.qemuPauseMicros() / 1000.0);

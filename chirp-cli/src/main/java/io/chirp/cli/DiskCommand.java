@@ -56,13 +56,15 @@ final class DiskCommand implements Runnable {
     /** {@code --vm NAME | --image FILE}, plus which disk and partition, and how to read an image. */
     static final class Source {
         static final class Choice {
-            @Option(names = "--vm", paramLabel = "NAME", description = "a running QEMU VM (name or pid); its disk is fleeced, never written, and read as raw")
+            @Option(names = "--vm", paramLabel = "NAME", description = "a running VM (a QEMU VM's name or pid, or BACKEND:NAME); its disk is fleeced, never written, and read as raw")
             String vm;
             @Option(names = "--image", paramLabel = "FILE", description = "a disk image (raw or qcow2, see --input-format)")
             Path image;
         }
 
         @ArgGroup(exclusive = true, multiplicity = "1") Choice choice;
+        @Option(names = "--connect", paramLabel = "URI", description = "with --vm: the libvirt daemon of the VM (e.g. qemu:///system)")
+        String connect;
         @Option(names = "--disk", paramLabel = "NODE", description = "with --vm: block node, device or qdev id (default: the first disk)")
         String disk;
         @Option(names = "--partition", paramLabel = "N", description = "partition number (default: the whole disk, or its first readable partition)")
@@ -79,7 +81,7 @@ final class DiskCommand implements Runnable {
             DiskTarget t;
             if (choice.vm != null) {
                 if (!backingDirs.isEmpty() || !inputFormat.equals("auto")) throw ChirpException.usage("--input-format and --backing-dir go with --image");
-                t = DiskTarget.vm(choice.vm, Optional.ofNullable(disk));
+                t = DiskTarget.vm(choice.vm, Optional.ofNullable(connect), Optional.ofNullable(disk));
             } else {
                 if (disk != null) throw ChirpException.usage("--disk goes with --vm");
                 ImageFormat f = switch (inputFormat) {

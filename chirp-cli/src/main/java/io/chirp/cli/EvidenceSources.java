@@ -1,11 +1,9 @@
 package io.chirp.cli;
 
 import io.chirp.evidence.EvidenceManifest;
-import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.Target;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 
 /** The "source" of an evidence manifest, for commands that write evidence from a {@link Target}. */
@@ -17,12 +15,9 @@ public final class EvidenceSources {
         Map<String, String> id = new LinkedHashMap<>();
         return switch (t) {
             case Target.Live live -> {
-                QemuVm vm = live.vm().vm();
-                id.put("qemu_pid", Long.toString(vm.pid()));
-                vm.uuid().ifPresent(u -> id.put("uuid", u));
-                id.put("memory_source", live.vm().memory().describe());
-                yield new EvidenceManifest.Source(vm.name(),
-                        "qemu/" + live.vm().memoryPath().name().toLowerCase(Locale.ROOT), id);
+                id.putAll(live.vm().evidenceIdentity());
+                id.remove("backend");
+                yield new EvidenceManifest.Source(live.vm().identity().name(), live.vm().memoryPath(), id);
             }
             case Target.Image img -> {
                 id.put("image", img.image().file().toAbsolutePath().toString());

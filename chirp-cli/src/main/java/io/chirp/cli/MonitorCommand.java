@@ -25,6 +25,8 @@ import java.util.concurrent.CountDownLatch;
 final class MonitorCommand implements Callable<Integer> {
     @Option(names = "--vm", paramLabel = "NAME", description = "VMs to watch (repeatable; default: every QEMU VM, new ones too)")
     List<String> vms = new ArrayList<>();
+    @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon of --vm names (e.g. qemu:///system)")
+    String connect;
     @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones")
     Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
@@ -54,7 +56,7 @@ final class MonitorCommand implements Callable<Integer> {
             }
         }, null);
         CountDownLatch done = new CountDownLatch(1);
-        Monitor monitor = Monitor.start(vms, new VmWatcher.Options(every, trace, integrityEvery), new StatusPrinter(pipeline, err));
+        Monitor monitor = Monitor.start(vms, new VmWatcher.Options(every, trace, integrityEvery).withConnect(java.util.Optional.ofNullable(connect)), new StatusPrinter(pipeline, err));
         Thread hook = new Thread(() -> {
             monitor.close();
             pipeline.close();

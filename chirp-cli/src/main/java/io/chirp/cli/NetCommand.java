@@ -3,6 +3,8 @@ package io.chirp.cli;
 import io.chirp.core.ChirpException;
 import io.chirp.core.ChirpVersion;
 import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.net.flow.Flow;
 import io.chirp.net.flow.FlowReport;
@@ -42,7 +44,10 @@ final class NetCommand implements Runnable {
 
     @Command(name = "capture", mixinStandardHelpOptions = true, description = "Capture a running VM's traffic into a pcap or pcapng file, with its SHA-256.")
     static final class Capture implements Callable<Integer> {
-        @Option(names = "--vm", paramLabel = "NAME", required = true, description = "a running QEMU VM (name or pid)") String vm;
+        @Option(names = "--vm", paramLabel = "NAME", required = true,
+                description = "a running VM: a QEMU VM's name or pid, or BACKEND:NAME (libvirt:web1)") String vm;
+        @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon of --vm (e.g. qemu:///system)")
+        String connect;
         @Option(names = {"-o", "--output"}, paramLabel = "FILE",
                 description = "new capture file; .pcapng gives pcapng, anything else pcap; or --store") Path output;
         @picocli.CommandLine.Mixin StoreOptions store;
@@ -66,12 +71,13 @@ final class NetCommand implements Runnable {
             // Checked before touching the VM: a capture that cannot be written must not add a filter first.
             if (Files.exists(output)) throw ChirpException.usage("will not overwrite " + output + ": it exists");
             Duration d = duration == null ? null : Durations.parse(duration);
-            QemuVm target = new VmInventory().find(vm);
-            LiveCapture capture = netdev == null ? LiveCapture.start(target)
-                    : LiveCapture.start(target.name(), target.qmpSocket().orElseThrow(() ->
-                            ChirpException.unavailable("VM " + target.name() + " has no QMP socket")), netdev);
             PrintWriter err = spec.commandLine().getErr();
-            CaptureResult result = run(capture, CaptureFormat.fromName(output.getFileName().toString()), d, target.name(), err);
+            CaptureResult result;
+            // the VM stays open for the whole capture: a back-end's monitor (libvirt's) lives on its connection
+            try (VmHandle target = VmBackends.open(vm, Optional.ofNullable(connect))) {
+                LiveCapture capture = LiveCapture.start(target, Optional.ofNullable(netdev));
+                result = run(capture, CaptureFormat.fromName(output.getFileName().toString()), d, target.identity().name(), err);
+            }
             Table t = new Table("vm", "netdev", "file", "format", "packets", "bytes", "sha256", "started", "stopped", "problem");
             t.row(result.vm(), result.netdev(), result.file().toString(), result.format().name().toLowerCase(java.util.Locale.ROOT),
                     result.packets(), result.size(), result.sha256(), result.started().toString(), result.stopped().toString(),

@@ -8,11 +8,13 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** {@code --vm NAME | --image FILE [--layout SPEC]}: every command that reads a guest takes one of them. */
 public final class TargetOptions {
     public static final class Choice {
-        @Option(names = "--vm", paramLabel = "NAME", description = "a running QEMU VM (name or pid; see: chirp vm list)")
+        @Option(names = "--vm", paramLabel = "NAME", description = "a running VM: a QEMU VM's name or pid, or BACKEND:NAME"
+                + " (libvirt:web1); see: chirp vm list")
         String vm;
         @Option(names = "--image", paramLabel = "FILE", description = "a memory image, its format recognised from"
                 + " its content: ELF core, LiME, kdump-compressed (plain or flattened; zlib, LZO, snappy or zstd pages)"
@@ -29,11 +31,23 @@ public final class TargetOptions {
             + " @FILE holding such lines. Default: offset = address from 0")
     String layout;
 
+    @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon of --vm (e.g. qemu:///system);"
+            + " a bare --vm NAME is then a libvirt domain")
+    String connect;
+
+    /** {@return the --connect URI, if given} */
+    public Optional<String> connect() { return Optional.ofNullable(connect); }
+
+    /** {@return the --vm value, or null with --image} */
+    public String vm() { return choice.vm; }
+
+    /** The one way a command turns --vm/--image into what it reads. */
     public Target open() {
         if (choice.vm != null) {
             if (layout != null) throw ChirpException.usage("--layout describes a raw --image, not a --vm");
-            return Target.vm(choice.vm);
+            return Target.vm(choice.vm, connect());
         }
+        if (connect != null) throw ChirpException.usage("--connect applies to --vm, not --image");
         RawLayout raw = layout == null ? null : RawLayout.parse(layout); // a bad layout is a usage error, even for a missing file
         if (!Files.isRegularFile(choice.image)) throw ChirpException.notFound("no such image file: " + choice.image);
         return Target.image(choice.image, raw);

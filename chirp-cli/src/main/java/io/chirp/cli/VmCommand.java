@@ -2,6 +2,8 @@ package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmInfo;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.pause.PauseMarker;
 import io.chirp.hypervisor.pause.PauseRecovery;
@@ -22,38 +24,36 @@ final class VmCommand implements Runnable {
 
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List running QEMU VMs (found from their processes) and their memory path.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = {"List the VMs of every back-end: QEMU"
+            + " processes on this host (qemu) and the domains of a libvirt daemon (libvirt), with how CHIRP reads them.",
+            "A back-end that cannot be asked (no libvirt daemon) is a warning, not an error."})
     static final class ListCmd implements Callable<Integer> {
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
+        @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon to ask (default: qemu:///system)")
+        String connect;
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub", "chirp", "held_by");
-            for (QemuVm vm : new VmInventory().list()) {
-                t.row(vm.name(), vm.pid(), vm.memoryBytes() == 0 ? null : (vm.memoryBytes() >> 20) + "M",
-                        vm.memoryPath().name().toLowerCase(java.util.Locale.ROOT),
-                        vm.ramFile().map(Object::toString).orElse(null) + (vm.ramFile().isPresent() && !vm.ramShared() ? " (not shared)" : ""),
-                        vm.qmpSocket().map(Object::toString).orElse(null),
-                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null, markerNote(vm),
-                        // QEMU serves one client per channel: who has it, when CHIRP does
-                        VmInventory.holders(vm).stream().map(l -> l.channel() + ": " + l.command() + " pid " + l.pid()
-                                + (l.purpose().isEmpty() ? "" : " (" + l.purpose() + ")"))
-                                .reduce((a, b) -> a + "; " + b).orElse(null));
+            VmBackends.Listing l = VmBackends.listAll(java.util.Optional.ofNullable(connect));
+            Table t = new Table("name", "backend", "state", "uuid", "pid", "memory", "memory_path", "ram_file", "qmp_socket",
+                    "gdbstub", "chirp", "held_by", "capabilities");
+            for (VmInfo vm : l.vms()) {
+                var d = vm.details();
+                long mem = d.containsKey("memory") ? Long.parseLong(d.get("memory")) : 0;
+                t.row(vm.id().name(), vm.id().backend(), vm.state().name().toLowerCase(java.util.Locale.ROOT),
+                        vm.id().uuid().orElse(null), d.get("pid"), mem == 0 ? null : (mem >> 20) + "M", vm.memoryPath(),
+                        d.get("ram_file"), d.get("qmp_socket"), d.get("gdbstub"), d.get("chirp"), d.get("held_by"),
+                        String.join(",", vm.capabilities().stream().sorted()
+                                .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList()));
             }
             t.print(spec.commandLine().getOut(), format);
-            return 0;
-        }
-
-        /** {@return what a pause marker says about the VM: CHIRP working on it, or a killed CHIRP's leftovers} */
-        private static String markerNote(QemuVm vm) {
-            try {
-                return PauseMarker.read(vm.name()).filter(m -> m.qemuPid() == vm.pid())
-                        .map(m -> m.ownerAlive() ? m.operation() + " by pid " + m.chirpPid()
-                                : "left by killed pid " + m.chirpPid() + " (" + m.operation() + "): chirp vm resume " + vm.name())
-                        .orElse(null);
-            } catch (ChirpException e) {
-                return e.getMessage();
+            // the default libvirt daemon not running is the usual case on a plain QEMU host: only an asked-for one warns
+            var err = spec.commandLine().getErr();
+            for (String p : l.problems()) {
+                if (connect != null || !p.startsWith(VmBackends.CONNECTED + ":")) err.println("chirp: warning: " + Table.escape(p));
             }
+            err.flush();
+            return 0;
         }
     }
 

@@ -9,8 +9,9 @@ import io.chirp.disk.block.ImageFormat;
 import io.chirp.disk.block.Qcow2Image;
 import io.chirp.disk.block.RawImage;
 import io.chirp.disk.live.Fleece;
-import io.chirp.hypervisor.QemuVm;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,8 +29,15 @@ public final class DiskTarget implements AutoCloseable {
     private final Optional<Fleece> fleece;
     private final List<String> qemuImgInput;
     private final Map<String, String> provenance;
+    private final VmHandle vm;
 
     private DiskTarget(BlockSource source, Optional<Fleece> fleece, List<String> qemuImgInput, Map<String, String> provenance) {
+        this(source, fleece, qemuImgInput, provenance, null);
+    }
+
+    private DiskTarget(BlockSource source, Optional<Fleece> fleece, List<String> qemuImgInput, Map<String, String> provenance,
+                       VmHandle vm) {
+        this.vm = vm;
         this.source = source;
         this.fleece = fleece;
         this.qemuImgInput = List.copyOf(qemuImgInput);
@@ -71,23 +79,44 @@ public final class DiskTarget implements AutoCloseable {
         }
     }
 
-    /** Fleeces disk {@code disk} (node, device or qdev id; the first when empty) of the running VM {@code nameOrPid}. */
-    public static DiskTarget vm(String nameOrPid, Optional<String> disk) {
-        QemuVm vm = new VmInventory().find(nameOrPid);
-        Path qmp = vm.qmpSocket().orElseThrow(() -> ChirpException.unavailable("VM " + vm.name()
-                + " has no QMP socket: CHIRP needs one to take a point-in-time view of its disk"));
-        Fleece f = Fleece.open(qmp, disk);
+    /** Fleeces disk {@code disk} (node, device or qdev id; the first when empty) of the running VM {@code spec}. */
+    public static DiskTarget vm(String spec, Optional<String> disk) { return vm(spec, Optional.empty(), disk); }
+
+    /**
+     * Fleeces disk {@code disk} of the running VM {@code spec} ({@code NAME}, {@code BACKEND:NAME}; with
+     * {@code --connect URI}), reached through its back-end ({@link VmBackends}).
+     */
+    public static DiskTarget vm(String spec, Optional<String> connect, Optional<String> disk) {
+        VmHandle vm = VmBackends.open(spec, connect);
+        try {
+            return vm(vm, disk);
+        } catch (RuntimeException e) {
+            vm.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Fleeces disk {@code disk} of {@code vm} ({@link Capability#DISK_VIEWS}); the target takes over the handle and
+     * closes it after the fleece.
+     */
+    public static DiskTarget vm(VmHandle vm, Optional<String> disk) {
+        vm.require(Capability.DISK_VIEWS);
+        Fleece f = Fleece.open(vm.openMonitor(), disk);
         Map<String, String> p = new LinkedHashMap<>();
         p.put("source", "vm");
-        p.put("vm", vm.name());
-        p.put("pid", Long.toString(vm.pid()));
+        p.put("vm", vm.identity().name());
+        p.put("backend", vm.identity().backend());
+        vm.identity().uuid().ifPresent(u -> p.put("uuid", u));
+        String pid = vm.evidenceIdentity().get("qemu_pid");
+        if (pid != null) p.put("pid", pid);
         p.put("node", f.device().nodeName());
         p.put("qdev", f.device().qdev());
         p.put("backing_image", f.device().file());
         p.put("point_in_time", f.takenAt().toString());
         p.put("method", "QMP fleecing (blockdev-backup sync=none) + read-only NBD export");
         p.put("image_format", "raw"); // the guest's own view of its disk: its content never selects a format
-        return new DiskTarget(f.source(), Optional.of(f), List.of("-f", "raw", f.nbdUri()), p);
+        return new DiskTarget(f.source(), Optional.of(f), List.of("-f", "raw", f.nbdUri()), p, vm);
     }
 
     /** {@return the disk's bytes} */
@@ -115,7 +144,7 @@ public final class DiskTarget implements AutoCloseable {
     public static io.chirp.evidence.EvidenceManifest.Source evidenceSource(Map<String, String> provenance) {
         boolean vm = "vm".equals(provenance.get("source"));
         return new io.chirp.evidence.EvidenceManifest.Source(provenance.getOrDefault(vm ? "vm" : "image", ""),
-                vm ? "qemu/nbd-fleece" : "image", provenance);
+                vm ? provenance.getOrDefault("backend", "qemu") + "/nbd-fleece" : "image", provenance);
     }
 
     /** {@return how the bytes were taken, for manifests: {@code consistent} (a fleece's point in time) or {@code copy}} */
@@ -129,7 +158,11 @@ public final class DiskTarget implements AutoCloseable {
         try {
             source.close();
         } finally {
-            fleece.ifPresent(Fleece::close);
+            try {
+                fleece.ifPresent(Fleece::close);
+            } finally {
+                if (vm != null) vm.close();
+            }
         }
     }
 }

@@ -5,12 +5,18 @@ import io.chirp.core.PhysicalMemory;
 import io.chirp.memory.MemoryImage;
 import io.chirp.memory.MemoryImages;
 
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.MissingCapabilityException;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
+
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * What an analyst points CHIRP at: a running VM or a memory image. Both give physical memory and vCPU state;
- * only a running VM can be paused.
+ * What an analyst points CHIRP at: a running VM (of any back-end, {@link VmHandle}) or a memory image. Both give
+ * physical memory and vCPU state; only a running VM can be paused.
  */
 public sealed interface Target extends AutoCloseable {
 
@@ -29,20 +35,13 @@ public sealed interface Target extends AutoCloseable {
     @Override void close();
 
     /**
-     * Opens a running VM by name or pid. If an earlier CHIRP was killed while it had the VM paused (or
-     * mid-migration), says so: the operator decides, with {@code chirp vm resume}.
+     * Opens a running VM: {@code NAME} or {@code pid} (a QEMU process here), or {@code BACKEND:NAME}
+     * ({@code libvirt:web1}); see {@link VmBackends}.
      */
-    static Target vm(String nameOrPid) {
-        LiveVm live = LiveVm.attach(new VmInventory().find(nameOrPid));
-        try {
-            io.chirp.hypervisor.pause.PauseGuard.staleNotice(live.vm(), live.qmp().orElse(null))
-                    .ifPresent(n -> org.slf4j.LoggerFactory.getLogger(Target.class).warn("{}", n));
-        } catch (RuntimeException e) {
-            live.close();
-            throw e;
-        }
-        return new Live(live);
-    }
+    static Target vm(String spec) { return vm(spec, Optional.empty()); }
+
+    /** Opens a running VM, with {@code --connect URI} for back-ends that take one (libvirt). */
+    static Target vm(String spec, Optional<String> connect) { return new Live(VmBackends.open(spec, connect)); }
 
     /** Opens a memory image, its format detected from its content. */
     static Target image(Path file) {
@@ -54,11 +53,17 @@ public sealed interface Target extends AutoCloseable {
         return new Image(MemoryImages.open(file, layout));
     }
 
-    /** A running VM. */
-    record Live(LiveVm vm) implements Target {
-        @Override public String name() { return vm.vm().name(); }
+    /** A running VM, of any back-end. */
+    record Live(VmHandle vm) implements Target {
+        @Override public String name() { return vm.identity().name(); }
         @Override public PhysicalMemory memory() { return vm.memory(); }
         @Override public List<CpuState> cpus() {
+            if (!vm.capabilities().contains(Capability.REGISTERS)) {
+                org.slf4j.LoggerFactory.getLogger(Target.class).warn("no vCPU state: {}; the kernel is found from memory"
+                        + " alone", new MissingCapabilityException(vm.identity(), Capability.REGISTERS,
+                        vm.whyLacking(Capability.REGISTERS).orElse(null)).getMessage());
+                return List.of();
+            }
             try {
                 return vm.registers();
             } catch (io.chirp.core.ChirpException e) {

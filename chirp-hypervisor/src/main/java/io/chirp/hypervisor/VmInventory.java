@@ -2,6 +2,7 @@ package io.chirp.hypervisor;
 
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.qemu.ChannelLease;
+import io.chirp.hypervisor.qemu.QemuCommandLine;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -71,113 +71,59 @@ public final class VmInventory {
         return out;
     }
 
-    /** Parses a QEMU command line into the channels it declares. */
+    /** Parses a QEMU command line into the channels it declares (both QEMU syntaxes: {@link QemuCommandLine}). */
     static QemuVm parse(long pid, List<String> argv) {
-        String name = null, uuid = null;
-        long memory = 0;
+        QemuCommandLine cl = QemuCommandLine.of(argv);
+        String name = cl.last("-name", "guest").map(kv -> kv.get("guest")).orElse(null);
+        String uuid = cl.values("-uuid").isEmpty() ? null : cl.values("-uuid").getLast();
+        long memory = cl.last("-m", "size").map(kv -> QemuCommandLine.size(kv.getOrDefault("size", "0"), 1L << 20)).orElse(0L);
         Path ram = null, qmp = null;
         String backend = "mem";
         boolean shared = false;
-        int gdb = 0;
-        Map<String, Path> socketChardevs = new HashMap<>();
-        List<String> monitorChardevs = new ArrayList<>();
-        for (int i = 1; i < argv.size() - 1; i++) {
-            String opt = argv.get(i).replaceFirst("^--", "-");
-            String val = argv.get(i + 1);
-            switch (opt) {
-                case "-name" -> {
-                    Map<String, String> kv = options(val, "guest");
-                    name = kv.getOrDefault("guest", val.split(",")[0]);
-                }
-                case "-uuid" -> uuid = val;
-                case "-m" -> memory = size(options(val, "size").getOrDefault("size", "0"));
-                case "-object" -> {
-                    Map<String, String> kv = options(val, "qom-type");
-                    if ("memory-backend-file".equals(kv.get("qom-type")) && kv.containsKey("mem-path")) {
-                        ram = Path.of(kv.get("mem-path"));
-                        backend = kv.getOrDefault("id", backend);
-                        shared = "on".equals(kv.get("share")) || "true".equals(kv.get("share"));
-                        if (kv.containsKey("size")) memory = Math.max(memory, size(kv.get("size")));
-                    }
-                }
-                case "-qmp" -> {
-                    if (val.startsWith("unix:")) qmp = Path.of(val.substring(5).split(",")[0]);
-                }
-                case "-chardev" -> {
-                    Map<String, String> kv = options(val, "backend");
-                    if ("socket".equals(kv.get("backend")) && kv.containsKey("path") && kv.containsKey("id")) {
-                        socketChardevs.put(kv.get("id"), Path.of(kv.get("path")));
-                    }
-                }
-                case "-mon" -> {
-                    Map<String, String> kv = options(val, "chardev");
-                    if ("control".equals(kv.get("mode")) && kv.containsKey("chardev")) monitorChardevs.add(kv.get("chardev"));
-                }
-                case "-gdb" -> {
-                    if (val.startsWith("tcp:")) {
-                        String[] hp = val.substring(4).split(",")[0].split(":");
-                        gdb = Integer.parseInt(hp[hp.length - 1]);
-                    }
-                }
-                case "-s" -> gdb = 1234;
-                default -> { }
+        for (Map<String, String> kv : cl.all("-object", "qom-type")) {
+            if ("memory-backend-file".equals(kv.get("qom-type")) && kv.containsKey("mem-path")) {
+                ram = Path.of(kv.get("mem-path"));
+                backend = kv.getOrDefault("id", backend);
+                shared = QemuCommandLine.isTrue(kv.get("share"));
+                // an object's plain size is bytes (libvirt's JSON always is); -m's plain number is MiB
+                if (kv.containsKey("size")) memory = Math.max(memory, QemuCommandLine.size(kv.get("size"), 1));
             }
         }
-        if (argv.contains("-s") && gdb == 0) gdb = 1234;
+        for (String v : cl.values("-qmp")) {
+            if (v.startsWith("unix:")) qmp = Path.of(QemuCommandLine.keyValues(v.substring(5), "path").get("path"));
+        }
+        Map<String, Path> socketChardevs = new HashMap<>();
+        for (Map<String, String> kv : cl.all("-chardev", "backend")) {
+            if ("socket".equals(kv.get("backend")) && kv.containsKey("path") && kv.containsKey("id")) {
+                socketChardevs.put(kv.get("id"), Path.of(kv.get("path")));
+            }
+        }
+        int gdb = 0;
+        for (String v : cl.values("-gdb")) {
+            if (v.startsWith("tcp:")) {
+                String[] hp = v.substring(4).split(",")[0].split(":");
+                try {
+                    gdb = Integer.parseInt(hp[hp.length - 1]);
+                } catch (NumberFormatException e) {
+                    gdb = 0; // a port CHIRP cannot read is no port
+                }
+            }
+        }
+        if (cl.has("-s") && gdb == 0) gdb = 1234;
         if (qmp == null) {
-            for (String c : monitorChardevs) {
-                if (socketChardevs.containsKey(c)) { qmp = socketChardevs.get(c); break; }
+            for (Map<String, String> kv : cl.all("-mon", "chardev")) {
+                if ("control".equals(kv.get("mode")) && socketChardevs.containsKey(kv.get("chardev"))) {
+                    qmp = socketChardevs.get(kv.get("chardev"));
+                    break;
+                }
             }
         }
         return new QemuVm(pid, name != null ? name : "pid-" + pid, Optional.ofNullable(uuid), memory,
                 Optional.ofNullable(ram), backend, shared, Optional.ofNullable(qmp), gdb, List.copyOf(argv));
     }
 
-    /** QEMU option syntax: "first,key=value,key=value" with ",," escaping a comma. */
-    static Map<String, String> options(String s, String implicitKey) {
-        Map<String, String> out = new HashMap<>();
-        List<String> parts = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == ',' && i + 1 < s.length() && s.charAt(i + 1) == ',') { cur.append(','); i++; }
-            else if (c == ',') { parts.add(cur.toString()); cur.setLength(0); }
-            else cur.append(c);
-        }
-        parts.add(cur.toString());
-        for (int i = 0; i < parts.size(); i++) {
-            String p = parts.get(i);
-            int eq = p.indexOf('=');
-            if (eq < 0) {
-                if (i == 0) out.put(implicitKey, p);
-                else out.put(p, "on");
-            } else {
-                out.put(p.substring(0, eq), p.substring(eq + 1));
-            }
-        }
-        return out;
-    }
-
-    /** Parses QEMU sizes: plain numbers are MiB for -m, suffixes K/M/G/T. */
-    static long size(String s) {
-        String t = s.strip().toUpperCase(Locale.ROOT);
-        if (t.isEmpty()) return 0;
-        char last = t.charAt(t.length() - 1);
-        long mult = switch (last) {
-            case 'K' -> 1L << 10;
-            case 'M' -> 1L << 20;
-            case 'G' -> 1L << 30;
-            case 'T' -> 1L << 40;
-            case 'B' -> 1;
-            default -> -1;
-        };
-        try {
-            if (mult == -1) return Long.parseLong(t) << 20;
-            return Long.parseLong(t.substring(0, t.length() - 1)) * mult;
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
+    /** QEMU option syntax: "first,key=value,key=value" with ",," escaping a comma ({@link QemuCommandLine}). */
+    static Map<String, String> options(String s, String implicitKey) { return QemuCommandLine.keyValues(s, implicitKey); }
 
     static Optional<String> optional(String s) { return Optional.ofNullable(s); }
 }

@@ -1,8 +1,11 @@
 /**
- * Hypervisor channels and the inventory of VMs on this host.
+ * QEMU direct, the first implementation of the back-end interface ({@link io.chirp.hypervisor.backend}): QEMU
+ * processes of this host, their channels, and {@link io.chirp.hypervisor.Target} (a VM of any back-end, or an image).
  *
  * <pre>
- *   VmInventory (QEMU processes found in /proc, their sockets and RAM files)
+ *   QemuBackend (id "qemu", ServiceLoader) -&gt; QemuHandle (a VmHandle around a LiveVm)
+ *        |
+ *   VmInventory (QEMU processes found in /proc; command lines read by qemu.QemuCommandLine)
  *        |
  *   LiveVm  = PhysicalMemory (shared RAM file | QMP | gdbstub, best available)
  *           + vCPU state (QMP/HMP, gdbstub)

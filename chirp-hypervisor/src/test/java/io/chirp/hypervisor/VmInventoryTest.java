@@ -44,4 +44,17 @@ class VmInventoryTest {
         assertThat(VmInventory.options("memory-backend-file,mem-path=/a,,b,share=on", "qom-type"))
                 .containsEntry("mem-path", "/a,b").containsEntry("share", "on");
     }
+
+    @Test
+    void libvirtsJsonRamBackendIsFoundAndItsPlainSizeIsBytes() {
+        List<String> argv = List.of("/usr/bin/qemu-system-x86_64", "-name", "guest=lab-lv,debug-threads=on",
+                "-m", "size=524288k",
+                "-object", "{\"qom-type\":\"memory-backend-file\",\"id\":\"pc.ram\",\"mem-path\":\"/dev/shm/l/pc.ram\","
+                        + "\"share\":true,\"size\":536870912}");
+        QemuVm vm = VmInventory.parse(9, argv);
+        assertThat(vm.ramFile()).contains(Path.of("/dev/shm/l/pc.ram"));
+        assertThat(vm.ramBackend()).isEqualTo("pc.ram");
+        assertThat(vm.ramShared()).isTrue();
+        assertThat(vm.memoryBytes()).isEqualTo(512L << 20);
+    }
 }

@@ -141,7 +141,7 @@ public final class LibvirtConnection implements AutoCloseable {
      * Delivers every domain's lifecycle events to {@code listener}, on libvirt's event-loop thread, until the
      * connection closes. The listener must be quick (hand events to a queue); what it throws is logged and dropped.
      */
-    public synchronized void onLifecycle(Consumer<LifecycleEvent> listener) {
+    public synchronized io.chirp.hypervisor.backend.Subscription onLifecycle(Consumer<LifecycleEvent> listener) {
         ensureOpen();
         long id = NEXT_LISTENER.getAndIncrement();
         LISTENERS.put(id, listener);
@@ -154,11 +154,24 @@ public final class LibvirtConnection implements AutoCloseable {
             }
             callbackIds.add(cb);
             listenerIds.add(id);
+            return () -> deregister(cb, id);
         } catch (ChirpException e) {
             throw e;
         } catch (Throwable t) {
             LISTENERS.remove(id);
             throw new IllegalStateException(t);
+        }
+    }
+
+    /** Ends one registration (idempotent; the connection's close ends the rest). */
+    private synchronized void deregister(int cb, long id) {
+        LISTENERS.remove(id);
+        if (closed || !callbackIds.remove(Integer.valueOf(cb))) return;
+        listenerIds.remove(Long.valueOf(id));
+        try {
+            int ignored = (int) Native.CONNECT_DOMAIN_EVENT_DEREGISTER_ANY.invokeExact(conn, cb);
+        } catch (Throwable t) {
+            log.debug("deregistering lifecycle callback {}: {}", cb, t.toString());
         }
     }
 

@@ -91,6 +91,26 @@ public final class LibvirtDomain implements AutoCloseable {
         }
     }
 
+    /** Pauses the domain's vCPUs ({@code virDomainSuspend}): libvirt's own pause, which it tracks as PAUSED. */
+    public void suspend() { simple(Native.DOMAIN_SUSPEND, "cannot suspend"); }
+
+    /** Resumes a domain paused by {@link #suspend} ({@code virDomainResume}). */
+    public void resume() { simple(Native.DOMAIN_RESUME, "cannot resume"); }
+
+    private void simple(java.lang.invoke.MethodHandle h, String what) {
+        try {
+            int rc = (int) h.invokeExact(handle());
+            if (rc < 0) throw fail(what);
+        } catch (ChirpException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** {@return the connection this domain handle came from} */
+    public LibvirtConnection connection() { return connection; }
+
     /** Runs an HMP command (e.g. {@code info registers -a}, {@code info mtree -f}) and returns its text. */
     public String hmp(String command) { return monitor(command, Native.VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP); }
 

@@ -92,6 +92,9 @@ final class Native {
     // int virDomainMemoryPeek(virDomainPtr dom, unsigned long long start, size_t size, void *buffer, unsigned int flags)
     static final MethodHandle DOMAIN_MEMORY_PEEK = virt("virDomainMemoryPeek",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT));
+    // int virDomainSuspend(virDomainPtr domain) / int virDomainResume(virDomainPtr domain)
+    static final MethodHandle DOMAIN_SUSPEND = virt("virDomainSuspend", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle DOMAIN_RESUME = virt("virDomainResume", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     // int virDomainQemuMonitorCommand(virDomainPtr domain, const char *cmd, char **result, unsigned int flags)
     static final MethodHandle DOMAIN_QEMU_MONITOR_COMMAND = qemu("virDomainQemuMonitorCommand",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
@@ -115,6 +118,28 @@ final class Native {
     // void free(void *) from libc: libvirt's returned strings and arrays are malloc'ed and the caller's to free
     static final MethodHandle FREE = LINKER.downcallHandle(LINKER.defaultLookup().find("free").orElseThrow(),
             FunctionDescriptor.ofVoid(ADDRESS));
+
+    // void virSetErrorFunc(void *userData, virErrorFunc handler)
+    static final MethodHandle SET_ERROR_FUNC = virt("virSetErrorFunc", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+
+    static {
+        // libvirt's default error handler prints every error on stderr ("libvirt: XML-RPC error : ..."), also ones
+        // CHIRP expects and reports itself (no daemon at qemu:///system during `chirp vm list`): a no-op handler
+        // keeps stderr CHIRP's; the message is still read with virGetLastErrorMessage
+        if (SET_ERROR_FUNC != null) {
+            try {
+                MemorySegment quiet = LINKER.upcallStub(java.lang.invoke.MethodHandles.lookup().findStatic(Native.class,
+                        "ignoreError", java.lang.invoke.MethodType.methodType(void.class, MemorySegment.class,
+                                MemorySegment.class)), FunctionDescriptor.ofVoid(ADDRESS, ADDRESS), Arena.global());
+                SET_ERROR_FUNC.invokeExact(MemorySegment.NULL, quiet);
+            } catch (Throwable t) {
+                throw new ExceptionInInitializerError(t);
+            }
+        }
+    }
+
+    /** The error handler: must not throw (an upcall that throws kills the JVM); it has nothing to do. */
+    private static void ignoreError(MemorySegment userData, MemorySegment error) { }
 
     static Linker linker() { return LINKER; }
 

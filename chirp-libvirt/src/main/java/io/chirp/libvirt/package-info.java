@@ -1,8 +1,14 @@
 /**
  * libvirt as a way into VMs: a binding to libvirt's C API through the JDK's FFM API ({@code java.lang.foreign}),
- * with just the calls CHIRP needs.
+ * with just the calls CHIRP needs, and the back-end ({@link io.chirp.libvirt.LibvirtBackend}, id {@code libvirt})
+ * that puts a domain behind CHIRP's {@link io.chirp.hypervisor.backend.VmHandle}: {@code --vm libvirt:NAME
+ * [--connect URI]}.
  *
  * <pre>
+ *   LibvirtBackend (ServiceLoader) -&gt; LibvirtHandle: memory = DomainMemory.attach, registers = HMP through the
+ *                                    passthrough, pause = virDomainSuspend/Resume, disks/NICs = Fleece/LiveCapture on
+ *                                    LibvirtMonitor (virDomainQemuMonitorCommand), events = onLifecycle
+ *
  *   LibvirtConnection.open(uri)      virConnectOpen (+ keepalive), after EventLoop started virEventRunDefaultImpl
  *     |-- domains()                  virConnectListAllDomains: name, UUID, id, state, persistent
  *     |-- onLifecycle(listener)      virConnectDomainEventRegisterAny(LIFECYCLE), upcall on the event-loop thread

@@ -1,11 +1,13 @@
 package io.chirp.monitor;
 
-import io.chirp.hypervisor.QemuVm;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmInfo;
+import io.chirp.hypervisor.backend.VmState;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -41,9 +43,12 @@ public final class Monitor implements AutoCloseable {
     }
 
     private void discover() {
-        VmInventory inv = new VmInventory();
         while (!closing) {
-            for (QemuVm vm : inv.list()) watch(vm.name());
+            // every back-end's running VMs; one that cannot be asked (no libvirt daemon here) is skipped quietly
+            for (VmInfo vm : VmBackends.listAll(Optional.empty()).vms()) {
+                if (vm.state() != VmState.RUNNING && vm.state() != VmState.PAUSED) continue;
+                watch(vm.id().backend().equals(VmBackends.DEFAULT) ? vm.id().name() : vm.id().ref());
+            }
             try {
                 Thread.sleep(options.interval().compareTo(Duration.ofSeconds(5)) < 0 ? Duration.ofSeconds(5) : options.interval());
             } catch (InterruptedException e) {

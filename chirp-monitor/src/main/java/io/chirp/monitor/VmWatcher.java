@@ -3,8 +3,13 @@ package io.chirp.monitor;
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.hypervisor.LiveVm;
-import io.chirp.hypervisor.QemuVm;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.QemuBackend;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.MissingCapabilityException;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmEvent;
+import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.hypervisor.backend.VmState;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.monitor.trace.KernelTracer;
@@ -14,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -32,15 +38,22 @@ public final class VmWatcher implements Runnable {
      * @param interval       time between polls
      * @param trace          also trace kernel events through the gdbstub
      * @param integrityEvery run the integrity checks every N polls (0: never)
+     * @param connect        the libvirt daemon for VM names ({@code --connect URI}), if not the default
      */
-    public record Options(Duration interval, boolean trace, int integrityEvery) {
+    public record Options(Duration interval, boolean trace, int integrityEvery, Optional<String> connect) {
+        public Options(Duration interval, boolean trace, int integrityEvery) {
+            this(interval, trace, integrityEvery, Optional.empty());
+        }
+
         public static Options defaults() { return new Options(Duration.ofSeconds(1), false, 5); }
+
+        /** {@return these options with VMs opened through the libvirt daemon at {@code uri} ({@code --connect})} */
+        public Options withConnect(Optional<String> uri) { return new Options(interval, trace, integrityEvery, uri); }
     }
 
     private final String name;
     private final Options options;
     private final MonitorListener listener;
-    private final VmInventory inventory = new VmInventory();
     private volatile boolean stopping;
     private final AtomicReference<String> state = new AtomicReference<>("absent");
     private volatile long polls;
@@ -62,14 +75,23 @@ public final class VmWatcher implements Runnable {
     public void run() {
         MonitorListener.VmRef ref = new MonitorListener.VmRef(name, null, 0);
         while (!stopping) {
-            QemuVm vm = inventory.list().stream().filter(v -> v.name().equals(name)).findFirst().orElse(null);
-            if (vm == null) {
-                transition(ref, "stopped", "no QEMU process for this VM");
+            VmHandle vm;
+            try {
+                vm = VmBackends.open(name, options.connect());
+            } catch (ChirpException e) {
+                if (e.kind() == ChirpException.Kind.NOT_FOUND) {
+                    transition(ref, "stopped", "no such VM running");
+                } else {
+                    transition(ref, "detached", e.getMessage());
+                    log.debug("watcher {}: {}", name, e.toString());
+                }
                 sleep(options.interval());
                 continue;
             }
-            ref = new MonitorListener.VmRef(vm.name(), vm.uuid().orElse(null), vm.pid());
-            try {
+            String pid = vm.evidenceIdentity().get("qemu_pid");
+            ref = new MonitorListener.VmRef(vm.identity().name(), vm.identity().uuid().orElse(null),
+                    pid == null ? 0 : Long.parseLong(pid));
+            try (vm) {
                 watch(vm, ref);
             } catch (ChirpException | IllegalStateException e) {
                 transition(ref, "detached", e.getMessage());
@@ -82,75 +104,109 @@ public final class VmWatcher implements Runnable {
         }
     }
 
-    private void watch(QemuVm vm, MonitorListener.VmRef ref) {
-        try (LiveVm live = LiveVm.attach(vm)) {
-            QmpClient qmp = live.qmp().orElse(null);
-            AtomicReference<String> runState = new AtomicReference<>(qmp == null ? "running" : qmp.status());
-            if (qmp == null) {
-                log.warn("watcher {}: no QMP ({}): pause, stop and migration are not seen; memory layout from {}",
-                        name, live.qmpProblem().orElse("?"), live.layoutSource());
-            }
-            if (qmp != null) listen(qmp, runState);
-            List<CpuState> cpus = qmp != null || vm.qmpSocket().isEmpty() ? live.registers() : List.of();
-            LinuxKernel k = LinuxKernel.attach(live.memory(), cpus);
-            Snapshotter snap = new Snapshotter(k, cpus, options.integrityEvery());
-            Snapshot prev = snap.take();
-            polls++;
-            transition(ref, "attached", k.info().banner().strip() + "; " + prev.processes().size() + " processes, "
-                    + prev.modules().size() + " modules, via " + live.memory().describe());
-            for (Change c : Differ.initial(prev)) {
-                if (c instanceof Change.IntegrityFinding) listener.onChange(ref, c); // known-bad state at attach
-            }
-            KernelTracer tracer = null;
-            if (options.trace()) {
-                if (vm.gdbPort() <= 0) {
-                    transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
-                } else {
-                    MonitorListener.VmRef r = ref;
-                    tracer = KernelTracer.start(live.session(), k, EnumSet.allOf(KernelTracer.Probe.class),
-                            e -> listener.onTrace(r, e));
-                }
-            }
-            QmpClient late = null;
-            long lastTry = System.nanoTime();
+    private void watch(VmHandle vm, MonitorListener.VmRef ref) {
+        // QEMU-direct extras, beyond the back-end interface: the gdbstub tracer and taking QMP over late
+        LiveVm live = QemuBackend.live(vm).orElse(null);
+        AtomicReference<String> runState = new AtomicReference<>("running");
+        io.chirp.hypervisor.backend.Subscription events = null;
+        if (vm.capabilities().contains(Capability.LIFECYCLE_EVENTS)) {
             try {
-                while (!stopping) {
-                    sleep(options.interval());
-                    if (qmp == null && vm.qmpSocket().isPresent() && System.nanoTime() - lastTry > QMP_RETRY.toNanos()) {
-                        // whoever held QMP at attach may have let go: take it now, to see pauses and stops again
-                        lastTry = System.nanoTime();
-                        if (live.session().qmpHolder().isEmpty()) {
-                            try {
-                                late = live.session().qmp();
-                                listen(late, runState);
-                                runState.set(late.status());
-                                qmp = late;
-                                log.info("watcher {}: QMP is free again; VM state is watched from now on", name);
-                            } catch (ChirpException e) {
-                                if (late != null) late.close();
-                                late = null;
-                                log.debug("watcher {}: QMP still unavailable: {}", name, e.getMessage());
-                            }
-                        }
-                    }
-                    if (qmp != null && qmp.isClosed()) throw ChirpException.unavailable("QMP connection closed (QEMU exited)");
-                    String rs = runState.get();
-                    if (rs.equals("reset")) throw ChirpException.unavailable("the guest rebooted; attaching again");
-                    if (!rs.equals("running")) {
-                        transition(ref, rs, "");
-                        continue;
-                    }
-                    transition(ref, "running", "");
-                    Snapshot next = snap.take();
-                    polls++;
-                    for (Change c : Differ.diff(prev, next)) listener.onChange(ref, c);
-                    prev = next;
-                }
-            } finally {
-                if (tracer != null) tracer.close();
-                if (late != null) late.close();
+                runState.set(vm.state() == VmState.PAUSED ? "paused" : "running");
+                events = vm.onLifecycle(e -> runState.set(stateOf(e.kind())));
+            } catch (ChirpException e) {
+                log.warn("watcher {}: no lifecycle events ({}): pause, stop and migration are not seen; memory through {}",
+                        name, e.getMessage(), vm.memoryPath());
+            }
+        } else {
+            log.warn("watcher {}: {}", name, new MissingCapabilityException(vm.identity(), Capability.LIFECYCLE_EVENTS,
+                    vm.whyLacking(Capability.LIFECYCLE_EVENTS).orElse(null)).getMessage());
+        }
+        boolean eventsAtAttach = events != null;
+        List<CpuState> cpus = List.of();
+        if (vm.capabilities().contains(Capability.REGISTERS)) {
+            try {
+                cpus = vm.registers();
+            } catch (ChirpException e) {
+                if (e.kind() != ChirpException.Kind.UNAVAILABLE) throw e;
+                log.debug("watcher {}: no registers: {}", name, e.getMessage());
             }
         }
+        LinuxKernel k = LinuxKernel.attach(vm.memory(), cpus);
+        Snapshotter snap = new Snapshotter(k, cpus, options.integrityEvery());
+        Snapshot prev = snap.take();
+        polls++;
+        transition(ref, "attached", k.info().banner().strip() + "; " + prev.processes().size() + " processes, "
+                + prev.modules().size() + " modules, via " + vm.memory().describe());
+        for (Change c : Differ.initial(prev)) {
+            if (c instanceof Change.IntegrityFinding) listener.onChange(ref, c); // known-bad state at attach
+        }
+        KernelTracer tracer = null;
+        if (options.trace()) {
+            if (live == null || live.vm().gdbPort() <= 0) {
+                transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
+            } else {
+                MonitorListener.VmRef r = ref;
+                tracer = KernelTracer.start(live.session(), k, EnumSet.allOf(KernelTracer.Probe.class),
+                        e -> listener.onTrace(r, e));
+            }
+        }
+        QmpClient late = null;
+        long lastTry = System.nanoTime();
+        try {
+            while (!stopping) {
+                sleep(options.interval());
+                if (!eventsAtAttach && late == null && live != null && live.vm().qmpSocket().isPresent()
+                        && System.nanoTime() - lastTry > QMP_RETRY.toNanos()) {
+                    // whoever held QMP at attach may have let go: take it now, to see pauses and stops again
+                    lastTry = System.nanoTime();
+                    if (live.session().qmpHolder().isEmpty()) {
+                        try {
+                            late = live.session().qmp();
+                            listen(late, runState);
+                            runState.set(late.status());
+                            log.info("watcher {}: QMP is free again; VM state is watched from now on", name);
+                        } catch (ChirpException e) {
+                            if (late != null) late.close();
+                            late = null;
+                            log.debug("watcher {}: QMP still unavailable: {}", name, e.getMessage());
+                        }
+                    }
+                }
+                if (live != null && live.qmp().map(QmpClient::isClosed).orElse(false)) {
+                    throw ChirpException.unavailable("QMP connection closed (QEMU exited)");
+                }
+                if (late != null && late.isClosed()) throw ChirpException.unavailable("QMP connection closed (QEMU exited)");
+                String rs = runState.get();
+                if (rs.equals("reset")) throw ChirpException.unavailable("the guest rebooted; attaching again");
+                if (rs.equals("shutdown") && live == null) throw ChirpException.unavailable("the VM stopped");
+                if (!rs.equals("running")) {
+                    transition(ref, rs, "");
+                    continue;
+                }
+                transition(ref, "running", "");
+                Snapshot next = snap.take();
+                polls++;
+                for (Change c : Differ.diff(prev, next)) listener.onChange(ref, c);
+                prev = next;
+            }
+        } finally {
+            if (tracer != null) tracer.close();
+            if (late != null) late.close();
+            if (events != null) events.close();
+        }
+    }
+
+    /** {@return the watcher's run-state word for a lifecycle event} */
+    private static String stateOf(VmEvent.Kind k) {
+        return switch (k) {
+            case PAUSED -> "paused";
+            case RESUMED, STARTED -> "running";
+            case STOPPED -> "shutdown";
+            case RESET -> "reset";
+            case MIGRATED -> "migrated";
+            case CRASHED -> "crashed";
+            case OTHER -> "running";
+        };
     }
 
     /**

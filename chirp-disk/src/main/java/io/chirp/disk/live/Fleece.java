@@ -4,6 +4,7 @@ import io.chirp.core.ChirpException;
 import io.chirp.disk.HostTool;
 import io.chirp.disk.block.BlockSource;
 import io.chirp.disk.block.NbdExport;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 import io.chirp.hypervisor.qemu.QmpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +33,7 @@ public final class Fleece implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Fleece.class);
     private static final Duration QEMU_IMG = Duration.ofSeconds(60);
 
-    private final QmpClient qmp;
+    private final QemuMonitor qmp;
     private final BlockDevice device;
     private final Path dir;
     private final Instant takenAt;
@@ -48,7 +49,7 @@ public final class Fleece implements AutoCloseable {
     /** One thing set up, with how to undo it. */
     private record Step(String what, Runnable undo) {}
 
-    private Fleece(QmpClient qmp, BlockDevice device, Path dir, Instant takenAt, String exportName, Path nbdSocket,
+    private Fleece(QemuMonitor qmp, BlockDevice device, Path dir, Instant takenAt, String exportName, Path nbdSocket,
                    Deque<Step> undo, NbdExport source, List<String> cleanedUp, FleeceRecords.Entry record) {
         this.cleanedUp = List.copyOf(cleanedUp);
         this.record = record;
@@ -74,6 +75,15 @@ public final class Fleece implements AutoCloseable {
             throw ChirpException.unavailable(e.getMessage() + " (QMP serves one client at a time: close any other "
                     + "monitor on this VM, e.g. a running `chirp` command or socat, and retry)");
         }
+        return open(qmp, wanted);
+    }
+
+    /**
+     * Fleeces the disk {@code wanted} of a VM whose QEMU monitor is {@code qmp} (a QMP connection, or a back-end's
+     * passthrough such as libvirt's), and takes over that handle: the fleece closes it.
+     */
+    public static Fleece open(QemuMonitor qmp, Optional<String> wanted) {
+        String channel = qmp.channel();
         Deque<Step> undo = new ArrayDeque<>();
         String id = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
         Path dir = null;
@@ -82,7 +92,7 @@ public final class Fleece implements AutoCloseable {
         try {
             // what a killed CHIRP left behind would make every later fleece fail ("Node is busy", "NBD server already
             // running"): remove it first, and say so
-            cleaned = FleeceRecords.cleanStale(qmp, qmpSocket); // the caller reports it (cleanedUp())
+            cleaned = FleeceRecords.cleanStale(qmp, channel); // the caller reports it (cleanedUp())
         } catch (RuntimeException e) {
             qmp.close();
             throw e;
@@ -96,7 +106,7 @@ public final class Fleece implements AutoCloseable {
             Path tmp = dir;
             undo.push(new Step("delete " + tmp, () -> deleteTree(tmp)));
             // the intent record is written before QEMU is touched, and kept until everything is undone
-            rec = FleeceRecords.create(qmpSocket, id, dir);
+            rec = FleeceRecords.create(channel, id, dir);
             String node = rec.node(), job = rec.job(), export = rec.export();
             Path overlay = dir.resolve("fleece.qcow2");
             HostTool.text(QEMU_IMG, "qemu-img", "create", "-q", "-f", "qcow2", overlay.toString(), Long.toString(dev.virtualSize()));
@@ -192,7 +202,7 @@ public final class Fleece implements AutoCloseable {
     }
 
     /** Export removal is asynchronous: wait until the export is gone so the node is free to delete. */
-    static void exportDel(QmpClient qmp, String export) {
+    static void exportDel(QemuMonitor qmp, String export) {
         qmp.clearEvents();
         qmp.execute("block-export-del", Map.of("id", export, "mode", "hard"));
         waitUntil(() -> {
@@ -201,7 +211,7 @@ public final class Fleece implements AutoCloseable {
         }, "export " + export + " to go away");
     }
 
-    static void cancelJob(QmpClient qmp, String job) {
+    static void cancelJob(QemuMonitor qmp, String job) {
         qmp.execute("block-job-cancel", Map.of("device", job, "force", true));
         waitUntil(() -> {
             for (var j : qmp.execute("query-block-jobs", null)) if (j.path("device").asText().equals(job)) return false;
@@ -209,7 +219,7 @@ public final class Fleece implements AutoCloseable {
         }, "job " + job + " to end");
     }
 
-    static void blockdevDel(QmpClient qmp, String node) {
+    static void blockdevDel(QemuMonitor qmp, String node) {
         ChirpException last = null;
         // the job may still hold the node for a moment after it reports cancelled
         for (int i = 0; i < 50; i++) {

@@ -2,7 +2,7 @@ package io.chirp.disk.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -51,12 +51,12 @@ final class FleeceRecords {
         return io.chirp.core.ChirpHome.resolve("fleece");
     }
 
-    /** {@return a new record for this process's fleece {@code id} on the VM whose QMP socket is {@code qmp}} */
-    static Entry create(Path qmp, String id, Path dir) {
+    /** {@return a new record for this process's fleece {@code id} on the VM whose monitor channel is {@code qmp}} */
+    static Entry create(String qmp, String id, Path dir) {
         ProcessHandle me = ProcessHandle.current();
         Instant started = me.info().startInstant().orElse(Instant.EPOCH);
         Path f = folder().resolve(me.pid() + "-" + id + ".properties");
-        Entry e = new Entry(f, me.pid(), started, qmp.toAbsolutePath().toString(), id, dir == null ? "" : dir.toString(), false);
+        Entry e = new Entry(f, me.pid(), started, qmp, id, dir == null ? "" : dir.toString(), false);
         write(e);
         return e;
     }
@@ -126,9 +126,9 @@ final class FleeceRecords {
      * Removes what dead CHIRP processes left in the QEMU behind {@code qmp}: {@return one line per object removed
      * or that could not be, for the operator}
      */
-    static List<String> cleanStale(QmpClient qmp, Path qmpSocket) {
+    static List<String> cleanStale(QemuMonitor qmp, String channel) {
         List<String> done = new ArrayList<>();
-        String socket = qmpSocket.toAbsolutePath().toString();
+        String socket = channel;
         Set<String> exports = new LinkedHashSet<>(), jobs = new LinkedHashSet<>(), nodes = new LinkedHashSet<>();
         Set<Long> deadPids = new LinkedHashSet<>();
         List<Entry> stale = new ArrayList<>();
@@ -136,7 +136,7 @@ final class FleeceRecords {
             if (!gone(e.pid(), Optional.of(e.started()))) continue;
             if (!e.qmp().equals(socket)) {
                 // a dead CHIRP's record for a VM that is gone too: its QEMU took the objects with it
-                if (!Files.exists(Path.of(e.qmp()))) forget(e);
+                if (e.qmp().startsWith("/") && !Files.exists(Path.of(e.qmp()))) forget(e);
                 continue;
             }
             stale.add(e);
@@ -189,7 +189,7 @@ final class FleeceRecords {
     }
 
     /** Stopping a server that is not running is an error in QMP; after a kill it may or may not be running. */
-    private static void stopNbd(QmpClient qmp) {
+    private static void stopNbd(QemuMonitor qmp) {
         try {
             qmp.execute("nbd-server-stop", null);
         } catch (ChirpException e) {

@@ -26,7 +26,7 @@ import java.util.function.Consumer;
  * greets only one), and every command have a timeout, and the error says which and, when another CHIRP process
  * holds QMP, who (see {@link ChannelLease}).
  */
-public final class QmpClient implements AutoCloseable {
+public final class QmpClient implements QemuMonitor {
     private static final AtomicInteger LISTENERS = new AtomicInteger();
 
     /** An asynchronous QMP event, with QEMU's own timestamp in microseconds since the epoch. */
@@ -130,6 +130,8 @@ public final class QmpClient implements AutoCloseable {
     /** {@return the socket this handle talks to} */
     public Path socket() { return conn.socket; }
 
+    @Override public String channel() { return conn.socket.toAbsolutePath().toString(); }
+
     /** {@return QEMU's version from the greeting, e.g. "7.2.22"} */
     public String qemuVersion() {
         JsonNode v = conn.greeting().path("QMP").path("version").path("qemu");
@@ -137,7 +139,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /** Runs a command and returns its "return" value. QMP errors become ChirpExceptions naming the command. */
-    public JsonNode execute(String command, Map<String, ?> arguments) {
+    @Override public JsonNode execute(String command, Map<String, ?> arguments) {
         return execute(command, arguments, timeouts.request());
     }
 
@@ -147,15 +149,15 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /** Runs a human monitor (HMP) command line and returns its text output. */
-    public String hmp(String commandLine) {
+    @Override public String hmp(String commandLine) {
         return execute("human-monitor-command", Map.of("command-line", commandLine)).asText();
     }
 
     /** {@return "running", "paused", "debug", "shutdown", ... from query-status} */
-    public String status() { return execute("query-status", null).path("status").asText(); }
+    @Override public String status() { return execute("query-status", null).path("status").asText(); }
 
     /** Adds a listener, called on its own thread for each event; it ends when this handle closes. */
-    public Subscription onEvent(Consumer<Event> listener) {
+    @Override public Subscription onEvent(Consumer<Event> listener) {
         return onEvent("listener-" + LISTENERS.incrementAndGet(), 1024, listener);
     }
 
@@ -188,7 +190,7 @@ public final class QmpClient implements AutoCloseable {
     }
 
     /** Drops this handle's queued events (before waiting for a fresh one). */
-    public void clearEvents() { inbox.clear(); }
+    @Override public void clearEvents() { inbox.clear(); }
 
     /**
      * Shares a value with other CHIRP processes that find QMP busy, in this process's lease record (key "mtree":
@@ -207,7 +209,7 @@ public final class QmpClient implements AutoCloseable {
     public void onRelease(Runnable action) { onRelease.add(action); }
 
     /** {@return true once this handle is closed or the connection is gone (QEMU exited)} */
-    public boolean isClosed() { return released.get() || conn.isClosed(); }
+    @Override public boolean isClosed() { return released.get() || conn.isClosed(); }
 
     /** Ends this handle's listeners and lets go of the connection (closed with its last handle). */
     @Override

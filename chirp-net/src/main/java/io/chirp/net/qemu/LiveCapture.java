@@ -2,6 +2,9 @@ package io.chirp.net.qemu;
 
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.evidence.EvidenceManifest;
 import io.chirp.net.pcap.CaptureExport;
@@ -19,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -40,14 +44,14 @@ public final class LiveCapture implements AutoCloseable {
 
     private final String vmName;
     private final String netdev;
-    private final QmpClient qmp;
+    private final QemuMonitor qmp;
     private final String filterId;
     private final Path dir;
     private final Path file;
     private final Instant started;
     private boolean stopped;
 
-    private LiveCapture(String vmName, String netdev, QmpClient qmp, String filterId, Path dir, Path file) {
+    private LiveCapture(String vmName, String netdev, QemuMonitor qmp, String filterId, Path dir, Path file) {
         this.vmName = vmName;
         this.netdev = netdev;
         this.qmp = qmp;
@@ -76,6 +80,35 @@ public final class LiveCapture implements AutoCloseable {
             throw new ChirpException(ChirpException.Kind.UNAVAILABLE, "cannot capture " + vmName
                     + ": its QMP monitor is busy or unreachable (QMP serves one client at a time): " + e.getMessage(), e);
         }
+        return start(vmName, qmp, netdev);
+    }
+
+    /**
+     * Starts capturing on {@code netdev} (its only NIC when empty) of {@code vm}, of any back-end that declares
+     * {@link Capability#TRAFFIC_CAPTURE}: the filter goes in through the VM's QEMU monitor.
+     */
+    public static LiveCapture start(VmHandle vm, Optional<String> netdev) {
+        vm.require(Capability.TRAFFIC_CAPTURE);
+        String name = vm.identity().name();
+        String id = netdev.orElseGet(() -> {
+            List<VmHandle.Nic> nics = vm.nics();
+            if (nics.isEmpty()) throw ChirpException.unavailable("VM " + name + " has no netdev to capture on");
+            if (nics.size() > 1) throw ChirpException.usage("VM " + name + " has several netdevs "
+                    + nics.stream().map(VmHandle.Nic::netdev).toList() + "; name one with --netdev");
+            return nics.getFirst().netdev();
+        });
+        QemuMonitor mon;
+        try {
+            mon = vm.openMonitor();
+        } catch (ChirpException e) {
+            throw new ChirpException(ChirpException.Kind.UNAVAILABLE, "cannot capture " + name
+                    + ": its QEMU monitor is busy or unreachable: " + e.getMessage(), e);
+        }
+        return start(name, mon, id);
+    }
+
+    /** Starts capturing on {@code netdev} through the QEMU monitor {@code qmp}, taking over that handle. */
+    public static LiveCapture start(String vmName, QemuMonitor qmp, String netdev) {
         Path dir = null;
         try {
             dir = Files.createTempDirectory("chirp-capture-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
