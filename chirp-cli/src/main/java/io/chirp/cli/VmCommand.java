@@ -6,6 +6,7 @@ import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.pause.PauseMarker;
 import io.chirp.hypervisor.pause.PauseRecovery;
 import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.tables.HostTables;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,32 +29,8 @@ final class VmCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub", "chirp", "held_by");
-            for (QemuVm vm : new VmInventory().list()) {
-                t.row(vm.name(), vm.pid(), vm.memoryBytes() == 0 ? null : (vm.memoryBytes() >> 20) + "M",
-                        vm.memoryPath().name().toLowerCase(java.util.Locale.ROOT),
-                        vm.ramFile().map(Object::toString).orElse(null) + (vm.ramFile().isPresent() && !vm.ramShared() ? " (not shared)" : ""),
-                        vm.qmpSocket().map(Object::toString).orElse(null),
-                        vm.gdbPort() > 0 ? "127.0.0.1:" + vm.gdbPort() : null, markerNote(vm),
-                        // QEMU serves one client per channel: who has it, when CHIRP does
-                        VmInventory.holders(vm).stream().map(l -> l.channel() + ": " + l.command() + " pid " + l.pid()
-                                + (l.purpose().isEmpty() ? "" : " (" + l.purpose() + ")"))
-                                .reduce((a, b) -> a + "; " + b).orElse(null));
-            }
-            t.print(spec.commandLine().getOut(), format);
+            Table.print(HostTables.VMS.rows(new VmInventory().list()), spec.commandLine().getOut(), format);
             return 0;
-        }
-
-        /** {@return what a pause marker says about the VM: CHIRP working on it, or a killed CHIRP's leftovers} */
-        private static String markerNote(QemuVm vm) {
-            try {
-                return PauseMarker.read(vm.name()).filter(m -> m.qemuPid() == vm.pid())
-                        .map(m -> m.ownerAlive() ? m.operation() + " by pid " + m.chirpPid()
-                                : "left by killed pid " + m.chirpPid() + " (" + m.operation() + "): chirp vm resume " + vm.name())
-                        .orElse(null);
-            } catch (ChirpException e) {
-                return e.getMessage();
-            }
         }
     }
 

@@ -12,6 +12,8 @@ public final class Tables {
     public static List<TableDef<?>> all() {
         List<TableDef<?>> all = new ArrayList<>(LinuxTables.all());
         all.addAll(HostTables.all());
+        all.addAll(DiskTables.all());
+        all.addAll(NetTables.all());
         return List.copyOf(all);
     }
 
