@@ -1,11 +1,6 @@
 package io.chirp.server;
 
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.LiveVm;
-import io.chirp.hypervisor.VmAcquisition;
-import io.chirp.hypervisor.VmInventory;
-import io.chirp.memory.ImageFormat;
-import io.chirp.memory.acquire.MemoryAcquirer;
 
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -20,26 +15,60 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Long work as jobs: memory acquisitions run on their own thread, report progress (bytes, total, rate, ETA) to
- * pollers and to the live stream, can be cancelled (between two chunks of the copy), and keep their outcome. Images go to an owner-only folder
- * per job under the server's artifacts folder.
+ * Long work as jobs (memory and disk acquisitions, captures, extractions, ISF exports, body files): each runs on
+ * its own thread, reports progress (bytes, total, rate, ETA) to pollers and to the live stream, can be cancelled
+ * (at its next progress report), and keeps its outcome. What a job does is a {@link Work}; {@link JobRoutes} holds
+ * the kinds the API starts.
  *
- * <p>The image is written by today's acquisition code ({@link VmAcquisition}, as {@code chirp acquire} does); when
- * the shared evidence writer (chirp-evidence) lands, {@link #run} is the one place to switch to it.
+ * <p>Every file a job produces is written by chirp-evidence's {@code EvidenceWriter} (partial file, SHA-256 while
+ * writing, fsync, atomic rename, manifest) into the job's own owner-only folder, {@link #folder}: the one place
+ * that decides where the server's evidence goes, so switching to the content-addressed store changes only it.
  */
 public final class Jobs implements AutoCloseable {
     /** Jobs kept in the list (finished ones beyond this are forgotten, oldest first; their files stay). */
     static final int MAX_KEPT = 200;
-    /** Acquisitions at once: each one reads all of a guest's RAM. */
-    static final int MAX_RUNNING = 2;
+    /** Jobs at once: an acquisition reads all of a guest's RAM or disk, and the machine is shared. */
+    static final int MAX_RUNNING = 3;
 
     /** A job's state. */
     public enum State { running, succeeded, failed, cancelled }
 
-    /** What a job looks like from outside (the JSON of GET /api/jobs/{id} and of stream messages). */
+    /**
+     * What a job looks like from outside (the JSON of GET /api/jobs/{id} and of stream messages).
+     *
+     * @param parameters what it was started with (validated)
+     * @param result     what it produced besides its artifact, e.g. the rows of the files it extracted; null if nothing
+     */
     public record View(String id, String kind, String vm, String mode, String format, State state, String owner,
                        String created, String finished, long bytes, long total, double rate_bytes_per_s,
-                       Double eta_s, String artifact, String manifest, String sha256, String error, Long pause_us) {}
+                       Double eta_s, String artifact, String manifest, String sha256, String error, Long pause_us,
+                       Map<String, Object> parameters, Object result) {}
+
+    /** Reports progress; throws {@link ChirpException.Kind#INTERRUPTED} once the job is cancelled. */
+    public interface Progress {
+        void update(long done, long total);
+
+        /** {@return true once cancellation was asked for} (for work that waits rather than copies) */
+        boolean cancelled();
+    }
+
+    /** A job's work: runs in the job's folder and says what it made. */
+    @FunctionalInterface
+    public interface Work {
+        Outcome run(Path folder, Progress progress) throws Exception;
+    }
+
+    /**
+     * What a job made.
+     *
+     * @param artifact    the main file (null if none), in the job's folder
+     * @param manifest    its manifest
+     * @param sha256      its SHA-256
+     * @param pauseMicros how long the guest was paused, or null
+     * @param result      other output (table rows), or null
+     * @param action      what the custody record says was done, e.g. "acquire memory (live, elf)"
+     */
+    public record Outcome(Path artifact, Path manifest, String sha256, Long pauseMicros, Object result, String action) {}
 
     private final Path artifacts;
     private final Consumer<View> onProgress;
@@ -53,36 +82,46 @@ public final class Jobs implements AutoCloseable {
         this.onProgress = onProgress;
     }
 
-    /** Starts acquiring {@code vm}'s memory. */
-    public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Principal who) {
-        new VmInventory().find(vm); // NOT_FOUND now, not later in the job
+    /** {@return the owner-only folder a job's files go to: the one place to switch to the evidence store} */
+    Path folder(String id) { return OwnerOnly.dir(artifacts.resolve(id)); }
+
+    /**
+     * Starts a job.
+     *
+     * @param kind       what it is (acquisition, disk-acquisition, capture, extraction, isf-export, disk-timeline)
+     * @param vm         the VM it works on (already checked to exist)
+     * @param parameters its validated parameters, shown in its view
+     */
+    public synchronized View start(String kind, String vm, Map<String, Object> parameters, Principal who, Work work) {
         long running = jobs.values().stream().filter(j -> j.state == State.running).count();
-        if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " acquisitions are running; try again later");
+        if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " jobs are running; try again later");
         byte[] b = new byte[8];
         random.nextBytes(b);
         String id = HexFormat.of().formatHex(b);
-        Path dir = OwnerOnly.dir(artifacts.resolve(id));
-        String ext = format == ImageFormat.ELF_CORE ? "elf" : "lime";
-        Job j = new Job(id, vm, mode, format, who.name(), dir.resolve(vm + "." + ext));
+        Job j = new Job(id, kind, vm, parameters, who.name());
         jobs.put(id, j);
         trim();
-        j.thread = Thread.ofPlatform().name("chirp-job-" + id).daemon().start(() -> run(j));
+        Path dir = folder(id);
+        j.thread = Thread.ofPlatform().name("chirp-job-" + id).daemon().start(() -> run(j, dir, work));
         return j.view();
     }
 
-    private void run(Job j) {
-        try (LiveVm live = LiveVm.attach(new VmInventory().find(j.vm))) {
-            VmAcquisition.Result r = VmAcquisition.acquire(live, j.image, j.format, j.mode, (done, total) -> j.progress(done, total));
-            OwnerOnly.restrict(j.image);
-            OwnerOnly.restrict(MemoryAcquirer.manifestPath(j.image));
-            j.finish(State.succeeded, null, r.manifest().sha256(), r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null);
-            audit.custody(j.owner, "acquire memory (" + j.mode.name().toLowerCase() + ", " + j.format + ")",
-                    j.image.toString(), r.manifest().sha256(), "job " + j.id + " vm " + j.vm);
+    private void run(Job j, Path dir, Work work) {
+        try {
+            Outcome o = work.run(dir, j);
+            if (o.artifact() != null && !o.artifact().toAbsolutePath().normalize().startsWith(dir.toAbsolutePath().normalize())) {
+                throw new ChirpException(ChirpException.Kind.INTERNAL, "a job wrote outside its folder: " + o.artifact(), null);
+            }
+            if (o.artifact() != null) OwnerOnly.restrict(o.artifact());
+            if (o.manifest() != null) OwnerOnly.restrict(o.manifest());
+            j.finish(j.cancelRequested ? State.cancelled : State.succeeded, j.cancelRequested ? "cancelled" : null, o);
+            audit.custody(j.owner, o.action(), o.artifact() == null ? dir.toString() : o.artifact().toString(), o.sha256(),
+                    "job " + j.id + " vm " + j.vm);
         } catch (ChirpException e) {
             boolean cancelled = j.cancelRequested && e.kind() == ChirpException.Kind.INTERRUPTED;
-            j.finish(cancelled ? State.cancelled : State.failed, cancelled ? "cancelled" : e.getMessage(), null, null);
-        } catch (RuntimeException e) {
-            j.finish(j.cancelRequested ? State.cancelled : State.failed, "internal error: " + e, null, null);
+            j.fail(cancelled ? State.cancelled : State.failed, cancelled ? "cancelled" : e.getMessage());
+        } catch (Exception e) {
+            j.fail(j.cancelRequested ? State.cancelled : State.failed, "internal error: " + e);
         }
         onProgress.accept(j.view());
     }
@@ -93,13 +132,22 @@ public final class Jobs implements AutoCloseable {
 
     public Optional<View> get(String id) { return Optional.ofNullable(jobs.get(id)).map(Job::view); }
 
+    /** {@return the artifact of a finished job, if it succeeded and made one} */
+    Optional<Path> artifact(String id) {
+        Job j = jobs.get(id);
+        if (j == null) return Optional.empty();
+        synchronized (j) {
+            return j.state == State.succeeded && j.outcome != null ? Optional.ofNullable(j.outcome.artifact()) : Optional.empty();
+        }
+    }
+
     /** Asks a running job to stop; {@return its view, or empty if there is no such job} */
     public Optional<View> cancel(String id) {
         Job j = jobs.get(id);
         if (j == null) return Optional.empty();
         synchronized (j) {
             // No Thread.interrupt(): interrupting a thread inside a channel operation closes the channel, and
-            // the job's QMP connection is shared with the monitor. The copy stops at its next progress report.
+            // the job's QMP connection is shared with the monitor. The work stops at its next progress report.
             if (j.state == State.running) j.cancelRequested = true;
         }
         return Optional.of(j.view());
@@ -130,11 +178,9 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** A job's mutable state; every read goes through {@link #view()} under its lock. */
-    private final class Job {
-        final String id, vm, owner;
-        final VmAcquisition.Mode mode;
-        final ImageFormat format;
-        final Path image;
+    private final class Job implements Progress {
+        final String id, kind, vm, owner;
+        final Map<String, Object> parameters;
         final Instant created = Instant.now();
         final long startNanos = System.nanoTime();
         Thread thread;
@@ -142,20 +188,19 @@ public final class Jobs implements AutoCloseable {
         volatile boolean cancelRequested;
         long bytes, total, lastPublish;
         Instant finished;
-        String sha256, error;
-        Long pauseMicros;
+        String error;
+        Outcome outcome;
 
-        Job(String id, String vm, VmAcquisition.Mode mode, ImageFormat format, String owner, Path image) {
+        Job(String id, String kind, String vm, Map<String, Object> parameters, String owner) {
             this.id = id;
+            this.kind = kind;
             this.vm = vm;
-            this.mode = mode;
-            this.format = format;
+            this.parameters = Map.copyOf(parameters);
             this.owner = owner;
-            this.image = image;
         }
 
-        void progress(long done, long all) {
-            if (cancelRequested) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition cancelled");
+        @Override public void update(long done, long all) {
+            if (cancelRequested) throw new ChirpException(ChirpException.Kind.INTERRUPTED, kind + " cancelled");
             boolean publish;
             synchronized (this) {
                 bytes = done;
@@ -167,23 +212,28 @@ public final class Jobs implements AutoCloseable {
             if (publish) onProgress.accept(view());
         }
 
-        synchronized void finish(State s, String err, String sha, Long pause) {
+        @Override public boolean cancelled() { return cancelRequested; }
+
+        synchronized void finish(State s, String err, Outcome o) {
             state = s;
             error = err;
-            sha256 = sha;
-            pauseMicros = pause;
+            outcome = o;
             finished = Instant.now();
         }
+
+        synchronized void fail(State s, String err) { finish(s, err, null); }
 
         synchronized View view() {
             double secs = Math.max(1e-9, ((finished != null ? finished.toEpochMilli() * 1_000_000L - created.toEpochMilli() * 1_000_000L
                     : System.nanoTime() - startNanos)) / 1e9);
             double rate = bytes / secs;
             Double eta = state == State.running && rate > 0 && total > 0 ? (total - bytes) / rate : null;
-            boolean done = state == State.succeeded;
-            return new View(id, "acquisition", vm, mode.name().toLowerCase(), format == ImageFormat.ELF_CORE ? "elf" : "lime",
-                    state, owner, created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta, done ? image.toString() : null,
-                    done ? MemoryAcquirer.manifestPath(image).toString() : null, sha256, error, pauseMicros);
+            Outcome o = outcome;
+            return new View(id, kind, vm, (String) parameters.get("mode"), (String) parameters.get("format"), state, owner,
+                    created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta,
+                    o == null || o.artifact() == null ? null : o.artifact().toString(),
+                    o == null || o.manifest() == null ? null : o.manifest().toString(), o == null ? null : o.sha256(), error,
+                    o == null ? null : o.pauseMicros(), parameters, o == null ? null : o.result());
         }
     }
 

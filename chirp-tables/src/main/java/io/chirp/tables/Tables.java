@@ -14,6 +14,7 @@ public final class Tables {
         all.addAll(HostTables.all());
         all.addAll(DiskTables.all());
         all.addAll(NetTables.all());
+        all.addAll(MemoryViews.all());
         return List.copyOf(all);
     }
 
