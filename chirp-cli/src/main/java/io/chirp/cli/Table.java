@@ -2,6 +2,7 @@ package io.chirp.cli;
 
 import io.chirp.tables.ColumnType;
 import io.chirp.tables.Rows;
+import io.chirp.tables.TextCells;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
@@ -134,69 +135,14 @@ public final class Table {
         out.println(String.join(",", columns));
         for (List<Object> r : rows) {
             List<String> cells = new ArrayList<>();
-            for (Object c : r) {
-                // Control characters from a guest are escaped here too: CSV is often read in a terminal.
-                String s = c == null ? "" : escape(c.toString());
-                // Neutralise spreadsheet formulas and quote every cell that needs it.
-                if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !(c instanceof Number) && !(c instanceof Numeric)) s = "'" + s;
-                if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
-                    s = "\"" + s.replace("\"", "\"\"") + "\"";
-                }
-                cells.add(s);
-            }
+            for (Object c : r) cells.add(TextCells.csv(c == null ? null : c.toString(), c instanceof Number || c instanceof Numeric));
             out.println(String.join(",", cells));
         }
     }
 
-    /**
-     * Escapes what must not reach a terminal or a reader of the text as itself, so a guest string can neither drive
-     * the analyst's terminal nor disguise itself:
-     * <ul>
-     *   <li>C0 controls and DEL as {@code \xNN}, C1 controls (U+0080-U+009F: 8-bit CSI and OSC) as <code>&#92;u00NN</code>;</li>
-     *   <li>bidirectional controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069), zero-width and other invisible
-     *       format characters (U+200B-U+200D, U+2028/9, U+2060-U+2064, U+FEFF, U+FFF9-U+FFFB) as <code>&#92;uNNNN</code>;</li>
-     *   <li>lone surrogates: U+DC80-U+DCFF as {@code \xNN} (the "surrogateescape" convention for a byte that was not
-     *       valid UTF-8), others as <code>&#92;uNNNN</code>;</li>
-     *   <li>the backslash itself as {@code \\}, so every escape is unambiguous: a guest string that spells
-     *       {@code \x1b} prints as {@code \\x1b}.</li>
-     * </ul>
-     */
-    public static String escape(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-            boolean bad = !pair && (c == '\\' || hidden(c) || Character.isSurrogate(c));
-            if (bad && sb == null) sb = new StringBuilder(s.length() + 16).append(s, 0, i);
-            if (sb == null) {
-                if (pair) i++;
-                continue;
-            }
-            if (pair) {
-                sb.append(c).append(s.charAt(++i));
-            } else if (!bad) {
-                sb.append(c);
-            } else if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c < 0x80) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else if (c >= 0xdc80 && c <= 0xdcff) {
-                sb.append(String.format("\\x%02x", c - 0xdc00));
-            } else {
-                sb.append(String.format("\\u%04x", (int) c));
-            }
-        }
-        return sb == null ? s : sb.toString();
-    }
+    /** Escapes a guest string for a terminal or CSV: see {@link TextCells#escape}. */
+    public static String escape(String s) { return TextCells.escape(s); }
 
-    /**
-     * {@return true for a character that is a control or invisible, and so must be shown as an escape}
-     * Surrogates are judged by {@link #escape}, which sees pairs.
-     */
-    static boolean hidden(char c) {
-        return c < 0x20 || (c >= 0x7f && c < 0xa0)
-                || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
-                || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff
-                || (c >= 0xfff9 && c <= 0xfffb);
-    }
+    /** {@return true for a character that is a control or invisible}: see {@link TextCells#hidden}. */
+    static boolean hidden(char c) { return TextCells.hidden(c); }
 }

@@ -36,7 +36,7 @@ import static io.chirp.server.Role.ANALYST;
 import static io.chirp.server.Role.VIEWER;
 
 /**
- * THE route table (with {@link JobRoutes}, which it calls): every operation of the API with its role, audit flag,
+ * THE route table (with {@link JobRoutes} and {@link TimelineRoutes}, which it calls): every operation of the API with its role, audit flag,
  * parameters and handler. The dispatcher ({@link HttpFront}) enforces it and {@link OpenApi} publishes it; nothing else declares a route.
  */
 final class Api {
@@ -190,6 +190,7 @@ final class Api {
                 });
         // --- jobs: evidence collection (and disk listings, flows) in JobRoutes; timelines in TimelineRoutes
         new JobRoutes(this, s).declare();
+        new TimelineRoutes(this, s).declare();
         add("GET", "/api/jobs", "listJobs", "jobs", VIEWER, false, "Jobs, newest first, with progress or outcome",
                 List.of(), Route.Response.json(null, "jobs"), null, c -> Reply.ok(s.jobs().list()));
         add("GET", "/api/jobs/{id}", "getJob", "jobs", VIEWER, false, "One job: progress (bytes, total, rate, ETA) or outcome",

@@ -187,7 +187,7 @@ class ServerIT {
             localTr = MemoryViews.translate(MemoryViews.space(t, null), List.of(MemoryViews.parse(task), 0x10L));
             localRead = MemoryViews.read(t, null, 0x1000, 64);
         }
-        assertThat(tr.path("rows")).isEqualTo(ApiClient.JSON.valueToTree(localTr.objects()));
+        assertThat(tr.path("rows").toString()).isEqualTo(ApiClient.JSON.valueToTree(localTr.objects()).toString());
         assertThat(tr.path("rows").get(0).path("physical").asText()).startsWith("0x");
         assertThat(tr.path("complete").asBoolean()).as("0x10 is not mapped: partial, and said so").isFalse();
         JsonNode mem = client.get("/api/vms/" + vm + "/memory?address=0x1000&length=64", viewer).json();
@@ -237,6 +237,23 @@ class ServerIT {
                 .header("Authorization", "Bearer " + viewer).build(), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(dl.statusCode()).isEqualTo(200);
         assertThat(dl.body()).isEqualTo(Files.readAllBytes(pcap));
+
+        // one timeline of the VM: the stream's events, the alert, and the capture's flows; as CSV and Timesketch JSONL
+        JsonNode tl = client.get("/api/timeline?vm=" + vm + "&limit=100000", viewer).json();
+        assertThat(tl.path("rows").findValuesAsText("source")).contains("event", "alert", "flow");
+        assertThat(tl.path("rows").findValuesAsText("message")).anySatisfy(m -> assertThat(m).contains("sleep 3021"));
+        List<String> tlTimes = tl.path("rows").findValuesAsText("time");
+        assertThat(tlTimes.stream().map(java.time.Instant::parse).toList()).isSorted();
+        String jsonl = client.get("/api/timeline?vm=" + vm + "&sources=flow&format=jsonl", viewer).body();
+        assertThat(jsonl.lines().toList()).isNotEmpty().allSatisfy(l -> {
+            JsonNode n = ApiClient.JSON.readTree(l);
+            assertThat(n.path("timestamp_desc").asText()).isEqualTo("First Seen");
+            assertThat(n.path("datetime").asText()).isNotEmpty();
+            assertThat(n.path("message").asText()).matches("[a-z0-9]+ \\S+ -> \\S+ .*");
+        });
+        String csv = client.get("/api/timeline?vm=" + vm + "&sources=alert&format=csv", viewer).body();
+        assertThat(csv.lines().findFirst().orElseThrow()).isEqualTo("time,vm,source,kind,timestamp_desc,message,severity,ref");
+        assertThat(csv).contains("Temporary Folder");
 
         // the ISF export as a job: a file Volatility reads, with its manifest
         JsonNode isf = awaitJob(client.call("POST", "/api/jobs/isf-exports", analyst, "{\"vm\":\"" + vm + "\"}")

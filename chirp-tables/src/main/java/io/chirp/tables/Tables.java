@@ -15,6 +15,7 @@ public final class Tables {
         all.addAll(DiskTables.all());
         all.addAll(NetTables.all());
         all.addAll(MemoryViews.all());
+        all.add(Timeline.TABLE);
         return List.copyOf(all);
     }
 
