@@ -42,6 +42,7 @@ import static io.chirp.server.Role.VIEWER;
 final class Api {
     private final ChirpServer s;
     private final List<Route> routes = new ArrayList<>();
+    private final ViewCache cache = new ViewCache();
 
     private Api(ChirpServer s) { this.s = s; }
 
@@ -254,11 +255,13 @@ final class Api {
         all.add(Param.vm());
         all.addAll(params);
         String id = "linux" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
-        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary, all, table(name), null, c -> {
-            try (Target t = Target.vm(c.require("vm"))) {
-                return table(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
-            }
-        });
+        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary + " (answers are reused for up to "
+                + ViewCache.TTL_MS + " ms; age_ms says how old)", all, table(name), null,
+                c -> Reply.ok(cache.get(c.route().path() + new java.util.TreeMap<>(c.values()), () -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        return tableJson(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
+                    }
+                })));
     }
 
     private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }

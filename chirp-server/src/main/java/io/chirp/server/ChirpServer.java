@@ -172,7 +172,8 @@ public final class ChirpServer implements AutoCloseable {
 
     public Jobs jobs() { return jobs; }
 
-    EventHub hub() { return hub; }
+    /** {@return the live stream's hub (what the monitor, detection and jobs publish to)} */
+    public EventHub hub() { return hub; }
 
     Alerts alerts() { return alerts; }
 

@@ -113,7 +113,9 @@ class ServerIT {
         try (Target t = Target.vm(g.name())) {
             local = LinuxViews.pslist(LinuxKernel.attach(t.memory(), t.cpus()), false, null);
         }
+        Thread.sleep(ViewCache.TTL_MS + 100); // past the view cache: the second answer is read afresh
         JsonNode after = client.get("/api/vms/" + g.name() + "/linux/pslist", viewer).json();
+        assertThat(after.path("age_ms").asLong()).isLessThan(ViewCache.TTL_MS);
         JsonNode mine = ApiClient.JSON.valueToTree(local.objects());
         assertThat(before.path("columns").findValuesAsText("name")).isEqualTo(local.names());
         assertThat(before.path("complete").asBoolean()).isTrue();
