@@ -254,14 +254,22 @@ final class Api {
         List<Param> all = new ArrayList<>();
         all.add(Param.vm());
         all.addAll(params);
+        all.add(Param.flag("fresh", "read the guest now rather than reuse an answer up to " + ViewCache.TTL_MS + " ms old"));
         String id = "linux" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
         add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary + " (answers are reused for up to "
                 + ViewCache.TTL_MS + " ms; age_ms says how old)", all, table(name), null,
-                c -> Reply.ok(cache.get(c.route().path() + new java.util.TreeMap<>(c.values()), () -> {
+                c -> Reply.ok(cache.get(cacheKey(c), c.flag("fresh"), () -> {
                     try (Target t = Target.vm(c.require("vm"))) {
                         return tableJson(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
                     }
                 })));
+    }
+
+    /** {@return what identifies a view's answer: its route and parameters, fresh or not} */
+    private static String cacheKey(Call c) {
+        java.util.TreeMap<String, Object> v = new java.util.TreeMap<>(c.values());
+        v.remove("fresh");
+        return c.route().path() + v;
     }
 
     private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }

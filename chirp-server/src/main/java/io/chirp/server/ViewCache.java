@@ -22,14 +22,17 @@ final class ViewCache {
         @Override protected boolean removeEldestEntry(Map.Entry<String, Cached> e) { return size() > MAX; }
     };
 
-    /** {@return the answer for {@code key}: a fresh one from {@code compute} unless one younger than the TTL exists} */
-    Map<String, Object> get(String key, Supplier<Map<String, Object>> compute) {
+    /**
+     * {@return the answer for {@code key}: a fresh one from {@code compute} unless one younger than the TTL exists
+     * and {@code fresh} is false} A fresh answer replaces the cached one.
+     */
+    Map<String, Object> get(String key, boolean fresh, Supplier<Map<String, Object>> compute) {
         long now = System.nanoTime();
         Cached e;
         synchronized (this) {
             e = entries.get(key);
         }
-        if (e == null || now - e.at() > TTL_MS * 1_000_000L) {
+        if (fresh || e == null || now - e.at() > TTL_MS * 1_000_000L) {
             // computed outside the lock: two callers may both read the guest once, never wait on each other's read
             e = new Cached(compute.get(), System.nanoTime());
             synchronized (this) {
