@@ -7,18 +7,15 @@ import io.chirp.disk.block.ImageFormat;
 import io.chirp.disk.acquire.AcquiredDisk;
 import io.chirp.disk.acquire.DiskAcquisition;
 import io.chirp.disk.fs.BodyFile;
-import io.chirp.disk.fs.DirEntry;
-import io.chirp.disk.fs.Directory;
 import io.chirp.disk.fs.ExtractedFile;
 import io.chirp.disk.fs.Extractor;
-import io.chirp.disk.fs.FileMeta;
-import io.chirp.disk.fs.FileRecord;
 import io.chirp.disk.fs.FileSystems;
 import io.chirp.disk.fs.FileWalker;
 import io.chirp.disk.fs.GuestNames;
 import io.chirp.disk.fs.Listing;
-import io.chirp.disk.fs.Macb;
 import io.chirp.evidence.EvidenceWriter;
+import io.chirp.tables.DiskTables;
+import io.chirp.tables.Rows;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +28,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -102,34 +98,12 @@ final class DiskCommand implements Runnable {
         }
     }
 
-    private static String time(Optional<Instant> t) { return t.map(Instant::toString).orElse(null); }
-
     /** Prints every problem as a warning; {@return the exit code: 0, or {@link #PARTIAL} when there were any} */
     private static int warn(PrintWriter err, String what, List<String> problems) {
         // problems name guest files already escaped (GuestNames.escape); only stray control characters remain to neutralise
         for (String p : problems) err.println("chirp: warning: " + what + ": " + p.replaceAll("[\\x00-\\x1f\\x7f-\\x9f]", "?"));
         err.flush();
         return problems.isEmpty() ? 0 : PARTIAL;
-    }
-
-    /**
-     * A guest name for a table cell: bytes that were not UTF-8 as \\xNN and bidi controls as \\uNNNN (see
-     * {@link GuestNames#escape}); the table escapes control characters and backslashes itself.
-     */
-    static String shown(String name) {
-        StringBuilder sb = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < name.length() && Character.isLowSurrogate(name.charAt(i + 1))) {
-                sb.append(c).append(name.charAt(++i));
-            } else if (Character.isSurrogate(c) || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e)
-                    || (c >= 0x2060 && c <= 0x2069) || c == 0xfeff) {
-                sb.append(GuestNames.escape(String.valueOf(c)));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
     }
 
     @Command(name = "ls", mixinStandardHelpOptions = true, description = "List a directory, or with -r every file, with MACB times.")
@@ -141,50 +115,11 @@ final class DiskCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            Table t = new Table("path", "target", "inode", "type", "mode", "uid", "gid", "size", "modified", "accessed", "changed", "born", "deleted");
             PrintWriter err = spec.commandLine().getErr();
             try (DiskTarget target = source.open(err)) {
-                var fs = source.volume(target).fs();
-                List<FileRecord> records = new ArrayList<>();
-                List<String> problems = new ArrayList<>();
-                String base = path.endsWith("/") && path.length() > 1 ? path.substring(0, path.length() - 1) : path;
-                if (recursive) {
-                    Listing l = FileWalker.walk(fs);
-                    problems.addAll(l.problems());
-                    String prefix = base.equals("/") ? "/" : base + "/";
-                    for (FileRecord r : l.records()) if (r.path().startsWith(prefix)) records.add(r);
-                } else {
-                    problems.addAll(fs.volumeProblems());
-                    long dir = Extractor.resolve(fs, base);
-                    fs.stat(dir).problems().forEach(p -> problems.add(base + ": " + p));
-                    Directory d = fs.readDir(dir);
-                    d.problems().forEach(p -> problems.add(base + ": " + p));
-                    for (DirEntry e : d.entries()) {
-                        String p = (base.equals("/") ? "" : base) + "/" + e.name();
-                        Optional<FileMeta> m;
-                        Optional<String> problem = Optional.empty();
-                        try {
-                            m = Optional.of(fs.stat(e.inode()));
-                            m.get().problems().forEach(x -> problems.add(GuestNames.escape(p) + ": " + x));
-                        } catch (ChirpException ex) {
-                            m = Optional.empty();
-                            problem = Optional.of(ex.getMessage());
-                            problems.add(GuestNames.escape(p) + ": " + ex.getMessage());
-                        }
-                        records.add(new FileRecord(p, e, m, problem));
-                    }
-                }
-                for (FileRecord r : records) {
-                    FileMeta m = r.meta().orElse(null);
-                    Macb times = m == null ? Macb.NONE : m.times();
-                    t.row(shown(r.path()), m == null ? null : m.linkTarget().map(DiskCommand::shown).orElse(null),
-                            r.entry().inode(), m == null ? r.entry().type().name().toLowerCase() : m.type().name().toLowerCase(),
-                            m == null ? null : m.lsMode(), m == null ? null : m.uid(), m == null ? null : m.gid(),
-                            m == null ? null : m.size(), time(times.modified()), time(times.accessed()), time(times.changed()),
-                            time(times.born()), r.entry().deleted());
-                }
-                t.print(spec.commandLine().getOut(), format);
-                return warn(err, "partial listing", problems);
+                Rows rows = DiskTables.ls(source.volume(target).fs(), path, recursive);
+                Table.print(rows, spec.commandLine().getOut(), format);
+                return warn(err, "partial listing", rows.problems());
             }
         }
     }
@@ -249,18 +184,15 @@ final class DiskCommand implements Runnable {
             try (DiskTarget target = source.open(err)) {
                 var fs = source.volume(target).fs();
                 var options = new Extractor.Options(fillHoles, cap, target.provenance());
-                Table t = new Table("path", "inode", "claimed_size", "size", "holes", "sha256", "output", "status");
                 List<ExtractedFile> done = new ArrayList<>();
                 for (String p : paths) done.add(Extractor.extractPath(fs, p, output, options));
                 for (long n : inodes) done.add(Extractor.extract(fs, n, "", output, options));
                 List<String> problems = new ArrayList<>();
                 for (ExtractedFile x : done) {
-                    t.row(shown(x.sourcePath()), x.inode(), x.claimedSize(), x.size(), x.holes().size(), x.sha256(), x.output(),
-                            x.complete() ? "complete" : "partial");
                     String name = x.sourcePath().isEmpty() ? "inode " + x.inode() : GuestNames.escape(x.sourcePath());
                     x.problems().forEach(p -> problems.add(name + ": " + p));
                 }
-                t.print(spec.commandLine().getOut(), format);
+                Table.print(DiskTables.EXTRACTED.rows(done), spec.commandLine().getOut(), format);
                 return warn(err, "partial extraction", problems);
             }
         }
@@ -307,9 +239,8 @@ final class DiskCommand implements Runnable {
                     }
                     lastPercent[0] = pct;
                 });
-                new Table("output", "format", "size", "content_sha256", "file_sha256", "manifest")
-                        .row(a.output(), imageFormat, a.virtualSize(), a.contentSha256(), a.fileSha256(), a.manifest())
-                        .print(spec.commandLine().getOut(), format);
+                Table.print(DiskTables.ACQUIRED.rows(List.of(new DiskTables.AcquiredRow(a, imageFormat))),
+                        spec.commandLine().getOut(), format);
                 return 0;
             }
         }

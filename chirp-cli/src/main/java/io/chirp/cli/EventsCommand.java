@@ -1,16 +1,14 @@
 package io.chirp.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.chirp.core.ChirpException;
 import io.chirp.events.EventClass;
-import io.chirp.events.OcsfEvent;
-import io.chirp.events.Severity;
 import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.Since;
 import io.chirp.events.store.StoreDatabase;
 import io.chirp.events.store.StoredEvent;
+import io.chirp.tables.HostTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,13 +17,12 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
  * {@code chirp events}: the normalized (OCSF) events in the embedded store, newest {@code --limit} in time order.
- * Table and CSV show one summary line per event (guest strings escaped by {@link Table}); JSON prints the OCSF
+ * Table and CSV show the declared events rows, one summary line per event (guest strings escaped by {@link Table}); JSON prints the OCSF
  * events themselves (guest controls escaped by {@link Json}).
  */
 @Command(name = "events", mixinStandardHelpOptions = true, description = "Show OCSF events from the event store.")
@@ -55,13 +52,7 @@ final class EventsCommand implements Callable<Integer> {
             printJson(out, rows);
             return 0;
         }
-        Table table = new Table("time", "vm", "class", "activity", "severity", "summary", "uid");
-        for (StoredEvent r : rows) {
-            OcsfEvent e = r.event();
-            table.row(Instant.ofEpochMilli(r.time()).toString(), r.vm(), className(r.classUid()), r.activity(),
-                    Severity.of(r.severity()).caption(), summary(e), r.uid());
-        }
-        table.print(out, format);
+        Table.print(HostTables.EVENTS.rows(rows), out, format);
         return 0;
     }
 
@@ -71,29 +62,4 @@ final class EventsCommand implements Callable<Integer> {
         out.println(Json.pretty(list));
         out.flush();
     }
-
-    private static String className(int uid) {
-        for (EventClass c : EventClass.values()) if (c.uid() == uid) return c.schemaName();
-        return Integer.toString(uid);
-    }
-
-    /** One line saying what happened; every piece is guest data, escaped later by Table. */
-    static String summary(OcsfEvent e) {
-        return switch (e.classUid()) {
-            case 1007 -> text(e.at("process", "name")) + "[" + text(e.at("process", "pid")) + "] "
-                    + text(e.at("process", "cmd_line"));
-            case 1005 -> text(e.at("module", "file", "name")) + " @ " + text(e.at("module", "base_address"));
-            case 4001 -> endpoint(e.at("src_endpoint")) + " -> " + endpoint(e.at("dst_endpoint")) + " "
-                    + text(e.at("connection_info", "protocol_name"));
-            case 1001 -> text(e.at("file", "path"));
-            case 2004 -> text(e.at("finding_info", "title"));
-            default -> text(e.at("message"));
-        };
-    }
-
-    private static String endpoint(JsonNode n) {
-        return n.isMissingNode() ? "*" : text(n.path("ip")) + ":" + text(n.path("port"));
-    }
-
-    private static String text(JsonNode n) { return n.isMissingNode() || n.isNull() ? "" : n.asText(); }
 }

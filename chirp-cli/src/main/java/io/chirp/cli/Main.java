@@ -21,7 +21,7 @@ import java.io.PrintWriter;
         subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
                 ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
                 EventsCommand.class, RulesCommand.class, MonitorCommand.class, SymbolsCommand.class, NetCommand.class,
-                ServeCommand.class, EvidenceCommand.class, CaseCommand.class, SensorCommand.class, HelpCommand.class})
+                ServeCommand.class, EvidenceCommand.class, CaseCommand.class, SensorCommand.class, TimelineCommand.class, HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -18,6 +18,7 @@ import io.chirp.net.attribution.Attribution;
 import io.chirp.net.attribution.GuestSocket;
 import io.chirp.hypervisor.Target;
 import io.chirp.linux.LinuxKernel;
+import io.chirp.tables.NetTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -32,7 +33,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Collectors;
 
 /** {@code chirp net capture|flows}: a VM's traffic captured from the hypervisor side, and flows of capture files. */
 @Command(name = "net", mixinStandardHelpOptions = true, description = "Network traffic of running VMs (captured from outside, unseen by the guest) and capture files.",
@@ -78,11 +78,7 @@ final class NetCommand implements Runnable {
                 LiveCapture capture = LiveCapture.start(target, Optional.ofNullable(netdev));
                 result = run(capture, CaptureFormat.fromName(output.getFileName().toString()), d, target.identity().name(), err);
             }
-            Table t = new Table("vm", "netdev", "file", "format", "packets", "bytes", "sha256", "started", "stopped", "problem");
-            t.row(result.vm(), result.netdev(), result.file().toString(), result.format().name().toLowerCase(java.util.Locale.ROOT),
-                    result.packets(), result.size(), result.sha256(), result.started().toString(), result.stopped().toString(),
-                    result.problem().orElse(null));
-            t.print(spec.commandLine().getOut(), format);
+            Table.print(NetTables.CAPTURE.rows(List.of(result)), spec.commandLine().getOut(), format);
             if (result.problem().isPresent()) {
                 err.println("chirp: warning: partial result: the capture ends early (" + Table.escape(result.problem().get()) + ")");
                 err.flush();
@@ -134,10 +130,6 @@ final class NetCommand implements Runnable {
         }
     }
 
-    private static Optional<GuestSocket.Owner> owner(Attribution.Attributed a) {
-        return a == null ? Optional.empty() : a.owner();
-    }
-
     @Command(name = "flows", mixinStandardHelpOptions = true, description = "Flows of a pcap or pcapng file: 5-tuples, traffic each way, TCP flags, DNS/HTTP/TLS names.")
     static final class FlowsCmd implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a pcap or pcapng file") Path file;
@@ -165,16 +157,16 @@ final class NetCommand implements Runnable {
             }
             String deviceName = vm != null ? vm : file.getFileName().toString();
             // Attribution: the guest's sockets, read from its memory now, name the process behind each flow.
-            java.util.Map<Flow, Attribution.Attributed> owners = new java.util.HashMap<>();
+            List<GuestSocket> sockets = null;
             if (vm != null && new VmInventory().list().stream().anyMatch(v -> v.name().equals(vm))) {
                 try (Target t = Target.vm(vm)) {
-                    LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
-                    List<GuestSocket> sockets = GuestSockets.of(k);
-                    for (Attribution.Attributed a : Attribution.join(report.flows(), sockets)) owners.put(a.flow(), a);
+                    sockets = NetTables.guestSockets(LinuxKernel.attach(t.memory(), t.cpus()));
                 } catch (io.chirp.core.ChirpException e) {
                     err.println("chirp: no attribution: " + e.getMessage());
                 }
             }
+            java.util.Map<Flow, Attribution.Attributed> owners = new java.util.HashMap<>();
+            if (sockets != null) for (Attribution.Attributed a : Attribution.join(report.flows(), sockets)) owners.put(a.flow(), a);
             Optional<String> vmMac = mac;
             if (ocsf) {
                 NetworkActivity.Context ctx = new NetworkActivity.Context(deviceName, uid, mac, ChirpVersion.current().toString());
@@ -189,23 +181,7 @@ final class NetCommand implements Runnable {
                     out.println(Json.line(e));
                 }
             } else {
-                Table t = new Table("proto", "client", "server", "first_seen", "last_seen", "packets_out", "bytes_out",
-                        "packets_in", "bytes_in", "flags_out", "flags_in", "direction", "metadata", "pid", "process",
-                        "cmdline", "attribution");
-                for (Flow f : report.flows()) {
-                    String dir = vmMac.flatMap(f::endpointWithMac).map(e -> e.equals(f.client()) ? "outbound" : "inbound").orElse(null);
-                    t.row(f.protocolName(), f.client().toString(), f.server().toString(), f.firstSeen().toString(),
-                            f.lastSeen().toString(), f.toServer().packets(), f.toServer().bytes(), f.toClient().packets(),
-                            f.toClient().bytes(), f.protocol() == 6 ? f.toServer().tcpFlagLetters() : null,
-                            f.protocol() == 6 ? f.toClient().tcpFlagLetters() : null, dir,
-                            f.metadata().isEmpty() ? null : f.metadata().stream().map(o -> o.data().summary()).distinct()
-                                    .collect(Collectors.joining("; ")),
-                            owner(owners.get(f)).map(o -> (Object) o.pid()).orElse(null),
-                            owner(owners.get(f)).map(GuestSocket.Owner::name).orElse(null),
-                            owner(owners.get(f)).map(GuestSocket.Owner::cmdLine).orElse(null),
-                            owners.isEmpty() ? null : owners.get(f).match().name().toLowerCase(java.util.Locale.ROOT));
-                }
-                t.print(out, format);
+                Table.print(NetTables.flows(report.flows(), vmMac, sockets, List.of()), out, format);
             }
             out.flush();
             FlowReport.Stats s = report.stats();

@@ -1,23 +1,15 @@
 package io.chirp.cli;
 
 import io.chirp.cli.linux.LinuxSession;
-import io.chirp.core.ChirpException;
-import io.chirp.linux.LinuxKernel;
-import io.chirp.symbols.isf.IsfWriter;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.tables.SymbolExport;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import io.chirp.evidence.EvidenceManifest;
-import io.chirp.evidence.EvidenceWriter;
-
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code chirp symbols}: what CHIRP learned about a kernel, in formats other tools read. */
@@ -36,30 +28,16 @@ final class SymbolsCommand implements Runnable {
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
-            try (LinuxSession s = LinuxSession.open(target); EvidenceWriter w = EvidenceWriter.create(output)) {
-                LinuxKernel k = s.kernel();
-                IsfWriter.Export export = IsfWriter.write(w.outputStream(), k.info(), k.memory());
-                Map<String, Object> details = new LinkedHashMap<>();
-                details.put("isf_format", IsfWriter.FORMAT);
-                details.put("symbols", k.symbols().count());
-                details.put("types", k.types().count());
-                details.put("banner", k.info().banner().strip());
-                details.put("virt_slide", "0x" + Long.toHexString(k.info().virtSlide()));
-                List<String> notes = new java.util.ArrayList<>(
-                        List.of("symbols from the guest's own kallsyms, types from its BTF and a checked table of data symbols"));
-                export.warnings().forEach(x -> notes.add("left out: " + x));
-                EvidenceManifest m = w.commit(new EvidenceWriter.Description("isf-symbols", "ISF_JSON",
-                        EvidenceSources.of(s.target()), "export", true, notes, details));
+            try (LinuxSession s = LinuxSession.open(target)) {
+                SymbolExport.Exported x = SymbolExport.isf(s.target(), s.kernel(), output);
                 spec.commandLine().getOut().printf("wrote %s: %d symbols, %d types, banner %s%n", output,
-                        k.symbols().count(), k.types().count(), Table.escape(k.info().banner().strip()));
-                spec.commandLine().getOut().printf("sha256 %s, manifest %s%n", m.sha256(), EvidenceManifest.pathFor(output));
+                        x.symbols(), x.types(), Table.escape(x.banner()));
+                spec.commandLine().getOut().printf("sha256 %s, manifest %s%n", x.manifest().sha256(), EvidenceManifest.pathFor(output));
                 spec.commandLine().getOut().flush();
-                for (String x : export.warnings()) spec.commandLine().getErr().println("chirp: warning: " + Table.escape(x));
+                for (String w : x.warnings()) spec.commandLine().getErr().println("chirp: warning: " + Table.escape(w));
                 spec.commandLine().getErr().flush();
                 // some data symbols were left without a type
-                return export.warnings().isEmpty() ? ExitCode.OK.code() : ExitCode.PARTIAL.code();
-            } catch (IOException e) {
-                throw ChirpException.io("cannot write " + output + ": " + e.getMessage(), e);
+                return x.warnings().isEmpty() ? ExitCode.OK.code() : ExitCode.PARTIAL.code();
             }
         }
     }

@@ -1,5 +1,10 @@
 package io.chirp.cli;
 
+import io.chirp.tables.ColumnType;
+import io.chirp.tables.Rows;
+import io.chirp.tables.TextCells;
+import picocli.CommandLine.Model.CommandSpec;
+
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,9 +15,64 @@ import java.util.Map;
  * A result as rows of named columns, printed as an aligned table, JSON or CSV. Every cell is escaped for its
  * format ({@link #escape} for tables and CSV, {@link Json} for JSON): values often come from the guest, and a guest
  * string must never drive the analyst's terminal or disguise itself.
+ *
+ * <p>Views print their declared rows ({@link Rows}, from chirp-tables) through {@link #print(Rows, PrintWriter, Format)}
+ * and {@link #show}: JSON gets the typed cells (numbers as numbers, addresses as 0x-hex), table and CSV the columns'
+ * text forms. The same rows are what the REST API returns, so a column is declared once, not per command.
  */
 public final class Table {
     public enum Format { table, json, csv }
+
+    /** Most warning lines a partial result prints on stderr (the count of the rest follows). */
+    private static final int MAX_WARNINGS = 20;
+
+    /** A numeric cell's text form: CSV must not mistake a negative number for a formula. */
+    private record Numeric(String text) {
+        @Override public String toString() { return text; }
+    }
+
+    /** Prints declared rows in {@code format} (problems are not printed here: see {@link #show}). */
+    public static void print(Rows rows, PrintWriter out, Format format) {
+        if (format == Format.json) {
+            out.println(Json.pretty(rows.objects()));
+            out.flush();
+            return;
+        }
+        Table t = new Table(rows.names().toArray(String[]::new));
+        List<List<String>> text = rows.text();
+        for (int r = 0; r < text.size(); r++) {
+            Object[] cells = new Object[rows.columns().size()];
+            for (int i = 0; i < cells.length; i++) {
+                String c = text.get(r).get(i);
+                ColumnType type = rows.columns().get(i).type();
+                boolean number = (type == ColumnType.INTEGER || type == ColumnType.NUMBER)
+                        && rows.values().get(r).get(i) instanceof Number;
+                cells[i] = c == null ? null : number ? new Numeric(c) : c;
+            }
+            t.rows.add(java.util.Arrays.asList(cells));
+        }
+        t.print(out, format);
+    }
+
+    /**
+     * Prints declared rows on the command's output and their problems as warnings on its error stream;
+     * {@return {@link ExitCode#PARTIAL}'s code when there were problems, else 0}
+     */
+    public static int show(CommandSpec spec, Rows rows, Format format) {
+        print(rows, spec.commandLine().getOut(), format);
+        return ExitCode.okOrPartial(!warn(spec, rows.problems()));
+    }
+
+    /** Prints why a result is partial, one escaped line per problem; {@return true when there were any} */
+    public static boolean warn(CommandSpec spec, List<String> problems) {
+        PrintWriter err = spec.commandLine().getErr();
+        for (int i = 0; i < problems.size() && i < MAX_WARNINGS; i++) {
+            err.println("chirp: warning: partial result: " + escape(problems.get(i)));
+        }
+        if (problems.size() > MAX_WARNINGS) err.println("chirp: warning: ... and " + (problems.size() - MAX_WARNINGS) + " more");
+        err.flush();
+        return !problems.isEmpty();
+    }
 
     private final List<String> columns;
     private final List<List<Object>> rows = new ArrayList<>();
@@ -75,69 +135,14 @@ public final class Table {
         out.println(String.join(",", columns));
         for (List<Object> r : rows) {
             List<String> cells = new ArrayList<>();
-            for (Object c : r) {
-                // Control characters from a guest are escaped here too: CSV is often read in a terminal.
-                String s = c == null ? "" : escape(c.toString());
-                // Neutralise spreadsheet formulas and quote every cell that needs it.
-                if (!s.isEmpty() && "=+-@".indexOf(s.charAt(0)) >= 0 && !(c instanceof Number)) s = "'" + s;
-                if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
-                    s = "\"" + s.replace("\"", "\"\"") + "\"";
-                }
-                cells.add(s);
-            }
+            for (Object c : r) cells.add(TextCells.csv(c == null ? null : c.toString(), c instanceof Number || c instanceof Numeric));
             out.println(String.join(",", cells));
         }
     }
 
-    /**
-     * Escapes what must not reach a terminal or a reader of the text as itself, so a guest string can neither drive
-     * the analyst's terminal nor disguise itself:
-     * <ul>
-     *   <li>C0 controls and DEL as {@code \xNN}, C1 controls (U+0080-U+009F: 8-bit CSI and OSC) as <code>&#92;u00NN</code>;</li>
-     *   <li>bidirectional controls (U+061C, U+200E/F, U+202A-U+202E, U+2066-U+2069), zero-width and other invisible
-     *       format characters (U+200B-U+200D, U+2028/9, U+2060-U+2064, U+FEFF, U+FFF9-U+FFFB) as <code>&#92;uNNNN</code>;</li>
-     *   <li>lone surrogates: U+DC80-U+DCFF as {@code \xNN} (the "surrogateescape" convention for a byte that was not
-     *       valid UTF-8), others as <code>&#92;uNNNN</code>;</li>
-     *   <li>the backslash itself as {@code \\}, so every escape is unambiguous: a guest string that spells
-     *       {@code \x1b} prints as {@code \\x1b}.</li>
-     * </ul>
-     */
-    public static String escape(String s) {
-        StringBuilder sb = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-            boolean bad = !pair && (c == '\\' || hidden(c) || Character.isSurrogate(c));
-            if (bad && sb == null) sb = new StringBuilder(s.length() + 16).append(s, 0, i);
-            if (sb == null) {
-                if (pair) i++;
-                continue;
-            }
-            if (pair) {
-                sb.append(c).append(s.charAt(++i));
-            } else if (!bad) {
-                sb.append(c);
-            } else if (c == '\\') {
-                sb.append("\\\\");
-            } else if (c < 0x80) {
-                sb.append(String.format("\\x%02x", (int) c));
-            } else if (c >= 0xdc80 && c <= 0xdcff) {
-                sb.append(String.format("\\x%02x", c - 0xdc00));
-            } else {
-                sb.append(String.format("\\u%04x", (int) c));
-            }
-        }
-        return sb == null ? s : sb.toString();
-    }
+    /** Escapes a guest string for a terminal or CSV: see {@link TextCells#escape}. */
+    public static String escape(String s) { return TextCells.escape(s); }
 
-    /**
-     * {@return true for a character that is a control or invisible, and so must be shown as an escape}
-     * Surrogates are judged by {@link #escape}, which sees pairs.
-     */
-    static boolean hidden(char c) {
-        return c < 0x20 || (c >= 0x7f && c < 0xa0)
-                || c == 0x061c || (c >= 0x200b && c <= 0x200f) || (c >= 0x2028 && c <= 0x202e)
-                || (c >= 0x2060 && c <= 0x2064) || (c >= 0x2066 && c <= 0x2069) || c == 0xfeff
-                || (c >= 0xfff9 && c <= 0xfffb);
-    }
+    /** {@return true for a character that is a control or invisible}: see {@link TextCells#hidden}. */
+    static boolean hidden(char c) { return TextCells.hidden(c); }
 }

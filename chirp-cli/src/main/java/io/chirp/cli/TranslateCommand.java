@@ -1,9 +1,8 @@
 package io.chirp.cli;
 
-import io.chirp.core.VirtAddr;
 import io.chirp.hypervisor.Target;
-import io.chirp.paging.AddressSpace;
-import io.chirp.paging.TranslationResult;
+import io.chirp.tables.MemoryViews;
+import io.chirp.tables.Rows;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -28,33 +27,8 @@ final class TranslateCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (Target t = target.open()) {
-            AddressSpace as = Addresses.space(t, cr3);
-            Table table = new Table("virtual", "physical", "page_size", "flags", "fault");
-            int faults = 0;
-            for (String a : addresses) {
-                TranslationResult r = as.translate(new VirtAddr(Addresses.parse(a)));
-                switch (r) {
-                    case TranslationResult.Mapped m -> table.row(hex(m.va().value()), hex(m.pa().value()),
-                            m.pageSize(), flags(m.flags()), null);
-                    case TranslationResult.Fault f -> {
-                        faults++;
-                        table.row(hex(f.va().value()), null, null, null, f.describe());
-                    }
-                }
-            }
-            table.print(spec.commandLine().getOut(), format);
-            if (faults == 0) return ExitCode.OK.code();
-            spec.commandLine().getErr().printf("chirp: warning: %d of %d addresses are not mapped (see the fault column)%n",
-                    faults, addresses.size());
-            spec.commandLine().getErr().flush();
-            return ExitCode.PARTIAL.code();
+            Rows rows = MemoryViews.translate(MemoryViews.space(t, cr3), addresses.stream().map(MemoryViews::parse).toList());
+            return Table.show(spec, rows, format);
         }
     }
-
-    static String flags(io.chirp.paging.PageFlags f) {
-        return "r" + (f.writable() ? "w" : "-") + (f.noExecute() ? "-" : "x") + (f.user() ? " user" : " kernel")
-                + (f.global() ? " global" : "");
-    }
-
-    static String hex(long v) { return String.format("0x%x", v); }
 }

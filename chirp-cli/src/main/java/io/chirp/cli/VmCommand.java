@@ -8,6 +8,7 @@ import io.chirp.hypervisor.VmInventory;
 import io.chirp.hypervisor.pause.PauseMarker;
 import io.chirp.hypervisor.pause.PauseRecovery;
 import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.tables.HostTables;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

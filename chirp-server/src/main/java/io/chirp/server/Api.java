@@ -9,20 +9,17 @@ import io.chirp.events.store.Since;
 import io.chirp.events.store.StoredEvent;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.Target;
-import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.integrity.IntegrityCheck;
 import io.chirp.linux.integrity.IntegrityFinding;
-import io.chirp.memory.ImageFormat;
-import io.chirp.symbols.isf.IsfWriter;
 import io.chirp.tables.HostTables;
 import io.chirp.tables.LinuxViews;
+import io.chirp.tables.MemoryViews;
 import io.chirp.tables.Rows;
 import io.chirp.tables.TableDef;
 import io.chirp.tables.Tables;
 
-import java.io.ByteArrayOutputStream;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,12 +36,13 @@ import static io.chirp.server.Role.ANALYST;
 import static io.chirp.server.Role.VIEWER;
 
 /**
- * THE route table: every operation of the API with its role, audit flag, parameters and handler. The dispatcher
- * ({@link HttpFront}) enforces it and {@link OpenApi} publishes it; nothing else declares a route.
+ * THE route table (with {@link JobRoutes} and {@link TimelineRoutes}, which it calls): every operation of the API with its role, audit flag,
+ * parameters and handler. The dispatcher ({@link HttpFront}) enforces it and {@link OpenApi} publishes it; nothing else declares a route.
  */
 final class Api {
     private final ChirpServer s;
     private final List<Route> routes = new ArrayList<>();
+    private final ViewCache cache = new ViewCache();
 
     private Api(ChirpServer s) { this.s = s; }
 
@@ -69,7 +67,40 @@ final class Api {
         add("GET", "/api/vms/{vm}/registers", "getRegisters", "vms", VIEWER, true, "Registers of every vCPU (QMP, no pause)",
                 List.of(vm), table("registers"), null, c -> {
                     try (Target t = Target.vm(c.require("vm"))) {
-                        return table(HostTables.registers(t.cpus()));
+                        // as chirp regs: a live VM's registers fresh from QMP, not those read at attach
+                        return table(HostTables.registers(t instanceof Target.Live live ? live.vm().registers() : t.cpus()));
+                    }
+                });
+        add("GET", "/api/vms/{vm}/translate", "translate", "vms", VIEWER, true,
+                "Guest-virtual addresses through the guest's page tables (vCPU 0's CR3 unless cr3 is given)",
+                List.of(vm, Param.addresses("address", QUERY, true, "addresses, comma-separated (0x-hex or decimal)", 256)
+                        .withExample("0xffffffff81000000,0x1000"),
+                        Param.addresses("cr3", QUERY, false, "page-table root", 1)),
+                table("translate"), null, c -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        List<Long> as = java.util.Arrays.stream(c.require("address").split(",")).map(MemoryViews::parse).toList();
+                        return table(MemoryViews.translate(MemoryViews.space(t, c.text("cr3")), as));
+                    }
+                });
+        add("GET", "/api/vms/{vm}/memory", "readMemory", "vms", VIEWER, true,
+                "Read guest memory (physical, or virtual through the page tables) as hex; unreadable runs are listed",
+                List.of(vm, Param.addresses("address", QUERY, true, "first address (0x-hex or decimal)", 1).withExample("0x1000"),
+                        Param.integer("length", QUERY, "bytes to read (at most 1 MiB: the JSON hex is twice as long)", 1, 1 << 20, 256L),
+                        Param.choice("space", QUERY, false, "physical or virtual", "physical", List.of("physical", "virtual")),
+                        Param.addresses("cr3", QUERY, false, "page-table root for virtual reads", 1)),
+                Route.Response.json(null, "address, length, hex, holes and whether the read is complete"), null, c -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        long addr = MemoryViews.parse(c.require("address"));
+                        MemoryViews.Read r = MemoryViews.read(t, c.text("space").equals("virtual") ? MemoryViews.space(t, c.text("cr3"))
+                                : null, addr, c.integer("length"));
+                        Map<String, Object> m = new LinkedHashMap<>();
+                        m.put("address", io.chirp.tables.ColumnType.hex(addr));
+                        m.put("length", r.data().length);
+                        m.put("hex", java.util.HexFormat.of().formatHex(r.data()));
+                        m.put("holes", r.holes().stream().map(h -> Map.of("start", io.chirp.tables.ColumnType.hex(h.start()),
+                                "length", h.length(), "reason", h.reason())).toList());
+                        m.put("complete", r.holes().isEmpty());
+                        return Reply.ok(m);
                     }
                 });
         // --- the fleet (chirp serve --kafka): hosts by their sensors' heartbeats, and their VMs
@@ -87,7 +118,7 @@ final class Api {
                 (c, k) -> LinuxViews.lsmod(k, c.flag("params")));
         linux("sockets", "Sockets with the processes holding them", List.of(
                 Param.choices("proto", "only these protocols (comma-separated)",
-                        List.of("tcp", "tcp6", "udp", "udp6", "unix", "raw", "raw6", "packet", "netlink")),
+                        LinuxViews.SOCKET_PROTOCOLS),
                 Param.flag("unowned", "only sockets no process holds")),
                 (c, k) -> LinuxViews.sockets(k, c.set("proto"), c.flag("unowned")));
         linux("lsof", "Open file descriptors", List.of(Param.pids("only these process ids (comma-separated)")),
@@ -113,17 +144,6 @@ final class Api {
                         m.put("checks", tableJson(r.sections()));
                         m.put("alarming", r.alarming());
                         return Reply.ok(m);
-                    }
-                });
-        add("GET", "/api/vms/{vm}/symbols/isf", "exportIsf", "linux", VIEWER, true,
-                "Volatility 3 ISF made from the guest's own kallsyms and BTF (a download)", List.of(vm),
-                new Route.Response(200, "application/json", null, "the ISF JSON file"), null, c -> {
-                    String name = c.require("vm");
-                    try (Target t = Target.vm(name)) {
-                        LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
-                        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-                        IsfWriter.write(buf, k.info(), k.memory()); // warnings: symbols left untyped, also logged by the CLI
-                        return new Reply.Download("application/json", name + ".isf.json", out -> buf.writeTo(out));
                     }
                 });
         // --- events, rules, alerts, the live stream
@@ -173,18 +193,9 @@ final class Api {
                             : t.stream().map(EventHub.Topic::valueOf).collect(java.util.stream.Collectors.toSet());
                     return new Reply.Stream(s.hub().subscribe(topics, c.text("vm")));
                 });
-        // --- jobs
-        add("POST", "/api/jobs/acquisitions", "startAcquisition", "jobs", ANALYST, true,
-                "Start acquiring a VM's memory (an image in the server's evidence folder, SHA-256 while writing)",
-                List.of(Param.text("vm", BODY, true, "the VM", Param.VM_NAME, 64),
-                        Param.choice("mode", BODY, false, "live (no pause), consistent (paused for the copy) or migration "
-                                + "(QEMU live migration, pause of milliseconds)", "live", List.of("live", "consistent", "migration")),
-                        Param.choice("format", BODY, false, "elf (QEMU dump layout with vCPU notes) or lime", "elf", List.of("elf", "lime"))),
-                new Route.Response(202, "application/json", "job", "the job, running"), Jobs.example(), c -> {
-                    VmAcquisition.Mode mode = VmAcquisition.Mode.valueOf(c.text("mode").toUpperCase(Locale.ROOT));
-                    ImageFormat f = c.text("format").equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME;
-                    return new Reply.Json(202, s.jobs().acquire(c.require("vm"), mode, f, EvidenceRoutes.actor(c), null));
-                });
+        // --- jobs: evidence collection (and disk listings, flows) in JobRoutes; timelines in TimelineRoutes
+        new JobRoutes(this, s).declare();
+        new TimelineRoutes(this, s).declare();
         add("GET", "/api/jobs", "listJobs", "jobs", VIEWER, false, "Jobs, newest first, with progress or outcome",
                 List.of(), Route.Response.json(null, "jobs"), null, c -> Reply.ok(s.jobs().list()));
         add("GET", "/api/jobs/{id}", "getJob", "jobs", VIEWER, false, "One job: progress (bytes, total, rate, ETA) or outcome",
@@ -239,7 +250,7 @@ final class Api {
                 });
     }
 
-    private void add(String method, String path, String id, String tag, Role role, boolean audited, String summary,
+    void add(String method, String path, String id, String tag, Role role, boolean audited, String summary,
                      List<Param> params, Route.Response response, Map<String, Object> example, Route.Handler h) {
         routes.add(new Route(method, path, id, tag, role, audited, summary, params, response, example, h));
     }
@@ -249,12 +260,22 @@ final class Api {
         List<Param> all = new ArrayList<>();
         all.add(Param.vm());
         all.addAll(params);
+        all.add(Param.flag("fresh", "read the guest now rather than reuse an answer up to " + ViewCache.TTL_MS + " ms old"));
         String id = "linux" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
-        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary, all, table(name), null, c -> {
-            try (Target t = Target.vm(c.require("vm"))) {
-                return table(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
-            }
-        });
+        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary + " (answers are reused for up to "
+                + ViewCache.TTL_MS + " ms; age_ms says how old)", all, table(name), null,
+                c -> Reply.ok(cache.get(cacheKey(c), c.flag("fresh"), () -> {
+                    try (Target t = Target.vm(c.require("vm"))) {
+                        return tableJson(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));
+                    }
+                })));
+    }
+
+    /** {@return what identifies a view's answer: its route and parameters, fresh or not} */
+    private static String cacheKey(Call c) {
+        java.util.TreeMap<String, Object> v = new java.util.TreeMap<>(c.values());
+        v.remove("fresh");
+        return c.route().path() + v;
     }
 
     private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }

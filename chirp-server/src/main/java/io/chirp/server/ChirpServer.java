@@ -229,7 +229,8 @@ public final class ChirpServer implements AutoCloseable {
     /** {@return the evidence store every artifact of the server goes to} */
     public EvidenceStore evidence() { return evidence; }
 
-    EventHub hub() { return hub; }
+    /** {@return the live stream's hub (what the monitor, detection and jobs publish to)} */
+    public EventHub hub() { return hub; }
 
     Alerts alerts() { return alerts; }
 

@@ -1,14 +1,17 @@
 package io.chirp.server;
 
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.store.Actor;
+import io.chirp.evidence.store.EvidenceStore;
+import io.chirp.evidence.store.StoredArtifact;
 import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.hypervisor.VmInventory;
 import io.chirp.memory.ImageFormat;
-import io.chirp.evidence.store.Actor;
-import io.chirp.evidence.store.EvidenceStore;
-import io.chirp.evidence.store.StoredArtifact;
+import io.chirp.memory.acquire.MemoryAcquirer;
 
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.Comparator;
@@ -21,24 +24,61 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * Long work as jobs: memory acquisitions run on their own thread, report progress (bytes, total, rate, ETA) to
- * pollers and to the live stream, can be cancelled (between two chunks of the copy), and keep their outcome. Images
- * go into the server's {@link EvidenceStore} (content-addressed, with a custody record naming the caller).
+ * Long work as jobs (memory and disk acquisitions, captures, extractions, ISF exports, body files): each runs on
+ * its own thread, reports progress (bytes, total, rate, ETA) to pollers and to the live stream, can be cancelled
+ * (at its next progress report), and keeps its outcome. What a job does is a {@link Work}; {@link JobRoutes} holds
+ * the kinds the API starts.
+ *
+ * <p>Every file a job produces is written by chirp-evidence's {@code EvidenceWriter} (partial file, SHA-256 while
+ * writing, fsync, atomic rename, manifest) into a private folder of the server's {@link EvidenceStore}, which
+ * re-hashes each one, moves it to its content address and records its custody (the caller, or the response rule
+ * and its alert) and case.
  */
 public final class Jobs implements AutoCloseable {
     /** Jobs kept in the list (finished ones beyond this are forgotten, oldest first; their files stay). */
     static final int MAX_KEPT = 200;
-    /** Acquisitions at once: each one reads all of a guest's RAM. */
-    static final int MAX_RUNNING = 2;
+    /** Jobs at once: an acquisition reads all of a guest's RAM or disk, and the machine is shared. */
+    static final int MAX_RUNNING = 3;
 
     /** A job's state. */
     public enum State { running, succeeded, failed, cancelled }
 
-    /** What a job looks like from outside (the JSON of GET /api/jobs/{id} and of stream messages). */
+    /**
+     * What a job looks like from outside (the JSON of GET /api/jobs/{id} and of stream messages).
+     *
+     * @param parameters what it was started with (validated)
+     * @param result     what it produced besides its artifact, e.g. the rows of the files it extracted; null if nothing
+     */
     public record View(String id, String kind, String vm, String mode, String format, State state, String owner,
                        String created, String finished, long bytes, long total, double rate_bytes_per_s,
                        Double eta_s, String artifact, String manifest, String sha256, String error, Long pause_us,
-                       String artifact_id) {}
+                       Map<String, Object> parameters, Object result, String artifact_id) {}
+
+    /** Reports progress; throws {@link ChirpException.Kind#INTERRUPTED} once the job is cancelled. */
+    public interface Progress {
+        void update(long done, long total);
+
+        /** {@return true once cancellation was asked for} (for work that waits rather than copies) */
+        boolean cancelled();
+    }
+
+    /** A job's work: runs in the job's folder and says what it made. */
+    @FunctionalInterface
+    public interface Work {
+        Outcome run(Path folder, Progress progress) throws Exception;
+    }
+
+    /**
+     * What a job made.
+     *
+     * @param artifact    the main file (null if none), in the job's folder
+     * @param manifest    its manifest
+     * @param sha256      its SHA-256
+     * @param pauseMicros how long the guest was paused, or null
+     * @param result      other output (table rows), or null
+     * @param action      what the custody record says was done, e.g. "acquire memory (live, elf)"
+     */
+    public record Outcome(Path artifact, Path manifest, String sha256, Long pauseMicros, Object result, String action) {}
 
     private final EvidenceStore store;
     private final Consumer<View> onProgress;
@@ -52,40 +92,79 @@ public final class Jobs implements AutoCloseable {
         this.onProgress = onProgress;
     }
 
-    /** Starts acquiring {@code vm}'s memory. */
-    public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Principal who) {
-        return acquire(vm, mode, format, Actor.api(who.name(), null), null);
-    }
-
     /** Starts acquiring {@code vm}'s memory on behalf of {@code actor} (a caller, or a response rule), into {@code caseId}. */
     public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId) {
         new VmInventory().find(vm); // NOT_FOUND now, not later in the job
+        String m = mode.name().toLowerCase(java.util.Locale.ROOT), f = format == ImageFormat.ELF_CORE ? "elf" : "lime";
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("mode", m);
+        params.put("format", f);
+        return start("acquisition", vm, params, actor, caseId, (dir, p) -> {
+            Path image = dir.resolve(vm + "." + f);
+            try (LiveVm live = LiveVm.attach(new VmInventory().find(vm))) {
+                VmAcquisition.Result r = VmAcquisition.acquire(live, image, format, mode, p::update);
+                return new Outcome(image, MemoryAcquirer.manifestPath(image), r.manifest().sha256(),
+                        r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null, null, "acquire memory (" + m + ", " + f + ")");
+            }
+        });
+    }
+
+    /**
+     * Starts a job.
+     *
+     * @param kind       what it is (acquisition, disk-acquisition, capture, extraction, isf-export, disk-timeline)
+     * @param vm         the VM it works on (already checked to exist)
+     * @param parameters its validated parameters, shown in its view
+     */
+    public View start(String kind, String vm, Map<String, Object> parameters, Principal who, Work work) {
+        return start(kind, vm, parameters, Actor.api(who.name(), null), null, work);
+    }
+
+    /** Starts a job on behalf of {@code actor}; what it makes goes into the store, filed under {@code caseId} (may be null). */
+    public synchronized View start(String kind, String vm, Map<String, Object> parameters, Actor actor, String caseId, Work work) {
         long running = jobs.values().stream().filter(j -> j.state == State.running).count();
-        if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " acquisitions are running; try again later");
+        if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " jobs are running; try again later");
         byte[] b = new byte[8];
         random.nextBytes(b);
         String id = HexFormat.of().formatHex(b);
-        String ext = format == ImageFormat.ELF_CORE ? "elf" : "lime";
-        Job j = new Job(id, vm, mode, format, actor, caseId, vm + "." + ext);
+        Job j = new Job(id, kind, vm, parameters, actor.name());
         jobs.put(id, j);
         trim();
-        j.thread = Thread.ofPlatform().name("chirp-job-" + id).daemon().start(() -> run(j));
+        j.thread = Thread.ofPlatform().name("chirp-job-" + id).daemon().start(() -> run(j, actor, caseId, work));
         return j.view();
     }
 
-    private void run(Job j) {
-        try (LiveVm live = LiveVm.attach(new VmInventory().find(j.vm))) {
-            long[] pause = {-1};
-            List<StoredArtifact> got = store.collect(j.actor, j.caseId, folder -> pause[0] = VmAcquisition.acquire(live,
-                    folder.resolve(j.fileName), j.format, j.mode, (done, total) -> j.progress(done, total)).qemuPauseMicros());
-            if (got.size() != 1) throw new IllegalStateException("an acquisition committed " + got.size() + " files");
-            j.artifact = got.getFirst();
-            j.finish(State.succeeded, null, j.artifact.sha256(), pause[0] >= 0 ? pause[0] : null);
+    private void run(Job j, Actor actor, String caseId, Work work) {
+        try {
+            Outcome[] made = new Outcome[1];
+            Path[] folder = new Path[1];
+            List<StoredArtifact> got = store.collect(actor, caseId, dir -> {
+                folder[0] = dir;
+                made[0] = work.run(dir, j);
+            });
+            Outcome o = made[0];
+            StoredArtifact main = null;
+            if (o.artifact() != null) {
+                if (!o.artifact().toAbsolutePath().normalize().startsWith(folder[0].toAbsolutePath().normalize())) {
+                    throw new ChirpException(ChirpException.Kind.INTERNAL, "a job wrote outside its folder: " + o.artifact(), null);
+                }
+                String name = o.artifact().getFileName().toString(), sha = o.sha256();
+                main = got.stream().filter(a -> a.sha256().equals(sha)).findFirst()
+                        .or(() -> got.stream().filter(a -> name.equals(a.name())).findFirst())
+                        .orElseThrow(() -> new ChirpException(ChirpException.Kind.INTERNAL,
+                                "the store did not take in the job's artifact " + name, null));
+                Path blob = store.blob(main);
+                o = new Outcome(blob, EvidenceManifest.pathFor(blob), main.sha256(), o.pauseMicros(), o.result(), o.action());
+            }
+            j.artifactId = main == null ? null : main.id();
+            j.finish(j.cancelRequested ? State.cancelled : State.succeeded, j.cancelRequested ? "cancelled" : null, o);
+            audit.custody(j.owner, o.action(), o.artifact() == null ? "job " + j.id : o.artifact().toString(), o.sha256(),
+                    "job " + j.id + " vm " + j.vm + (main == null ? "" : " artifact " + main.id()));
         } catch (ChirpException e) {
             boolean cancelled = j.cancelRequested && e.kind() == ChirpException.Kind.INTERRUPTED;
-            j.finish(cancelled ? State.cancelled : State.failed, cancelled ? "cancelled" : e.getMessage(), null, null);
-        } catch (RuntimeException e) {
-            j.finish(j.cancelRequested ? State.cancelled : State.failed, "internal error: " + e, null, null);
+            j.fail(cancelled ? State.cancelled : State.failed, cancelled ? "cancelled" : e.getMessage());
+        } catch (Exception e) {
+            j.fail(j.cancelRequested ? State.cancelled : State.failed, "internal error: " + e);
         }
         onProgress.accept(j.view());
     }
@@ -96,13 +175,22 @@ public final class Jobs implements AutoCloseable {
 
     public Optional<View> get(String id) { return Optional.ofNullable(jobs.get(id)).map(Job::view); }
 
+    /** {@return the artifact of a finished job, if it succeeded and made one} */
+    Optional<Path> artifact(String id) {
+        Job j = jobs.get(id);
+        if (j == null) return Optional.empty();
+        synchronized (j) {
+            return j.state == State.succeeded && j.outcome != null ? Optional.ofNullable(j.outcome.artifact()) : Optional.empty();
+        }
+    }
+
     /** Asks a running job to stop; {@return its view, or empty if there is no such job} */
     public Optional<View> cancel(String id) {
         Job j = jobs.get(id);
         if (j == null) return Optional.empty();
         synchronized (j) {
             // No Thread.interrupt(): interrupting a thread inside a channel operation closes the channel, and
-            // the job's QMP connection is shared with the monitor. The copy stops at its next progress report.
+            // the job's QMP connection is shared with the monitor. The work stops at its next progress report.
             if (j.state == State.running) j.cancelRequested = true;
         }
         return Optional.of(j.view());
@@ -133,12 +221,9 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** A job's mutable state; every read goes through {@link #view()} under its lock. */
-    private final class Job {
-        final String id, vm, owner, caseId, fileName;
-        final Actor actor;
-        final VmAcquisition.Mode mode;
-        final ImageFormat format;
-        volatile StoredArtifact artifact;
+    private final class Job implements Progress {
+        final String id, kind, vm, owner;
+        final Map<String, Object> parameters;
         final Instant created = Instant.now();
         final long startNanos = System.nanoTime();
         Thread thread;
@@ -146,22 +231,20 @@ public final class Jobs implements AutoCloseable {
         volatile boolean cancelRequested;
         long bytes, total, lastPublish;
         Instant finished;
-        String sha256, error;
-        Long pauseMicros;
+        String error;
+        Outcome outcome;
+        volatile String artifactId;
 
-        Job(String id, String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId, String fileName) {
+        Job(String id, String kind, String vm, Map<String, Object> parameters, String owner) {
             this.id = id;
+            this.kind = kind;
             this.vm = vm;
-            this.mode = mode;
-            this.format = format;
-            this.actor = actor;
-            this.owner = actor.name();
-            this.caseId = caseId;
-            this.fileName = fileName;
+            this.parameters = Map.copyOf(parameters);
+            this.owner = owner;
         }
 
-        void progress(long done, long all) {
-            if (cancelRequested) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition cancelled");
+        @Override public void update(long done, long all) {
+            if (cancelRequested) throw new ChirpException(ChirpException.Kind.INTERRUPTED, kind + " cancelled");
             boolean publish;
             synchronized (this) {
                 bytes = done;
@@ -173,25 +256,28 @@ public final class Jobs implements AutoCloseable {
             if (publish) onProgress.accept(view());
         }
 
-        synchronized void finish(State s, String err, String sha, Long pause) {
+        @Override public boolean cancelled() { return cancelRequested; }
+
+        synchronized void finish(State s, String err, Outcome o) {
             state = s;
             error = err;
-            sha256 = sha;
-            pauseMicros = pause;
+            outcome = o;
             finished = Instant.now();
         }
+
+        synchronized void fail(State s, String err) { finish(s, err, null); }
 
         synchronized View view() {
             double secs = Math.max(1e-9, ((finished != null ? finished.toEpochMilli() * 1_000_000L - created.toEpochMilli() * 1_000_000L
                     : System.nanoTime() - startNanos)) / 1e9);
             double rate = bytes / secs;
             Double eta = state == State.running && rate > 0 && total > 0 ? (total - bytes) / rate : null;
-            boolean done = state == State.succeeded;
-            return new View(id, "acquisition", vm, mode.name().toLowerCase(), format == ImageFormat.ELF_CORE ? "elf" : "lime",
-                    state, owner, created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta,
-                    done ? store.blob(artifact).toString() : null,
-                    done ? io.chirp.evidence.EvidenceManifest.pathFor(store.blob(artifact)).toString() : null, sha256, error,
-                    pauseMicros, done ? artifact.id() : null);
+            Outcome o = outcome;
+            return new View(id, kind, vm, (String) parameters.get("mode"), (String) parameters.get("format"), state, owner,
+                    created.toString(), finished == null ? null : finished.toString(), bytes, total, rate, eta,
+                    o == null || o.artifact() == null ? null : o.artifact().toString(),
+                    o == null || o.manifest() == null ? null : o.manifest().toString(), o == null ? null : o.sha256(), error,
+                    o == null ? null : o.pauseMicros(), parameters, o == null ? null : o.result(), artifactId);
         }
     }
 

@@ -123,7 +123,7 @@ final class OpenApi {
                 s.put("type", "integer").put("minimum", p.min()).put("maximum", p.max());
                 if (p.fallback() != null) s.put("default", (Long) p.fallback());
             }
-            case BOOLEAN -> s.put("type", "boolean").put("default", false);
+            case BOOLEAN -> s.put("type", "boolean").put("default", Boolean.TRUE.equals(p.fallback()));
             case TEXT -> {
                 s.put("type", "string").put("maxLength", p.max());
                 if (p.pattern() != null) s.put("pattern", "^" + p.pattern() + "$");
@@ -146,6 +146,7 @@ final class OpenApi {
                 s.putObject("items").put("type", "integer").put("minimum", p.min()).put("maximum", p.max());
             }
         }
+        if (p.example() != null) s.put("example", p.example());
         return s;
     }
 

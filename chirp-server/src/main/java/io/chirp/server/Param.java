@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * @param pattern  the pattern a TEXT value must match, or null
  * @param choices  the accepted values of a CHOICE or CHOICES parameter
  * @param fallback the value when not given, or null
+ * @param example  a valid value for the document (required query parameters have one), or null
  */
 public record Param(String name, In in, Kind kind, boolean required, String doc, long min, long max, String pattern,
-                    List<String> choices, Object fallback) {
+                    List<String> choices, Object fallback, String example) {
     /** Where a parameter is read from. */
     public enum In { PATH, QUERY, BODY }
 
@@ -42,46 +43,67 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
         if (in == In.PATH && !required) throw new IllegalArgumentException("path parameters are required");
     }
 
-    /** {@code {vm}}: a VM name in the path. */
-    public static Param vm() { return new Param("vm", In.PATH, Kind.TEXT, true, "VM name (see GET /api/vms)", 0, 64, VM_NAME, null, null); }
-
-    public static Param pathId(String name, String doc) {
-        return new Param(name, In.PATH, Kind.TEXT, true, doc, 0, 64, "[A-Za-z0-9_-]{1,64}", null, null);
+    /** {@return this parameter with an example value for the document} */
+    public Param withExample(String e) {
+        return new Param(name, in, kind, required, doc, min, max, pattern, choices, fallback, e);
     }
 
-    public static Param flag(String name, String doc) {
-        return new Param(name, In.QUERY, Kind.BOOLEAN, false, doc, 0, 0, null, null, false);
+    /** {@code {vm}}: a VM name in the path. */
+    public static Param vm() { return new Param("vm", In.PATH, Kind.TEXT, true, "VM name (see GET /api/vms)", 0, 64, VM_NAME, null, null, null); }
+
+    public static Param pathId(String name, String doc) {
+        return new Param(name, In.PATH, Kind.TEXT, true, doc, 0, 64, "[A-Za-z0-9_-]{1,64}", null, null, null);
+    }
+
+    public static Param flag(String name, String doc) { return flag(name, doc, false); }
+
+    public static Param flag(String name, String doc, boolean fallback) {
+        return new Param(name, In.QUERY, Kind.BOOLEAN, false, doc, 0, 0, null, null, fallback, null);
+    }
+
+    /** A true/false field of a JSON body, false when not given. */
+    public static Param bodyFlag(String name, String doc) {
+        return new Param(name, In.BODY, Kind.BOOLEAN, false, doc, 0, 0, null, null, false, null);
+    }
+
+    /**
+     * A 64-bit address as analysts type it: 0x-hex, or decimal; at most {@code max} comma-separated ones. Parsed by
+     * the handler with chirp-tables' {@code MemoryViews.parse}, which checks the range.
+     */
+    public static Param addresses(String name, In in, boolean required, String doc, int max) {
+        return new Param(name, in, Kind.TEXT, required, doc, 0, max * 19L,
+                "(0x[0-9A-Fa-f_]{1,16}|[0-9_]{1,20})(,(0x[0-9A-Fa-f_]{1,16}|[0-9_]{1,20})){0," + (max - 1) + "}", null, null, null);
     }
 
     public static Param integer(String name, In in, String doc, long min, long max, Long fallback) {
-        return new Param(name, in, Kind.INTEGER, false, doc, min, max, null, null, fallback);
+        return new Param(name, in, Kind.INTEGER, false, doc, min, max, null, null, fallback, null);
     }
 
     public static Param pid(String doc) { return integer("pid", In.QUERY, doc, 0, 4_194_304, null); }
 
     public static Param pids(String doc) {
-        return new Param("pid", In.QUERY, Kind.INTEGERS, false, doc, 0, 4_194_304, null, null, null);
+        return new Param("pid", In.QUERY, Kind.INTEGERS, false, doc, 0, 4_194_304, null, null, null, null);
     }
 
     public static Param choice(String name, In in, boolean required, String doc, String fallback, List<String> values) {
-        return new Param(name, in, Kind.CHOICE, required, doc, 0, 0, null, values, fallback);
+        return new Param(name, in, Kind.CHOICE, required, doc, 0, 0, null, values, fallback, null);
     }
 
     public static Param choices(String name, String doc, List<String> values) {
-        return new Param(name, In.QUERY, Kind.CHOICES, false, doc, 0, 0, null, values, null);
+        return new Param(name, In.QUERY, Kind.CHOICES, false, doc, 0, 0, null, values, null, null);
     }
 
     public static Param text(String name, In in, boolean required, String doc, String pattern, int maxLength) {
-        return new Param(name, in, Kind.TEXT, required, doc, 0, maxLength, pattern, null, null);
+        return new Param(name, in, Kind.TEXT, required, doc, 0, maxLength, pattern, null, null, null);
     }
 
     /** A multi-line text in a JSON body (a rule's YAML): newlines and tabs allowed, other control characters not. */
     public static Param document(String name, String doc, int maxLength) {
-        return new Param(name, In.BODY, Kind.DOCUMENT, true, doc, 0, maxLength, null, null, null);
+        return new Param(name, In.BODY, Kind.DOCUMENT, true, doc, 0, maxLength, null, null, null, null);
     }
 
     public static Param secret(String name, String doc) {
-        return new Param(name, In.BODY, Kind.SECRET, true, doc, 12, 72, null, null, null);
+        return new Param(name, In.BODY, Kind.SECRET, true, doc, 12, 72, null, null, null, null);
     }
 
     /** {@return the value of a path or query parameter given as text} */

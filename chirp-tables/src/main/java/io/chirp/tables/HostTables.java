@@ -6,7 +6,10 @@ import io.chirp.events.EventClass;
 import io.chirp.events.OcsfEvent;
 import io.chirp.events.Severity;
 import io.chirp.events.store.StoredEvent;
+import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.pause.PauseMarker;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,7 +43,24 @@ public final class HostTables {
                             + (v.ramFile().isPresent() && !v.ramShared() ? " (not shared)" : "")),
             Column.of("qmp_socket", STRING, "QMP unix socket, null if none", v -> v.qmpSocket().map(Object::toString).orElse(null)),
             Column.of("gdbstub", STRING, "gdbstub address on loopback, null if none",
-                    v -> v.gdbPort() > 0 ? "127.0.0.1:" + v.gdbPort() : null));
+                    v -> v.gdbPort() > 0 ? "127.0.0.1:" + v.gdbPort() : null),
+            Column.of("chirp", STRING, "what CHIRP's pause marker says: an operation in progress, or a killed CHIRP's leftovers"
+                    + " to undo with chirp vm resume; null if none", HostTables::markerNote),
+            Column.of("held_by", STRING, "who holds the VM's QMP/gdbstub channel (QEMU serves one client each), null if nobody",
+                    v -> VmInventory.holders(v).stream().map(l -> l.channel() + ": " + l.command() + " pid " + l.pid()
+                            + (l.purpose().isEmpty() ? "" : " (" + l.purpose() + ")")).reduce((a, b) -> a + "; " + b).orElse(null)));
+
+    /** {@return what a pause marker says about the VM: CHIRP working on it, or a killed CHIRP's leftovers} */
+    private static String markerNote(QemuVm vm) {
+        try {
+            return PauseMarker.read(vm.name()).filter(m -> m.qemuPid() == vm.pid())
+                    .map(m -> m.ownerAlive() ? m.operation() + " by pid " + m.chirpPid()
+                            : "left by killed pid " + m.chirpPid() + " (" + m.operation() + "): chirp vm resume " + vm.name())
+                    .orElse(null);
+        } catch (ChirpException e) {
+            return e.getMessage();
+        }
+    }
 
     public static final TableDef<RegisterRow> REGISTERS = TableDef.of("registers", "One register of one vCPU.",
             Column.of("vcpu", INTEGER, "vCPU index", RegisterRow::vcpu),

@@ -14,6 +14,7 @@ import io.chirp.linux.net.LinuxSocket;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 import static io.chirp.tables.ColumnType.BOOLEAN;
@@ -61,13 +62,29 @@ public final class LinuxTables {
         }
     }
 
+    // The process columns, declared once: pslist shows them on the process itself, the other views on the
+    // process a row belongs to (through like()), so a pid or a comm means the same thing in every table.
+    private static final Column<LinuxProcess> PID = Column.of("pid", INTEGER, "process id (thread group id)", LinuxProcess::tgid);
+    private static final Column<LinuxProcess> PPID = Column.of("ppid", INTEGER, "parent's process id (real_parent)", LinuxProcess::ppid);
+    private static final Column<LinuxProcess> COMM = Column.of("comm", STRING, "task name (comm, at most 15 bytes; guest data)",
+            LinuxProcess::comm);
+    private static final Column<LinuxProcess> UID = Column.of("uid", INTEGER, "real user id, null if unreadable", LinuxProcess::uid);
+
+    /** {@return a shared column with the value taken from another row type} */
+    private static <R> Column<R> like(Column<?> c, Function<? super R, ?> value) {
+        return new Column<>(c.name(), c.type(), c.doc(), value, c.text(), c.optional());
+    }
+
+    /** {@return a shared process column for rows that carry their process} */
+    private static <R> Column<R> of(Column<LinuxProcess> c, Function<? super R, LinuxProcess> process) {
+        return like(c, r -> c.value().apply(process.apply(r)));
+    }
+
     public static final TableDef<LinuxProcess> PSLIST = TableDef.of("pslist",
             "A process (or, with threads, a thread) from the kernel's task list.",
-            Column.of("pid", INTEGER, "process id (thread group id)", LinuxProcess::tgid),
+            PID,
             Column.of("tid", INTEGER, "thread id (equals pid for the group leader)", LinuxProcess::pid),
-            Column.of("ppid", INTEGER, "parent's process id (real_parent)", LinuxProcess::ppid),
-            Column.of("comm", STRING, "task name (comm, at most 15 bytes; guest data)", LinuxProcess::comm),
-            Column.of("uid", INTEGER, "real user id, null if unreadable", LinuxProcess::uid),
+            PPID, COMM, UID,
             Column.of("gid", INTEGER, "real group id, null if unreadable", LinuxProcess::gid),
             Column.of("euid", INTEGER, "effective user id, null if unreadable", LinuxProcess::euid),
             Column.of("state", STRING, "scheduler state (R, S, D, Z, ...)", LinuxProcess::state),
@@ -78,10 +95,7 @@ public final class LinuxTables {
 
     public static final TableDef<PsAuxRow> PSAUX = TableDef.of("psaux",
             "A process with its command line, read from the process's own memory.",
-            Column.of("pid", INTEGER, "process id", r -> r.process().tgid()),
-            Column.of("ppid", INTEGER, "parent's process id", r -> r.process().ppid()),
-            Column.of("uid", INTEGER, "real user id, null if unreadable", r -> r.process().uid()),
-            Column.of("comm", STRING, "task name", r -> r.process().comm()),
+            of(PID, PsAuxRow::process), of(PPID, PsAuxRow::process), of(UID, PsAuxRow::process), of(COMM, PsAuxRow::process),
             Column.of("cmdline", STRING, "command line (arguments joined by spaces); [comm] for kernel threads; a"
                             + " marker at the end when it was cut at the read cap",
                     r -> r.process().kernelThread() ? "[" + r.process().comm() + "]"
@@ -96,9 +110,7 @@ public final class LinuxTables {
     public static final TableDef<TreeRow> PSTREE = TableDef.of("pstree",
             "A process in tree order (parents before children), with its depth.",
             Column.of("depth", INTEGER, "depth below the root (0 for the roots)", TreeRow::depth),
-            Column.of("pid", INTEGER, "process id", r -> r.process().tgid()),
-            Column.of("ppid", INTEGER, "parent's process id", r -> r.process().ppid()),
-            Column.of("comm", STRING, "task name", r -> r.process().comm()),
+            of(PID, TreeRow::process), of(PPID, TreeRow::process), of(COMM, TreeRow::process),
             Column.of("cmdline", STRING, "command line, null if unreadable", r -> r.process().cmdline()));
 
     public static final TableDef<ModuleInfo> LSMOD = TableDef.of("lsmod",
@@ -131,8 +143,7 @@ public final class LinuxTables {
             Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())));
 
     public static final TableDef<OpenFile> LSOF = TableDef.of("lsof", "An open file descriptor of a process.",
-            Column.of("pid", INTEGER, "process id", OpenFile::pid),
-            Column.of("comm", STRING, "task name", OpenFile::comm),
+            like(PID, OpenFile::pid), like(COMM, OpenFile::comm),
             Column.of("fd", INTEGER, "descriptor number", OpenFile::fd),
             Column.of("type", STRING, "regular, directory, socket, pipe, anon_inode, ...",
                     o -> o.file().kind().name().toLowerCase(Locale.ROOT)),
@@ -143,8 +154,7 @@ public final class LinuxTables {
             Column.of("name", STRING, "path or pseudo-file name", o -> o.file().name()));
 
     public static final TableDef<MapRow> MAPS = TableDef.of("maps", "A memory map (VMA) of a process, as /proc/PID/maps.",
-            Column.of("pid", INTEGER, "process id", MapRow::pid),
-            Column.of("comm", STRING, "task name", MapRow::comm),
+            like(PID, MapRow::pid), like(COMM, MapRow::comm),
             Column.of("start", HEX, "first address", r -> hex(r.map().start())),
             Column.of("end", HEX, "address after the last", r -> hex(r.map().end())),
             Column.of("perms", STRING, "rwxp / rwxs", r -> r.map().perms()),
@@ -159,7 +169,7 @@ public final class LinuxTables {
             Column.of("type", STRING, "file system type", Mount::fsType),
             Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
 
-    public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("files",
+    public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("cached_files",
             "A regular file in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there).",
             Column.of("mountpoint", STRING, "where its file system is mounted; (shm_mnt) for memfd and SysV shm",
                     PageCache.CachedFile::mountPoint),

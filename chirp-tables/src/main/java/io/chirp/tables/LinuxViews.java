@@ -54,6 +54,7 @@ public final class LinuxViews {
     public static Rows psaux(LinuxKernel k, boolean env, Integer pid) {
         Processes ps = new Processes(k);
         Processes.Listing l = ps.list(false, true);
+        List<String> problems = new ArrayList<>(walkProblems("process list", l.walk()));
         List<LinuxTables.PsAuxRow> rows = new ArrayList<>();
         for (LinuxProcess p : l.processes()) {
             if (pid != null && p.tgid() != pid) continue;
@@ -64,13 +65,15 @@ public final class LinuxViews {
                     Processes.UserStrings vars = ps.environmentOf(p);
                     e = String.join(" ", vars.strings());
                     cut = vars.truncated();
-                } catch (RuntimeException ex) {
-                    e = null; // unreadable environment (paged out, exited): the row stays, the cell is absent
+                } catch (ChirpException ex) {
+                    // unreadable environment (paged out, exited): the row stays, the cell is absent, the reason told
+                    e = null;
+                    problems.add("pid " + p.tgid() + ": environment unreadable: " + ex.getMessage());
                 }
             }
             rows.add(new LinuxTables.PsAuxRow(p, e, cut));
         }
-        return LinuxTables.PSAUX.rows(rows, env, walkProblems("process list", l.walk()));
+        return LinuxTables.PSAUX.rows(rows, env, problems);
     }
 
     /** {@code pstree}: processes in tree order with their depth. */
@@ -112,13 +115,27 @@ public final class LinuxViews {
         return LinuxTables.LSMOD.rows(l.modules(), params, problems);
     }
 
-    /** {@code sockets}: sockets, optionally only some protocols or only those no process holds. */
+    /** The protocols a socket listing can be limited to; {@code other} is any protocol not named here. */
+    public static final List<String> SOCKET_PROTOCOLS = List.of("tcp", "tcp6", "udp", "udp6", "udplite", "udplite6",
+            "raw", "raw6", "unix", "other");
+
+    /** {@return the name a socket's protocol has in {@link #SOCKET_PROTOCOLS}} */
+    public static String protocolClass(String protocol) {
+        return !protocol.equals("other") && SOCKET_PROTOCOLS.contains(protocol) ? protocol : "other";
+    }
+
+    /** {@code sockets}: sockets, optionally only some protocols (of {@link #SOCKET_PROTOCOLS}) or only those no process holds. */
     public static Rows sockets(LinuxKernel k, Set<String> protocols, boolean unownedOnly) {
+        if (protocols != null) {
+            for (String p : protocols) {
+                if (!SOCKET_PROTOCOLS.contains(p)) throw ChirpException.usage("no such protocol: " + p + " (one of " + SOCKET_PROTOCOLS + ")");
+            }
+        }
         Sockets.Listing l = new Sockets(k).list();
         List<String> problems = new ArrayList<>(l.problems());
         List<LinuxSocket> shown = new ArrayList<>();
         for (LinuxSocket s : l.sockets()) {
-            if (protocols != null && !protocols.isEmpty() && !protocols.contains(s.protocol())) continue;
+            if (protocols != null && !protocols.isEmpty() && !protocols.contains(protocolClass(s.protocol()))) continue;
             if (unownedOnly && !s.unowned()) continue;
             shown.add(s);
             problems.addAll(s.problems());
@@ -210,6 +227,11 @@ public final class LinuxViews {
         Rows findings = LinuxTables.CHECK.rows(rep.findings(min), false, problems);
         Rows sections = LinuxTables.CHECK_SECTIONS.rows(rep.sections(), true, problems);
         return new CheckResult(findings, sections, rep);
+    }
+
+    /** {@return the check sections without their problems column (the CLI's table prints those on stderr)} */
+    public static Rows sectionsWithoutProblems(IntegrityReport rep) {
+        return LinuxTables.CHECK_SECTIONS.rows(rep.sections(), false, List.of());
     }
 
     private static IntPredicate wanted(Set<Integer> pids) {

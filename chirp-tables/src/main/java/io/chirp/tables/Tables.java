@@ -12,6 +12,10 @@ public final class Tables {
     public static List<TableDef<?>> all() {
         List<TableDef<?>> all = new ArrayList<>(LinuxTables.all());
         all.addAll(HostTables.all());
+        all.addAll(DiskTables.all());
+        all.addAll(NetTables.all());
+        all.addAll(MemoryViews.all());
+        all.add(Timeline.TABLE);
         return List.copyOf(all);
     }
 

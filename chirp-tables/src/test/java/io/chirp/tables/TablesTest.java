@@ -29,10 +29,11 @@ class TablesTest {
         assertThat(LinuxTables.CHECK.names(false)).containsExactly("severity", "check", "finding", "evidence");
         assertThat(LinuxTables.CHECK_SECTIONS.names(false)).containsExactly("check", "examined", "findings", "complete");
         assertThat(LinuxTables.CHECK_SECTIONS.names(true)).as("check's JSON").endsWith("complete", "problems");
-        assertThat(HostTables.VMS.names(false)).containsExactly("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub");
+        assertThat(HostTables.VMS.names(false)).containsExactly("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub",
+                "chirp", "held_by");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
-        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(16);
+        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(23);
         assertThat(Tables.all()).allSatisfy(t -> assertThat(t.columns()).allSatisfy(c -> assertThat(c.doc()).isNotBlank()));
     }
 

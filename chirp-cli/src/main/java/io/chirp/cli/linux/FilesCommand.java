@@ -1,6 +1,6 @@
 package io.chirp.cli.linux;
 
-import io.chirp.cli.EvidenceSources;
+import io.chirp.tables.SymbolExport;
 import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
@@ -65,7 +65,7 @@ public final class FilesCommand implements Callable<Integer> {
             Table t = new Table(rows.names().toArray(String[]::new));
             for (List<Object> v : rows.values()) t.row(v.toArray());
             t.print(spec.commandLine().getOut(), format);
-            return ExitCode.okOrPartial(!Partial.warn(spec, l.problems()));
+            return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, l.problems()));
         }
     }
 
@@ -97,7 +97,7 @@ public final class FilesCommand implements Callable<Integer> {
                     + " each struct page checked against the file's mapping and index"));
             if (!x.holes().isEmpty()) notes.add("pages not resident, written as zeros: " + String.join(",", x.holeText()));
             x.problems().forEach(p -> notes.add(Table.escape(p)));
-            EvidenceManifest m = w.commit(new EvidenceWriter.Description("file", "RAW", EvidenceSources.of(s.target()),
+            EvidenceManifest m = w.commit(new EvidenceWriter.Description("file", "RAW", SymbolExport.source(s.target()),
                     "page-cache", x.complete(), notes, details));
             out.printf("wrote %s: %d bytes, %d pages from the page cache, %d not resident%n", output, x.bytesWritten(),
                     x.pagesRead(), x.holes().stream().mapToLong(h -> h[1] - h[0] + 1).sum());
@@ -105,7 +105,7 @@ public final class FilesCommand implements Callable<Integer> {
             out.flush();
             List<String> warn = new ArrayList<>(x.problems());
             if (!x.holes().isEmpty()) warn.add("pages not resident (zeros written): " + String.join(",", x.holeText()));
-            return ExitCode.okOrPartial(!Partial.warn(spec, warn));
+            return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, warn));
         }
     }
 }

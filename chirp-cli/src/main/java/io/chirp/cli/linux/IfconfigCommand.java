@@ -27,7 +27,7 @@ public final class IfconfigCommand implements Callable<Integer> {
             Table t = new Table(rows.names().toArray(String[]::new));
             for (List<Object> v : rows.values()) t.row(v.toArray());
             t.print(spec.commandLine().getOut(), format);
-            return ExitCode.okOrPartial(!Partial.warn(spec, rows.problems()));
+            return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, rows.problems()));
         }
     }
 }

@@ -1,17 +1,14 @@
 package io.chirp.cli.linux;
 
-import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
-import io.chirp.linux.fs.Mount;
-import io.chirp.linux.fs.Mounts;
+import io.chirp.tables.LinuxViews;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chirp linux mounts}: the mounts of init's mount namespace (Volatility's linux.mountinfo). */
@@ -23,16 +20,7 @@ public final class MountsCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
-            Mounts.Listing l = new Mounts(s.kernel()).list();
-            boolean partial = false;
-            Table t = new Table("device", "mountpoint", "type", "options");
-            for (Mount m : l.mounts()) {
-                t.row(m.device(), m.mountPoint(), m.fsType(), String.join(",", m.options()));
-                if (!m.problems().isEmpty()) partial |= Partial.warn(spec, m.problems());
-            }
-            t.print(spec.commandLine().getOut(), format);
-            if (!l.complete()) partial |= Partial.warn(spec, List.of("mount list: " + l.problem()));
-            return ExitCode.okOrPartial(!partial);
+            return Table.show(spec, LinuxViews.mounts(s.kernel()), format);
         }
     }
 }

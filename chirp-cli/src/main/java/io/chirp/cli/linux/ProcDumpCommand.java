@@ -1,6 +1,6 @@
 package io.chirp.cli.linux;
 
-import io.chirp.cli.EvidenceSources;
+import io.chirp.tables.SymbolExport;
 import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
@@ -73,7 +73,7 @@ public final class ProcDumpCommand implements Callable<Integer> {
                 }
                 res.problems().forEach(x -> notes.add(Table.escape(x)));
                 EvidenceManifest m = w.commit(new EvidenceWriter.Description("process-core", "ELF_CORE",
-                        EvidenceSources.of(s.target()), "procdump", res.problems().isEmpty() && res.nonResidentPages() == 0,
+                        SymbolExport.source(s.target()), "procdump", res.problems().isEmpty() && res.nonResidentPages() == 0,
                         notes, details));
                 out.printf("wrote %s: %d VMAs, %d threads, %d pages not resident; sha256 %s%n", file,
                         res.regions().size(), res.threads(), res.nonResidentPages(), m.sha256());
@@ -82,7 +82,7 @@ public final class ProcDumpCommand implements Callable<Integer> {
             if (res.nonResidentPages() > 0) warnings.add(res.nonResidentPages() + " pages not resident, written as zeros (see the manifest)");
             if (exe) warnings.addAll(files(s, p, res, out));
             out.flush();
-            return ExitCode.okOrPartial(!Partial.warn(spec, warnings));
+            return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, warnings));
         }
     }
 
@@ -109,7 +109,7 @@ public final class ProcDumpCommand implements Callable<Integer> {
                 List<String> notes = new ArrayList<>(List.of("rebuilt from the process's file-backed VMAs, each at its file"
                         + " offset: private writable mappings show the process's changes, not the file on disk"));
                 if (!missing.isEmpty()) notes.add("file ranges not resident or not mapped (zeros): " + ranges(missing));
-                EvidenceManifest m = w.commit(new EvidenceWriter.Description("mapped-file", "RAW", EvidenceSources.of(s.target()),
+                EvidenceManifest m = w.commit(new EvidenceWriter.Description("mapped-file", "RAW", SymbolExport.source(s.target()),
                         "procdump-exe", missing.isEmpty(), notes, details));
                 out.printf("wrote %s (%s): %d bytes, sha256 %s%n", file, Table.escape(first.name()), w.size(), m.sha256());
                 if (!missing.isEmpty()) warnings.add(Table.escape(first.name()) + ": " + missing.size() + " ranges not resident or not mapped");

@@ -1,10 +1,8 @@
 package io.chirp.cli.linux;
 
-import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
-import io.chirp.linux.LinuxProcess;
-import io.chirp.linux.Processes;
+import io.chirp.tables.LinuxViews;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,17 +22,7 @@ public final class PsListCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
-            Processes.Listing l = new Processes(s.kernel()).list(threads, false);
-            Table t = new Table("pid", "tid", "ppid", "comm", "uid", "gid", "euid", "state", "start_s", "kthread",
-                    "exe", "task");
-            for (LinuxProcess p : l.processes()) {
-                if (pid != null && p.tgid() != pid) continue;
-                t.row(p.tgid(), p.pid(), p.ppid(), p.comm(), p.uid(), p.gid(), p.euid(), p.state(),
-                        p.startSeconds() == null ? null : String.format("%.2f", p.startSeconds()), p.kernelThread(),
-                        p.exe(), String.format("0x%x", p.task()));
-            }
-            t.print(spec.commandLine().getOut(), format);
-            return ExitCode.okOrPartial(!Warnings.walk(spec, l.walk()));
+            return Table.show(spec, LinuxViews.pslist(s.kernel(), threads, pid), format);
         }
     }
 }

@@ -1,10 +1,8 @@
 package io.chirp.cli.linux;
 
-import io.chirp.cli.ExitCode;
 import io.chirp.cli.Table;
 import io.chirp.cli.TargetOptions;
-import io.chirp.linux.net.LinuxSocket;
-import io.chirp.linux.net.Sockets;
+import io.chirp.tables.LinuxViews;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,6 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -29,35 +28,13 @@ public final class SocketsCommand implements Callable<Integer> {
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
     @Spec CommandSpec spec;
 
-    /** The protocols {@code --proto} accepts, as {@link LinuxSocket#protocol()} names them. */
-    enum Proto {
-        tcp, tcp6, udp, udp6, udplite, udplite6, raw, raw6, unix, other;
-
-        static Proto of(String protocol) {
-            for (Proto p : values()) if (p != other && p.name().equals(protocol)) return p;
-            return other;
-        }
-    }
+    /** The protocols {@code --proto} accepts: {@link LinuxViews#SOCKET_PROTOCOLS}, as an enum for picocli's checks. */
+    enum Proto { tcp, tcp6, udp, udp6, udplite, udplite6, raw, raw6, unix, other }
 
     @Override public Integer call() {
+        Set<String> only = protocols == null ? null : protocols.stream().map(Enum::name).collect(Collectors.toSet());
         try (LinuxSession s = LinuxSession.open(target)) {
-            Sockets.Listing l = new Sockets(s.kernel()).list();
-            boolean partial = false;
-            Table t = new Table("proto", "type", "state", "local", "remote", "inode", "owners", "seen", "sock");
-            for (LinuxSocket x : l.sockets()) {
-                if (protocols != null && !protocols.contains(Proto.of(x.protocol()))) continue;
-                if (unowned && !x.unowned()) continue;
-                String owners = x.owners().isEmpty() ? null : x.owners().stream()
-                        .map(o -> o.pid() + "/" + o.comm() + ":" + o.fd()).collect(Collectors.joining(" "));
-                String seen = x.seenIn().size() == 2 ? "fd+kernel"
-                        : x.seenIn().contains(LinuxSocket.Origin.KERNEL_TABLE) ? "kernel" : "fd";
-                t.row(x.protocol(), x.type(), x.state(), x.localText(), x.remoteText(), x.inode(), owners, seen,
-                        String.format("0x%x", x.sock()));
-                if (!x.problems().isEmpty()) partial |= Partial.warn(spec, x.problems());
-            }
-            t.print(spec.commandLine().getOut(), format);
-            partial |= Partial.warn(spec, l.problems());
-            return ExitCode.okOrPartial(!partial);
+            return Table.show(spec, LinuxViews.sockets(s.kernel(), only, unowned), format);
         }
     }
 }

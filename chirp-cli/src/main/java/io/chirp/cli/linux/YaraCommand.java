@@ -79,7 +79,7 @@ public final class YaraCommand implements Callable<Integer> {
         Table t = new Table("pid", "comm", "region", "address", "rule", "string");
         for (MemoryScan.Hit h : hits) t.row(h.pid(), h.comm(), h.region(), "0x" + Long.toHexString(h.address()), h.rule(), h.string());
         t.print(spec.commandLine().getOut(), format);
-        boolean partial = Partial.warn(spec, problems);
+        boolean partial = io.chirp.cli.Table.warn(spec, problems);
         if (!hits.isEmpty()) return ExitCode.FINDINGS.code();
         return ExitCode.okOrPartial(!partial);
     }
