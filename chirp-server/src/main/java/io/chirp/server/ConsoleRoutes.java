@@ -30,7 +30,7 @@ final class ConsoleRoutes {
     private ConsoleRoutes() {}
 
     static List<Route> routes() {
-        return List.of(new Route("GET", "/api/vms/{vm}/memory", "readMemory", "vms", VIEWER, true,
+        return List.of(new Route("GET", "/api/vms/{vm}/hexview", "readMemoryHexView", "vms", VIEWER, true,
                 "Bytes of guest memory for the console's hex view: kernel-virtual (the kernel's own page tables) or "
                         + "physical; unreadable runs are listed and zero-filled",
                 List.of(Param.vm(),

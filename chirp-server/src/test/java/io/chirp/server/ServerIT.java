@@ -216,7 +216,10 @@ class ServerIT {
                 "{\"vm\":\"" + vm + "\",\"path\":\"/api-extract.txt\"}").json().path("id").asText());
         assertThat(x.path("state").asText()).as(x.toString()).isEqualTo("succeeded");
         Path extracted = Path.of(x.path("artifact").asText());
-        assertThat(extracted).startsWith(home.resolve("server/artifacts").resolve(x.path("id").asText()));
+        // in the evidence store, at its content address
+        assertThat(extracted).startsWith(home.resolve("evidence/sha256"));
+        assertThat(extracted.getFileName().toString()).isEqualTo(x.path("sha256").asText());
+        assertThat(server.evidence().require(x.path("artifact_id").asText()).sha256()).isEqualTo(x.path("sha256").asText());
         assertThat(Files.readString(extracted)).isEqualTo("chirp-api-extract\n");
         assertThat(HexFormat.of().formatHex(sha256(extracted))).isEqualTo(x.path("sha256").asText());
         assertThat(x.at("/result/rows/0/status").asText()).isEqualTo("complete");

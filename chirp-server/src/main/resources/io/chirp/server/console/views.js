@@ -87,7 +87,7 @@ async function vm(main, name, tab = 'processes') {
       fact('Back-end', info.backend || 'qemu'), fact('QEMU pid', info.pid), fact('Memory', bytes(info.memory)),
       fact('Memory path', info.memory_path), fact('Monitor', mon ? mon.state + (mon.since ? ' · ' + ago(mon.since) : '') : 'not watched')));
   }
-  const tabs = el('div', { class: 'tabs' }, TABS.filter(t => t !== 'memory' || has('/api/vms/{vm}/memory')).map(t =>
+  const tabs = el('div', { class: 'tabs' }, TABS.filter(t => t !== 'memory' || has('/api/vms/{vm}/hexview')).map(t =>
     el('a', { href: '#/vm/' + enc(name) + '/' + t, class: t === tab ? 'active' : '', id: 'tab-' + t }, t[0].toUpperCase() + t.slice(1))));
   main.append(tabs);
   const body = el('div', { class: 'panel flush' });
@@ -246,7 +246,7 @@ async function memory(body, name) {
     const q = ['length=' + len.value, 'space=' + space.value];
     if (addr.value.trim()) q.push('address=' + enc(addr.value.trim()));
     try {
-      const r = await api('/api/vms/' + enc(name) + '/memory?' + q.join('&'));
+      const r = await api('/api/vms/' + enc(name) + '/hexview?' + q.join('&'));
       out.textContent = hexdump(r);
       status.textContent = r.space + ' ' + r.address + ' · ' + r.readable + ' of ' + r.length + ' bytes readable' + (r.holes.length ? ' · ?? = ' + visible(r.holes[0].reason) : '');
     } catch (e) { status.textContent = e.message; }
