@@ -380,11 +380,22 @@ class AcquireFaultsIT {
         String marker = PauseMarker.fileFor(g.name()).toString();
         long deadline = System.nanoTime() + wait.toNanos();
         while (true) {
-            List<Long> found = ProcessHandle.allProcesses()
-                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains(marker)).orElse(false))
-                    .map(ProcessHandle::pid).toList();
+            // /proc/PID/cmdline itself: ProcessHandle.Info reads only its first page, and a guardian's classpath
+            // (the test's, with Kafka and Selenium) pushes the marker argument past it
+            List<Long> found = ProcessHandle.allProcesses().map(ProcessHandle::pid)
+                    .filter(pid -> cmdline(pid).contains(marker)).toList();
             if (found.isEmpty() || System.nanoTime() > deadline) return found;
             Thread.sleep(100);
+        }
+    }
+
+    /** {@return the process's arguments, all of them; empty if it is gone or unreadable} */
+    private static List<String> cmdline(long pid) {
+        try {
+            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+        } catch (java.io.IOException | RuntimeException e) {
+            return List.of();
         }
     }
 }

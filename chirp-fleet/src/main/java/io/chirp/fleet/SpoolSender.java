@@ -73,7 +73,11 @@ public final class SpoolSender implements AutoCloseable {
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L << 20);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 15_000);
+        // Long enough to ride out a broker outage with the window still in flight: a batch that expires is failed
+        // while the producer goes on with the VM's later batches (KIP-360 resets the sequence), and the window's
+        // re-send would then store the expired records after them, out of their VM's order (seen in FleetFaultIT
+        // with 15 s and a 30 s outage). Outages longer than this still reorder the records in flight at that moment.
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
         p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 200);
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
