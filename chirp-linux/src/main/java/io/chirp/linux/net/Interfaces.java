@@ -105,8 +105,7 @@ public final class Interfaces {
                 if (!a.complete()) problems.add(n + " addresses: " + a.problem());
                 for (long ifa : a.items()) {
                     byte[] ip = r.bytes(ifa + ifaLocal, 4);
-                    addrs.add((ip[0] & 0xff) + "." + (ip[1] & 0xff) + "." + (ip[2] & 0xff) + "." + (ip[3] & 0xff)
-                            + "/" + r.u8(ifa + ifaPrefixlen));
+                    addrs.add(io.chirp.core.IpText.of(ip) + "/" + r.u8(ifa + ifaPrefixlen));
                 }
             }
         } catch (ChirpException e) {
