@@ -1,13 +1,9 @@
 package io.chirp.server;
 
-import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.Target;
 import io.chirp.linux.LinuxKernel;
-import io.chirp.core.PhysicalMemory;
-import io.chirp.paging.MappedBytes;
-import io.chirp.core.VirtAddr;
+import io.chirp.tables.MemoryViews;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -25,7 +21,6 @@ import static io.chirp.server.Role.VIEWER;
 final class ConsoleRoutes {
     /** Largest read of the hex view. */
     static final int MAX_READ = 4096;
-    private static final int PAGE = 4096;
 
     private ConsoleRoutes() {}
 
@@ -45,58 +40,27 @@ final class ConsoleRoutes {
         int length = c.integer("length");
         boolean physical = c.text("space").equals("physical");
         try (Target t = Target.vm(c.require("vm"))) {
-            byte[] bytes;
+            LinuxKernel k = physical ? null : LinuxKernel.attach(t.memory(), t.cpus());
+            long address = c.text("address") != null ? Long.parseUnsignedLong(c.text("address").substring(2), 16)
+                    : physical ? 0 : k.info().virtText();
+            // the one read with holes the CLI's `read` and the API's memory route use
+            MemoryViews.Read r = MemoryViews.read(t, physical ? null : k.kernelSpace(), address, length);
             List<Map<String, Object>> holes = new ArrayList<>();
-            long address;
-            if (physical) {
-                address = c.text("address") == null ? 0 : Long.parseUnsignedLong(c.text("address").substring(2), 16);
-                checkRange(address, length);
-                bytes = new byte[length];
-                readPhysical(t.memory(), address, bytes, holes);
-            } else {
-                LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
-                address = c.text("address") == null ? k.info().virtText() : Long.parseUnsignedLong(c.text("address").substring(2), 16);
-                checkRange(address, length);
-                MappedBytes mb = k.kernelSpace().readMapped(new VirtAddr(address), length);
-                bytes = mb.bytes();
-                for (MappedBytes.Hole h : mb.holes()) holes.add(hole(h.start().value(), h.length(), h.reason()));
+            for (MemoryViews.Hole h : r.holes()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("start", "0x" + Long.toHexString(h.start()));
+                m.put("length", h.length());
+                m.put("reason", h.reason());
+                holes.add(m);
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("address", "0x" + Long.toHexString(address));
             m.put("space", physical ? "physical" : "virtual");
             m.put("length", length);
-            m.put("hex", HexFormat.of().formatHex(bytes));
+            m.put("hex", HexFormat.of().formatHex(r.data()));
             m.put("holes", holes);
-            m.put("readable", length - holes.stream().mapToLong(h -> (Long) h.get("length")).sum());
+            m.put("readable", length - r.holes().stream().mapToLong(MemoryViews.Hole::length).sum());
             return Reply.ok(m);
         }
-    }
-
-    private static void checkRange(long address, int length) {
-        if (Long.compareUnsigned(address + length, address) < 0) throw ChirpException.usage("address + length is past the end of the address space");
-    }
-
-    /** Page by page, so one unbacked page (an MMIO gap, past the end of RAM) is a hole and not a failed read. */
-    private static void readPhysical(PhysicalMemory mem, long address, byte[] out, List<Map<String, Object>> holes) {
-        MemorySegment dst = MemorySegment.ofArray(out);
-        long done = 0;
-        while (done < out.length) {
-            long cur = address + done;
-            long n = Math.min(out.length - done, PAGE - (cur & (PAGE - 1)));
-            try {
-                mem.read(cur, dst, done, n);
-            } catch (ChirpException e) {
-                holes.add(hole(cur, n, e.getMessage()));
-            }
-            done += n;
-        }
-    }
-
-    private static Map<String, Object> hole(long start, long length, String reason) {
-        Map<String, Object> h = new LinkedHashMap<>();
-        h.put("start", "0x" + Long.toHexString(start));
-        h.put("length", length);
-        h.put("reason", reason);
-        return h;
     }
 }
