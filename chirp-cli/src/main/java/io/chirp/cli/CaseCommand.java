@@ -1,5 +1,6 @@
 package io.chirp.cli;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.StoreDatabase;
@@ -160,9 +161,9 @@ final class CaseCommand {
                 s.cases().require(id);
                 List<String> ev = events(s);
                 CaseBundle.Exported e;
-                EvidenceWriter.createOwnerOnlyDirectories(output.toAbsolutePath().getParent());
+                OwnerOnly.directories(output.toAbsolutePath().getParent());
                 try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                    Files.setPosixFilePermissions(partial, EvidenceWriter.FILE_MODE);
+                    OwnerOnly.set(partial);
                     e = CaseBundle.export(s, id, Actor.cli(), ev, out);
                 }
                 if (Files.exists(output)) throw ChirpException.usage(output + " exists; refusing to overwrite it");

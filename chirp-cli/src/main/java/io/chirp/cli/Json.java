@@ -1,18 +1,13 @@
 package io.chirp.cli;
 
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.chirp.core.ChirpException;
+import io.chirp.tables.GuestJson;
 
 /**
- * JSON as chirp prints it. Jackson escapes only what JSON requires (C0 controls, quote, backslash); a guest string
- * may also carry DEL, C1 controls (8-bit CSI and OSC, which some terminals obey), bidirectional controls and
- * invisible characters. Here every character {@link Table#escape} shows as an escape, and every surrogate, is
- * written as a <code>&#92;uNNNN</code> escape: the JSON means the same string, and {@code cat} of it is inert.
+ * JSON as chirp prints it, with guest controls escaped ({@link GuestJson}, the same escaping as the server's API).
  */
 public final class Json {
     private static final ObjectMapper MAPPER = mapper();
@@ -23,9 +18,7 @@ public final class Json {
 
     /** {@return a mapper whose output escapes guest controls; for callers that build trees} */
     public static ObjectMapper mapper() {
-        ObjectMapper m = new ObjectMapper();
-        m.getFactory().setCharacterEscapes(new GuestEscapes());
-        return m;
+        return GuestJson.mapper();
     }
 
     /** {@return the value as indented JSON} */
@@ -39,27 +32,6 @@ public final class Json {
             return w.writeValueAsString(value);
         } catch (Exception e) {
             throw new ChirpException(ChirpException.Kind.INTERNAL, "cannot write JSON: " + e.getMessage(), e);
-        }
-    }
-
-    /** Jackson's standard escapes plus &#92;u escapes for DEL, C1, bidi and invisible characters and surrogates. */
-    static final class GuestEscapes extends CharacterEscapes {
-        private final int[] ascii = ascii();
-
-        private static int[] ascii() {
-            int[] a = standardAsciiEscapesForJSON();
-            a[0x7f] = ESCAPE_CUSTOM; // DEL is ASCII: Jackson asks the table, not getEscapeSequence
-            return a;
-        }
-
-        @Override public int[] getEscapeCodesForAscii() { return ascii; }
-
-        @Override public SerializableString getEscapeSequence(int ch) {
-            char c = (char) ch;
-            if (ch == 0x7f || (ch >= 0x80 && Table.hidden(c)) || Character.isSurrogate(c)) {
-                return new SerializedString(String.format("\\u%04x", ch));
-            }
-            return null;
         }
     }
 }

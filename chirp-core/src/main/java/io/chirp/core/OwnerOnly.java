@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
@@ -19,7 +20,44 @@ public final class OwnerOnly {
     /** rwx------ */
     public static final Set<PosixFilePermission> DIR = PosixFilePermissions.fromString("rwx------");
 
+    /** {@link #FILE} as a creation attribute (FileChannel.open, Files.createFile, createTempFile). */
+    public static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE = PosixFilePermissions.asFileAttribute(FILE);
+    /** {@link #DIR} as a creation attribute (Files.createDirectory, createTempDirectory). */
+    public static final FileAttribute<Set<PosixFilePermission>> DIR_ATTRIBUTE = PosixFilePermissions.asFileAttribute(DIR);
+
     private OwnerOnly() {}
+
+    /**
+     * Creates {@code dir} and missing parents; every folder this creates is 0700, existing ones are left alone
+     * (an output folder the operator chose keeps its mode, the folders CHIRP adds under it do not leak).
+     */
+    public static void directories(Path dir) {
+        if (dir == null || Files.isDirectory(dir)) return;
+        directories(dir.toAbsolutePath().getParent());
+        try {
+            Files.createDirectory(dir, DIR_ATTRIBUTE);
+            Files.setPosixFilePermissions(dir, DIR); // exact, whatever the umask
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(dir)) throw ChirpException.io(dir + " exists and is not a folder", e);
+        } catch (IOException e) {
+            throw ChirpException.io("cannot create folder " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates {@code dir} 0700; fails if it exists (a fresh folder nobody else can have prepared). */
+    public static Path createDir(Path dir) throws IOException {
+        return Files.createDirectory(dir, DIR_ATTRIBUTE);
+    }
+
+    /** {@return a new 0700 folder in the temporary folder, named {@code prefix} and random characters} */
+    public static Path tempDir(String prefix) throws IOException {
+        return Files.createTempDirectory(prefix, DIR_ATTRIBUTE);
+    }
+
+    /** Sets an existing file to exactly 0600 (one created by a tool or library with the umask's mode). */
+    public static void set(Path f) throws IOException {
+        Files.setPosixFilePermissions(f, FILE);
+    }
 
     /** {@return {@code dir}, created 0700 if absent (missing parents too), and set to 0700 if it existed} */
     public static Path dir(Path dir) {
@@ -42,7 +80,7 @@ public final class OwnerOnly {
 
     /** Creates {@code f} empty and 0600; fails if it exists. */
     public static void createFile(Path f) throws IOException {
-        Files.createFile(f, PosixFilePermissions.asFileAttribute(FILE));
+        Files.createFile(f, FILE_ATTRIBUTE);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.chirp.evidence;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.events.custody.CustodyLog;
 import io.chirp.events.custody.CustodyRecord;
 import io.chirp.events.store.StoreDatabase;
@@ -63,7 +64,7 @@ public final class Custody {
     /** Appends the record of {@code m}, committed as {@code target}: to the bound recorder, else to {@link #logFile()}. */
     static CustodyRecord record(Path target, EvidenceManifest m) {
         if (RECORDER.isBound()) return RECORDER.get().record(target, m);
-        EvidenceWriter.createOwnerOnlyDirectories(logFile().getParent());
+        OwnerOnly.directories(logFile().getParent());
         try (CustodyLog log = open()) {
             return log.append(m.kind(), target, m.sha256(), detail(m));
         }

@@ -1,6 +1,7 @@
 package io.chirp.evidence;
 
 import io.chirp.core.ChirpException;
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpVersion;
 
 import java.io.IOException;
@@ -15,9 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -47,8 +45,6 @@ import java.util.Set;
  */
 public final class EvidenceWriter implements AutoCloseable {
     public static final String TOOL = "chirp";
-    public static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
-    public static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final String PARTIAL = ".partial";
     private static final int HASH_CHUNK = 1 << 20;
 
@@ -128,11 +124,11 @@ public final class EvidenceWriter implements AutoCloseable {
             throw ChirpException.usage(EvidenceManifest.pathFor(file) + " exists; refusing to overwrite evidence");
         }
         Path partial = partialOf(abs);
-        createOwnerOnlyDirectories(abs.getParent());
+        OwnerOnly.directories(abs.getParent());
         try {
             FileChannel ch = FileChannel.open(partial, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    ownerOnly(FILE_MODE));
-            Files.setPosixFilePermissions(partial, FILE_MODE); // exact, whatever the umask
+                    OwnerOnly.FILE_ATTRIBUTE);
+            OwnerOnly.set(partial); // exact, whatever the umask
             return new EvidenceWriter(abs, partial, ch);
         } catch (FileAlreadyExistsException e) {
             // not ours to delete: another writer may be filling it
@@ -174,11 +170,11 @@ public final class EvidenceWriter implements AutoCloseable {
         }
         EvidenceWriter w = create(file);
         try {
-            Files.createDirectory(folder, ownerOnly(DIR_MODE));
+            Files.createDirectory(folder, OwnerOnly.DIR_ATTRIBUTE);
             Path made = folder.resolve(file.getFileName().toString());
             tool.produce(made);
             if (!Files.isRegularFile(made)) throw ChirpException.io("the tool wrote no " + made, null);
-            Files.setPosixFilePermissions(made, FILE_MODE); // the tool created it with the umask's mode
+            OwnerOnly.set(made); // the tool created it with the umask's mode
             w.channel.close();
             Files.move(made, w.partial, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             w.sealed = true;
@@ -282,8 +278,8 @@ public final class EvidenceWriter implements AutoCloseable {
                 throw ChirpException.usage(target + " appeared while it was written; refusing to overwrite it");
             }
             try (FileChannel mc = FileChannel.open(manifestPartial, Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), ownerOnly(FILE_MODE))) {
-                Files.setPosixFilePermissions(manifestPartial, FILE_MODE);
+                    StandardOpenOption.WRITE), OwnerOnly.FILE_ATTRIBUTE)) {
+                OwnerOnly.set(manifestPartial);
                 ByteBuffer json = ByteBuffer.wrap(m.toJson().getBytes(StandardCharsets.UTF_8));
                 while (json.hasRemaining()) mc.write(json);
                 mc.force(true);
@@ -332,26 +328,8 @@ public final class EvidenceWriter implements AutoCloseable {
         }
     }
 
-    /** Creates {@code dir} and missing parents; every folder this creates is 0700 (existing ones are left alone). */
-    public static void createOwnerOnlyDirectories(Path dir) {
-        if (dir == null || Files.isDirectory(dir)) return;
-        createOwnerOnlyDirectories(dir.toAbsolutePath().getParent());
-        try {
-            Files.createDirectory(dir, ownerOnly(DIR_MODE));
-            Files.setPosixFilePermissions(dir, DIR_MODE);
-        } catch (FileAlreadyExistsException e) {
-            if (!Files.isDirectory(dir)) throw ChirpException.io(dir + " exists and is not a folder", e);
-        } catch (IOException e) {
-            throw ChirpException.io("cannot create folder " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     /** {@return CHIRP's version ({@link ChirpVersion#current()}), as every manifest and custody record carries it} */
     public static String toolVersion() { return ChirpVersion.current().toString(); }
-
-    private static FileAttribute<Set<PosixFilePermission>> ownerOnly(Set<PosixFilePermission> mode) {
-        return PosixFilePermissions.asFileAttribute(mode);
-    }
 
     private void ensureWritable() {
         ensureOpen();

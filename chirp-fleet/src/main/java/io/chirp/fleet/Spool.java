@@ -1,5 +1,6 @@
 package io.chirp.fleet;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,8 +93,7 @@ public final class Spool implements AutoCloseable {
     public static Spool open(Path dir, long maxBytes) {
         if (maxBytes < 1024) throw ChirpException.usage("the spool needs at least 1024 bytes, not " + maxBytes);
         try {
-            Files.createDirectories(dir);
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+            OwnerOnly.dir(dir);
             return new Spool(dir, maxBytes);
         } catch (IOException e) {
             throw ChirpException.io("cannot open the spool in " + dir + ": " + e.getMessage(), e);
@@ -256,7 +255,7 @@ public final class Spool implements AutoCloseable {
     private void openSegment() throws IOException {
         Path p = segPath(segment);
         out = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-        Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        OwnerOnly.set(p);
         segmentRecords = countLines(p, 0);
     }
 

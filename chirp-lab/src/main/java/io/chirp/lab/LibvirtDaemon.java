@@ -1,5 +1,6 @@
 package io.chirp.lab;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -7,7 +8,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -76,7 +76,7 @@ public final class LibvirtDaemon implements AutoCloseable {
         try {
             Files.createDirectories(dir.getParent());
             reapStale(home);
-            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            OwnerOnly.createDir(dir);
             for (String[] b : BINDS) Files.createDirectory(dir.resolve(b[0]));
             Files.createDirectory(dir.resolve("domains"));
             Files.createDirectories(ramDir);

@@ -1,5 +1,7 @@
 package io.chirp.server;
 
+import io.chirp.tables.GuestJson;
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chirp.events.custody.CustodyLog;
@@ -17,7 +19,7 @@ import java.util.Map;
  * written the caller gets a 500 instead of the data: no read of guest data leaves unaudited.
  */
 public final class Audit implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = GuestJson.mapper();
     private final CustodyLog log;
 
     Audit(Path file) {

@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chirp.core.ChirpException;
 import io.chirp.detect.Detector;

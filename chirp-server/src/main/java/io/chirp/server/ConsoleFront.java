@@ -157,13 +157,23 @@ final class ConsoleFront extends Handler.Abstract {
                 }
                 Optional<Principal> who;
                 String claimed;
-                if (n.hasNonNull("token")) {
+                String user = n.hasNonNull("token") ? null : n.path("user").asText("");
+                String address = Request.getRemoteAddr(req);
+                Optional<String> limited = sessions.limiter.refusal(user, address);
+                if (limited.isPresent()) {
+                    audit.custody("anonymous", "console sign-in refused", "/api/session", null,
+                            "from " + remote + ": " + limited.get());
+                    return refuse(res, callback, 429, "too_many_attempts", limited.get(), false);
+                }
+                if (user == null) {
                     claimed = "token";
                     who = credentials.byToken(n.get("token").asText());
                 } else {
-                    claimed = n.path("user").asText("");
+                    claimed = user;
                     who = claimed.length() > 64 ? Optional.empty() : credentials.byPassword(claimed, n.path("password").asText(""));
                 }
+                if (who.isPresent()) sessions.limiter.succeeded(user);
+                else sessions.limiter.failed(user, address);
                 if (who.isEmpty()) {
                     audit.custody("anonymous", "console sign-in refused", "/api/session", null,
                             "from " + remote + " as " + (claimed.matches("[A-Za-z0-9._@-]{1,64}") ? claimed : "(invalid name)"));

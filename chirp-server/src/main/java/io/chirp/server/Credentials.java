@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.tables.GuestJson;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -27,7 +28,7 @@ public final class EventHub {
     /** Kinds of message on the stream (the SSE {@code event:} field). */
     public enum Topic { event, alert, job }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = GuestJson.mapper();
     private final Set<Subscription> subscribers = new CopyOnWriteArraySet<>();
     private final AtomicLong sequence = new AtomicLong();
     private final AtomicLong published = new AtomicLong();

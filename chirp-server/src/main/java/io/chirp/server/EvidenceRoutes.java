@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.tables.GuestJson;
 import io.chirp.core.ChirpException;
 import io.chirp.events.custody.CustodyRecord;
 import io.chirp.events.store.EventQuery;
@@ -232,7 +233,7 @@ final class EvidenceRoutes {
         return m;
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = GuestJson.mapper();
 
     static com.fasterxml.jackson.databind.JsonNode tree(String json) {
         try {

@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.tables.GuestJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -37,7 +38,7 @@ final class HttpFront extends Handler.Abstract {
     /** Largest JSON body accepted. */
     static final int MAX_BODY = 64 * 1024;
     private static final Duration KEEPALIVE = Duration.ofSeconds(15);
-    static final ObjectMapper JSON = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
+    static final ObjectMapper JSON = GuestJson.mapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
 
     private final List<Route> routes;
     private final Credentials credentials;
@@ -86,7 +87,7 @@ final class HttpFront extends Handler.Abstract {
             }
             Fields fields = Request.extractQueryParameters(req, StandardCharsets.UTF_8);
             for (Fields.Field f : fields) query.put(f.getName(), String.join(",", f.getValues()));
-            Principal who = authenticate(req);
+            Principal who = authenticate(req, Request.getRemoteAddr(req));
             actor = who.name();
             if (!who.role().allows(route.role())) {
                 throw new ApiError(403, "forbidden", route.id() + " needs the " + route.role().label() + " role; "
@@ -134,7 +135,7 @@ final class HttpFront extends Handler.Abstract {
         return true;
     }
 
-    private Principal authenticate(Request req) {
+    private Principal authenticate(Request req, String address) {
         String h = req.getHeaders().get(HttpHeader.AUTHORIZATION);
         Optional<Principal> p = Optional.empty();
         String cookie = h == null ? Sessions.cookie(req.getHeaders().get(HttpHeader.COOKIE)) : null;
@@ -150,20 +151,32 @@ final class HttpFront extends Handler.Abstract {
             }
             return s.who();
         }
+        String user = null;
         if (h != null && h.length() < 4096) {
-            if (h.regionMatches(true, 0, "Bearer ", 0, 7)) p = credentials.byToken(h.substring(7).strip());
-            else if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
+            if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                sessions.limiter.check(null, address);
+                p = credentials.byToken(h.substring(7).strip());
+            } else if (h.regionMatches(true, 0, "Basic ", 0, 6)) {
                 try {
                     String up = new String(Base64.getDecoder().decode(h.substring(6).strip()), StandardCharsets.UTF_8);
                     int colon = up.indexOf(':');
-                    if (colon > 0) p = credentials.byPassword(up.substring(0, colon), up.substring(colon + 1));
+                    if (colon > 0) {
+                        user = up.substring(0, colon);
+                        sessions.limiter.check(user, address);
+                        p = credentials.byPassword(user, up.substring(colon + 1));
+                    }
                 } catch (IllegalArgumentException e) {
                     p = Optional.empty();
                 }
             }
         }
-        return p.orElseThrow(() -> new ApiError(401, "unauthorized",
-                h == null ? "authentication required: Authorization: Bearer TOKEN, or Basic" : "invalid credentials"));
+        if (p.isPresent()) {
+            sessions.limiter.succeeded(user);
+            return p.get();
+        }
+        if (h != null) sessions.limiter.failed(user, address);
+        throw new ApiError(401, "unauthorized",
+                h == null ? "authentication required: Authorization: Bearer TOKEN, or Basic" : "invalid credentials");
     }
 
     private static Map<String, Object> values(Route route, Map<String, String> pathValues, Fields fields, Request req)

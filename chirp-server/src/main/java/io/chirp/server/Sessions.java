@@ -29,6 +29,8 @@ final class Sessions {
     record Session(String id, String csrf, Principal who, Instant created, Instant lastUsed) {}
 
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Failed sign-ins, for the API's authentication and the console's sign-in alike. */
+    final SignInLimiter limiter = new SignInLimiter();
 
     /** Signs {@code who} in; {@return the new session} */
     Session create(Principal who) {

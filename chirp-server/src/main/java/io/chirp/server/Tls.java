@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 
 import java.io.IOException;

@@ -125,4 +125,34 @@ class ServerTest {
         assertThat(Tls.checkBinding("127.0.0.1", new Tls.None()).isLoopbackAddress()).isTrue();
         assertThat(Tls.checkBinding("::1", new Tls.None()).isLoopbackAddress()).isTrue();
     }
+
+    @Test
+    void failedSignInsAreLimitedPerUserBeforeAnyPasswordIsChecked(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            s.credentials().addUser("bob", Role.VIEWER, "correct horse battery".toCharArray());
+            s.credentials().addUser("carol", Role.VIEWER, "correct horse battery".toCharArray());
+            for (int i = 0; i < SignInLimiter.PER_USER; i++) {
+                assertThat(c.get("/api/vms", "bob:guess number " + i).status()).isEqualTo(401);
+            }
+            ApiClient.Answer limited = c.get("/api/vms", "bob:correct horse battery");
+            assertThat(limited.status()).as("even the right password, once the user is locked").isEqualTo(429);
+            assertThat(limited.json().path("error").asText()).isEqualTo("too_many_attempts");
+            // the console's sign-in shares the count
+            assertThat(c.call("POST", "/api/session", null, "{\"user\":\"bob\",\"password\":\"correct horse battery\"}")
+                    .status()).isEqualTo(429);
+            // another user from the same address is not locked out by bob's failures
+            assertThat(c.get("/api/vms", "carol:correct horse battery").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void apiJsonEscapesC1AndBidiControlsFromTheRequest(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            // the refusal echoes the decoded parameter name: 8-bit CSI, RLO and DEL must arrive as escapes
+            ApiClient.Answer a = new ApiClient(s.uri()).get("/api/vms?x%C2%9B2J%E2%80%AEgnp%7F=1", s.firstAdminToken());
+            assertThat(a.status()).as(a.body()).isEqualTo(400);
+            assertThat(a.body()).contains("\\u009b2J", "\\u202egnp\\u007f").doesNotContain("\u009b", "\u202e", "\u007f");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 package io.chirp.disk.live;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import io.chirp.disk.HostTool;
 import io.chirp.disk.block.BlockSource;
@@ -12,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -102,7 +102,7 @@ public final class Fleece implements AutoCloseable {
             BlockDevice dev = BlockDevice.pick(devices, wanted).orElseThrow(() -> ChirpException.notFound(
                     "no block device " + wanted.orElse("(any)") + " on this VM; it has: "
                             + devices.stream().map(d -> d.nodeName() + " (" + d.qdev() + ")").toList()));
-            dir = Files.createTempDirectory("chirp-fleece-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            dir = OwnerOnly.tempDir("chirp-fleece-");
             Path tmp = dir;
             undo.push(new Step("delete " + tmp, () -> deleteTree(tmp)));
             // the intent record is written before QEMU is touched, and kept until everything is undone

@@ -1,5 +1,6 @@
 package io.chirp.disk.live;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
 import io.chirp.hypervisor.qemu.QemuMonitor;
@@ -9,7 +10,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -64,7 +64,7 @@ final class FleeceRecords {
     /** Writes {@code e} atomically (a record half written by a killed process must still parse). */
     static void write(Entry e) {
         try {
-            Files.createDirectories(e.file().getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            OwnerOnly.directories(e.file().getParent());
             Properties p = new Properties();
             p.setProperty("pid", Long.toString(e.pid()));
             p.setProperty("started", e.started().toString());

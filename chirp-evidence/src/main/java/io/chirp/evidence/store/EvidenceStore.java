@@ -1,5 +1,6 @@
 package io.chirp.evidence.store;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import io.chirp.core.ChirpHome;
 import io.chirp.events.custody.CustodyLog;
@@ -84,7 +85,7 @@ public final class EvidenceStore implements AutoCloseable {
     /** {@return the store at {@code root}, created (0700) if absent} */
     public static EvidenceStore open(Path root) {
         Path r = root.toAbsolutePath().normalize();
-        EvidenceWriter.createOwnerOnlyDirectories(r);
+        OwnerOnly.directories(r);
         Connection c = StoreDatabase.connect(r.resolve("store.db"), false);
         try (Statement s = c.createStatement()) {
             s.execute("PRAGMA synchronous = FULL");
@@ -97,8 +98,8 @@ public final class EvidenceStore implements AutoCloseable {
             throw ChirpException.io("cannot open the evidence store in " + r + ": " + e.getMessage(), e);
         }
         CustodyLog log = CustodyLog.open(r.resolve("custody.db"));
-        ownerOnly(r.resolve("store.db"));
-        ownerOnly(r.resolve("custody.db"));
+        OwnerOnly.restrict(r.resolve("store.db"));
+        OwnerOnly.restrict(r.resolve("custody.db"));
         return new EvidenceStore(r, c, log);
     }
 
@@ -130,7 +131,7 @@ public final class EvidenceStore implements AutoCloseable {
     public List<StoredArtifact> collect(Actor actor, String caseId, Producer producer) {
         if (caseId != null) cases.require(caseId);
         Path folder = root.resolve("incoming").resolve(newId());
-        EvidenceWriter.createOwnerOnlyDirectories(folder);
+        OwnerOnly.directories(folder);
         List<Committed> committed = new CopyOnWriteArrayList<>();
         Custody.Recorder recorder = (target, m) -> {
             String id = newId();
@@ -190,7 +191,7 @@ public final class EvidenceStore implements AutoCloseable {
         }
         Path blob = root.resolve(relativeBlob(m.sha256()));
         try {
-            EvidenceWriter.createOwnerOnlyDirectories(blob.getParent());
+            OwnerOnly.directories(blob.getParent());
             if (Files.exists(blob)) {
                 Files.delete(c.file()); // the same bytes are already here: one blob, two collections
             } else {
@@ -302,9 +303,9 @@ public final class EvidenceStore implements AutoCloseable {
     public void export(String id, Actor actor, Path dest) {
         StoredArtifact a = require(id);
         try {
-            EvidenceWriter.createOwnerOnlyDirectories(dest.toAbsolutePath().getParent());
+            OwnerOnly.directories(dest.toAbsolutePath().getParent());
             Files.copy(blob(a), dest);
-            Files.setPosixFilePermissions(dest, EvidenceWriter.FILE_MODE);
+            OwnerOnly.set(dest);
         } catch (IOException e) {
             throw ChirpException.io("cannot export artifact " + id + " to " + dest + ": " + e.getMessage(), e);
         }
@@ -390,13 +391,6 @@ public final class EvidenceStore implements AutoCloseable {
         }
     }
 
-    private static void ownerOnly(Path f) {
-        try {
-            if (Files.exists(f)) Files.setPosixFilePermissions(f, EvidenceWriter.FILE_MODE);
-        } catch (IOException e) {
-            throw ChirpException.io("cannot restrict " + f + ": " + e.getMessage(), e);
-        }
-    }
 
     private static void deleteTree(Path p) {
         if (!Files.exists(p)) return;

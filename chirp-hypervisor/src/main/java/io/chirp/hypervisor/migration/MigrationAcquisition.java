@@ -1,5 +1,6 @@
 package io.chirp.hypervisor.migration;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
@@ -25,7 +26,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -78,14 +78,13 @@ public final class MigrationAcquisition implements AutoCloseable {
     public static MigrationAcquisition start(LiveVm vm) {
         for (String s : PauseRecovery.sweepStaleScratch()) log.warn("{}", s);
         Path root = PauseRecovery.scratchRoot();
-        EvidenceWriter.createOwnerOnlyDirectories(root);
+        OwnerOnly.directories(root);
         String safe = vm.vm().name().replaceAll("[^A-Za-z0-9._]", "_");
         if (safe.length() > 40) safe = safe.substring(0, 40);
         String name = PauseRecovery.SCRATCH_PREFIX + safe + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
         try {
-            Path dir = Files.createDirectory(root.resolve(name),
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path dir = OwnerOnly.createDir(root.resolve(name));
             return new MigrationAcquisition(vm, dir);
         } catch (IOException e) {
             throw ChirpException.io("cannot create a scratch folder in " + root + ": " + e.getMessage(), e);

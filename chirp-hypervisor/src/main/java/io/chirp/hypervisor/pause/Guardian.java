@@ -1,5 +1,6 @@
 package io.chirp.hypervisor.pause;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.chirp.core.ChirpException;
 import io.chirp.evidence.EvidenceWriter;
@@ -9,7 +10,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -60,7 +60,7 @@ public final class Guardian {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path log = marker.file().resolveSibling(marker.file().getFileName() + ".guardian.log");
         try {
-            if (!Files.exists(log)) Files.createFile(log, PosixFilePermissions.asFileAttribute(EvidenceWriter.FILE_MODE));
+            if (!Files.exists(log)) OwnerOnly.createFile(log);
             Process p = new ProcessBuilder("setsid", java.toString(), "-Xmx32m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
                     Guardian.class.getName(), marker.file().toString(), Long.toString(marker.chirpPid()))

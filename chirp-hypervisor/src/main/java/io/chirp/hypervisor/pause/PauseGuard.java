@@ -1,5 +1,6 @@
 package io.chirp.hypervisor.pause;
 
+import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.QemuVm;
@@ -85,7 +86,7 @@ public final class PauseGuard implements AutoCloseable {
         // The guardian first, the marker second: killed in between, the guardian finds no marker and nothing was
         // changed yet; killed after, it finds the marker. The other order leaves a window with nobody to recover.
         if (withGuardian) {
-            EvidenceWriter.createOwnerOnlyDirectories(m.file().getParent());
+            OwnerOnly.directories(m.file().getParent());
             try {
                 guardian = Guardian.spawn(m);
             } catch (ChirpException e) {

@@ -1,5 +1,6 @@
 package io.chirp.hypervisor.pause;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -121,11 +122,11 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
     /** Writes the marker atomically, 0600 in a 0700 folder: it must be on disk before the VM is touched. */
     public void write() {
         Path f = file();
-        EvidenceWriter.createOwnerOnlyDirectories(f.getParent());
+        OwnerOnly.directories(f.getParent());
         Path tmp = f.resolveSibling(f.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         try {
             Files.writeString(tmp, toJson());
-            Files.setPosixFilePermissions(tmp, EvidenceWriter.FILE_MODE);
+            OwnerOnly.set(tmp);
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
                 ch.force(true);
             }

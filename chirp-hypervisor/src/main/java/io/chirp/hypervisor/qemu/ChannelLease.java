@@ -1,5 +1,6 @@
 package io.chirp.hypervisor.qemu;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,7 +12,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -153,14 +153,13 @@ public record ChannelLease(String channel, String endpoint, long pid, long start
     private void store() {
         Path dir = folder();
         try {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            OwnerOnly.directories(dir);
             ObjectNode n = JSON.createObjectNode();
             n.put("channel", channel).put("endpoint", endpoint).put("pid", pid).put("started_at", startedAt)
                     .put("command", command).put("purpose", purpose).put("since", since.toEpochMilli());
             ObjectNode pub = n.putObject("published");
             published.forEach(pub::put);
-            Path tmp = Files.createTempFile(dir, ".lease", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Path tmp = Files.createTempFile(dir, ".lease", ".tmp", OwnerOnly.FILE_ATTRIBUTE);
             Files.writeString(tmp, n.toString(), StandardCharsets.UTF_8);
             try {
                 Files.move(tmp, file(channel, endpoint), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
