@@ -76,6 +76,7 @@ final class NetCommand implements Runnable {
             // the VM stays open for the whole capture: a back-end's monitor (libvirt's) lives on its connection
             try (VmHandle target = VmBackends.open(vm, Optional.ofNullable(connect))) {
                 LiveCapture capture = LiveCapture.start(target, Optional.ofNullable(netdev));
+                for (String n : capture.cleanedUp()) err.println("chirp: " + Table.escape(n));
                 result = run(capture, CaptureFormat.fromName(output.getFileName().toString()), d, target.identity().name(), err);
             }
             Table.print(NetTables.CAPTURE.rows(List.of(result)), spec.commandLine().getOut(), format);

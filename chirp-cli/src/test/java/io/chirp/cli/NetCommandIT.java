@@ -107,4 +107,55 @@ class NetCommandIT {
         assertThat(http.get("attribution").asText()).isIn("none", "kernel");
         assertThat(http.get("pid").isNull()).isTrue();
     }
+
+    /**
+     * {@code net capture} in its own process, killed with SIGKILL mid-capture (no shutdown hook runs): no capture and
+     * no manifest are left under the output's name, and the filter it leaves in QEMU, which would keep writing the
+     * guest's traffic to the host, is removed by the next capture, which says so, with the unfinished file.
+     */
+    @Test
+    void aKilledCaptureLeavesNoEvidenceAndTheNextCaptureRemovesItsFilter() throws Exception {
+        Path out = dir.resolve("killed.pcap");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        Path childErr = dir.resolve("child.err");
+        Process child = new ProcessBuilder(javaBin, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "net", "capture", "--vm", net.guest().name(), "-o", out.toString())
+                .redirectError(childErr.toFile()).redirectOutput(dir.resolve("child.out").toFile()).start();
+        long pid = child.pid();
+        try {
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+            while (child.isAlive() && System.nanoTime() < deadline
+                    && !(java.nio.file.Files.exists(childErr) && java.nio.file.Files.readString(childErr).contains("press Ctrl-C"))) {
+                Thread.sleep(100);
+            }
+            assertThat(child.isAlive()).as("the capture runs; it said: %s", java.nio.file.Files.readString(childErr)).isTrue();
+            assertThat(net.httpGet("/chirp/killed", "killed.test")).contains(LabNet.BODY); // traffic into the file
+            child.destroyForcibly();
+            assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        } finally {
+            if (child.isAlive()) child.destroyForcibly();
+        }
+        assertThat(out).as("no capture under the final name").doesNotExist();
+        assertThat(io.chirp.evidence.EvidenceManifest.pathFor(out)).as("no manifest").doesNotExist();
+        try (var q = io.chirp.hypervisor.qemu.QmpClient.connect(net.guest().qmpSocket())) {
+            assertThat(q.execute("qom-list", java.util.Map.of("path", "/objects")).toString())
+                    .as("the kill left its filter in QEMU").contains("chirp-dump-" + pid + "-");
+        }
+
+        NetCommandTest.Run next = NetCommandTest.run("capture", "--vm", net.guest().name(), "-o",
+                dir.resolve("next.pcap").toString(), "--duration", "1s");
+        assertThat(next.code()).as(next.err() + next.failure()).isZero();
+        assertThat(next.err()).contains("removed capture filter chirp-dump-" + pid + "-", "killed CHIRP pid " + pid,
+                "(no manifest, not evidence) was deleted");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("unfinished capture (\\S+) \\(").matcher(next.err());
+        assertThat(m.find()).isTrue();
+        assertThat(Path.of(m.group(1)).getParent()).as("its folder is gone").doesNotExist();
+        try (var q = io.chirp.hypervisor.qemu.QmpClient.connect(net.guest().qmpSocket())) {
+            assertThat(q.execute("qom-list", java.util.Map.of("path", "/objects")).toString()).doesNotContain("chirp-dump-");
+        }
+        NetCommandTest.Run third = NetCommandTest.run("capture", "--vm", net.guest().name(), "-o",
+                dir.resolve("third.pcap").toString(), "--duration", "1s");
+        assertThat(third.code()).as(third.err() + third.failure()).isZero();
+        assertThat(third.err()).as("nothing is cleaned twice").doesNotContain("removed capture filter");
+    }
 }

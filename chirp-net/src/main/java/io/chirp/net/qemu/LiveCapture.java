@@ -1,6 +1,8 @@
 package io.chirp.net.qemu;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
+import io.chirp.core.OwnerOnly;
 import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.backend.Capability;
 import io.chirp.hypervisor.backend.VmHandle;
@@ -15,15 +17,17 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Captures a running QEMU VM's traffic from the hypervisor side: a {@code filter-dump} object is added to the VM's
@@ -41,6 +45,9 @@ public final class LiveCapture implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LiveCapture.class);
     /** Bytes kept per frame: the largest frame virtio-net hands over with offloads, so nothing is sliced. */
     public static final int SNAP_LENGTH = 65_536;
+    /** Every filter CHIRP adds is named {@code chirp-dump-PID-RANDOM}. */
+    public static final String FILTER_PREFIX = "chirp-dump-";
+    private static final Pattern STALE_ID = Pattern.compile(Pattern.quote(FILTER_PREFIX) + "(\\d{1,10})-[0-9a-f]{1,16}");
 
     private final String vmName;
     private final String netdev;
@@ -49,9 +56,12 @@ public final class LiveCapture implements AutoCloseable {
     private final Path dir;
     private final Path file;
     private final Instant started;
+    private final List<String> cleanedUp;
     private boolean stopped;
 
-    private LiveCapture(String vmName, String netdev, QemuMonitor qmp, String filterId, Path dir, Path file) {
+    private LiveCapture(String vmName, String netdev, QemuMonitor qmp, String filterId, Path dir, Path file,
+                        List<String> cleanedUp) {
+        this.cleanedUp = List.copyOf(cleanedUp);
         this.vmName = vmName;
         this.netdev = netdev;
         this.qmp = qmp;
@@ -111,9 +121,13 @@ public final class LiveCapture implements AutoCloseable {
     public static LiveCapture start(String vmName, QemuMonitor qmp, String netdev) {
         Path dir = null;
         try {
-            dir = Files.createTempDirectory("chirp-capture-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            // a filter a killed CHIRP left keeps writing the guest's traffic to a file on the host: remove it first
+            List<String> cleaned = cleanStale(qmp, vmName);
+            dir = OwnerOnly.tempDir("chirp-capture-");
             Path file = dir.resolve("capture.pcap");
-            String id = "chirp-dump-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+            // named after this process, so the next capture can tell a dead CHIRP's filter from a running one's
+            String id = FILTER_PREFIX + ProcessHandle.current().pid() + "-"
+                    + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
             Map<String, Object> args = new LinkedHashMap<>();
             args.put("qom-type", "filter-dump");
             args.put("id", id);
@@ -128,7 +142,7 @@ public final class LiveCapture implements AutoCloseable {
                         + " (QEMU must be able to write " + dir + "): " + e.getMessage(), e);
             }
             log.info("capturing {} netdev {} into {}", vmName, netdev, file);
-            return new LiveCapture(vmName, netdev, qmp, id, dir, file);
+            return new LiveCapture(vmName, netdev, qmp, id, dir, file, cleaned);
         } catch (IOException e) {
             qmp.close();
             throw ChirpException.io("cannot create a private folder for the capture: " + e.getMessage(), e);
@@ -137,6 +151,58 @@ public final class LiveCapture implements AutoCloseable {
             deleteQuietly(dir);
             throw e;
         }
+    }
+
+    /** {@return what was cleaned up before this capture started: filters left by CHIRP processes that were killed} */
+    public List<String> cleanedUp() { return cleanedUp; }
+
+    /**
+     * Removes the {@code filter-dump} objects that CHIRP processes no longer running left in this QEMU (a capture
+     * killed with SIGKILL cannot remove its own), and the unfinished capture each was writing into CHIRP's private
+     * folder: it has no manifest and is not evidence, and it holds the guest's traffic. {@return one line per
+     * object, for the operator}
+     */
+    static List<String> cleanStale(QemuMonitor qmp, String vmName) {
+        List<String> done = new ArrayList<>();
+        JsonNode objects;
+        try {
+            objects = qmp.execute("qom-list", Map.of("path", "/objects"));
+        } catch (ChirpException e) {
+            return done; // a monitor without QOM listing (or a VM going away): nothing we can find
+        }
+        for (JsonNode o : objects) {
+            String id = o.path("name").asText("");
+            Matcher m = STALE_ID.matcher(id);
+            if (!m.matches()) continue;
+            long pid = Long.parseLong(m.group(1));
+            if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) continue; // a running capture's
+            String file = "";
+            try {
+                file = qmp.execute("qom-get", Map.of("path", "/objects/" + id, "property", "file")).asText("");
+            } catch (ChirpException ignored) {
+                // the name alone is enough to remove it
+            }
+            try {
+                qmp.execute("object-del", Map.of("id", id));
+            } catch (ChirpException e) {
+                done.add("could not remove capture filter " + id + " left on " + vmName + " by killed CHIRP pid " + pid
+                        + " (remove it with QMP object-del): " + e.getMessage());
+                continue;
+            }
+            String line = "removed capture filter " + id + " left on " + vmName + " by killed CHIRP pid " + pid;
+            Path f = file.isEmpty() ? null : Path.of(file);
+            Path folder = f == null ? null : f.getParent();
+            if (folder != null && folder.getParent() != null
+                    && folder.getParent().equals(Path.of(System.getProperty("java.io.tmpdir")))
+                    && folder.getFileName().toString().startsWith("chirp-capture-")) {
+                deleteQuietly(folder);
+                line += "; its unfinished capture " + f + " (no manifest, not evidence) was deleted";
+            } else if (f != null) {
+                line += "; it was writing " + f;
+            }
+            done.add(line);
+        }
+        return done;
     }
 
     /** {@return true once stopped (by {@link #stop} or {@link #close})} */
