@@ -34,6 +34,25 @@ public final class BenchMain {
         if (which.equals("response") || which.equals("all")) response(reports);
         if (which.equals("fleet") || which.equals("all")) fleet(reports);
         if (which.equals("libvirt") || which.equals("all")) libvirt(reports);
+        if (which.equals("kernels") || which.equals("all")) kernels(reports);
+    }
+
+    /** kernels.md (attach and pslist per kernel) and isf-export.md (CHIRP's export beside dwarf2json), one run. */
+    private static void kernels(Path reports) throws Exception {
+        String before = KernelsBench.loadNow();
+        KernelsBench.Result r = KernelsBench.run(Path.of("bench/target/kernels").toAbsolutePath(),
+                System.getProperty("java.class.path"), 3);
+        String load = "load average " + before + " before, " + KernelsBench.loadNow() + " after (1, 5, 15 min)";
+        String md = header("Kernels: attach and one-shot pslist on every x86-64 kernel", "bench/run kernels")
+                + load + "\n\n" + KernelsBench.report(r);
+        Files.writeString(reports.resolve("kernels.md"), md);
+        System.out.print(md);
+        String isf = header("ISF export: CHIRP against dwarf2json", "CHIRP_DWARF2JSON=... CHIRP_VMLINUX=... bench/run kernels")
+                + load + "\n\nKernel: Debian " + r.isfKernel() + ". CHIRP reads a 512 MiB ELF core of the lab guest (kallsyms"
+                + " and BTF from the guest's own memory); dwarf2json reads the same kernel's vmlinux with DWARF from Debian's"
+                + " -dbg package. The two alternate, so the load falls on both alike.\n\n" + KernelsBench.isfReport(r);
+        Files.writeString(reports.resolve("isf-export.md"), isf);
+        System.out.print(isf);
     }
 
     private static void libvirt(Path reports) throws Exception {
@@ -232,7 +251,7 @@ public final class BenchMain {
     }
 
     private static void sessions(Path reports) throws Exception {
-        List<SessionBench.Row> rows = SessionBench.run(System.getProperty("java.class.path"), 5);
+        List<SessionBench.Row> rows = SessionBench.run(System.getProperty("java.class.path"), 3);
         StringBuilder md = new StringBuilder(header("Sessions: a one-shot view of a VM a monitor is watching", "bench/run sessions"));
         md.append("Wall time of one `pslist` (attach, kernel discovery, task walk), while a monitor polls the same VM at 1 s or"
                 + " while nobody else uses it, same guest, same run.\n\n");

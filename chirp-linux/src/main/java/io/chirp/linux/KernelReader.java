@@ -1,13 +1,13 @@
 package io.chirp.linux;
 
 import io.chirp.core.ChirpException;
+import io.chirp.core.GuestText;
 import io.chirp.core.VirtAddr;
 import io.chirp.paging.AddressSpace;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Typed reads of guest-virtual memory. Every value is attacker-controlled: sizes are capped here, and callers
@@ -15,7 +15,8 @@ import java.nio.charset.StandardCharsets;
  *
  * <p><b>Guest strings</b> ({@code comm}, argv, environment, path components, module names, log lines, socket paths)
  * are decoded by {@link #decode} and by nothing else, so that no byte is lost: the kernel treats them as bytes, and
- * a rootkit may hide behind bytes that are not UTF-8. The scheme:
+ * a rootkit may hide behind bytes that are not UTF-8. It is {@link GuestText}'s {@code HEX_ESCAPE} form (the disk's
+ * file names use the same decoder in its surrogate form):
  * <ul>
  *   <li>well-formed UTF-8 becomes the characters it encodes (control characters included: escaping them for a
  *       terminal is the display's job);</li>
@@ -99,75 +100,11 @@ public final class KernelReader {
 
     /** {@return bytes {@code [off, off+len)} of {@code b} decoded as a guest string (see the class comment)} */
     public static String decode(byte[] b, int off, int len) {
-        StringBuilder sb = null;
-        int end = off + len;
-        for (int i = off; i < end; ) {
-            int c = b[i] & 0xff;
-            int n = c < 0x80 ? (c == '\\' ? -1 : 1) : sequenceLength(b, i, end);
-            if (n == 1 && sb == null) {
-                i++;
-                continue;
-            }
-            if (sb == null) sb = new StringBuilder(len + 16).append(new String(b, off, i - off, StandardCharsets.UTF_8));
-            if (n == 1) {
-                sb.append((char) c);
-                i++;
-            } else if (n == -1) {
-                sb.append("\\\\");
-                i++;
-            } else if (n == 0) {
-                sb.append("\\x").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
-                i++;
-            } else {
-                sb.append(new String(b, i, n, StandardCharsets.UTF_8));
-                i += n;
-            }
-        }
-        return sb == null ? new String(b, off, len, StandardCharsets.US_ASCII) : sb.toString();
-    }
-
-    /** {@return the length of the well-formed UTF-8 sequence starting at {@code i} (2-4), or 0 if there is none} */
-    private static int sequenceLength(byte[] b, int i, int end) {
-        int c = b[i] & 0xff;
-        int n, lo = 0x80, hi = 0xbf; // bounds of the second byte (Unicode 15, table 3-7)
-        if (c >= 0xc2 && c <= 0xdf) n = 2;
-        else if (c >= 0xe0 && c <= 0xef) {
-            n = 3;
-            if (c == 0xe0) lo = 0xa0;
-            if (c == 0xed) hi = 0x9f; // no UTF-16 surrogates
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 4;
-            if (c == 0xf0) lo = 0x90;
-            if (c == 0xf4) hi = 0x8f; // nothing above U+10FFFF
-        } else return 0;
-        if (i + n > end) return 0;
-        int second = b[i + 1] & 0xff;
-        if (second < lo || second > hi) return 0;
-        for (int j = 2; j < n; j++) if ((b[i + j] & 0xc0) != 0x80) return 0;
-        return n;
+        return GuestText.decode(b, off, len, GuestText.Invalid.HEX_ESCAPE);
     }
 
     /** {@return the guest bytes a {@link #decode}d string came from} The inverse of decode, for any of its results. */
-    public static byte[] encode(String s) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(s.length());
-        int start = 0;
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) != '\\') continue;
-            out.writeBytes(s.substring(start, i).getBytes(StandardCharsets.UTF_8));
-            if (i + 1 < s.length() && s.charAt(i + 1) == '\\') {
-                out.write('\\');
-                i += 1;
-            } else if (i + 3 < s.length() && s.charAt(i + 1) == 'x') {
-                out.write(Integer.parseInt(s, i + 2, i + 4, 16));
-                i += 3;
-            } else {
-                throw new IllegalArgumentException("not a decoded guest string: lone backslash at " + i);
-            }
-            start = i + 1;
-        }
-        out.writeBytes(s.substring(start).getBytes(StandardCharsets.UTF_8));
-        return out.toByteArray();
-    }
+    public static byte[] encode(String s) { return GuestText.encodeHexEscaped(s); }
 
     /** {@return true if {@code va} can be read} */
     public boolean readable(long va) {

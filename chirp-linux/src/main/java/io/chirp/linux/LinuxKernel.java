@@ -26,6 +26,7 @@ public final class LinuxKernel {
     private final AddressSpace kernelSpace;
     private final KernelReader reader;
     private final Layout layout;
+    private final KernelFeatures features;
 
     private LinuxKernel(PhysicalMemory memory, KernelInfo info, AddressSpace kernelSpace) {
         this.memory = memory;
@@ -33,6 +34,7 @@ public final class LinuxKernel {
         this.kernelSpace = kernelSpace;
         this.reader = new KernelReader(kernelSpace);
         this.layout = new Layout(info.types());
+        this.features = KernelFeatures.resolve(layout, info.symbols());
     }
 
     /**
@@ -156,6 +158,9 @@ public final class LinuxKernel {
 
     /** {@return structure offsets, resolved from BTF} */
     public Layout layout() { return layout; }
+
+    /** {@return which variant of each build difference this kernel has, resolved once at attach} */
+    public KernelFeatures features() { return features; }
 
     /** {@return the address of a kernel symbol} */
     public long symbol(String name) { return info.symbols().address(name); }

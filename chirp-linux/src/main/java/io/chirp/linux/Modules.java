@@ -2,7 +2,6 @@ package io.chirp.linux;
 
 import io.chirp.core.ChirpException;
 import io.chirp.symbols.SymbolOffset;
-import io.chirp.symbols.types.BtfType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -56,12 +55,12 @@ public final class Modules {
         kp = l.offset("module", "kp");
         numKp = l.offset("module", "num_kp");
         taints = l.offset("module", "taints");
-        nameSize = arrayLength("module", "name", 56);
+        nameSize = k.features().moduleNameSize();
         refcnt = l.find("module", "refcnt").orElse(-1);
-        OptionalLong cl = l.find("module", "core_layout");
-        if (cl.isPresent()) {
-            coreBase = cl.getAsLong() + l.offset("module_layout", "base");
-            coreSize = cl.getAsLong() + l.offset("module_layout", "size");
+        if (k.features().moduleMemory() == KernelFeatures.ModuleMemory.CORE_LAYOUT) {
+            long cl = l.offset("module", "core_layout");
+            coreBase = cl + l.offset("module_layout", "base");
+            coreSize = cl + l.offset("module_layout", "size");
             initSize = l.offset("module", "init_layout") + l.offset("module_layout", "size");
             mem = memStride = memBase = memSize = -1;
         } else {
@@ -77,15 +76,6 @@ public final class Modules {
         kpSize = l.size("kernel_param");
         kstrMaxlen = l.offset("kparam_string", "maxlen");
         kstrString = l.offset("kparam_string", "string");
-    }
-
-    private int arrayLength(String struct, String member, int fallback) {
-        try {
-            BtfType t = k.types().resolve(k.layout().member(struct, member).type());
-            return t instanceof BtfType.Array a && a.count() > 0 && a.count() <= 4096 ? (int) a.count() : fallback;
-        } catch (ChirpException e) {
-            return fallback;
-        }
     }
 
     /**

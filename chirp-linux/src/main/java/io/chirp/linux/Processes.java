@@ -63,17 +63,16 @@ public final class Processes {
         mm = l.offset("task_struct", "mm");
         flags = l.offset("task_struct", "flags");
         // Linux 5.14 renamed task_struct.state to __state.
-        stateOff = l.find("task_struct", "__state").orElseGet(() -> l.offset("task_struct", "state"));
+        stateOff = l.offset("task_struct", k.features().taskState() == KernelFeatures.TaskState.STATE ? "state" : "__state");
         exitState = l.offset("task_struct", "exit_state");
         startTime = l.offset("task_struct", "start_time");
         selfExecId = l.find("task_struct", "self_exec_id").orElse(-1);
         // Threads: signal->thread_head + task->thread_node where present, else the older thread_group list.
-        OptionalLong th = l.find("signal_struct", "thread_head");
-        OptionalLong tn = l.find("task_struct", "thread_node");
+        boolean head = k.features().threads() == KernelFeatures.Threads.SIGNAL_THREAD_HEAD;
         signal = l.offset("task_struct", "signal");
-        signalThreadHead = th.orElse(-1);
-        threadNode = tn.orElse(-1);
-        threadGroup = l.find("task_struct", "thread_group").orElse(-1);
+        signalThreadHead = head ? l.offset("signal_struct", "thread_head") : -1;
+        threadNode = head ? l.offset("task_struct", "thread_node") : -1;
+        threadGroup = k.features().threads() == KernelFeatures.Threads.THREAD_GROUP ? l.offset("task_struct", "thread_group") : -1;
         credUid = l.offset("cred", "uid");
         credGid = l.offset("cred", "gid");
         credEuid = l.offset("cred", "euid");

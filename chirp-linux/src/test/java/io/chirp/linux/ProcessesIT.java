@@ -155,6 +155,7 @@ class ProcessesIT {
         Map<Integer, LinuxProcess> byPid = ours.stream().collect(Collectors.toMap(LinuxProcess::pid, Function.identity()));
         // Every process that lived through the report and is still there must match field by field.
         int compared = 0;
+        List<String> notCompared = new java.util.ArrayList<>();
         for (GroundTruth.Process p : gt.processes()) {
             LinuxProcess o = byPid.get(p.pid());
             // Scenario processes and the first two tasks live for the whole test; kernel threads and the beacon's
@@ -162,15 +163,20 @@ class ProcessesIT {
             boolean longLived = (p.ppid() == 1 && !p.args().equals("/bin/sleep 5")) || p.pid() <= 2;
             if (o == null) {
                 assertThat(longLived).as("process %s (%s) is missing", p.pid(), p.comm()).isFalse();
+                notCompared.add(p.pid() + "|" + p.ppid() + "|" + p.comm() + " (gone)");
                 continue;
             }
-            if (!o.comm().equals(p.comm())) continue; // pid reused by a short-lived process since the report
+            if (!o.comm().equals(p.comm())) { // pid reused by a short-lived process since the report
+                notCompared.add(p.pid() + "|" + p.ppid() + "|" + p.comm() + " (now " + o.comm() + ")");
+                continue;
+            }
             compared++;
             assertThat(o.ppid()).as("ppid of %s", p.pid()).isEqualTo(p.ppid());
             assertThat(o.uid()).as("uid of %s", p.pid()).isEqualTo(p.uid());
             assertThat(o.cmdline() == null ? "" : o.cmdline()).as("cmdline of %s", p.pid()).isEqualTo(p.args());
         }
-        assertThat(compared).isGreaterThanOrEqualTo(minCompared);
+        assertThat(compared).as("processes compared; not compared (pid|ppid|comm): %s", notCompared)
+                .isGreaterThanOrEqualTo(minCompared);
         LinuxProcess miner = ours.stream().filter(p -> p.comm().equals("evil_miner")).findFirst().orElseThrow();
         assertThat(miner.cmdline()).isEqualTo("sleep 100000");
         assertThat(miner.exe()).isEqualTo("/tmp/evil_miner");

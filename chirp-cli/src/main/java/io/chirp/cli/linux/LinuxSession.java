@@ -1,6 +1,9 @@
 package io.chirp.cli.linux;
 
 import io.chirp.cli.TargetOptions;
+import io.chirp.core.ChirpException;
+import io.chirp.guest.Guest;
+import io.chirp.guest.GuestOses;
 import io.chirp.hypervisor.Target;
 import io.chirp.linux.LinuxKernel;
 
@@ -14,11 +17,14 @@ public final class LinuxSession implements AutoCloseable {
         this.kernel = kernel;
     }
 
-    /** Opens the VM or image and finds its kernel (no symbol file needed). */
+    /** Opens the VM or image and attaches its guest OS (no symbol file needed); it must be Linux. */
     public static LinuxSession open(TargetOptions options) {
         Target t = options.open();
         try {
-            return new LinuxSession(t, LinuxKernel.attach(t.memory(), t.cpus()));
+            Guest g = GuestOses.attach(t.memory(), t.cpus());
+            LinuxKernel k = g.as(LinuxKernel.class).orElseThrow(() -> ChirpException.usage(
+                    "this guest runs " + g.os().name() + ", not Linux: the linux commands need a Linux guest"));
+            return new LinuxSession(t, k);
         } catch (RuntimeException e) {
             t.close();
             throw e;

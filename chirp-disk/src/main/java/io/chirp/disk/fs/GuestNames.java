@@ -1,17 +1,12 @@
 package io.chirp.disk.fs;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import io.chirp.core.GuestText;
 
 /**
  * File names from a guest's disk: decoded without loss, shown without harm.
  *
  * <p>ext4 names are bytes. {@link #decode} reads them as UTF-8 and keeps every byte that is not valid UTF-8 as a
- * lone surrogate U+DC80..U+DCFF (Python's "surrogateescape"), so the name still matches its own directory entry
+ * lone surrogate U+DC80..U+DCFF (Python's "surrogateescape"; the decoder is {@link GuestText}'s, shared with memory), so the name still matches its own directory entry
  * and no byte is lost. {@link #escape} is what every text output (body files, manifests) shows:
  * <ul>
  *   <li>{@code \} as {@code \\}, so an escape in the output always means an escape;</li>
@@ -28,21 +23,7 @@ public final class GuestNames {
 
     /** {@return {@code len} bytes at {@code off} as UTF-8, invalid bytes kept as U+DC80+byte} */
     public static String decode(byte[] b, int off, int len) {
-        CharsetDecoder d = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(b, off, len);
-        CharBuffer out = CharBuffer.allocate(len * 2 + 1);
-        while (true) {
-            CoderResult r = d.decode(in, out, true);
-            if (r.isUnderflow()) break;
-            if (r.isError()) {
-                for (int i = 0; i < r.length(); i++) out.put((char) (0xDC00 | (in.get() & 0xff)));
-            } else {
-                break; // overflow cannot happen: two chars per byte is more than UTF-8 ever needs
-            }
-        }
-        d.flush(out);
-        return out.flip().toString();
+        return GuestText.decode(b, off, len, GuestText.Invalid.SURROGATE);
     }
 
     /** {@return {@code s} with every character that could mislead a reader or a parser escaped (see the class doc)} */

@@ -5,6 +5,7 @@ import io.chirp.linux.KernelReader;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.Paths;
+import io.chirp.linux.KernelFeatures;
 import io.chirp.linux.Walk;
 
 import java.util.ArrayList;
@@ -64,13 +65,15 @@ public final class Mounts {
         typeName = l.offset("file_system_type", "name");
         rbRight = l.offset("rb_node", "rb_right");
         rbLeft = l.offset("rb_node", "rb_left");
-        nsList = l.find("mnt_namespace", "list");
-        mntList = l.find("mount", "mnt_list");
-        mntNode = l.find("mount", "mnt_node");
-        nsRoot = mntNode.isPresent() ? l.find("mnt_namespace", "mounts") : OptionalLong.empty();
-        if ((nsList.isEmpty() || mntList.isEmpty()) && (nsRoot.isEmpty() || mntNode.isEmpty())) {
+        KernelFeatures.MountTree tree = k.features().mounts();
+        if (tree == KernelFeatures.MountTree.NONE) {
             throw ChirpException.unavailable("this kernel keeps its mounts in a structure CHIRP does not know");
         }
+        boolean list = tree == KernelFeatures.MountTree.LIST;
+        nsList = list ? OptionalLong.of(l.offset("mnt_namespace", "list")) : OptionalLong.empty();
+        mntList = list ? OptionalLong.of(l.offset("mount", "mnt_list")) : OptionalLong.empty();
+        mntNode = list ? OptionalLong.empty() : OptionalLong.of(l.offset("mount", "mnt_node"));
+        nsRoot = list ? OptionalLong.empty() : OptionalLong.of(l.offset("mnt_namespace", "mounts"));
     }
 
     /** {@return the mounts of init's mount namespace} */

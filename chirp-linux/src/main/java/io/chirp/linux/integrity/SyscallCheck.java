@@ -1,6 +1,7 @@
 package io.chirp.linux.integrity;
 
 import io.chirp.core.ChirpException;
+import io.chirp.linux.KernelFeatures;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.symbols.Symbol;
@@ -117,13 +118,11 @@ public final class SyscallCheck {
 
     /** Checks the direct branches of x64_sys_call, the dispatcher recent kernels really use. */
     public IntegrityReport.Section dispatch() {
-        long start;
-        try {
-            start = k.symbol("x64_sys_call");
-        } catch (ChirpException e) {
-            // Kernels before the mitigation dispatch through the table alone: nothing more to check.
+        // Kernels before the mitigation dispatch through the table alone: nothing more to check.
+        if (k.features().syscalls() == KernelFeatures.SyscallDispatch.TABLE) {
             return new IntegrityReport.Section("syscall_dispatch", 0, List.of(), true, List.of());
         }
+        long start = k.symbol("x64_sys_call");
         long end = nextSymbol(k, start).orElse(start + 4096);
         int len = (int) Math.min(end - start, MAX_DISPATCH_BYTES);
         byte[] code;

@@ -1,6 +1,7 @@
 package io.chirp.linux.mm;
 
 import io.chirp.core.ChirpException;
+import io.chirp.linux.KernelFeatures;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
@@ -58,13 +59,15 @@ public final class MemoryMaps {
         this.processes = new Processes(k);
         this.files = new KernelFiles(k);
         Layout l = k.layout();
-        mmMt = l.find("mm_struct", "mm_mt");
-        mmMmap = l.find("mm_struct", "mmap");
-        vmNext = l.find("vm_area_struct", "vm_next");
-        maple = mmMt.isPresent() ? new MapleTree(k) : null;
-        if (maple == null && (mmMmap.isEmpty() || vmNext.isEmpty())) {
+        KernelFeatures.Vmas vmas = k.features().vmas();
+        if (vmas == KernelFeatures.Vmas.NONE) {
             throw ChirpException.unavailable("this kernel has neither mm_struct.mm_mt nor mm_struct.mmap");
         }
+        boolean tree = vmas == KernelFeatures.Vmas.MAPLE_TREE;
+        mmMt = tree ? OptionalLong.of(l.offset("mm_struct", "mm_mt")) : OptionalLong.empty();
+        mmMmap = tree ? OptionalLong.empty() : OptionalLong.of(l.offset("mm_struct", "mmap"));
+        vmNext = tree ? OptionalLong.empty() : OptionalLong.of(l.offset("vm_area_struct", "vm_next"));
+        maple = tree ? new MapleTree(k) : null;
         mapCount = l.offset("mm_struct", "map_count");
         startBrk = l.offset("mm_struct", "start_brk");
         brk = l.offset("mm_struct", "brk");

@@ -1,6 +1,7 @@
 package io.chirp.linux.net;
 
 import io.chirp.core.ChirpException;
+import io.chirp.linux.KernelFeatures;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
@@ -60,15 +61,15 @@ final class KernelSocketTables {
         lhash2Mask = l.offset("inet_hashinfo", "lhash2_mask");
         lbucketSize = l.size("inet_listen_hashbucket");
         // Linux 5.19 moved listeners onto nulls lists (sk_nulls_node); before, a plain hlist on skc_node.
-        OptionalLong nulls = l.find("inet_listen_hashbucket", "nulls_head");
-        listenNulls = nulls.isPresent();
-        lbucketHead = nulls.isPresent() ? nulls.getAsLong() : l.offset("inet_listen_hashbucket", "head");
+        listenNulls = k.features().tcpListen() == KernelFeatures.TcpListen.NULLS;
+        lbucketHead = l.offset("inet_listen_hashbucket", listenNulls ? "nulls_head" : "head");
         udpHash = l.offset("udp_table", "hash");
         udpMask = l.offset("udp_table", "mask");
         hslotSize = l.size("udp_hslot");
         hslotHead = l.offset("udp_hslot", "head");
-        netUnixBuckets = l.find("net", "unx.table.buckets");
-        netList = l.find("net", "list");
+        boolean perNs = k.features().unixSockets() == KernelFeatures.UnixSockets.PER_NAMESPACE;
+        netUnixBuckets = perNs ? OptionalLong.of(l.offset("net", "unx.table.buckets")) : OptionalLong.empty();
+        netList = perNs ? OptionalLong.of(l.offset("net", "list")) : OptionalLong.empty();
     }
 
     Found walk() {
@@ -111,7 +112,7 @@ final class KernelSocketTables {
                     problems.add("unix table of namespace 0x" + Long.toHexString(net) + " unreadable: " + e.getMessage());
                 }
             }
-        } else if (k.symbols().lookup("unix_socket_table").isPresent()) {
+        } else if (k.features().unixSockets() == KernelFeatures.UnixSockets.GLOBAL) {
             buckets(k.symbol("unix_socket_table"), UNIX_GLOBAL_BUCKETS, 8, 0, false, skcNode, "unix", out, problems);
         } else {
             problems.add("no Unix socket table known for this kernel");
