@@ -91,9 +91,12 @@ final class LibvirtHandle implements VmHandle {
     @Override public Set<Capability> capabilities() { return CAPABILITIES; }
 
     @Override public Optional<String> whyLacking(Capability c) {
-        return c == Capability.CONSISTENT_IMAGE
-                ? Optional.of("libvirt owns the domain's migrations; use --consistent (a libvirt pause for the copy)")
-                : Optional.empty();
+        return switch (c) {
+            case CONSISTENT_IMAGE -> Optional.of("libvirt owns the domain's migrations; use --consistent (a libvirt pause for the copy)");
+            // libvirt's API has no gdbstub passthrough, and a stub added by <qemu:commandline> is outside its control
+            case KERNEL_BREAKPOINTS -> Optional.of("libvirt gives no gdbstub; the monitor polls instead");
+            default -> Optional.empty();
+        };
     }
 
     @Override public PhysicalMemory memory() { return memory.memory(); }

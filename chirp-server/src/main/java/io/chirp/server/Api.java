@@ -7,9 +7,9 @@ import io.chirp.events.custody.CustodyRecord;
 import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.Since;
 import io.chirp.events.store.StoredEvent;
-import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.Target;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmInfo;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.integrity.IntegrityCheck;
 import io.chirp.linux.integrity.IntegrityFinding;
@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -148,7 +149,7 @@ final class Api {
                 });
         // --- events, rules, alerts, the live stream
         add("GET", "/api/events", "queryEvents", "events", VIEWER, true, "Events from the event store, newest LIMIT in time order",
-                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, Param.VM_NAME_MAX),
                         Param.text("since", QUERY, false, "ISO-8601 instant, a date, or a duration back: 10m, 2h, 1d",
                                 "[0-9A-Za-z:.+-]{1,40}", 40),
                         Param.text("class", QUERY, false, "process, module, network, file, detection, an OCSF class name or uid",
@@ -173,7 +174,7 @@ final class Api {
                     return Reply.ok(Map.of("removed", c.text("id")));
                 });
         add("GET", "/api/alerts", "listAlerts", "events", VIEWER, true, "Alerts raised since the server started, newest first",
-                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, Param.VM_NAME_MAX),
                         Param.flag("open", "only alerts nobody acknowledged"),
                         Param.integer("limit", QUERY, "at most this many", 1, 10_000, 1000L)),
                 Route.Response.json(null, "alerts"), null,
@@ -186,7 +187,7 @@ final class Api {
         add("GET", "/api/stream", "stream", "events", VIEWER, true,
                 "Live Server-Sent Events: event (OCSF), alert, job (progress); 'missed' says how many were lost",
                 List.of(Param.choices("topics", "only these message kinds (comma-separated)", List.of("event", "alert", "job")),
-                        Param.text("vm", QUERY, false, "only this VM's events and alerts", Param.VM_NAME, 64)),
+                        Param.text("vm", QUERY, false, "only this VM's events and alerts", Param.VM_NAME, Param.VM_NAME_MAX)),
                 new Route.Response(200, "text/event-stream", null, "the stream"), null, c -> {
                     Set<String> t = c.set("topics");
                     Set<EventHub.Topic> topics = t == null || t.isEmpty() ? Set.of(EventHub.Topic.values())
@@ -303,9 +304,11 @@ final class Api {
     }
 
     private Map<String, Object> vms(String only) {
-        List<QemuVm> all = new VmInventory().list();
-        List<QemuVm> shown = only == null ? all : all.stream().filter(v -> v.name().equals(only)).toList();
-        if (only != null && shown.isEmpty()) throw ChirpException.notFound("no running QEMU VM named " + only);
+        VmBackends.Listing l = VmBackends.listAll(Optional.empty());
+        List<VmInfo> shown = only == null ? l.vms() : l.vms().stream()
+                .filter(v -> v.id().ref().equals(only) || v.id().backend().equals(VmBackends.DEFAULT) && v.id().name().equals(only)).toList();
+        if (only != null && shown.isEmpty()) throw ChirpException.notFound("no VM " + only + " in any back-end");
+        // a back-end that cannot be asked (no libvirt daemon) is the usual case on a plain QEMU host, not a problem
         Map<String, Object> m = tableJson(HostTables.VMS.rows(shown));
         m.put("monitor", s.vmStates().snapshot());
         return m;

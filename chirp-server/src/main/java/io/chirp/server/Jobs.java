@@ -5,9 +5,11 @@ import io.chirp.evidence.EvidenceManifest;
 import io.chirp.evidence.store.Actor;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
-import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmAcquisition;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.hypervisor.backend.VmInfo;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.acquire.MemoryAcquirer;
 
@@ -92,22 +94,34 @@ public final class Jobs implements AutoCloseable {
         this.onProgress = onProgress;
     }
 
-    /** Starts acquiring {@code vm}'s memory on behalf of {@code actor} (a caller, or a response rule), into {@code caseId}. */
+    /**
+     * Starts acquiring {@code vm}'s memory (any back-end, {@code BACKEND:NAME}) on behalf of {@code actor} (a caller,
+     * or a response rule), into {@code caseId}. A VM that lacks what the mode needs is refused now, naming the
+     * capability, not later in the job.
+     */
     public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId) {
-        new VmInventory().find(vm); // NOT_FOUND now, not later in the job
+        VmInfo info = VmBackends.find(vm, Optional.empty()); // NOT_FOUND now, not later in the job
+        info.require(switch (mode) {
+            case LIVE -> Capability.MEMORY;
+            case CONSISTENT -> Capability.PAUSE;
+            case MIGRATION -> Capability.CONSISTENT_IMAGE;
+        });
         String m = mode.name().toLowerCase(java.util.Locale.ROOT), f = format == ImageFormat.ELF_CORE ? "elf" : "lime";
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("mode", m);
         params.put("format", f);
         return start("acquisition", vm, params, actor, caseId, (dir, p) -> {
-            Path image = dir.resolve(vm + "." + f);
-            try (LiveVm live = LiveVm.attach(new VmInventory().find(vm))) {
-                VmAcquisition.Result r = VmAcquisition.acquire(live, image, format, mode, p::update);
+            Path image = dir.resolve(fileName(vm) + "." + f);
+            try (VmHandle h = VmBackends.open(vm, Optional.empty())) {
+                VmAcquisition.Result r = h.acquire(image, format, mode, p::update);
                 return new Outcome(image, MemoryAcquirer.manifestPath(image), r.manifest().sha256(),
                         r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null, null, "acquire memory (" + m + ", " + f + ")");
             }
         });
     }
+
+    /** {@return a VM reference ({@code libvirt:web1}) as a file name in a job's folder} */
+    static String fileName(String vm) { return vm.replaceAll("[^A-Za-z0-9._+-]", "_"); }
 
     /**
      * Starts a job.

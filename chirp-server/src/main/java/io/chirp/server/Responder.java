@@ -11,7 +11,8 @@ import io.chirp.evidence.store.Cases;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
 import io.chirp.hypervisor.Target;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.Mounts;
@@ -154,7 +155,8 @@ public final class Responder implements AutoCloseable {
             java.util.concurrent.FutureTask<List<StoredArtifact>> capture = null;
             if (c.capture() != null) {
                 capture = new java.util.concurrent.FutureTask<>(() -> store.collect(actor, cid, folder -> {
-                    try (LiveCapture lc = LiveCapture.start(new VmInventory().find(v.vm()))) {
+                    try (VmHandle h = VmBackends.open(v.vm(), Optional.empty());
+                         LiveCapture lc = LiveCapture.start(h, Optional.empty())) {
                         lc.captureFor(c.capture(), folder.resolve(safe(v.vm()) + ".pcap"), CaptureFormat.PCAP);
                     }
                 }));

@@ -42,7 +42,7 @@ final class TimelineRoutes {
         api.add("GET", "/api/timeline", "getTimeline", "events", VIEWER, true,
                 "One timeline of VMs: events, alerts, flows of capture jobs and (disk=true) disk MACB times, in time order",
                 List.of(Param.text("vm", QUERY, true, "the VMs, comma-separated", Param.VM_NAME + "(," + Param.VM_NAME + "){0,"
-                                + (MAX_VMS - 1) + "}", MAX_VMS * 65).withExample("victim"),
+                                + (MAX_VMS - 1) + "}", MAX_VMS * (Param.VM_NAME_MAX + 1)).withExample("victim"),
                         Param.text("from", QUERY, false, "earliest: ISO-8601 instant, a date, or a duration back: 10m, 2h, 1d", time, 40),
                         Param.text("to", QUERY, false, "latest, in the same forms", time, 40),
                         Param.choices("sources", "only these sources (comma-separated)",
