@@ -162,11 +162,17 @@ final class Api {
         add("POST", "/api/rules", "addRules", "events", ADMIN, true, "Add Sigma rules (YAML); they run on events from now on",
                 List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
                 new Route.Response(201, "application/json", null, "the rules added"),
-                Map.of("yaml", "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n    category: process_creation\n"
-                        + "    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
-                        + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n"), c -> {
+                Map.of("yaml", EXAMPLE_RULE), c -> {
                     List<CompiledRule> added = s.addRules(c.require("yaml"), c.who().name());
                     return new Reply.Json(201, added.stream().map(r -> Map.of("id", r.rule().id(), "title", r.rule().title())).toList());
+                });
+        add("POST", "/api/rules/check", "checkRules", "events", VIEWER, true, "Check Sigma rules (YAML) as chirp rules check does:"
+                        + " does each load, and can it match CHIRP's events; nothing is added",
+                List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
+                table("rule_checks"), Map.of("yaml", EXAMPLE_RULE), c -> {
+                    var report = new io.chirp.detect.check.RuleCheck(io.chirp.detect.ocsf.OcsfPipeline.standard())
+                            .check(io.chirp.detect.Detector.fromYaml(c.require("yaml"), "api:" + c.who().name()));
+                    return table(HostTables.RULE_CHECKS.rows(report.results()));
                 });
         add("DELETE", "/api/rules/{id}", "removeRule", "events", ADMIN, true, "Remove a rule by id",
                 List.of(Param.pathId("id", "the rule id")), Route.Response.json(null, "what was removed"), null, c -> {
@@ -278,6 +284,10 @@ final class Api {
         v.remove("fresh");
         return c.route().path() + v;
     }
+
+    private static final String EXAMPLE_RULE = "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n"
+            + "    category: process_creation\n    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
+            + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n";
 
     private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }
 

@@ -97,14 +97,7 @@ final class JobRoutes {
                     String vm = vm(c, Capability.DISK_VIEWS);
                     DiskAcquisition.Format f = c.text("image_format").equals("qcow2") ? DiskAcquisition.Format.QCOW2
                             : DiskAcquisition.Format.RAW;
-                    return started(s.jobs().start("disk-acquisition", vm, params(c, "disk", "image_format"), EvidenceRoutes.actor(c), null, (dir, p) -> {
-                        try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            AcquiredDisk a = DiskAcquisition.acquire(t, dir.resolve(Jobs.fileName(vm) + "-disk." + c.text("image_format")), f, p::update);
-                            return new Jobs.Outcome(a.output(), a.manifest(), a.fileSha256(), null,
-                                    Api.tableJson(DiskTables.ACQUIRED.rows(List.of(new DiskTables.AcquiredRow(a, c.text("image_format"))))),
-                                    "acquire disk (" + c.text("image_format") + ")");
-                        }
-                    }));
+                    return started(s.jobs().acquireDisk(vm, Optional.ofNullable(c.text("disk")), f, EvidenceRoutes.actor(c), null));
                 });
         api.add("POST", "/api/jobs/extractions", "startExtraction", "jobs", ANALYST, true,
                 "Start copying a file out of a VM's disk (point in time, holes kept, hashed, with a manifest); the output's"
@@ -115,7 +108,7 @@ final class JobRoutes {
                     String vm = vm(c, Capability.DISK_VIEWS);
                     return started(s.jobs().start("extraction", vm, params(c, "disk", "partition", "path"), EvidenceRoutes.actor(c), null, (dir, p) -> {
                         try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            var fs = volume(t, c).fs();
+                            var fs = volume(t, c, p).fs();
                             ExtractedFile x = Extractor.extractPath(fs, c.require("path"), dir,
                                     new Extractor.Options(c.flag("fill_holes"), Extractor.Options.DEFAULT_MAX_FILL, t.provenance()));
                             List<String> problems = x.problems().stream().map(q -> GuestNames.escape(x.sourcePath()) + ": " + q).toList();
@@ -130,7 +123,7 @@ final class JobRoutes {
                     String vm = vm(c, Capability.DISK_VIEWS);
                     return started(s.jobs().start("disk-timeline", vm, params(c, "disk", "partition"), EvidenceRoutes.actor(c), null, (dir, p) -> {
                         try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            Listing l = FileWalker.walk(volume(t, c).fs());
+                            Listing l = FileWalker.walk(volume(t, c, p).fs());
                             Path out = dir.resolve(Jobs.fileName(vm) + ".body");
                             EvidenceManifest m;
                             try (EvidenceWriter ew = EvidenceWriter.create(out)) {
@@ -232,9 +225,16 @@ final class JobRoutes {
         return NetTables.flows(report.flows(), g.mac(), g.sockets(), problems);
     }
 
-    private static FileSystems.Volume volume(DiskTarget t, Call c) {
+    private static FileSystems.Volume volume(DiskTarget t, Call c) { return volume(t, c, null); }
+
+    /**
+     * The partition asked for; in a job, every disk read is a cancellation point: a walk or extraction reports no
+     * progress, and a cancel must not wait for its end.
+     */
+    private static FileSystems.Volume volume(DiskTarget t, Call c, Jobs.Progress job) {
         Integer p = c.integer("partition");
-        return FileSystems.open(t.source(), p == null ? OptionalInt.empty() : OptionalInt.of(p));
+        var source = job == null ? t.source() : t.source().cancellable(job::cancelled);
+        return FileSystems.open(source, p == null ? OptionalInt.empty() : OptionalInt.of(p));
     }
 
     /**

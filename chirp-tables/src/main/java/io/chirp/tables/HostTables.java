@@ -2,6 +2,7 @@ package io.chirp.tables;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.CpuState;
+import io.chirp.detect.check.RuleCheck;
 import io.chirp.events.EventClass;
 import io.chirp.events.OcsfEvent;
 import io.chirp.events.Severity;
@@ -86,13 +87,22 @@ public final class HostTables {
             Column.of("summary", STRING, "one line saying what happened (guest data)", e -> summary(e.event())),
             Column.of("uid", STRING, "the event's metadata.uid", StoredEvent::uid));
 
+    public static final TableDef<RuleCheck.Result> RULE_CHECKS = TableDef.of("rule_checks",
+            "A Sigma rule checked against CHIRP's events: does it load, and can it match what CHIRP produces.",
+            Column.of("status", STRING, "ok, or why not (invalid, unmapped, ...)", r -> r.status().name().toLowerCase(Locale.ROOT)),
+            Column.of("category", STRING, "the rule's log source category", RuleCheck.Result::category),
+            Column.of("rule", STRING, "where the rule came from (file, or api:WHO)", RuleCheck.Result::source),
+            Column.of("id", STRING, "the rule's id, null if it has none", RuleCheck.Result::ruleId),
+            Column.of("title", STRING, "the rule's title, null if it did not load", RuleCheck.Result::title),
+            Column.of("reason", STRING, "why it is not ok, null if it is", RuleCheck.Result::reason));
+
     /** The register order {@code chirp regs} prints. */
     public static final List<String> REGISTER_ORDER = List.of("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "cs", "ss", "fs_base", "gs_base",
             "k_gs_base", "kernel_gs_base", "gdt_base", "idt_base", "tr_base", "cr0", "cr2", "cr3", "cr4", "efer");
 
     /** {@return every host table} */
-    public static List<TableDef<?>> all() { return List.of(VMS, REGISTERS, EVENTS); }
+    public static List<TableDef<?>> all() { return List.of(VMS, REGISTERS, EVENTS, RULE_CHECKS); }
 
     /** {@return the registers of every vCPU, in {@link #REGISTER_ORDER}, each vCPU ending with its source} */
     public static Rows registers(List<CpuState> cpus) {
