@@ -2,10 +2,8 @@ package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
 import io.chirp.core.ChirpVersion;
-import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.backend.VmBackends;
 import io.chirp.hypervisor.backend.VmHandle;
-import io.chirp.hypervisor.VmInventory;
 import io.chirp.net.flow.Flow;
 import io.chirp.net.flow.FlowReport;
 import io.chirp.net.flow.Flows;
@@ -13,11 +11,8 @@ import io.chirp.net.ocsf.NetworkActivity;
 import io.chirp.net.pcap.CaptureFormat;
 import io.chirp.net.qemu.CaptureResult;
 import io.chirp.net.qemu.LiveCapture;
-import io.chirp.net.qemu.QemuNics;
 import io.chirp.net.attribution.Attribution;
 import io.chirp.net.attribution.GuestSocket;
-import io.chirp.hypervisor.Target;
-import io.chirp.linux.LinuxKernel;
 import io.chirp.tables.NetTables;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -135,8 +130,11 @@ final class NetCommand implements Runnable {
     static final class FlowsCmd implements Callable<Integer> {
         @Parameters(paramLabel = "FILE", description = "a pcap or pcapng file") Path file;
         @Option(names = "--vm", paramLabel = "NAME",
-                description = "the VM the capture is from: names the device and, while it runs, tells inbound from outbound by its MAC")
+                description = "the VM the capture is from (NAME, pid or BACKEND:NAME): names the device and, while it runs, tells"
+                        + " inbound from outbound by its MAC and names each flow's process")
         String vm;
+        @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon of --vm (e.g. qemu:///system)")
+        String connect;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @Option(names = "--ocsf", description = "print OCSF 1.8.0 Network Activity events (JSON, one per line) instead") boolean ocsf;
         @Spec CommandSpec spec;
@@ -145,26 +143,15 @@ final class NetCommand implements Runnable {
             FlowReport report = Flows.read(file);
             PrintWriter out = spec.commandLine().getOut(), err = spec.commandLine().getErr();
             Optional<String> mac = Optional.empty(), uid = Optional.empty();
-            if (vm != null) {
-                Optional<QemuVm> running = new VmInventory().list().stream()
-                        .filter(v -> v.name().equals(vm) || Long.toString(v.pid()).equals(vm)).findFirst();
-                if (running.isPresent()) {
-                    List<String> netdevs = QemuNics.netdevIds(running.get().argv());
-                    if (netdevs.size() == 1) mac = QemuNics.mac(running.get().argv(), netdevs.getFirst());
-                    uid = running.get().uuid();
-                } else {
-                    err.println("chirp: VM " + vm + " is not running here: direction will be unknown");
-                }
-            }
             String deviceName = vm != null ? vm : file.getFileName().toString();
             // Attribution: the guest's sockets, read from its memory now, name the process behind each flow.
             List<GuestSocket> sockets = null;
-            if (vm != null && new VmInventory().list().stream().anyMatch(v -> v.name().equals(vm))) {
-                try (Target t = Target.vm(vm)) {
-                    sockets = NetTables.guestSockets(LinuxKernel.attach(t.memory(), t.cpus()));
-                } catch (io.chirp.core.ChirpException e) {
-                    err.println("chirp: no attribution: " + e.getMessage());
-                }
+            if (vm != null) {
+                NetTables.Guest g = NetTables.guestOf(vm, Optional.ofNullable(connect), true);
+                mac = g.mac();
+                uid = g.uuid();
+                sockets = g.sockets();
+                for (String p : g.problems()) err.println("chirp: warning: " + Table.escape(p));
             }
             java.util.Map<Flow, Attribution.Attributed> owners = new java.util.HashMap<>();
             if (sockets != null) for (Attribution.Attributed a : Attribution.join(report.flows(), sockets)) owners.put(a.flow(), a);

@@ -34,11 +34,8 @@ final class RulesCommand implements Runnable {
 
         @Override public Integer call() {
             RuleCheck.Report report = new RuleCheck(OcsfPipeline.standard()).check(dir);
-            Table t = new Table("status", "category", "rule", "id", "title", "reason");
-            for (RuleCheck.Result r : failuresOnly ? report.failures() : report.results()) {
-                t.row(r.status().name().toLowerCase(java.util.Locale.ROOT), r.category(), r.source(), r.ruleId(), r.title(), r.reason());
-            }
-            t.print(spec.commandLine().getOut(), format);
+            Table.print(io.chirp.tables.HostTables.RULE_CHECKS.rows(failuresOnly ? report.failures() : report.results()),
+                    spec.commandLine().getOut(), format);
             // The summary goes to stderr so that json and csv output stay machine-readable.
             PrintWriter err = spec.commandLine().getErr();
             report.summary().forEach((category, n) ->

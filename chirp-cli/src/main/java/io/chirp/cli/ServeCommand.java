@@ -41,6 +41,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "TCP port (default ${DEFAULT-VALUE}; 0 for any free port)") int port;
     @Option(names = "--vm", paramLabel = "NAME", description = "VMs to watch (repeatable; default: every QEMU VM, new ones too)")
     List<String> vms = new ArrayList<>();
+    @Option(names = "--connect", paramLabel = "URI", description = "the libvirt daemon whose domains libvirt:NAME names in"
+            + " routes, jobs and --vm (default: LIBVIRT_DEFAULT_URI, else qemu:///system)") String connect;
     @Option(names = "--interval", defaultValue = "1s", description = "monitor poll interval (default ${DEFAULT-VALUE})")
     String interval;
     @Option(names = "--trace", description = "also trace exec/exit/module load/connect with hypervisor breakpoints")
@@ -91,6 +93,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // one daemon for the whole server: every route, job and response names its domains as libvirt:NAME
+        if (connect != null) System.setProperty(io.chirp.libvirt.LibvirtBackend.URI_PROPERTY, connect);
         ServerConfig cfg = new ServerConfig(bind, port, home(), tls(), vms, Durations.parse(interval), trace, integrityEvery,
                 rules, !noShipped);
         CountDownLatch stopped = new CountDownLatch(1);

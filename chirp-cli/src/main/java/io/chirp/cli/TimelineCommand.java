@@ -1,6 +1,8 @@
 package io.chirp.cli;
 
 import io.chirp.core.ChirpException;
+import io.chirp.evidence.store.Actor;
+import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.EventStore;
 import io.chirp.events.store.Since;
@@ -25,7 +27,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code chirp timeline}: one timeline of one or more VMs, merging the event store's events and alerts, the disk's
- * MACB times ({@code --disk}) and the flows of captures ({@code --pcap}); as a table, CSV, JSON, or Timesketch
+ * MACB times ({@code --disk}) and the flows of captures ({@code --pcap}), or all of a case ({@code --case}) with its
+ * artifacts; as a table, CSV, JSON, or Timesketch
  * JSONL (message, datetime, timestamp_desc). The rows are the declared timeline table the API returns.
  */
 @Command(name = "timeline", mixinStandardHelpOptions = true, description = {
@@ -35,7 +38,11 @@ final class TimelineCommand implements Callable<Integer> {
     /** Output formats: the table's three, and Timesketch's JSON Lines. */
     enum Format { table, csv, json, jsonl }
 
-    @Option(names = "--vm", paramLabel = "NAME", required = true, description = "a VM (repeatable)") List<String> vms;
+    @Option(names = "--vm", paramLabel = "NAME", description = "a VM (repeatable); or --case") List<String> vms = new ArrayList<>();
+    @Option(names = "--case", paramLabel = "ID", description = "a case of the evidence store: its VMs (members, and the VMs of"
+            + " its alerts and artifacts), its artifacts when collected and the flows of its captures, on one axis") String caseId;
+    @Option(names = "--evidence", paramLabel = "DIR", description = "the evidence store folder of --case (default $CHIRP_HOME/evidence)")
+    Path evidence;
     @Option(names = "--since", paramLabel = "TIME",
             description = "from: ISO-8601 instant, a date (UTC), or a duration back from now: 10m, 2h, 1d") String since;
     @Option(names = "--until", paramLabel = "TIME", description = "to: the same forms as --since") String until;
@@ -57,6 +64,16 @@ final class TimelineCommand implements Callable<Integer> {
         Instant from = since == null ? null : Since.parse(since, clock);
         Instant to = until == null ? null : Since.parse(until, clock);
         Timeline t = new Timeline();
+        List<String> vms = new ArrayList<>(this.vms);
+        if (caseId != null) {
+            try (EvidenceStore e = EvidenceStore.open(evidence != null ? evidence : EvidenceStore.defaultRoot())) {
+                for (String vm : Timeline.caseVms(e, caseId)) if (!vms.contains(vm)) vms.add(vm);
+                t.artifacts(e.listCase(caseId), e::blob);
+                e.record(Actor.cli(), "view case timeline", "case/" + caseId, null, vms.size() + " VMs");
+            }
+        }
+        if (vms.isEmpty()) throw ChirpException.usage(caseId != null ? "case " + caseId + " has no VMs, alerts or artifacts"
+                : "give --vm NAME (repeatable) or --case ID");
         try (EventStore s = EventStore.openReadOnly(store != null ? store : StoreDatabase.defaultPath())) {
             for (String vm : vms) {
                 EventQuery q = EventQuery.all().vm(vm).limit(limit);

@@ -36,18 +36,7 @@ final class VmCommand implements Runnable {
 
         @Override public Integer call() {
             VmBackends.Listing l = VmBackends.listAll(java.util.Optional.ofNullable(connect));
-            Table t = new Table("name", "backend", "state", "uuid", "pid", "memory", "memory_path", "ram_file", "qmp_socket",
-                    "gdbstub", "chirp", "held_by", "capabilities");
-            for (VmInfo vm : l.vms()) {
-                var d = vm.details();
-                long mem = d.containsKey("memory") ? Long.parseLong(d.get("memory")) : 0;
-                t.row(vm.id().name(), vm.id().backend(), vm.state().name().toLowerCase(java.util.Locale.ROOT),
-                        vm.id().uuid().orElse(null), d.get("pid"), mem == 0 ? null : (mem >> 20) + "M", vm.memoryPath(),
-                        d.get("ram_file"), d.get("qmp_socket"), d.get("gdbstub"), d.get("chirp"), d.get("held_by"),
-                        String.join(",", vm.capabilities().stream().sorted()
-                                .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList()));
-            }
-            t.print(spec.commandLine().getOut(), format);
+            Table.print(HostTables.VMS.rows(l.vms()), spec.commandLine().getOut(), format);
             // the default libvirt daemon not running is the usual case on a plain QEMU host: only an asked-for one warns
             var err = spec.commandLine().getErr();
             for (String p : l.problems()) {

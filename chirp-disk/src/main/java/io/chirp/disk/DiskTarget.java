@@ -119,6 +119,19 @@ public final class DiskTarget implements AutoCloseable {
         return new DiskTarget(f.source(), Optional.of(f), List.of("-f", "raw", f.nbdUri()), p, vm);
     }
 
+    /**
+     * {@return the node names of {@code vm}'s disks with a medium, in QEMU's {@code query-block} order (the order they
+     * were given on the command line or in the domain XML)} ({@link Capability#DISK_VIEWS}); what {@link #vm} takes
+     * as its disk.
+     */
+    public static List<String> disks(VmHandle vm) {
+        vm.require(Capability.DISK_VIEWS);
+        try (var mon = vm.openMonitor()) {
+            return io.chirp.disk.live.BlockDevice.fromQueryBlock(mon.execute("query-block", null)).stream()
+                    .filter(d -> d.virtualSize() > 0).map(io.chirp.disk.live.BlockDevice::nodeName).toList();
+        }
+    }
+
     /** {@return the disk's bytes} */
     public BlockSource source() { return source; }
 

@@ -11,6 +11,7 @@ import io.chirp.hypervisor.backend.VmIdentity;
 import io.chirp.hypervisor.backend.VmState;
 import io.chirp.hypervisor.qemu.QemuCommandLine;
 import io.chirp.hypervisor.qemu.QemuMonitor;
+import io.chirp.hypervisor.session.GdbLease;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.RamLayout;
@@ -54,6 +55,7 @@ final class QemuHandle implements VmHandle {
         } else if (vm.gdbPort() > 0) {
             c.add(Capability.REGISTERS);
         }
+        if (vm.gdbPort() > 0) c.add(Capability.KERNEL_BREAKPOINTS);
         return Set.copyOf(c);
     }
 
@@ -66,8 +68,11 @@ final class QemuHandle implements VmHandle {
 
     @Override public Optional<String> whyLacking(Capability c) {
         if (caps.contains(c)) return Optional.empty();
-        return Optional.of(c == Capability.REGISTERS ? "its command line has neither a QMP socket nor a gdbstub"
-                : "its command line has no QMP socket (-qmp unix:PATH,server=on,wait=off)");
+        return Optional.of(switch (c) {
+            case REGISTERS -> "its command line has neither a QMP socket nor a gdbstub";
+            case KERNEL_BREAKPOINTS -> "its command line has no gdbstub (-gdb tcp:127.0.0.1:PORT)";
+            default -> "its command line has no QMP socket (-qmp unix:PATH,server=on,wait=off)";
+        });
     }
 
     @Override public PhysicalMemory memory() { return live.memory(); }
@@ -101,6 +106,11 @@ final class QemuHandle implements VmHandle {
     @Override public QemuMonitor openMonitor() {
         require(Capability.QEMU_MONITOR);
         return live.session().qmp();
+    }
+
+    @Override public GdbLease debugger(String purpose) {
+        require(Capability.KERNEL_BREAKPOINTS);
+        return live.session().gdb(purpose, java.time.Duration.ZERO);
     }
 
     @Override public List<Nic> nics() {

@@ -24,13 +24,29 @@ import java.util.function.Consumer;
 public final class LibvirtBackend implements VmBackend {
     /** This back-end's id. */
     public static final String ID = "libvirt";
-    /** The daemon asked when no {@code --connect} is given. */
+    /** The daemon asked when no {@code --connect} is given and nothing else is configured. */
     public static final String DEFAULT_URI = "qemu:///system";
+    /**
+     * The system property naming the daemon of a bare {@code libvirt:NAME} for the whole process ({@code chirp serve
+     * --connect URI} sets it: the server's routes, jobs and responses name VMs without a URI each).
+     */
+    public static final String URI_PROPERTY = "chirp.libvirt.uri";
 
     private final String uri;
 
-    /** The ServiceLoader's instance: the default daemon. */
-    public LibvirtBackend() { this(DEFAULT_URI); }
+    /**
+     * The ServiceLoader's instance: the process's default daemon, from {@value #URI_PROPERTY}, else libvirt's own
+     * {@code LIBVIRT_DEFAULT_URI}, else {@value #DEFAULT_URI}.
+     */
+    public LibvirtBackend() { this(defaultUri()); }
+
+    /** {@return the daemon a bare {@code libvirt:NAME} means in this process} */
+    public static String defaultUri() {
+        String p = System.getProperty(URI_PROPERTY);
+        if (p != null && !p.isBlank()) return p;
+        String e = System.getenv("LIBVIRT_DEFAULT_URI");
+        return e != null && !e.isBlank() ? e : DEFAULT_URI;
+    }
 
     private LibvirtBackend(String uri) { this.uri = uri; }
 

@@ -91,9 +91,12 @@ final class LibvirtHandle implements VmHandle {
     @Override public Set<Capability> capabilities() { return CAPABILITIES; }
 
     @Override public Optional<String> whyLacking(Capability c) {
-        return c == Capability.CONSISTENT_IMAGE
-                ? Optional.of("libvirt owns the domain's migrations; use --consistent (a libvirt pause for the copy)")
-                : Optional.empty();
+        return switch (c) {
+            case CONSISTENT_IMAGE -> Optional.of("libvirt owns the domain's migrations; use --consistent (a libvirt pause for the copy)");
+            // libvirt's API has no gdbstub passthrough, and a stub added by <qemu:commandline> is outside its control
+            case KERNEL_BREAKPOINTS -> Optional.of("libvirt gives no gdbstub; the monitor polls instead");
+            default -> Optional.empty();
+        };
     }
 
     @Override public PhysicalMemory memory() { return memory.memory(); }
@@ -121,27 +124,43 @@ final class LibvirtHandle implements VmHandle {
         return p.nanos;
     }
 
-    /** A libvirt pause that a Ctrl-C or SIGTERM of CHIRP still undoes (a shutdown hook resumes the domain). */
+    /**
+     * A libvirt pause that CHIRP's death still undoes: a Ctrl-C or SIGTERM through a shutdown hook, a SIGKILL
+     * through a {@link LibvirtGuardian} process started before the suspend, which resumes the domain when CHIRP
+     * dies without having resumed it.
+     */
     private final class Pause {
         private Thread hook;
+        private LibvirtGuardian.Handle guardian;
         private long start, nanos;
         private boolean paused;
 
         synchronized void pause() {
+            guardian = LibvirtGuardian.spawn(connection.uri(), id.name(), id.uuid().orElse(null));
             hook = new Thread(this::resume, "chirp-libvirt-resume " + id.name());
             Runtime.getRuntime().addShutdownHook(hook);
             start = System.nanoTime();
-            domain.suspend();
+            try {
+                domain.suspend();
+            } catch (RuntimeException e) {
+                guardian.dismiss();
+                Runtime.getRuntime().removeShutdownHook(hook);
+                throw e;
+            }
             paused = true;
         }
 
         synchronized void resume() {
             if (!paused) return;
             paused = false;
+            boolean resumed = false;
             try {
                 domain.resume();
+                resumed = true;
             } finally {
                 nanos = System.nanoTime() - start;
+                // only once resumed (a failed resume leaves the guardian to try), and outside the measured pause
+                if (resumed) guardian.dismiss();
                 if (Thread.currentThread() != hook) {
                     try {
                         Runtime.getRuntime().removeShutdownHook(hook);

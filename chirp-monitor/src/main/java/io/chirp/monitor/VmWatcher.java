@@ -105,7 +105,7 @@ public final class VmWatcher implements Runnable {
     }
 
     private void watch(VmHandle vm, MonitorListener.VmRef ref) {
-        // QEMU-direct extras, beyond the back-end interface: the gdbstub tracer and taking QMP over late
+        // a QEMU-direct extra, beyond the back-end interface: taking QMP over late, once another process lets go
         LiveVm live = QemuBackend.live(vm).orElse(null);
         AtomicReference<String> runState = new AtomicReference<>("running");
         io.chirp.hypervisor.backend.Subscription events = null;
@@ -142,11 +142,12 @@ public final class VmWatcher implements Runnable {
         }
         KernelTracer tracer = null;
         if (options.trace()) {
-            if (live == null || live.vm().gdbPort() <= 0) {
-                transition(ref, "attached", "no gdbstub: tracing unavailable, polling only");
+            if (!vm.capabilities().contains(Capability.KERNEL_BREAKPOINTS)) {
+                transition(ref, "attached", new MissingCapabilityException(vm.identity(), Capability.KERNEL_BREAKPOINTS,
+                        vm.whyLacking(Capability.KERNEL_BREAKPOINTS).orElse(null)).getMessage() + ": tracing unavailable, polling only");
             } else {
                 MonitorListener.VmRef r = ref;
-                tracer = KernelTracer.start(live.session(), k, EnumSet.allOf(KernelTracer.Probe.class),
+                tracer = KernelTracer.start(vm.debugger("tracer"), k, EnumSet.allOf(KernelTracer.Probe.class),
                         e -> listener.onTrace(r, e));
             }
         }

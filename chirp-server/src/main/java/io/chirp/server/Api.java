@@ -7,9 +7,9 @@ import io.chirp.events.custody.CustodyRecord;
 import io.chirp.events.store.EventQuery;
 import io.chirp.events.store.Since;
 import io.chirp.events.store.StoredEvent;
-import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.Target;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmInfo;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.integrity.IntegrityCheck;
 import io.chirp.linux.integrity.IntegrityFinding;
@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiFunction;
 
@@ -148,7 +149,7 @@ final class Api {
                 });
         // --- events, rules, alerts, the live stream
         add("GET", "/api/events", "queryEvents", "events", VIEWER, true, "Events from the event store, newest LIMIT in time order",
-                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, Param.VM_NAME_MAX),
                         Param.text("since", QUERY, false, "ISO-8601 instant, a date, or a duration back: 10m, 2h, 1d",
                                 "[0-9A-Za-z:.+-]{1,40}", 40),
                         Param.text("class", QUERY, false, "process, module, network, file, detection, an OCSF class name or uid",
@@ -161,11 +162,17 @@ final class Api {
         add("POST", "/api/rules", "addRules", "events", ADMIN, true, "Add Sigma rules (YAML); they run on events from now on",
                 List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
                 new Route.Response(201, "application/json", null, "the rules added"),
-                Map.of("yaml", "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n    category: process_creation\n"
-                        + "    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
-                        + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n"), c -> {
+                Map.of("yaml", EXAMPLE_RULE), c -> {
                     List<CompiledRule> added = s.addRules(c.require("yaml"), c.who().name());
                     return new Reply.Json(201, added.stream().map(r -> Map.of("id", r.rule().id(), "title", r.rule().title())).toList());
+                });
+        add("POST", "/api/rules/check", "checkRules", "events", VIEWER, true, "Check Sigma rules (YAML) as chirp rules check does:"
+                        + " does each load, and can it match CHIRP's events; nothing is added",
+                List.of(Param.document("yaml", "one Sigma rule, or several separated by ---", 64 * 1024)),
+                table("rule_checks"), Map.of("yaml", EXAMPLE_RULE), c -> {
+                    var report = new io.chirp.detect.check.RuleCheck(io.chirp.detect.ocsf.OcsfPipeline.standard())
+                            .check(io.chirp.detect.Detector.fromYaml(c.require("yaml"), "api:" + c.who().name()));
+                    return table(HostTables.RULE_CHECKS.rows(report.results()));
                 });
         add("DELETE", "/api/rules/{id}", "removeRule", "events", ADMIN, true, "Remove a rule by id",
                 List.of(Param.pathId("id", "the rule id")), Route.Response.json(null, "what was removed"), null, c -> {
@@ -173,7 +180,7 @@ final class Api {
                     return Reply.ok(Map.of("removed", c.text("id")));
                 });
         add("GET", "/api/alerts", "listAlerts", "events", VIEWER, true, "Alerts raised since the server started, newest first",
-                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, 64),
+                List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, Param.VM_NAME_MAX),
                         Param.flag("open", "only alerts nobody acknowledged"),
                         Param.integer("limit", QUERY, "at most this many", 1, 10_000, 1000L)),
                 Route.Response.json(null, "alerts"), null,
@@ -186,7 +193,7 @@ final class Api {
         add("GET", "/api/stream", "stream", "events", VIEWER, true,
                 "Live Server-Sent Events: event (OCSF), alert, job (progress); 'missed' says how many were lost",
                 List.of(Param.choices("topics", "only these message kinds (comma-separated)", List.of("event", "alert", "job")),
-                        Param.text("vm", QUERY, false, "only this VM's events and alerts", Param.VM_NAME, 64)),
+                        Param.text("vm", QUERY, false, "only this VM's events and alerts", Param.VM_NAME, Param.VM_NAME_MAX)),
                 new Route.Response(200, "text/event-stream", null, "the stream"), null, c -> {
                     Set<String> t = c.set("topics");
                     Set<EventHub.Topic> topics = t == null || t.isEmpty() ? Set.of(EventHub.Topic.values())
@@ -278,6 +285,10 @@ final class Api {
         return c.route().path() + v;
     }
 
+    private static final String EXAMPLE_RULE = "title: Shell From a Web Server\nid: example-web-shell\nlogsource:\n"
+            + "    category: process_creation\n    product: linux\ndetection:\n    selection:\n        ParentImage|endswith: '/nginx'\n"
+            + "        Image|endswith: '/sh'\n    condition: selection\nlevel: high\n";
+
     private static Route.Response table(String name) { return Route.Response.json(name, "rows of the " + name + " table"); }
 
     private static Reply table(Rows r) { return Reply.ok(tableJson(r)); }
@@ -303,9 +314,11 @@ final class Api {
     }
 
     private Map<String, Object> vms(String only) {
-        List<QemuVm> all = new VmInventory().list();
-        List<QemuVm> shown = only == null ? all : all.stream().filter(v -> v.name().equals(only)).toList();
-        if (only != null && shown.isEmpty()) throw ChirpException.notFound("no running QEMU VM named " + only);
+        VmBackends.Listing l = VmBackends.listAll(Optional.empty());
+        List<VmInfo> shown = only == null ? l.vms() : l.vms().stream()
+                .filter(v -> v.id().ref().equals(only) || v.id().backend().equals(VmBackends.DEFAULT) && v.id().name().equals(only)).toList();
+        if (only != null && shown.isEmpty()) throw ChirpException.notFound("no VM " + only + " in any back-end");
+        // a back-end that cannot be asked (no libvirt daemon) is the usual case on a plain QEMU host, not a problem
         Map<String, Object> m = tableJson(HostTables.VMS.rows(shown));
         m.put("monitor", s.vmStates().snapshot());
         return m;

@@ -128,7 +128,7 @@ final class EvidenceRoutes {
         add(routes, "GET", "/api/cases/{id}", "getCase", VIEWER, false, "A case with its VMs, alerts and artifacts",
                 List.of(CASE), Route.Response.json(null, "the case"), null, c -> Reply.ok(caseView(st, c.require("id"))));
         add(routes, "POST", "/api/cases/{id}/vms", "addCaseVm", ANALYST, true, "Add a VM to a case",
-                List.of(CASE, Param.text("vm", BODY, true, "the VM", Param.VM_NAME, 64)),
+                List.of(CASE, Param.text("vm", BODY, true, "the VM", Param.VM_NAME, Param.VM_NAME_MAX)),
                 Route.Response.json(null, "the case"), Map.of("vm", "victim"), c -> {
                     st.cases().addVm(c.require("id"), c.require("vm"), actor(c));
                     return Reply.ok(caseView(st, c.text("id")));

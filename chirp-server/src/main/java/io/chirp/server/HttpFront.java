@@ -105,8 +105,8 @@ final class HttpFront extends Handler.Abstract {
             log.error("{} {}: internal error", method, path, e);
             refusal = new ApiError(500, "internal", "internal error (a bug; the server log has the trace)");
         }
-        // The record is written before anything is sent: guest data never leaves unaudited, and a stream is
-        // recorded when it opens, not when the client leaves.
+        // The record is made before anything is sent: durable first for a mutating call, queued for the next group
+        // commit for a read (Audit); a stream is recorded when it opens, not when the client leaves.
         if (route != null && route.audited()) {
             int status = refusal != null ? refusal.status : reply instanceof Reply.Json j ? j.status() : 200;
             try {

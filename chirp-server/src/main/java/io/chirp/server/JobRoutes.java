@@ -13,11 +13,12 @@ import io.chirp.disk.fs.GuestNames;
 import io.chirp.disk.fs.Listing;
 import io.chirp.evidence.EvidenceManifest;
 import io.chirp.evidence.EvidenceWriter;
-import io.chirp.hypervisor.LiveVm;
-import io.chirp.hypervisor.QemuVm;
 import io.chirp.hypervisor.Target;
 import io.chirp.hypervisor.VmAcquisition;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.hypervisor.backend.VmInfo;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.acquire.MemoryAcquirer;
@@ -26,7 +27,6 @@ import io.chirp.net.flow.Flows;
 import io.chirp.net.pcap.CaptureFormat;
 import io.chirp.net.qemu.CaptureResult;
 import io.chirp.net.qemu.LiveCapture;
-import io.chirp.net.qemu.QemuNics;
 import io.chirp.tables.DiskTables;
 import io.chirp.tables.NetTables;
 import io.chirp.tables.Rows;
@@ -74,7 +74,7 @@ final class JobRoutes {
     }
 
     void declare() {
-        Param vmBody = Param.text("vm", BODY, true, "the VM", Param.VM_NAME, 64);
+        Param vmBody = Param.text("vm", BODY, true, "the VM", Param.VM_NAME, Param.VM_NAME_MAX);
         Param disk = Param.text("disk", BODY, false, "block node, device or qdev id (default: the first disk)", DISK_NAME, 128);
         Param partition = Param.integer("partition", BODY, "partition number (default: the whole disk, or its first readable"
                 + " partition)", 1, 128, null);
@@ -94,17 +94,10 @@ final class JobRoutes {
                 "Start imaging a VM's disk at a consistent point in time (raw or qcow2, hashed, with a manifest)",
                 List.of(vmBody, disk, Param.choice("image_format", BODY, false, "raw or qcow2", "raw", List.of("raw", "qcow2"))),
                 job(), Map.of("vm", "victim", "image_format", "raw"), c -> {
-                    String vm = vm(c);
+                    String vm = vm(c, Capability.DISK_VIEWS);
                     DiskAcquisition.Format f = c.text("image_format").equals("qcow2") ? DiskAcquisition.Format.QCOW2
                             : DiskAcquisition.Format.RAW;
-                    return started(s.jobs().start("disk-acquisition", vm, params(c, "disk", "image_format"), EvidenceRoutes.actor(c), null, (dir, p) -> {
-                        try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            AcquiredDisk a = DiskAcquisition.acquire(t, dir.resolve(vm + "-disk." + c.text("image_format")), f, p::update);
-                            return new Jobs.Outcome(a.output(), a.manifest(), a.fileSha256(), null,
-                                    Api.tableJson(DiskTables.ACQUIRED.rows(List.of(new DiskTables.AcquiredRow(a, c.text("image_format"))))),
-                                    "acquire disk (" + c.text("image_format") + ")");
-                        }
-                    }));
+                    return started(s.jobs().acquireDisk(vm, Optional.ofNullable(c.text("disk")), f, EvidenceRoutes.actor(c), null));
                 });
         api.add("POST", "/api/jobs/extractions", "startExtraction", "jobs", ANALYST, true,
                 "Start copying a file out of a VM's disk (point in time, holes kept, hashed, with a manifest); the output's"
@@ -112,10 +105,10 @@ final class JobRoutes {
                 List.of(vmBody, disk, partition, Param.text("path", BODY, true, "absolute path in the guest file system",
                         GUEST_PATH, 4096), Param.bodyFlag("fill_holes", "also write a size claimed beyond the file's last block, as zeros")),
                 job(), Map.of("vm", "victim", "path", "/etc/hostname"), c -> {
-                    String vm = vm(c);
+                    String vm = vm(c, Capability.DISK_VIEWS);
                     return started(s.jobs().start("extraction", vm, params(c, "disk", "partition", "path"), EvidenceRoutes.actor(c), null, (dir, p) -> {
                         try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            var fs = volume(t, c).fs();
+                            var fs = volume(t, c, p).fs();
                             ExtractedFile x = Extractor.extractPath(fs, c.require("path"), dir,
                                     new Extractor.Options(c.flag("fill_holes"), Extractor.Options.DEFAULT_MAX_FILL, t.provenance()));
                             List<String> problems = x.problems().stream().map(q -> GuestNames.escape(x.sourcePath()) + ": " + q).toList();
@@ -127,11 +120,11 @@ final class JobRoutes {
         api.add("POST", "/api/jobs/disk-timelines", "startDiskTimeline", "jobs", ANALYST, true,
                 "Start writing a Sleuth Kit body file (for mactime) of every file on a VM's disk",
                 List.of(vmBody, disk, partition), job(), Map.of("vm", "victim"), c -> {
-                    String vm = vm(c);
+                    String vm = vm(c, Capability.DISK_VIEWS);
                     return started(s.jobs().start("disk-timeline", vm, params(c, "disk", "partition"), EvidenceRoutes.actor(c), null, (dir, p) -> {
                         try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
-                            Listing l = FileWalker.walk(volume(t, c).fs());
-                            Path out = dir.resolve(vm + ".body");
+                            Listing l = FileWalker.walk(volume(t, c, p).fs());
+                            Path out = dir.resolve(Jobs.fileName(vm) + ".body");
                             EvidenceManifest m;
                             try (EvidenceWriter ew = EvidenceWriter.create(out)) {
                                 PrintWriter w = new PrintWriter(new OutputStreamWriter(ew.outputStream(), StandardCharsets.UTF_8));
@@ -154,21 +147,19 @@ final class JobRoutes {
                         Param.text("netdev", BODY, false, "QEMU netdev (default: the VM's only one)", "[A-Za-z0-9._-]{1,64}", 64),
                         Param.choice("format", BODY, false, "pcap or pcapng", "pcap", List.of("pcap", "pcapng"))),
                 job(), Map.of("vm", "victim", "seconds", 2), c -> {
-                    String vm = vm(c);
-                    QemuVm q = new VmInventory().find(vm);
+                    String vm = vm(c, Capability.TRAFFIC_CAPTURE);
                     long seconds = c.integer("seconds");
                     return started(s.jobs().start("capture", vm, params(c, "seconds", "netdev", "format"), EvidenceRoutes.actor(c), null, (dir, p) -> {
-                        LiveCapture cap = c.text("netdev") == null ? LiveCapture.start(q)
-                                : LiveCapture.start(q.name(), q.qmpSocket().orElseThrow(() ->
-                                        ChirpException.unavailable("VM " + q.name() + " has no QMP socket")), c.text("netdev"));
-                        try (cap) {
+                        // the VM stays open for the whole capture: a back-end's monitor (libvirt's) lives on its connection
+                        try (VmHandle h = VmBackends.open(vm, Optional.empty());
+                             LiveCapture cap = LiveCapture.start(h, Optional.ofNullable(c.text("netdev")))) {
                             long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
                             while (System.nanoTime() < end && !p.cancelled()) {
                                 Thread.sleep(200);
                                 p.update(cap.bytesSoFar(), 0);
                             }
                             CaptureFormat f = c.text("format").equals("pcapng") ? CaptureFormat.PCAPNG : CaptureFormat.PCAP;
-                            CaptureResult r = cap.stop(dir.resolve(vm + "." + c.text("format")), f);
+                            CaptureResult r = cap.stop(dir.resolve(Jobs.fileName(vm) + "." + c.text("format")), f);
                             return new Jobs.Outcome(r.file(), EvidenceManifest.pathFor(r.file()), r.sha256(), null,
                                     Api.tableJson(NetTables.CAPTURE.rows(List.of(r), false, r.problem().map(List::of).orElse(List.of()))),
                                     "capture traffic (" + c.text("format") + ")");
@@ -182,7 +173,7 @@ final class JobRoutes {
                     return started(s.jobs().start("isf-export", vm, Map.of(), EvidenceRoutes.actor(c), null, (dir, p) -> {
                         try (Target t = Target.vm(vm)) {
                             SymbolExport.Exported x = SymbolExport.isf(t, LinuxKernel.attach(t.memory(), t.cpus()),
-                                    dir.resolve(vm + ".isf.json"));
+                                    dir.resolve(Jobs.fileName(vm) + ".isf.json"));
                             Map<String, Object> r = new LinkedHashMap<>();
                             r.put("symbols", x.symbols());
                             r.put("types", x.types());
@@ -229,33 +220,32 @@ final class JobRoutes {
         List<String> problems = new ArrayList<>();
         report.problem().ifPresent(p -> problems.add("the capture ends early (" + p + "); the flows cover only what comes before"));
         if (report.stats().droppedFlows() > 0) problems.add(report.stats().droppedFlows() + " flows beyond the table limit were not tracked");
-        Optional<QemuVm> running = new VmInventory().list().stream().filter(q -> q.name().equals(v.vm())).findFirst();
-        Optional<String> mac = Optional.empty();
-        List<io.chirp.net.attribution.GuestSocket> sockets = null;
-        if (running.isPresent()) {
-            List<String> netdevs = QemuNics.netdevIds(running.get().argv());
-            if (netdevs.size() == 1) mac = QemuNics.mac(running.get().argv(), netdevs.getFirst());
-            if (c.flag("attribute")) {
-                try (Target t = Target.vm(v.vm())) {
-                    sockets = NetTables.guestSockets(LinuxKernel.attach(t.memory(), t.cpus()));
-                } catch (ChirpException e) {
-                    problems.add("no attribution: " + e.getMessage());
-                }
-            }
-        } else {
-            problems.add("VM " + v.vm() + " is not running: no direction and no attribution");
-        }
-        return NetTables.flows(report.flows(), mac, sockets, problems);
+        NetTables.Guest g = NetTables.guestOf(v.vm(), Optional.empty(), c.flag("attribute"));
+        problems.addAll(g.problems());
+        return NetTables.flows(report.flows(), g.mac(), g.sockets(), problems);
     }
 
-    private static FileSystems.Volume volume(DiskTarget t, Call c) {
+    private static FileSystems.Volume volume(DiskTarget t, Call c) { return volume(t, c, null); }
+
+    /**
+     * The partition asked for; in a job, every disk read is a cancellation point: a walk or extraction reports no
+     * progress, and a cancel must not wait for its end.
+     */
+    private static FileSystems.Volume volume(DiskTarget t, Call c, Jobs.Progress job) {
         Integer p = c.integer("partition");
-        return FileSystems.open(t.source(), p == null ? OptionalInt.empty() : OptionalInt.of(p));
+        var source = job == null ? t.source() : t.source().cancellable(job::cancelled);
+        return FileSystems.open(source, p == null ? OptionalInt.empty() : OptionalInt.of(p));
     }
 
-    /** {@return the VM named in the body, checked to be running now (NOT_FOUND now, not later in the job)} */
-    private static String vm(Call c) {
-        return new VmInventory().find(c.require("vm")).name();
+    /**
+     * {@return the VM named in the body (any back-end: {@code libvirt:web1}), checked now to exist and to declare
+     * {@code needs} (NOT_FOUND or "lacks capability" now, not later in the job)}
+     */
+    private static String vm(Call c, Capability... needs) {
+        String vm = c.require("vm");
+        VmInfo info = VmBackends.find(vm, Optional.empty());
+        for (Capability n : needs) info.require(n);
+        return vm;
     }
 
     private static Map<String, Object> params(Call c, String... names) {

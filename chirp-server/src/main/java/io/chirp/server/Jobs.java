@@ -5,10 +5,16 @@ import io.chirp.evidence.EvidenceManifest;
 import io.chirp.evidence.store.Actor;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
-import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmAcquisition;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.Capability;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.hypervisor.backend.VmInfo;
+import io.chirp.disk.DiskTarget;
+import io.chirp.disk.acquire.AcquiredDisk;
+import io.chirp.disk.acquire.DiskAcquisition;
 import io.chirp.memory.ImageFormat;
+import io.chirp.tables.DiskTables;
 import io.chirp.memory.acquire.MemoryAcquirer;
 
 import java.nio.file.Path;
@@ -26,7 +32,8 @@ import java.util.function.Consumer;
 /**
  * Long work as jobs (memory and disk acquisitions, captures, extractions, ISF exports, body files): each runs on
  * its own thread, reports progress (bytes, total, rate, ETA) to pollers and to the live stream, can be cancelled
- * (at its next progress report), and keeps its outcome. What a job does is a {@link Work}; {@link JobRoutes} holds
+ * (at its next progress report, or, for work that reports none, at its next disk read: {@code BlockSource.cancellable}),
+ * and keeps its outcome. What a job does is a {@link Work}; {@link JobRoutes} holds
  * the kinds the API starts.
  *
  * <p>Every file a job produces is written by chirp-evidence's {@code EvidenceWriter} (partial file, SHA-256 while
@@ -92,22 +99,54 @@ public final class Jobs implements AutoCloseable {
         this.onProgress = onProgress;
     }
 
-    /** Starts acquiring {@code vm}'s memory on behalf of {@code actor} (a caller, or a response rule), into {@code caseId}. */
+    /**
+     * Starts acquiring {@code vm}'s memory (any back-end, {@code BACKEND:NAME}) on behalf of {@code actor} (a caller,
+     * or a response rule), into {@code caseId}. A VM that lacks what the mode needs is refused now, naming the
+     * capability, not later in the job.
+     */
     public View acquire(String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId) {
-        new VmInventory().find(vm); // NOT_FOUND now, not later in the job
+        VmInfo info = VmBackends.find(vm, Optional.empty()); // NOT_FOUND now, not later in the job
+        info.require(switch (mode) {
+            case LIVE -> Capability.MEMORY;
+            case CONSISTENT -> Capability.PAUSE;
+            case MIGRATION -> Capability.CONSISTENT_IMAGE;
+        });
         String m = mode.name().toLowerCase(java.util.Locale.ROOT), f = format == ImageFormat.ELF_CORE ? "elf" : "lime";
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("mode", m);
         params.put("format", f);
         return start("acquisition", vm, params, actor, caseId, (dir, p) -> {
-            Path image = dir.resolve(vm + "." + f);
-            try (LiveVm live = LiveVm.attach(new VmInventory().find(vm))) {
-                VmAcquisition.Result r = VmAcquisition.acquire(live, image, format, mode, p::update);
+            Path image = dir.resolve(fileName(vm) + "." + f);
+            try (VmHandle h = VmBackends.open(vm, Optional.empty())) {
+                VmAcquisition.Result r = h.acquire(image, format, mode, p::update);
                 return new Outcome(image, MemoryAcquirer.manifestPath(image), r.manifest().sha256(),
                         r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null, null, "acquire memory (" + m + ", " + f + ")");
             }
         });
     }
+
+    /**
+     * Starts imaging {@code vm}'s disk {@code disk} (the first when empty) at one point in time (raw or qcow2,
+     * hashed, with a manifest) on behalf of {@code actor}, into {@code caseId}: for the API and response rules.
+     */
+    public View acquireDisk(String vm, Optional<String> disk, DiskAcquisition.Format format, Actor actor, String caseId) {
+        VmBackends.find(vm, Optional.empty()).require(Capability.DISK_VIEWS);
+        String ext = format == DiskAcquisition.Format.QCOW2 ? "qcow2" : "raw";
+        Map<String, Object> params = new LinkedHashMap<>();
+        disk.ifPresent(d -> params.put("disk", d));
+        params.put("image_format", ext);
+        return start("disk-acquisition", vm, params, actor, caseId, (dir, p) -> {
+            try (DiskTarget t = DiskTarget.vm(vm, disk)) {
+                AcquiredDisk a = DiskAcquisition.acquire(t, dir.resolve(fileName(vm) + "-disk." + ext), format, p::update);
+                return new Outcome(a.output(), a.manifest(), a.fileSha256(), null,
+                        Api.tableJson(DiskTables.ACQUIRED.rows(List.of(new DiskTables.AcquiredRow(a, ext)))),
+                        "acquire disk (" + ext + ")");
+            }
+        });
+    }
+
+    /** {@return a VM reference ({@code libvirt:web1}) as a file name in a job's folder} */
+    static String fileName(String vm) { return vm.replaceAll("[^A-Za-z0-9._+-]", "_"); }
 
     /**
      * Starts a job.
@@ -190,7 +229,8 @@ public final class Jobs implements AutoCloseable {
         if (j == null) return Optional.empty();
         synchronized (j) {
             // No Thread.interrupt(): interrupting a thread inside a channel operation closes the channel, and
-            // the job's QMP connection is shared with the monitor. The work stops at its next progress report.
+            // the job's QMP connection is shared with the monitor. The work stops at its next progress report, or
+            // at its next disk read for walks and extractions, which report none.
             if (j.state == State.running) j.cancelRequested = true;
         }
         return Optional.of(j.view());

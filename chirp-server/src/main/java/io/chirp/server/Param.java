@@ -33,8 +33,13 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
     /** The value type. */
     public enum Kind { INTEGER, BOOLEAN, TEXT, DOCUMENT, SECRET, CHOICE, CHOICES, INTEGERS }
 
-    /** Names of VMs: what QEMU's -name allows in practice, without path or shell metacharacters. */
-    public static final String VM_NAME = "[A-Za-z0-9][A-Za-z0-9._+-]{0,63}";
+    /**
+     * Names of VMs: what QEMU's -name allows in practice, without path or shell metacharacters, optionally after a
+     * back-end id ({@code libvirt:web1}).
+     */
+    public static final String VM_NAME = "(?:[a-z][a-z0-9]{0,15}:)?[A-Za-z0-9][A-Za-z0-9._+-]{0,63}";
+    /** Longest VM name with its back-end id. */
+    public static final int VM_NAME_MAX = 80;
     /** Most elements in a comma-separated list. */
     static final int MAX_LIST = 256;
 
@@ -49,7 +54,7 @@ public record Param(String name, In in, Kind kind, boolean required, String doc,
     }
 
     /** {@code {vm}}: a VM name in the path. */
-    public static Param vm() { return new Param("vm", In.PATH, Kind.TEXT, true, "VM name (see GET /api/vms)", 0, 64, VM_NAME, null, null, null); }
+    public static Param vm() { return new Param("vm", In.PATH, Kind.TEXT, true, "VM name, or BACKEND:NAME (see GET /api/vms)", 0, VM_NAME_MAX, VM_NAME, null, null, null); }
 
     public static Param pathId(String name, String doc) {
         return new Param(name, In.PATH, Kind.TEXT, true, doc, 0, 64, "[A-Za-z0-9_-]{1,64}", null, null, null);

@@ -11,7 +11,8 @@ import io.chirp.evidence.store.Cases;
 import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.evidence.store.StoredArtifact;
 import io.chirp.hypervisor.Target;
-import io.chirp.hypervisor.VmInventory;
+import io.chirp.hypervisor.backend.VmBackends;
+import io.chirp.hypervisor.backend.VmHandle;
 import io.chirp.linux.LinuxKernel;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.Mounts;
@@ -150,11 +151,15 @@ public final class Responder implements AutoCloseable {
             // the memory job first (it runs on its own thread): RAM as close to the alert as possible
             Jobs.View[] job = {null};
             if (c.memory() != null) step(notes, "memory", () -> job[0] = jobs.acquire(v.vm(), c.memory(), c.format(), actor, cid));
+            // the disk image is a job of its own too: its point in time is as close to the alert as the memory's
+            Jobs.View[] diskJob = {null};
+            if (c.disk() != null) step(notes, "disk", () -> diskJob[0] = jobs.acquireDisk(v.vm(), Optional.empty(), c.disk(), actor, cid));
             // then the capture, on its own thread: it is the traffic of the next N seconds, from now
             java.util.concurrent.FutureTask<List<StoredArtifact>> capture = null;
             if (c.capture() != null) {
                 capture = new java.util.concurrent.FutureTask<>(() -> store.collect(actor, cid, folder -> {
-                    try (LiveCapture lc = LiveCapture.start(new VmInventory().find(v.vm()))) {
+                    try (VmHandle h = VmBackends.open(v.vm(), Optional.empty());
+                         LiveCapture lc = LiveCapture.start(h, Optional.empty())) {
                         lc.captureFor(c.capture(), folder.resolve(safe(v.vm()) + ".pcap"), CaptureFormat.PCAP);
                     }
                 }));
@@ -182,6 +187,14 @@ public final class Responder implements AutoCloseable {
                     if (!jobs.await(job[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("memory job " + job[0].id() + " still running");
                     Jobs.View done = jobs.get(job[0].id()).orElseThrow();
                     if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("memory job " + done.state() + ": " + done.error());
+                    got.add(done.artifact_id());
+                });
+            }
+            if (diskJob[0] != null) {
+                step(notes, "disk", () -> {
+                    if (!jobs.await(diskJob[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("disk job " + diskJob[0].id() + " still running");
+                    Jobs.View done = jobs.get(diskJob[0].id()).orElseThrow();
+                    if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("disk job " + done.state() + ": " + done.error());
                     got.add(done.artifact_id());
                 });
             }
@@ -227,16 +240,22 @@ public final class Responder implements AutoCloseable {
     }
 
     /**
-     * Guest paths from the VM's disk through the live (fleeced) view: each path is mapped to its file system by the
-     * guest's own mount table (the longest mount point on a disk file system), then extracted by path.
+     * Guest paths from the VM's disks through the live (fleeced) views: each path is mapped to its file system by the
+     * guest's own mount table (the longest mount point on a disk file system), and that file system to one of the
+     * VM's disks by the mount's device name ({@code /dev/vdb2}: the second disk, partition 2; the order of
+     * {@code query-block}, which is the order the disks were given to QEMU). When the name says nothing (a UUID, a
+     * device mapper name) or the file is not there, the other disks are tried in order; each disk is fleeced once.
      */
     private static void files(String vm, List<String> paths, Path folder, List<String> notes) throws Exception {
         List<Mount> mounts;
+        List<String> disks;
         try (Target t = Target.vm(vm)) {
             mounts = new Mounts(LinuxKernel.attach(t.memory(), t.cpus())).list().mounts();
+            disks = DiskTarget.disks(((Target.Live) t).vm());
         }
-        try (DiskTarget d = DiskTarget.vm(vm, Optional.empty())) {
-            var fs = FileSystems.open(d.source(), OptionalInt.empty()).fs();
+        if (disks.isEmpty()) throw ChirpException.unavailable("VM " + vm + " has no disk");
+        Map<String, DiskTarget> open = new LinkedHashMap<>();
+        try {
             for (String p : paths) {
                 Mount m = mounts.stream().filter(x -> DISK_FS.contains(x.fsType()) && under(p, x.mountPoint()))
                         .max(java.util.Comparator.comparingInt(x -> x.mountPoint().length())).orElse(null);
@@ -245,13 +264,51 @@ public final class Responder implements AutoCloseable {
                     continue;
                 }
                 String rel = m.mountPoint().equals("/") ? p : p.substring(m.mountPoint().length());
-                try {
-                    Extractor.extractPath(fs, rel, folder, new Extractor.Options(false, Extractor.Options.DEFAULT_MAX_FILL,
-                            withMount(d.provenance(), p, m)));
-                } catch (ChirpException e) {
-                    notes.add("files: " + io.chirp.disk.fs.GuestNames.escape(p) + ": " + e.getMessage());
+                GuestDevice g = GuestDevice.of(m.device());
+                List<Integer> order = new ArrayList<>();
+                if (g.disk() >= 0 && g.disk() < disks.size()) order.add(g.disk());
+                for (int i = 0; i < disks.size(); i++) if (!order.contains(i)) order.add(i);
+                List<String> tried = new ArrayList<>();
+                boolean got = false;
+                for (int i : order) {
+                    String node = disks.get(i);
+                    try {
+                        DiskTarget d = open.get(node);
+                        if (d == null) {
+                            d = DiskTarget.vm(vm, Optional.of(node));
+                            open.put(node, d);
+                        }
+                        // the partition the device names, on the disk it names; elsewhere the disk's own choice
+                        OptionalInt part = i == g.disk() && g.partition() > 0 ? OptionalInt.of(g.partition()) : OptionalInt.empty();
+                        var fs = FileSystems.open(d.source(), part).fs();
+                        Map<String, String> prov = withMount(d.provenance(), p, m);
+                        prov.put("disk_choice", i == g.disk() ? "named by the guest's mount device " + m.device()
+                                : "tried in order (the mount device " + m.device() + " names no disk of the VM, or the file was not there)");
+                        Extractor.extractPath(fs, rel, folder, new Extractor.Options(false, Extractor.Options.DEFAULT_MAX_FILL, prov));
+                        got = true;
+                        break;
+                    } catch (ChirpException e) {
+                        tried.add(node + ": " + e.getMessage());
+                    }
                 }
+                if (!got) notes.add("files: " + io.chirp.disk.fs.GuestNames.escape(p) + ": not found on any disk (" + String.join("; ", tried) + ")");
             }
+        } finally {
+            for (DiskTarget d : open.values()) d.close();
+        }
+    }
+
+    /**
+     * What a guest block device name says: which disk (0-based, from the letter of {@code vdX}, {@code sdX},
+     * {@code hdX}, {@code xvdX}) and which partition (its trailing number, 0 for the whole disk); -1 when it names none.
+     */
+    record GuestDevice(int disk, int partition) {
+        private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("/dev/(?:x?vd|sd|hd)([a-z])([0-9]{1,3})?");
+
+        static GuestDevice of(String device) {
+            java.util.regex.Matcher x = NAME.matcher(device == null ? "" : device);
+            if (!x.matches()) return new GuestDevice(-1, 0);
+            return new GuestDevice(x.group(1).charAt(0) - 'a', x.group(2) == null ? 0 : Integer.parseInt(x.group(2)));
         }
     }
 

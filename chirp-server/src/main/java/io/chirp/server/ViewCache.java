@@ -9,7 +9,8 @@ import java.util.function.Supplier;
 /**
  * A short-lived cache of view answers (a Linux view of a live guest costs an attach and a walk; a console polling
  * it every second from several tabs should not pay that each time). Guest state is live, so an entry lives
- * {@link #TTL_MS} at most and the answer says how old it is ({@code age_ms}); at most {@link #MAX} entries, the
+ * {@link #TTL_MS} at most after its read ended and the answer says how old it is ({@code age_ms}, from when its read
+ * began); at most {@link #MAX} entries, the
  * oldest dropped first. Callers asking while an answer is being read wait for that read rather than start their
  * own: one guest read per view at a time. Every call is still authenticated, checked and audited: only the guest
  * read is shared. A read that fails is not kept.
@@ -20,8 +21,18 @@ final class ViewCache {
     /** Most answers kept. */
     static final int MAX = 256;
 
-    private record Cached(CompletableFuture<Map<String, Object>> answer, long at) {
-        boolean fresh(long now) { return !answer.isDone() || now - at <= TTL_MS * 1_000_000L; }
+    /**
+     * One answer: {@code at} is when its read began (its age is counted from then), {@code done} when it ended. The
+     * TTL runs from {@code done}: counted from the start, a read slower than the TTL (a pslist of a loaded TCG guest
+     * takes 2-3 s) was stale on arrival, and every caller after it started a new guest read.
+     */
+    private record Cached(CompletableFuture<Map<String, Object>> answer, long at, java.util.concurrent.atomic.AtomicLong done) {
+        Cached(long at) { this(new CompletableFuture<>(), at, new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE)); }
+
+        boolean fresh(long now) {
+            long d = done.get();
+            return !answer.isDone() || d == Long.MIN_VALUE || now - d <= TTL_MS * 1_000_000L;
+        }
     }
 
     private final Map<String, Cached> entries = new LinkedHashMap<>(16, 0.75f, false) {
@@ -38,14 +49,16 @@ final class ViewCache {
         synchronized (this) {
             c = entries.get(key);
             if (fresh || c == null || !c.fresh(System.nanoTime()) || c.answer().isCompletedExceptionally()) {
-                c = new Cached(new CompletableFuture<>(), System.nanoTime());
+                c = new Cached(System.nanoTime());
                 entries.put(key, c);
                 mine = true;
             }
         }
         if (mine) {
             try {
-                c.answer().complete(compute.get());
+                Map<String, Object> a = compute.get();
+                c.done().set(System.nanoTime());
+                c.answer().complete(a);
             } catch (RuntimeException e) {
                 c.answer().completeExceptionally(e);
                 synchronized (this) {

@@ -29,8 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Automatic response end to end: {@code chirp serve} in process watches a real lab guest; a staged attack in the
  * guest (an implant copied to the data disk and run from there) fires a Sigma rule, and the response rule collects
- * a migration-mode memory image, seconds of traffic, the implant's memory maps and its executable from the live
- * disk, into the store, linked to the alert and its case, with automatic custody records. The case's bundle verifies
+ * a migration-mode memory image, seconds of traffic, the implant's memory maps, its executable from the live
+ * disk and a point-in-time image of that disk, into the store, linked to the alert and its case, with automatic custody records. The case's bundle verifies
  * offline; the implant's bytes changed in the bundle make verification fail naming that file.
  */
 @WithLabGuest
@@ -64,7 +64,7 @@ class ResponseIT {
                 responses:
                   - id: implant-collect
                     when: {rules: [%s], level: high, vms: ["%s"]}
-                    collect: {memory: migration, capture: 5s, maps: true, executable: true}
+                    collect: {memory: migration, capture: 5s, maps: true, executable: true, disk: raw}
                     limit: {per_vm: 1, window: 10m}
                 """.formatted(RULE, g.name()), "test"));
         // the monitor has attached before the attack, so the exec is seen as new
@@ -93,7 +93,7 @@ class ResponseIT {
         List<StoredArtifact> got = server.evidence().listAlert(alert.id());
         assertThat(got).extracting(StoredArtifact::id).containsExactlyInAnyOrderElementsOf(outcome.artifacts());
         Map<String, StoredArtifact> byKind = got.stream().collect(Collectors.toMap(StoredArtifact::kind, a -> a));
-        assertThat(byKind).containsOnlyKeys("memory-image", "network-capture", "process-maps", "extracted-file");
+        assertThat(byKind).containsOnlyKeys("memory-image", "network-capture", "process-maps", "extracted-file", "disk-image");
         for (StoredArtifact a : got) {
             assertThat(EvidenceStore.sha256(server.evidence().blob(a))).as(a.kind() + " hash").isEqualTo(a.sha256());
             assertThat(a.automatic()).isTrue();
@@ -115,6 +115,11 @@ class ResponseIT {
                 .as("the beacon's packets").isPositive();
         assertThat(image.size()).isGreaterThan(g.memoryBytes() / 2);
         assertThat(byKind.get("extracted-file").sha256()).as("the implant, as the guest hashes it").isEqualTo(guestSha);
+        // the implant's disk was chosen by the guest's own mount device, and the disk image is of one point in time
+        assertThat(byKind.get("extracted-file").manifest().source().identity().get("disk_choice"))
+                .startsWith("named by the guest's mount device /dev/");
+        assertThat(byKind.get("disk-image").manifest().source().identity()).containsKey("point_in_time");
+        assertThat(byKind.get("disk-image").size()).isPositive();
         JsonNode maps = ApiClient.JSON.readTree(server.evidence().blob(byKind.get("process-maps")).toFile());
         assertThat(maps.path("rows").findValuesAsText("path")).as("the implant's own mapping")
                 .anySatisfy(p -> assertThat(p).isEqualTo("/mnt/data/stage/implant"));
@@ -124,7 +129,14 @@ class ResponseIT {
         JsonNode c = client.get("/api/cases/" + outcome.caseId(), admin).json();
         assertThat(c.path("vms").get(0).asText()).isEqualTo(g.name());
         assertThat(c.path("alerts").findValuesAsText("id")).contains(alert.id());
-        assertThat(c.path("artifacts").size()).isEqualTo(4);
+        assertThat(c.path("artifacts").size()).isEqualTo(5);
+        // the case's timeline: the alert, the VM's events and every artifact of the case, on one axis, in time order
+        JsonNode tl = client.get("/api/cases/" + outcome.caseId() + "/timeline?limit=100000", admin).json();
+        assertThat(tl.path("rows").findValuesAsText("source")).contains("event", "alert", "artifact");
+        List<String> refs = new java.util.ArrayList<>();
+        for (JsonNode row : tl.path("rows")) if (row.path("source").asText().equals("artifact")) refs.add(row.path("ref").asText());
+        assertThat(refs).containsExactlyInAnyOrderElementsOf(outcome.artifacts());
+        assertThat(tl.path("rows").findValuesAsText("time").stream().map(java.time.Instant::parse).toList()).isSorted();
 
         // the same implant again within the window: no second collection
         g.shell("(exec -a sleep /mnt/data/stage/implant 3034) </dev/null >/dev/null 2>&1 &", Duration.ofSeconds(60));
@@ -140,7 +152,7 @@ class ResponseIT {
         assertThat(r.statusCode()).isEqualTo(200);
         BundleVerifier.Report ok = BundleVerifier.verify(bundle);
         assertThat(ok.problems()).isEmpty();
-        assertThat(ok.artifacts()).isEqualTo(4);
+        assertThat(ok.artifacts()).isEqualTo(5);
         StoredArtifact exe = byKind.get("extracted-file");
         String exeEntry = "artifacts/" + exe.id() + "/";
         Path tampered = home.resolve("tampered.zip");

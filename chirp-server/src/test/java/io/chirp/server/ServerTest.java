@@ -117,6 +117,76 @@ class ServerTest {
     }
 
     @Test
+    void rulesAreCheckedThroughTheApiAsRulesCheckDoesAndNothingIsAdded(@TempDir Path home) {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String viewer = s.credentials().createToken("v", Role.VIEWER).secret();
+            JsonNode doc = c.get("/api/openapi.json", viewer).json();
+            String example = doc.at("/paths/~1api~1rules~1check/post/requestBody/content/application~1json/example").toString();
+            int before = c.get("/api/rules", viewer).json().size();
+            ApiClient.Answer ok = c.call("POST", "/api/rules/check", viewer, example);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertThat(ok.json().path("table").asText()).isEqualTo("rule_checks");
+            assertThat(ok.json().path("columns").findValuesAsText("name"))
+                    .containsExactlyElementsOf(io.chirp.tables.HostTables.RULE_CHECKS.names(false));
+            // the same outcome as chirp rules check's own RuleCheck on the same text
+            String yaml = doc.at("/paths/~1api~1rules~1check/post/requestBody/content/application~1json/example/yaml").asText();
+            var local = new io.chirp.detect.check.RuleCheck(io.chirp.detect.ocsf.OcsfPipeline.standard())
+                    .check(io.chirp.detect.Detector.fromYaml(yaml, "local")).results();
+            assertThat(ok.json().path("rows")).hasSize(local.size());
+            assertThat(ok.json().path("rows").get(0).path("status").asText()).isEqualTo(local.getFirst().status().name().toLowerCase());
+            assertThat(ok.json().path("rows").get(0).path("id").asText()).isEqualTo("example-web-shell");
+            ApiClient.Answer bad = c.call("POST", "/api/rules/check", viewer, "{\"yaml\":\"title: x\\nid: broken-one\\ndetection: {}\"}");
+            assertThat(bad.status()).as(bad.body()).isEqualTo(200);
+            assertThat(bad.json().path("rows").findValuesAsText("status")).containsExactly("invalid");
+            assertThat(bad.json().path("rows").get(0).path("reason").asText()).isNotBlank();
+            assertThat(c.get("/api/rules", viewer).json().size()).as("checking adds nothing").isEqualTo(before);
+            assertThat(c.call("POST", "/api/rules/check", null, example).status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void aCaseTimelinePutsItsArtifactsOnOneAxisWithItsVms(@TempDir Path home) throws Exception {
+        try (ChirpServer s = ChirpServer.start(config(home))) {
+            ApiClient c = new ApiClient(s.uri());
+            String analyst = s.credentials().createToken("an", Role.ANALYST).secret();
+            var actor = io.chirp.evidence.store.Actor.api("token:an", "127.0.0.1");
+            String caseId = s.evidence().cases().create("timeline test", "", actor).id();
+            s.evidence().cases().addVm(caseId, "web1", actor);
+            java.time.Instant t0 = java.time.Instant.now();
+            String id = s.evidence().collect(actor, caseId, folder -> {
+                try (io.chirp.evidence.EvidenceWriter w = io.chirp.evidence.EvidenceWriter.create(folder.resolve("passwd"))) {
+                    byte[] b = "root:x:0:0::/root:/bin/sh\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    w.write(b, 0, b.length);
+                    w.commit(new io.chirp.evidence.EvidenceWriter.Description("file", "FILE",
+                            new io.chirp.evidence.EvidenceManifest.Source("db2", "qemu", java.util.Map.of()), "copy", true,
+                            List.of(), java.util.Map.of()));
+                }
+            }).getFirst().id();
+            JsonNode tl = c.get("/api/cases/" + caseId + "/timeline", analyst).json();
+            assertThat(tl.path("table").asText()).as(tl.toString()).isEqualTo("timeline");
+            JsonNode art = null;
+            for (JsonNode r : tl.path("rows")) if (r.path("source").asText().equals("artifact")) art = r;
+            assertThat(art).as(tl.toString()).isNotNull();
+            assertThat(art.path("ref").asText()).isEqualTo(id);
+            assertThat(art.path("vm").asText()).isEqualTo("db2");
+            assertThat(art.path("timestamp_desc").asText()).isEqualTo("Evidence Collected");
+            assertThat(java.time.Instant.parse(art.path("time").asText())).isBetween(t0.minusSeconds(1), java.time.Instant.now());
+            assertThat(art.path("message").asText()).contains("passwd", "by token:an", "sha256 ");
+            // the case's VMs: its member and the VM of its artifact, in the store's order
+            assertThat(io.chirp.tables.Timeline.caseVms(s.evidence(), caseId)).containsExactly("web1", "db2");
+            ApiClient.Answer csv = c.get("/api/cases/" + caseId + "/timeline?format=csv", analyst);
+            assertThat(csv.body()).startsWith("time,vm,source").contains(",artifact,");
+            ApiClient.Answer jsonl = c.get("/api/cases/" + caseId + "/timeline?format=jsonl&sources=artifact", analyst);
+            assertThat(jsonl.body().lines().toList()).hasSize(1).allSatisfy(l -> assertThat(l).contains("\"message\"",
+                    "\"datetime\"", "\"timestamp_desc\":\"Evidence Collected\""));
+            assertThat(c.get("/api/cases/no-such-case/timeline", analyst).status()).isEqualTo(404);
+            // a read is audited too: group-committed, and in the log when the log is read
+            assertThat(s.audit().records()).anySatisfy(r -> assertThat(r.action()).isEqualTo("api GET /api/cases/{id}/timeline"));
+        }
+    }
+
+    @Test
     void nonLoopbackBindingWithoutTlsIsRefused(@TempDir Path home) {
         assertThatThrownBy(() -> ChirpServer.start(config(home).withHost("0.0.0.0")))
                 .isInstanceOf(ChirpException.class).hasMessageContaining("without TLS")

@@ -2,14 +2,13 @@ package io.chirp.tables;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.CpuState;
+import io.chirp.detect.check.RuleCheck;
 import io.chirp.events.EventClass;
 import io.chirp.events.OcsfEvent;
 import io.chirp.events.Severity;
 import io.chirp.events.store.StoredEvent;
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.QemuVm;
-import io.chirp.hypervisor.VmInventory;
-import io.chirp.hypervisor.pause.PauseMarker;
+import io.chirp.hypervisor.backend.VmInfo;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -31,34 +30,45 @@ public final class HostTables {
     /** A register row: one register of one vCPU ({@code register = "source"} says where the values came from). */
     public record RegisterRow(int vcpu, String register, String value) {}
 
-    public static final TableDef<QemuVm> VMS = TableDef.of("vms", "A QEMU VM on this host (found from its process).",
-            Column.of("name", STRING, "VM name (-name, else the QEMU pid)", QemuVm::name),
-            Column.of("pid", INTEGER, "QEMU process id", QemuVm::pid),
-            Column.<QemuVm>of("memory", INTEGER, "guest RAM in bytes, null if unknown",
-                    v -> v.memoryBytes() == 0 ? null : v.memoryBytes()).withText(b -> (((Number) b).longValue() >> 20) + "M"),
-            Column.of("memory_path", STRING, "how CHIRP reads its memory: shared_ram, qmp or gdbstub",
-                    v -> v.memoryPath().name().toLowerCase(Locale.ROOT)),
+    /**
+     * The VMs of every back-end, as {@link io.chirp.hypervisor.backend.VmBackends#listAll} lists them: the columns
+     * every back-end fills first, then the back-end's own (QEMU-direct's process and channels), null where a
+     * back-end has no such thing.
+     */
+    public static final TableDef<VmInfo> VMS = TableDef.of("vms", "A VM of some back-end (QEMU processes of this host,"
+                    + " libvirt domains), with how CHIRP reads it.",
+            Column.of("name", STRING, "VM name in its back-end (QEMU: -name, else the pid; libvirt: the domain name)",
+                    v -> v.id().name()),
+            Column.of("backend", STRING, "the back-end (qemu, libvirt): --vm BACKEND:NAME picks it", v -> v.id().backend()),
+            Column.of("state", STRING, "run state (running, paused, stopped, crashed, unknown)",
+                    v -> v.state().name().toLowerCase(Locale.ROOT)),
+            Column.of("uuid", STRING, "the VM's UUID, null if its back-end knows none", v -> v.id().uuid().orElse(null)),
+            Column.<VmInfo>of("pid", INTEGER, "QEMU process id (qemu back-end), null otherwise",
+                    v -> v.details().containsKey("pid") ? Long.parseLong(v.details().get("pid")) : null),
+            Column.<VmInfo>of("memory", INTEGER, "guest RAM in bytes, null if unknown", HostTables::memoryBytes)
+                    .withText(b -> (((Number) b).longValue() >> 20) + "M"),
+            Column.of("memory_path", STRING, "how CHIRP reads its memory (shared_ram, qmp, gdbstub, libvirt, none)",
+                    VmInfo::memoryPath),
             Column.of("ram_file", STRING, "RAM backend file, with \" (not shared)\" when QEMU does not share it",
-                    v -> v.ramFile().map(Object::toString).orElse(null)
-                            + (v.ramFile().isPresent() && !v.ramShared() ? " (not shared)" : "")),
-            Column.of("qmp_socket", STRING, "QMP unix socket, null if none", v -> v.qmpSocket().map(Object::toString).orElse(null)),
-            Column.of("gdbstub", STRING, "gdbstub address on loopback, null if none",
-                    v -> v.gdbPort() > 0 ? "127.0.0.1:" + v.gdbPort() : null),
+                    v -> v.details().get("ram_file")),
+            Column.of("qmp_socket", STRING, "QMP unix socket, null if none (libvirt owns its own)", v -> v.details().get("qmp_socket")),
+            Column.of("gdbstub", STRING, "gdbstub address on loopback, null if none", v -> v.details().get("gdbstub")),
             Column.of("chirp", STRING, "what CHIRP's pause marker says: an operation in progress, or a killed CHIRP's leftovers"
-                    + " to undo with chirp vm resume; null if none", HostTables::markerNote),
+                    + " to undo with chirp vm resume; null if none", v -> v.details().get("chirp")),
             Column.of("held_by", STRING, "who holds the VM's QMP/gdbstub channel (QEMU serves one client each), null if nobody",
-                    v -> VmInventory.holders(v).stream().map(l -> l.channel() + ": " + l.command() + " pid " + l.pid()
-                            + (l.purpose().isEmpty() ? "" : " (" + l.purpose() + ")")).reduce((a, b) -> a + "; " + b).orElse(null)));
+                    v -> v.details().get("held_by")),
+            Column.of("capabilities", STRING, "what CHIRP can do with it (comma-separated capability names)",
+                    v -> String.join(",", v.capabilities().stream().sorted().map(c -> c.name().toLowerCase(Locale.ROOT)).toList())));
 
-    /** {@return what a pause marker says about the VM: CHIRP working on it, or a killed CHIRP's leftovers} */
-    private static String markerNote(QemuVm vm) {
+    /** {@return the RAM size a back-end gave, null if none or unknown} */
+    private static Long memoryBytes(VmInfo v) {
+        String m = v.details().get("memory");
+        if (m == null) return null;
         try {
-            return PauseMarker.read(vm.name()).filter(m -> m.qemuPid() == vm.pid())
-                    .map(m -> m.ownerAlive() ? m.operation() + " by pid " + m.chirpPid()
-                            : "left by killed pid " + m.chirpPid() + " (" + m.operation() + "): chirp vm resume " + vm.name())
-                    .orElse(null);
-        } catch (ChirpException e) {
-            return e.getMessage();
+            long b = Long.parseLong(m);
+            return b <= 0 ? null : b;
+        } catch (NumberFormatException e) {
+            return null;
         }
     }
 
@@ -77,13 +87,22 @@ public final class HostTables {
             Column.of("summary", STRING, "one line saying what happened (guest data)", e -> summary(e.event())),
             Column.of("uid", STRING, "the event's metadata.uid", StoredEvent::uid));
 
+    public static final TableDef<RuleCheck.Result> RULE_CHECKS = TableDef.of("rule_checks",
+            "A Sigma rule checked against CHIRP's events: does it load, and can it match what CHIRP produces.",
+            Column.of("status", STRING, "ok, or why not (invalid, unmapped, ...)", r -> r.status().name().toLowerCase(Locale.ROOT)),
+            Column.of("category", STRING, "the rule's log source category", RuleCheck.Result::category),
+            Column.of("rule", STRING, "where the rule came from (file, or api:WHO)", RuleCheck.Result::source),
+            Column.of("id", STRING, "the rule's id, null if it has none", RuleCheck.Result::ruleId),
+            Column.of("title", STRING, "the rule's title, null if it did not load", RuleCheck.Result::title),
+            Column.of("reason", STRING, "why it is not ok, null if it is", RuleCheck.Result::reason));
+
     /** The register order {@code chirp regs} prints. */
     public static final List<String> REGISTER_ORDER = List.of("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
             "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags", "cs", "ss", "fs_base", "gs_base",
             "k_gs_base", "kernel_gs_base", "gdt_base", "idt_base", "tr_base", "cr0", "cr2", "cr3", "cr4", "efer");
 
     /** {@return every host table} */
-    public static List<TableDef<?>> all() { return List.of(VMS, REGISTERS, EVENTS); }
+    public static List<TableDef<?>> all() { return List.of(VMS, REGISTERS, EVENTS, RULE_CHECKS); }
 
     /** {@return the registers of every vCPU, in {@link #REGISTER_ORDER}, each vCPU ending with its source} */
     public static Rows registers(List<CpuState> cpus) {

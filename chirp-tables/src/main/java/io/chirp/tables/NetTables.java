@@ -94,6 +94,45 @@ public final class NetTables {
         return FLOWS.rows(rows, false, problems);
     }
 
+    /**
+     * What a capture's flows need from the VM they came from, while it runs: its MAC (to tell inbound from outbound,
+     * when it has one NIC), its UUID, and, asked for, its Internet sockets (to name each flow's process).
+     *
+     * @param sockets  null when not asked for or unreadable (then {@code problems} says why)
+     * @param problems why something is missing, for warnings and the rows' problems
+     */
+    public record Guest(Optional<String> mac, Optional<String> uuid, List<GuestSocket> sockets, List<String> problems) {}
+
+    /**
+     * {@return what {@code vm} ({@code NAME} or {@code BACKEND:NAME}, any back-end) gives for flows} A VM that is not
+     * running gives nothing, with the reason: a capture file outlives its VM.
+     */
+    public static Guest guestOf(String vm, Optional<String> connect, boolean attribute) {
+        List<String> problems = new ArrayList<>();
+        io.chirp.hypervisor.Target t;
+        try {
+            t = io.chirp.hypervisor.Target.vm(vm, connect);
+        } catch (io.chirp.core.ChirpException e) {
+            problems.add("VM " + vm + " is not reachable (" + e.getMessage() + "): no direction and no attribution");
+            return new Guest(Optional.empty(), Optional.empty(), null, problems);
+        }
+        try (t) {
+            var h = ((io.chirp.hypervisor.Target.Live) t).vm();
+            var nics = h.nics();
+            Optional<String> mac = nics.size() == 1 ? Optional.ofNullable(nics.getFirst().mac()) : Optional.empty();
+            if (nics.size() != 1) problems.add("VM " + vm + " has " + nics.size() + " NICs: direction unknown");
+            List<GuestSocket> sockets = null;
+            if (attribute) {
+                try {
+                    sockets = guestSockets(LinuxKernel.attach(t.memory(), t.cpus()));
+                } catch (io.chirp.core.ChirpException e) {
+                    problems.add("no attribution: " + e.getMessage());
+                }
+            }
+            return new Guest(mac, h.identity().uuid(), sockets, problems);
+        }
+    }
+
     /** {@return the guest's Internet sockets in the form flow attribution joins on, with each owner's command line} */
     public static List<GuestSocket> guestSockets(LinuxKernel k) {
         Map<Integer, String> cmdlines = new HashMap<>();

@@ -11,6 +11,8 @@ import io.chirp.disk.fs.FileRecord;
 import io.chirp.disk.fs.Macb;
 import io.chirp.events.Severity;
 import io.chirp.events.store.StoredEvent;
+import io.chirp.evidence.store.Cases;
+import io.chirp.evidence.store.StoredArtifact;
 import io.chirp.net.flow.Flow;
 import io.chirp.net.flow.FlowReport;
 import io.chirp.net.flow.Flows;
@@ -48,7 +50,7 @@ public final class Timeline {
     public static final int MAX_ENTRIES = 2_000_000;
 
     /** Where an entry comes from. */
-    public enum Source { event, alert, disk, flow }
+    public enum Source { event, alert, disk, flow, artifact }
 
     /**
      * One moment of the timeline.
@@ -94,12 +96,14 @@ public final class Timeline {
             "A moment of a VM's timeline: an event, an alert, a file's MACB time or a network flow.",
             Column.of("time", TIMESTAMP, "when (UTC)", e -> e.time().toString()),
             Column.of("vm", STRING, "the VM", Entry::vm),
-            Column.of("source", STRING, "event, alert, disk or flow", e -> e.source().name()),
+            Column.of("source", STRING, "event, alert, disk, flow or artifact (evidence collected)", e -> e.source().name()),
             Column.of("kind", STRING, "OCSF class, MACB letter (M, A, C, B) or flow protocol", Entry::kind),
             Column.of("timestamp_desc", STRING, "what the time means (Timesketch's timestamp_desc)", Entry::timestampDesc),
             Column.of("message", STRING, "what happened (guest data)", Entry::message),
             Column.of("severity", STRING, "OCSF severity of events and alerts, null otherwise", Entry::severity),
-            Column.of("ref", STRING, "the event's uid, the file's inode, the flow's 5-tuple", Entry::ref));
+            Column.of("ref", STRING, "the event's uid, the file's inode, the flow's 5-tuple, the artifact's id", Entry::ref));
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper ALERT_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final List<Entry> entries = new ArrayList<>();
     private final List<String> problems = new ArrayList<>();
@@ -170,6 +174,47 @@ public final class Timeline {
             problem(file.getFileName() + ": " + e.getMessage());
         }
         return this;
+    }
+
+    /**
+     * Adds the artifacts of a case (or of any selection of the evidence store): one entry when each was collected,
+     * saying what, by whom (automatic, with its alert) and its hash; a capture among them also adds its flows.
+     *
+     * @param blob where each artifact's bytes are (the store's content address)
+     */
+    public Timeline artifacts(List<StoredArtifact> artifacts, java.util.function.Function<StoredArtifact, Path> blob) {
+        for (StoredArtifact a : artifacts) {
+            String vm = a.vm() == null ? "" : a.vm();
+            String by = a.automatic() ? "automatically (alert " + a.alertId() + ")" : "by " + a.actor();
+            add(new Entry(a.collected(), vm, Source.artifact, a.kind(), "Evidence Collected",
+                    a.kind() + " " + GuestNames.escape(a.name()) + " (" + a.size() + " bytes" + (a.complete() ? "" : ", partial")
+                            + ") collected " + by + ", sha256 " + a.sha256(), null, a.id()));
+            if ("network-capture".equals(a.kind())) capture(vm, blob.apply(a));
+        }
+        return this;
+    }
+
+    /**
+     * {@return the VMs of case {@code caseId}: its VM members, and the VMs of its alerts and artifacts} — the set a
+     * case timeline merges.
+     */
+    public static Set<String> caseVms(io.chirp.evidence.store.EvidenceStore store, String caseId) {
+        store.cases().require(caseId);
+        Set<String> vms = new java.util.LinkedHashSet<>();
+        for (Cases.Member m : store.cases().members(caseId)) {
+            if (m.kind() == Cases.MemberKind.vm) vms.add(m.ref());
+            if (m.kind() == Cases.MemberKind.alert && m.json() != null) {
+                // an alert member carries the alert's JSON: its VM is a VM of the case even if not added as one
+try {
+                    String vm = ALERT_JSON.readTree(m.json()).path("vm").asText("");
+                    if (!vm.isEmpty()) vms.add(vm);
+                } catch (java.io.IOException e) {
+                    // a member written by this server is JSON; anything else names no VM
+                }
+            }
+        }
+        for (StoredArtifact a : store.listCase(caseId)) if (a.vm() != null && !a.vm().isEmpty()) vms.add(a.vm());
+        return vms;
     }
 
     /** Notes why the timeline is not the whole truth (a source that could not be read). */

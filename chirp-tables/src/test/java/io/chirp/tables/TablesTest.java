@@ -29,11 +29,12 @@ class TablesTest {
         assertThat(LinuxTables.CHECK.names(false)).containsExactly("severity", "check", "finding", "evidence");
         assertThat(LinuxTables.CHECK_SECTIONS.names(false)).containsExactly("check", "examined", "findings", "complete");
         assertThat(LinuxTables.CHECK_SECTIONS.names(true)).as("check's JSON").endsWith("complete", "problems");
-        assertThat(HostTables.VMS.names(false)).containsExactly("name", "pid", "memory", "memory_path", "ram_file", "qmp_socket", "gdbstub",
-                "chirp", "held_by");
+        assertThat(HostTables.VMS.names(false)).containsExactly("name", "backend", "state", "uuid", "pid", "memory", "memory_path",
+                "ram_file", "qmp_socket", "gdbstub", "chirp", "held_by", "capabilities");
+        assertThat(HostTables.RULE_CHECKS.names(false)).containsExactly("status", "category", "rule", "id", "title", "reason");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
-        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(23);
+        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(24);
         assertThat(Tables.all()).allSatisfy(t -> assertThat(t.columns()).allSatisfy(c -> assertThat(c.doc()).isNotBlank()));
     }
 

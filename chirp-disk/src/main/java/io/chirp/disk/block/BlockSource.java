@@ -6,7 +6,7 @@ import io.chirp.core.ChirpException;
  * A disk as a flat, read-only run of {@link #size()} bytes. Implementations are thread-safe.
  * Reads outside the disk fail as {@link ChirpException.Kind#CORRUPT}: on-disk structures point there when damaged.
  */
-public sealed interface BlockSource extends AutoCloseable permits RawImage, Qcow2Image, NbdExport, MemoryImage, Slice {
+public sealed interface BlockSource extends AutoCloseable permits RawImage, Qcow2Image, NbdExport, MemoryImage, Slice, Cancellable {
     /** Largest single read a caller may ask for in one call: keeps a hostile length from sizing a heap array. */
     int MAX_READ = 64 << 20;
 
@@ -30,6 +30,9 @@ public sealed interface BlockSource extends AutoCloseable permits RawImage, Qcow
     }
 
     /** {@return a window of this source, e.g. a partition} */
+    /** {@return this source with every read a cancellation point: it throws INTERRUPTED once {@code cancelled} is true} */
+    default BlockSource cancellable(java.util.function.BooleanSupplier cancelled) { return new Cancellable(this, cancelled); }
+
     default BlockSource slice(long offset, long length, String name) {
         return new Slice(this, offset, length, name);
     }

@@ -23,7 +23,12 @@ public enum Capability {
      * A QEMU monitor ({@link io.chirp.hypervisor.qemu.QemuMonitor}): the VM is a QEMU process, so QEMU's own
      * fleecing and filter-dump implement {@link #DISK_VIEWS} and {@link #TRAFFIC_CAPTURE}.
      */
-    QEMU_MONITOR("a QEMU monitor");
+    QEMU_MONITOR("a QEMU monitor"),
+    /**
+     * Kernel breakpoints through a gdbstub ({@link VmHandle#debugger}): {@code monitor --trace} sees exec, exit,
+     * module loads and connects as they happen, not only at the next poll.
+     */
+    KERNEL_BREAKPOINTS("kernel breakpoints through a gdbstub");
 
     private final String text;
 

@@ -77,6 +77,23 @@ public final class VmBackends {
         }
     }
 
+    /**
+     * {@return the VM {@code spec} names as its back-end lists it, without opening it} (a cheap check before work
+     * that opens it later, e.g. a server job: NOT_FOUND now, not half-way; and its declared capabilities).
+     */
+    public static VmInfo find(String spec, Optional<String> connect) {
+        Ref ref = parse(spec, connect);
+        try (VmBackend b = backend(ref, connect)) {
+            List<VmInfo> all = b.list();
+            return all.stream().filter(v -> v.id().name().equals(ref.name())).findFirst()
+                    // QEMU-direct also takes a pid
+                    .or(() -> all.stream().filter(v -> ref.name().equals(v.details().get("pid"))).findFirst())
+                    .orElseThrow(() -> ChirpException.notFound("no VM " + ref.name() + " in backend " + b.id()
+                            + (all.isEmpty() ? " (it lists none)" : "; it has: " + String.join(", ",
+                                    all.stream().map(v -> v.id().name()).limit(20).toList()))));
+        }
+    }
+
     /** A listing of all back-ends: the VMs of each, and the back-ends that could not be asked (and why). */
     public record Listing(List<VmInfo> vms, List<String> problems) {}
 
@@ -120,6 +137,7 @@ public final class VmBackends {
         }
         @Override public io.chirp.hypervisor.qemu.QemuMonitor openMonitor() { return h.openMonitor(); }
         @Override public List<Nic> nics() { return h.nics(); }
+        @Override public io.chirp.hypervisor.session.GdbLease debugger(String purpose) { return h.debugger(purpose); }
         @Override public Subscription onLifecycle(
                 java.util.function.Consumer<VmEvent> listener) { return h.onLifecycle(listener); }
         @Override public java.util.Map<String, String> evidenceIdentity() { return h.evidenceIdentity(); }

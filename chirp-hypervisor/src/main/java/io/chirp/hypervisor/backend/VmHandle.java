@@ -4,6 +4,7 @@ import io.chirp.core.CpuState;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.hypervisor.qemu.QemuMonitor;
+import io.chirp.hypervisor.session.GdbLease;
 import io.chirp.memory.ImageFormat;
 import io.chirp.memory.RamLayout;
 import io.chirp.memory.acquire.AcquisitionRequest;
@@ -71,6 +72,15 @@ public interface VmHandle extends AutoCloseable {
      * filter-dump capture. The caller closes the handle it gets (a shared connection stays open for others).
      */
     QemuMonitor openMonitor();
+
+    /**
+     * Takes the VM's gdbstub for {@code purpose} ({@link Capability#KERNEL_BREAKPOINTS}) until the lease closes:
+     * QEMU serves one gdb client, so others asking meanwhile are told who has it.
+     */
+    default GdbLease debugger(String purpose) {
+        require(Capability.KERNEL_BREAKPOINTS);
+        throw new IllegalStateException(identity() + " declares " + Capability.KERNEL_BREAKPOINTS + " without a debugger");
+    }
 
     /** {@return the VM's NICs, as {@link Capability#TRAFFIC_CAPTURE} names them} */
     List<Nic> nics();

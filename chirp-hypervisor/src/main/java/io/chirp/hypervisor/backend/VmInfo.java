@@ -18,4 +18,12 @@ public record VmInfo(VmIdentity id, VmState state, Set<Capability> capabilities,
         capabilities = Set.copyOf(capabilities);
         details = Map.copyOf(details);
     }
+
+    /**
+     * Throws the one "VM X (backend Y) lacks capability Z" error unless the listing declares {@code c}: a check
+     * before work starts (the handle checks again, with the reason, when it is opened).
+     */
+    public void require(Capability c) {
+        if (!capabilities.contains(c)) throw new MissingCapabilityException(id, c, null);
+    }
 }

@@ -4,7 +4,6 @@ import io.chirp.core.ChirpException;
 import io.chirp.core.PhysAddr;
 import io.chirp.hypervisor.qemu.GdbRemote;
 import io.chirp.hypervisor.session.GdbLease;
-import io.chirp.hypervisor.session.VmSession;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.Layout;
 import io.chirp.linux.LinuxKernel;
@@ -27,7 +26,7 @@ import java.util.function.Consumer;
  * resumed: the pause per hit is one register read plus a few memory reads, and it is measured.
  *
  * <p>One thread owns the gdb connection. QEMU allows one gdb client per VM, and stops the VM while one attaches:
- * started from a {@link VmSession}, the tracer holds the session's gdbstub lease until it closes.
+ * started from a {@link GdbLease}, the tracer holds it until it closes.
  */
 public final class KernelTracer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KernelTracer.class);
@@ -103,12 +102,11 @@ public final class KernelTracer implements AutoCloseable {
     }
 
     /**
-     * Takes the VM's gdbstub from this process's broker for as long as it traces (others asking for it are told
-     * the tracer has it), sets the breakpoints and lets the guest run. Events go to {@code sink} on the tracer's
-     * thread.
+     * Traces through {@code lease} (a VM's gdbstub, from {@code VmHandle.debugger}: the back-end interface's way in)
+     * until the tracer closes, which closes the lease too: others asking for the stub meanwhile are told the tracer
+     * has it. Sets the breakpoints and lets the guest run; events go to {@code sink} on the tracer's thread.
      */
-    public static KernelTracer start(VmSession session, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
-        GdbLease lease = session.gdb("tracer", Duration.ZERO);
+    public static KernelTracer start(GdbLease lease, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
         try {
             return start(lease.remote(), lease::close, k, probes, sink);
         } catch (RuntimeException e) {
@@ -117,7 +115,7 @@ public final class KernelTracer implements AutoCloseable {
         }
     }
 
-    /** Attaches to the gdbstub on {@code gdbPort} directly (outside the broker), as {@link #start(VmSession, ...)}. */
+    /** Attaches to the gdbstub on {@code gdbPort} directly (outside the broker), as {@link #start(GdbLease, LinuxKernel, Set, Consumer)}. */
     public static KernelTracer start(int gdbPort, LinuxKernel k, Set<Probe> probes, Consumer<TraceEvent> sink) {
         GdbRemote gdb = GdbRemote.connect("127.0.0.1", gdbPort, "tracer");
         return start(gdb, gdb::close, k, probes, sink);

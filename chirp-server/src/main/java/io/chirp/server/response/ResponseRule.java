@@ -2,6 +2,7 @@ package io.chirp.server.response;
 
 import io.chirp.detect.Level;
 import io.chirp.hypervisor.VmAcquisition;
+import io.chirp.disk.acquire.DiskAcquisition;
 import io.chirp.memory.ImageFormat;
 
 import java.time.Duration;
@@ -67,16 +68,17 @@ public record ResponseRule(String id, String title, When when, Collect collect, 
      * @param capture    this long of network traffic, or null for none
      * @param maps       the memory maps of the alert's process
      * @param executable the alert's process's executable, from the guest's disk
-     * @param files      these guest paths, from the guest's disk
+     * @param files      these guest paths, from the guest's disks
+     * @param disk       a point-in-time image of the VM's first disk in this format, or null for none
      */
     public record Collect(VmAcquisition.Mode memory, ImageFormat format, Duration capture, boolean maps, boolean executable,
-                          List<String> files) {
+                          List<String> files, DiskAcquisition.Format disk) {
         public Collect {
             files = List.copyOf(files);
         }
 
         /** {@return true if it collects nothing} */
-        public boolean nothing() { return memory == null && capture == null && !maps && !executable && files.isEmpty(); }
+        public boolean nothing() { return memory == null && capture == null && !maps && !executable && files.isEmpty() && disk == null; }
     }
 
     /**

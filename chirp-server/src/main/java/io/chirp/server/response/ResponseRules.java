@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.chirp.core.ChirpException;
 import io.chirp.detect.Level;
+import io.chirp.disk.acquire.DiskAcquisition;
 import io.chirp.hypervisor.VmAcquisition;
 import io.chirp.memory.ImageFormat;
 
@@ -32,7 +33,7 @@ import java.util.stream.Stream;
  *   - id: tmp-exec-collect
  *     title: Collect on execution from a temporary folder
  *     when: {rules: [fcb21ce9-...], level: medium, tags: [attack.execution], vms: ["web*"]}
- *     collect: {memory: migration, format: elf, capture: 10s, maps: true, executable: true, files: [/etc/passwd]}
+ *     collect: {memory: migration, format: elf, capture: 10s, maps: true, executable: true, files: [/etc/passwd], disk: raw}
  *     limit: {per_vm: 2, window: 10m}
  *     case: vm
  * </pre>
@@ -113,7 +114,7 @@ public final class ResponseRules {
                 List.copyOf(strings(w, "vms", where)));
         JsonNode c = r.path("collect");
         if (!c.isObject()) throw ChirpException.usage(where + ": 'collect' is required");
-        keys(c, where + " collect", "memory", "format", "capture", "maps", "executable", "files");
+        keys(c, where + " collect", "memory", "format", "capture", "maps", "executable", "files", "disk");
         VmAcquisition.Mode memory = null;
         if (c.has("memory")) {
             memory = switch (c.path("memory").asText()) {
@@ -138,8 +139,13 @@ public final class ResponseRules {
                 throw ChirpException.usage(where + ": files must be absolute guest paths without '..': " + f);
             }
         }
+        DiskAcquisition.Format disk = !c.has("disk") ? null : switch (c.path("disk").asText()) {
+            case "raw" -> DiskAcquisition.Format.RAW;
+            case "qcow2" -> DiskAcquisition.Format.QCOW2;
+            default -> throw ChirpException.usage(where + ": disk must be raw or qcow2");
+        };
         ResponseRule.Collect collect = new ResponseRule.Collect(memory, format, capture, bool(c, "maps", where),
-                bool(c, "executable", where), files);
+                bool(c, "executable", where), files, disk);
         if (collect.nothing()) throw ChirpException.usage(where + ": collects nothing");
         JsonNode l = r.path("limit");
         keys(l, where + " limit", "per_vm", "window");
