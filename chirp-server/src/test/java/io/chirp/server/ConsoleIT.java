@@ -258,8 +258,8 @@ class ConsoleIT {
     void theDisksFileTreeShowsMacbTimesAndDownloadsAFileThroughTheEvidenceStore(LabGuest g) throws Exception {
         start(g);
         // the guest's data disk is mounted at /mnt/data: its file system's / is the guest's /mnt/data
-        String guestSha = g.shell("mkdir -p /mnt/data/console && head -c 300000 /dev/urandom > /mnt/data/console/blob.bin && sync && "
-                + "sha256sum /mnt/data/console/blob.bin", Duration.ofSeconds(60)).strip().split("\\s+")[0];
+        g.shell("mkdir -p /mnt/data/console && head -c 300000 /dev/urandom > /mnt/data/console/blob.bin && sync; echo ok", Duration.ofSeconds(60));
+        String guestSha = guestSha(g, "/mnt/data/console/blob.bin");
         browser.go("#/vm/" + g.name() + "/files");
         browser.await(By.cssSelector("#files-table tr[data-path='/console']"), WAIT).findElement(By.cssSelector("a.dir")).click();
         WebElement row = browser.await(By.cssSelector("#files-table tr[data-path='/console/blob.bin']"), WAIT);
@@ -319,7 +319,7 @@ class ConsoleIT {
         assertThat(sha256(Path.of(server.jobs().get(disk).orElseThrow().artifact()))).isEqualTo(img.get(2));
 
         // one file by path: its hash is the guest's own sha256sum
-        String guestSha = g.shell("sha256sum /mnt/data/console/blob.bin", Duration.ofSeconds(60)).strip().split("\\s+")[0];
+        String guestSha = guestSha(g, "/mnt/data/console/blob.bin");
         java.util.Set<String> before = server.jobs().list().stream().map(Jobs.View::id).collect(java.util.stream.Collectors.toSet());
         browser.driver.findElement(By.id("extract-path")).sendKeys("/console/blob.bin");
         browser.driver.findElement(By.id("extract")).click();
@@ -344,6 +344,14 @@ class ConsoleIT {
                 .filter(r -> !"running".equals(r.getAttribute("data-state"))).findFirst()
                 .map(r -> List.of(r.getAttribute("data-state"), r.findElement(By.cssSelector("progress")).getAttribute("value"),
                         r.findElement(By.cssSelector("td.hash")).getText().strip(), r.getText())).orElse(null));
+    }
+
+    /** {@return the guest's own sha256sum of a file} (the console can interleave kernel messages: find the hash line) */
+    private static String guestSha(LabGuest g, String path) throws Exception {
+        String out = g.shell("sha256sum " + path, Duration.ofSeconds(60));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9a-f]{64})\\s+" + java.util.regex.Pattern.quote(path)).matcher(out);
+        assertThat(m.find()).as("sha256sum's answer in: " + out).isTrue();
+        return m.group(1);
     }
 
     private static String sha256(Path f) throws Exception {

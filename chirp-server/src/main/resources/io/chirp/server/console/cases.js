@@ -79,8 +79,9 @@ function addVm(id, vms) {
 }
 
 // Artifacts with their hashes; automatic ones name the alert that triggered them. Downloads go through the store.
-export function artifacts(list, id) {
-  return table([
+// compact: for the alert's detail panel (kind, size, hash, download).
+export function artifacts(list, id, compact = false) {
+  const wide = [
     { key: 'collected', label: 'Collected', render: r => time(r.collected) },
     { key: 'kind', label: 'Kind', render: r => el('span', {}, visible(r.kind), r.automatic ? el('span', { class: 'tag auto' }, 'automatic') : null) },
     { key: 'vm', label: 'VM' },
@@ -88,9 +89,11 @@ export function artifacts(list, id) {
     { key: 'size', label: 'Size', cls: 'num', render: r => bytes(r.size) },
     { key: 'sha256', label: 'SHA-256', cls: 'mono wrap hash' },
     { key: 'alert_id', label: 'Alert', cls: 'mono' },
-    { key: 'actor', label: 'By', cls: 'wrap' },
+    { key: 'actor', label: 'By' },
     { key: 'id', label: '', render: r => el('a', { class: 'button small', href: '/api/artifacts/' + enc(r.id) + '/content', download: '' }, 'Download') },
-  ], list, { id, rowData: r => ({ id: r.id, kind: r.kind }), empty: 'no evidence yet' }).node;
+  ];
+  const cols = compact ? wide.filter(c => ['kind', 'size', 'sha256', 'id'].includes(c.key)) : wide;
+  return table(cols, list, { id, rowData: r => ({ id: r.id, kind: r.kind }), empty: 'no evidence yet' }).node;
 }
 
 // The case's own timeline route if the server has it, else one timeline of the case's VMs.

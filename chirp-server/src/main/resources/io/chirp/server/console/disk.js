@@ -46,7 +46,7 @@ export async function files(body, name, path = '/') {
     { key: 'accessed', label: 'Accessed (A)', render: r => time(r.accessed) },
     { key: 'changed', label: 'Changed (C)', render: r => time(r.changed) },
     { key: 'born', label: 'Born (B)', render: r => time(r.born) },
-    { key: 'path', label: '', render: r => r.type === 'file' && canExtract
+    { key: 'path', label: '', render: r => r.type === 'regular' && canExtract
         ? el('button', { class: 'small download', onclick: ev => { ev.stopPropagation(); download(name, r.path, r.size, out); } }, 'Download') : '' },
   ], [], { id: 'files-table', sort: 'name', rowClass: r => r.deleted ? 'deleted' : null, rowData: r => ({ path: r.path, type: r.type }),
     empty: 'empty directory' });

@@ -21,13 +21,14 @@ function stateChip(s) {
 // ---------------------------------------------------------------- Fleet
 async function fleet(main) {
   const filter = el('input', { class: 'search', placeholder: 'Filter VMs', id: 'fleet-filter' });
-  main.append(header('Fleet', 'Every VM on this host, as the hypervisor and the guest\'s own kernel memory show it', filter));
+  main.append(header('Fleet', 'Every VM on this host and on the fleet\'s sensor hosts, as the hypervisor and the guest\'s own kernel memory show it', filter));
   const summary = el('div', { class: 'cards' });
   main.append(summary);
-  const lastEvent = new Map();
+  const lastEvent = new Map(), asked = new Set();
   let rows = [];
   const t = table([
     { key: 'name', label: 'VM', render: r => el('a', { href: '#/vm/' + enc(r.name), class: 'vm-link' }, visible(r.name)) },
+    { key: 'host', label: 'Host', render: r => r.host ? el('span', { class: 'host' + (r.host_lost ? ' lost' : '') }, visible(r.host)) : el('span', { class: 'muted' }, 'this host') },
     { key: 'backend', label: 'Back-end' },
     { key: 'state', label: 'State', render: r => stateChip(r.monitor) },
     { key: 'kernel', label: 'Kernel', cls: 'wrap' },
@@ -39,7 +40,8 @@ async function fleet(main) {
   filter.addEventListener('input', () => t.filter(filter.value));
   main.append(el('div', { class: 'panel flush' }, t.node));
   async function load() {
-    const [vms, alerts] = await Promise.all([api('/api/vms'), api('/api/alerts?open=true&limit=10000')]);
+    const [vms, alerts, fleetHosts] = await Promise.all([api('/api/vms'), api('/api/alerts?open=true&limit=10000'),
+      has('/api/fleet') ? api('/api/fleet').then(f => f.hosts || [], () => []) : []]);
     const open = {};
     for (const a of alerts) open[a.vm] = (open[a.vm] || 0) + 1;
     rows = vms.rows.map(v => ({ ...v, backend: v.backend || 'qemu', monitor: vms.monitor[v.name] || null,
@@ -48,7 +50,19 @@ async function fleet(main) {
     for (const name of Object.keys(vms.monitor)) {
       if (!rows.some(r => r.name === name)) rows.push({ name, backend: 'qemu', monitor: vms.monitor[name], state: vms.monitor[name].state, kernel: vms.monitor[name].kernel || '', open_alerts: open[name] || 0 });
     }
-    await Promise.all(rows.filter(r => !lastEvent.has(r.name)).map(async r => {
+    // the VMs of sensor hosts (chirp serve --kafka): a lost host's VMs are unknown, whatever they last said
+    for (const h of fleetHosts) {
+      const lost = h.status === 'LOST';
+      for (const v of h.vms || []) {
+        if (rows.some(r => r.name === v.name && r.host === h.sensor)) continue;
+        const st = lost ? 'unknown' : v.state;
+        rows.push({ name: v.name, host: h.sensor, host_lost: lost, backend: 'sensor', monitor: { state: st, detail: v.detail, since: v.since },
+          state: st, kernel: '', open_alerts: open[v.name] || 0, last_event: lastEvent.get(v.name) });
+      }
+    }
+    // each VM's newest event, asked once (the stream keeps it fresh after that)
+    await Promise.all(rows.filter(r => !asked.has(r.name)).map(async r => {
+      asked.add(r.name);
       try {
         const e = await api('/api/events?limit=1&vm=' + enc(r.name));
         if (e.rows.length) { lastEvent.set(r.name, e.rows[e.rows.length - 1]); r.last_event = e.rows[e.rows.length - 1]; }
@@ -333,7 +347,7 @@ async function evidenceOf(a, box) {
   for (let i = 0; i < 20 && box.isConnected; i++) {
     const ev = await api('/api/artifacts?alert=' + enc(a.id)).catch(() => []);
     if (ev.length || i === 19) {
-      clear(box).append(ev.length ? el('div', {}, el('h3', {}, 'Evidence collected automatically'), artifacts(ev, 'alert-artifacts'))
+      clear(box).append(ev.length ? el('div', {}, el('h3', {}, 'Evidence collected automatically'), artifacts(ev, 'alert-artifacts', true))
         : el('p', { class: 'muted' }, 'No evidence was collected automatically for this alert.'));
       return;
     }
