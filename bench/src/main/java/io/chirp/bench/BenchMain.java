@@ -35,6 +35,7 @@ public final class BenchMain {
         if (which.equals("fleet") || which.equals("all")) fleet(reports);
         if (which.equals("libvirt") || which.equals("all")) libvirt(reports);
         if (which.equals("kernels") || which.equals("all")) kernels(reports);
+        if (which.equals("console") || which.equals("all")) console(reports);
     }
 
     /** kernels.md (attach and pslist per kernel) and isf-export.md (CHIRP's export beside dwarf2json), one run. */
@@ -53,6 +54,23 @@ public final class BenchMain {
                 + " -dbg package. The two alternate, so the load falls on both alike.\n\n" + KernelsBench.isfReport(r);
         Files.writeString(reports.resolve("isf-export.md"), isf);
         System.out.print(isf);
+    }
+
+    private static void console(Path reports) throws Exception {
+        int vms = Integer.getInteger("chirp.bench.console.vms", 200), events = Integer.getInteger("chirp.bench.console.events", 100_000);
+        List<ConsoleBench.Row> rows = ConsoleBench.run(vms, events);
+        StringBuilder md = new StringBuilder(header("Console: " + vms + " VMs and " + String.format("%,d", events)
+                + " events in a real browser", "bench/run console"));
+        md.append("Headless Debian chromium driven by Selenium; every time is taken inside the page with its Performance API"
+                + " (`performance.now()`, navigation timing, a long-task observer), from the action to the frame after the"
+                + " DOM is complete. The VMs are stand-ins: one `chirp sensor --replay` process reports them through a real"
+                + " broker to `chirp serve --kafka`, and keeps replaying events for them (0.05/s each) while the pages are"
+                + " measured; the stored events (the same recording, spread over the last 24 hours) are written into the"
+                + " server's store before it starts. Load average at the end: " + loadAverage() + ".\n\n");
+        md.append("| measurement | median ms | worst ms | runs | note |\n|---|---|---|---|---|\n");
+        for (ConsoleBench.Row r : rows) md.append(String.format("| %s | %.1f | %.1f | %d | %s |%n", r.what(), r.medianMs(), r.maxMs(), r.runs(), r.note()));
+        Files.writeString(reports.resolve("console.md"), md);
+        System.out.print(md);
     }
 
     private static void libvirt(Path reports) throws Exception {

@@ -85,15 +85,19 @@ final class Api {
                 });
         add("GET", "/api/vms/{vm}/memory", "readMemory", "vms", VIEWER, true,
                 "Read guest memory (physical, or virtual through the page tables) as hex; unreadable runs are listed",
-                List.of(vm, Param.addresses("address", QUERY, true, "first address (0x-hex or decimal)", 1).withExample("0x1000"),
+                List.of(vm, Param.addresses("address", QUERY, false, "first address (0x-hex or decimal; default: the kernel's"
+                                + " text for a virtual read, 0 for a physical one)", 1).withExample("0x1000"),
                         Param.integer("length", QUERY, "bytes to read (at most 1 MiB: the JSON hex is twice as long)", 1, 1 << 20, 256L),
                         Param.choice("space", QUERY, false, "physical or virtual", "physical", List.of("physical", "virtual")),
                         Param.addresses("cr3", QUERY, false, "page-table root for virtual reads", 1)),
                 Route.Response.json(null, "address, length, hex, holes and whether the read is complete"), null, c -> {
                     try (Target t = Target.vm(c.require("vm"))) {
-                        long addr = MemoryViews.parse(c.require("address"));
-                        MemoryViews.Read r = MemoryViews.read(t, c.text("space").equals("virtual") ? MemoryViews.space(t, c.text("cr3"))
-                                : null, addr, c.integer("length"));
+                        boolean virtual = c.text("space").equals("virtual");
+                        // no address: where a look at memory usually starts (the console's hex view opens there)
+                        long addr = c.text("address") != null ? MemoryViews.parse(c.text("address"))
+                                : virtual ? LinuxKernel.attach(t.memory(), t.cpus()).info().virtText() : 0;
+                        MemoryViews.Read r = MemoryViews.read(t, virtual ? MemoryViews.space(t, c.text("cr3")) : null, addr,
+                                c.integer("length"));
                         Map<String, Object> m = new LinkedHashMap<>();
                         m.put("address", io.chirp.tables.ColumnType.hex(addr));
                         m.put("length", r.data().length);

@@ -102,9 +102,7 @@ public final class ChirpServer implements AutoCloseable {
             rs.rules(ResponseRules.load(config.rules())); // response rules beside the Sigma rules
         }
         this.responder = rs;
-        List<Route> all = new ArrayList<>(Api.routes(this));
-        all.addAll(ConsoleRoutes.routes());
-        this.routes = List.copyOf(all);
+        this.routes = Api.routes(this);
         this.openApi = OpenApi.document(routes, VERSION);
     }
 

@@ -61,6 +61,8 @@ final class ConsoleFront extends Handler.Abstract {
         m.put("/app.js", new Asset("text/javascript; charset=utf-8", resource(ROOT + "app.js")));
         m.put("/views.js", new Asset("text/javascript; charset=utf-8", resource(ROOT + "views.js")));
         m.put("/dom.js", new Asset("text/javascript; charset=utf-8", resource(ROOT + "dom.js")));
+        m.put("/disk.js", new Asset("text/javascript; charset=utf-8", resource(ROOT + "disk.js")));
+        m.put("/cases.js", new Asset("text/javascript; charset=utf-8", resource(ROOT + "cases.js")));
         m.put("/app.css", new Asset("text/css; charset=utf-8", resource(ROOT + "app.css")));
         m.put("/favicon.svg", new Asset("image/svg+xml", resource(ROOT + "favicon.svg")));
         m.put("/vendor/chart.umd.min.js", new Asset("text/javascript; charset=utf-8",

@@ -12,7 +12,6 @@
  *   request ──▶ HttpFront: route (Api, THE route table) ─ authenticate (Credentials) ─ role ─ validate (Param)
  *               ─ handler ─ reply or JSON error (ApiError: ChirpException.Kind → HTTP status, one place)
  *               ─ Audit (custody log, hash-chained) ;  OpenApi writes /api/openapi.json from the same table
- *               (Api's routes plus the console's few in ConsoleRoutes)
  * </pre>
  *
  * <p><b>Why plain Jetty 12 (jetty-server, no servlets, no framework).</b> The security model needs one route

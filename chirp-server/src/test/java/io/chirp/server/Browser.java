@@ -29,6 +29,8 @@ public final class Browser implements AutoCloseable {
     public final ChromeDriver driver;
     final URI base;
     private final Path profile;
+    /** Where the browser saves downloads (the console's file downloads and case bundles). */
+    public final Path downloads;
 
     public Browser(URI base) throws Exception {
         if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(DRIVER)) {
@@ -38,14 +40,26 @@ public final class Browser implements AutoCloseable {
         System.setProperty("webdriver.chrome.driver", DRIVER.toString());
         this.base = base;
         this.profile = Files.createTempDirectory("chirp-chromium");
+        this.downloads = Files.createDirectories(profile.resolve("downloads"));
         ChromeOptions o = new ChromeOptions();
         o.setBinary(CHROMIUM.toFile());
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1440,900",
                 "--user-data-dir=" + profile, "--no-first-run", "--disable-extensions", "--disable-background-networking",
                 "--disable-sync", "--disable-component-update", "--disable-default-apps", "--hide-scrollbars", "--lang=en-US");
+        o.setExperimentalOption("prefs", java.util.Map.of("download.default_directory", downloads.toString(),
+                "download.prompt_for_download", false, "profile.default_content_settings.popups", 0));
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
         this.driver = new ChromeDriver(service, o);
         driver.manage().window().setSize(new Dimension(1440, 900));
+        // headless chromium saves downloads only when told where
+        driver.executeCdpCommand("Browser.setDownloadBehavior", java.util.Map.of("behavior", "allow", "downloadPath", downloads.toString(),
+                "eventsEnabled", false));
+    }
+
+    /** {@return a download once the browser has finished writing it} (chromium writes NAME.crdownload until then) */
+    public Path download(String name, Duration d) {
+        Path f = downloads.resolve(name);
+        return await(d, "the download " + name, x -> Files.isRegularFile(f) && !Files.exists(downloads.resolve(name + ".crdownload")) ? f : null);
     }
 
     public void open(String pathAndFragment) { driver.get(base.resolve(pathAndFragment).toString()); }

@@ -35,6 +35,10 @@ class ConsoleIT {
     private static ChirpServer server;
     private static Path home;
     private static Browser browser;
+    /** The shipped rule that fires on the staged dropper (a program run from /tmp). */
+    private static final String TMP_RULE = "fcb21ce9-7ee3-49ea-82c3-8fc22b905226";
+    /** The dropper's alert (test 5), for the case tests. */
+    private static String dropperAlert;
 
     private static synchronized void start(LabGuest g) throws Exception {
         if (server != null) return;
@@ -43,6 +47,15 @@ class ConsoleIT {
                 .withInterval(Duration.ofMillis(500)));
         server.credentials().addUser("ann", Role.ANALYST, PASSWORD.toCharArray());
         server.credentials().addUser("vic", Role.VIEWER, PASSWORD.toCharArray());
+        // automatic evidence: the dropper's memory maps, into a case of its own alert
+        server.responder().rules(io.chirp.server.response.ResponseRules.parse("""
+                responses:
+                  - id: console-dropper-maps
+                    when: {rules: [%s], vms: ["%s"]}
+                    collect: {maps: true}
+                    limit: {per_vm: 20, window: 10m}
+                    case: alert
+                """.formatted(TMP_RULE, g.name()), "test"));
         browser = new Browser(server.uri());
     }
 
@@ -170,6 +183,7 @@ class ConsoleIT {
         By dropper = By.xpath("//table[@id='alerts-table']//tr[contains(., 'Temporary Folder') and contains(., '3045')]");
         String rowClass = browser.await(WAIT, "the dropper's alert", d -> d.findElements(dropper).stream().findFirst()
                 .map(r -> r.getAttribute("class") + "\n" + r.getText()).orElse(null));
+        dropperAlert = browser.driver.findElement(dropper).getAttribute("data-id");
         System.out.printf("console: guest action to its alert in the browser: %d ms%n", Duration.ofNanos(System.nanoTime() - t0).toMillis());
         assertThat(browser.driver.executeScript("return window.__sameDocument === true")).as("no reload").isEqualTo(true);
         assertThat(rowClass).contains(g.name()).startsWith("new");
@@ -179,6 +193,11 @@ class ConsoleIT {
             return d.findElement(By.id("alert-detail")).isDisplayed();
         });
         assertThat(browser.driver.findElement(By.id("alert-detail")).getText()).contains("Temporary Folder").containsIgnoringCase("matched event");
+        // the response rule's evidence, collected without anyone asking, shown with the alert
+        String auto = browser.await(WAIT, "the automatic evidence", d -> d.findElements(By.cssSelector("#alert-artifacts tr[data-kind='process-maps']"))
+                .stream().findFirst().map(WebElement::getText).orElse(null));
+        var maps = server.evidence().listAlert(dropperAlert).stream().filter(a -> a.kind().equals("process-maps")).findFirst().orElseThrow();
+        assertThat(auto).containsIgnoringCase("automatic").contains(maps.sha256());
         browser.screenshot("alerts");
         browser.await(WAIT, "acknowledged", d -> {
             List<WebElement> ack = d.findElement(dropper).findElements(By.cssSelector("button.ack"));
@@ -236,6 +255,173 @@ class ConsoleIT {
     }
 
     @Test @Order(8)
+    void theDisksFileTreeShowsMacbTimesAndDownloadsAFileThroughTheEvidenceStore(LabGuest g) throws Exception {
+        start(g);
+        // the guest's data disk is mounted at /mnt/data: its file system's / is the guest's /mnt/data
+        g.shell("mkdir -p /mnt/data/console && head -c 300000 /dev/urandom > /mnt/data/console/blob.bin && sync; echo ok", Duration.ofSeconds(60));
+        String guestSha = guestSha(g, "/mnt/data/console/blob.bin");
+        browser.go("#/vm/" + g.name() + "/files");
+        browser.await(By.cssSelector("#files-table tr[data-path='/console']"), WAIT).findElement(By.cssSelector("a.dir")).click();
+        WebElement row = browser.await(By.cssSelector("#files-table tr[data-path='/console/blob.bin']"), WAIT);
+        assertThat(browser.driver.findElement(By.id("disk-path")).getAttribute("data-path")).isEqualTo("/console");
+        // M, A and C are shown, in this year; B where the file system records birth (ext4 with large inodes)
+        String year = String.valueOf(java.time.Year.now(java.time.ZoneOffset.UTC).getValue());
+        List<WebElement> cells = row.findElements(By.tagName("td"));
+        assertThat(cells.subList(5, 8)).extracting(WebElement::getText).allSatisfy(t -> assertThat(t).startsWith(year));
+        assertThat(cells.get(8).getText()).satisfiesAnyOf(t -> assertThat(t).isEmpty(), t -> assertThat(t).startsWith(year));
+        assertThat(cells.get(4).getText()).isEqualTo("293.0 KiB");
+        row.findElement(By.cssSelector("button.download")).click();
+        String state = browser.await(WAIT, "the extraction", d -> {
+            String st = d.findElement(By.id("download-status")).getAttribute("data-state");
+            return "running".equals(st) ? null : st;
+        });
+        assertThat(state).as(browser.driver.findElement(By.id("download-status")).getText()).isEqualTo("succeeded");
+        assertThat(browser.driver.findElement(By.id("download-sha")).getText()).isEqualTo(guestSha);
+        Path saved = browser.download("blob.bin", WAIT);
+        assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(saved)))).as("the browser's copy")
+                .isEqualTo(guestSha);
+        String artifact = browser.driver.findElement(By.id("download-status")).getAttribute("data-artifact");
+        assertThat(server.evidence().require(artifact).sha256()).isEqualTo(guestSha);
+        browser.screenshot("vm-files");
+    }
+
+    @Test @Order(9)
+    void captureDiskImageAndExtractionRunAsJobsWithProgressCancelAndHashes(LabGuest g) throws Exception {
+        start(g);
+        browser.go("#/evidence/" + g.name());
+        browser.await(By.id("capture"), WAIT);
+        browser.await(WAIT, "the VM choice", d -> new Select(d.findElement(By.id("acq-vm"))).getOptions().stream()
+                .anyMatch(o -> o.getAttribute("value").equals(g.name())));
+        new Select(browser.driver.findElement(By.id("acq-vm"))).selectByValue(g.name());
+        // a long capture, cancelled from its row: it stops early and keeps what it captured
+        WebElement secs = browser.driver.findElement(By.id("cap-seconds"));
+        secs.clear();
+        secs.sendKeys("120");
+        browser.driver.findElement(By.id("capture")).click();
+        String capture = runningJob("capture");
+        g.shell("(for i in $(seq 5); do ping -c 1 -W 1 10.0.2.2; done) >/dev/null 2>&1; true", Duration.ofSeconds(60));
+        browser.await(WAIT, "the cancel button", d -> {
+            List<WebElement> b = d.findElements(By.cssSelector("#jobs-table tr[data-id='" + capture + "'] button.cancel"));
+            if (!b.isEmpty()) b.getFirst().click();
+            return server.jobs().get(capture).orElseThrow().state() != Jobs.State.running;
+        });
+        List<String> cap = finishedRow(capture, Duration.ofSeconds(60));
+        assertThat(cap.get(0)).as(cap.get(3)).isIn("succeeded", "cancelled");
+        Jobs.View cv = server.jobs().get(capture).orElseThrow();
+        if (cv.artifact() != null) assertThat(sha256(Path.of(cv.artifact()))).isEqualTo(cap.get(2));
+
+        // the whole data disk, imaged at a point in time
+        browser.driver.findElement(By.id("image-disk")).click();
+        String disk = runningJob("disk-acquisition");
+        List<String> img = finishedRow(disk, Duration.ofMinutes(5));
+        assertThat(img.get(0)).as(img.get(3)).isEqualTo("succeeded");
+        assertThat(img.get(1)).isEqualTo("100");
+        assertThat(sha256(Path.of(server.jobs().get(disk).orElseThrow().artifact()))).isEqualTo(img.get(2));
+
+        // one file by path: its hash is the guest's own sha256sum
+        String guestSha = guestSha(g, "/mnt/data/console/blob.bin");
+        java.util.Set<String> before = server.jobs().list().stream().map(Jobs.View::id).collect(java.util.stream.Collectors.toSet());
+        browser.driver.findElement(By.id("extract-path")).sendKeys("/console/blob.bin");
+        browser.driver.findElement(By.id("extract")).click();
+        String x = browser.await(WAIT, "the extraction job", d -> server.jobs().list().stream().filter(j -> j.kind().equals("extraction")
+                && !before.contains(j.id())).findFirst().map(Jobs.View::id).orElse(null));
+        List<String> ex = finishedRow(x, WAIT);
+        assertThat(ex.get(0)).as(ex.get(3)).isEqualTo("succeeded");
+        assertThat(ex.get(2)).isEqualTo(guestSha);
+        browser.screenshot("evidence-jobs");
+    }
+
+    /** {@return the id of the newest job of this kind once its row shows a moving progress bar} */
+    private static String runningJob(String kind) {
+        return browser.await(WAIT, "a running " + kind, d -> d.findElements(By.cssSelector("#jobs-table tr[data-state='running']")).stream()
+                .map(r -> r.getAttribute("data-id")).filter(id -> server.jobs().get(id).map(j -> j.kind().equals(kind)).orElse(false))
+                .findFirst().orElse(null));
+    }
+
+    /** {@return state, progress value, SHA-256 cell and text of a job's row once it has finished} */
+    private static List<String> finishedRow(String id, Duration d) {
+        return browser.await(d, "job " + id + " done", x -> x.findElements(By.cssSelector("#jobs-table tr[data-id='" + id + "']")).stream()
+                .filter(r -> !"running".equals(r.getAttribute("data-state"))).findFirst()
+                .map(r -> List.of(r.getAttribute("data-state"), r.findElement(By.cssSelector("progress")).getAttribute("value"),
+                        r.findElement(By.cssSelector("td.hash")).getText().strip(), r.getText())).orElse(null));
+    }
+
+    /** {@return the guest's own sha256sum of a file} (the console can interleave kernel messages: find the hash line) */
+    private static String guestSha(LabGuest g, String path) throws Exception {
+        String out = g.shell("sha256sum " + path, Duration.ofSeconds(60));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9a-f]{64})\\s+" + java.util.regex.Pattern.quote(path)).matcher(out);
+        assertThat(m.find()).as("sha256sum's answer in: " + out).isTrue();
+        return m.group(1);
+    }
+
+    private static String sha256(Path f) throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(f)) {
+            byte[] b = new byte[1 << 20];
+            for (int n; (n = in.read(b)) > 0; ) md.update(b, 0, n);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    @Test @Order(10)
+    void casesAreOpenedGiveAlertsAndEvidenceATimelineAndExportAVerifiedBundle(LabGuest g) throws Exception {
+        start(g);
+        assertThat(dropperAlert).as("test 5 saw the dropper's alert").isNotNull();
+        browser.go("#/cases");
+        browser.await(By.id("case-title"), WAIT).sendKeys("console-it: dropper in /tmp");
+        browser.driver.findElement(By.id("case-description")).sendKeys("opened from the browser test");
+        browser.driver.findElement(By.id("case-create")).click();
+        String caseId = browser.await(WAIT, "the new case's page", d -> {
+            String h = (String) d.executeScript("return location.hash");
+            return h.startsWith("#/cases/c-") ? h.substring("#/cases/".length()) : null;
+        });
+        browser.await(By.id("case-facts"), WAIT);
+        browser.await(WAIT, "the VM choice", d -> new Select(d.findElement(By.id("case-vm"))).getOptions().stream()
+                .anyMatch(o -> o.getAttribute("value").equals(g.name())));
+        new Select(browser.driver.findElement(By.id("case-vm"))).selectByValue(g.name());
+        browser.driver.findElement(By.id("case-vm-add")).click();
+        browser.await(WAIT, "the VM in the case", d -> d.findElement(By.id("case-facts")).getText().contains(g.name()));
+
+        // the alert, assigned to the case from its detail in the queue
+        browser.go("#/alerts");
+        By row = By.cssSelector("#alerts-table tr[data-id='" + dropperAlert + "']");
+        browser.await(WAIT, "the detail", d -> {
+            d.findElement(row).click();
+            return d.findElement(By.id("alert-detail")).isDisplayed();
+        });
+        browser.await(WAIT, "the case choice", d -> new Select(d.findElement(By.id("alert-case"))).getOptions().stream()
+                .anyMatch(o -> o.getAttribute("value").equals(caseId)));
+        new Select(browser.driver.findElement(By.id("alert-case"))).selectByValue(caseId);
+        browser.driver.findElement(By.id("alert-case-add")).click();
+        browser.await(WAIT, "added", d -> d.findElement(By.id("alert-case-msg")).getText().contains("added to"));
+
+        browser.go("#/cases/" + caseId);
+        browser.await(By.cssSelector("#case-alerts tr[data-id='" + dropperAlert + "']"), WAIT);
+        // the timeline of the case's VM: its events and the alert on one axis
+        String timeline = browser.await(WAIT, "the case's timeline", d -> {
+            String t = d.findElement(By.id("case-timeline")).getText();
+            return t.contains("Temporary Folder") && t.toUpperCase().contains("ALERT") ? t : null;
+        });
+        assertThat(timeline.toUpperCase()).contains("EVENT");
+        browser.screenshot("case");
+
+        // the case the response opened on its own holds the alert's automatic evidence; export it and check it offline
+        String auto = server.evidence().cases().ofAlert(dropperAlert).stream().map(io.chirp.evidence.store.Cases.Case::id)
+                .filter(id -> !id.equals(caseId)).findFirst().orElseThrow();
+        browser.go("#/cases");
+        browser.await(By.cssSelector("#cases-table tr[data-id='" + auto + "']"), WAIT).click();
+        browser.await(By.cssSelector("#case-artifacts tr[data-kind='process-maps']"), WAIT);
+        assertThat(browser.driver.findElement(By.id("case-artifacts")).getText()).containsIgnoringCase("automatic");
+        browser.screenshot("case-automatic");
+        browser.driver.findElement(By.id("case-export")).click();
+        Path bundle = browser.download(auto + ".zip", WAIT);
+        io.chirp.evidence.bundle.BundleVerifier.Report report = io.chirp.evidence.bundle.BundleVerifier.verify(bundle);
+        assertThat(report.problems()).as("what chirp evidence verify checks").isEmpty();
+        assertThat(report.caseId()).isEqualTo(auto);
+        assertThat(report.artifacts()).isPositive();
+    }
+
+    @Test @Order(20)
     void aViewerIsNotOfferedCollectionAndForgedRequestsAreRefused(LabGuest g) throws Exception {
         start(g);
         String acquire = "{\"vm\":\"" + g.name() + "\"}";
@@ -260,6 +446,6 @@ class ConsoleIT {
                 + " headers: {'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf}, body: arguments[0]}))"
                 + ".then(r => done(r.status), e => done(String(e)))", acquire);
         assertThat(forged).isEqualTo(403L);
-        assertThat(server.jobs().list()).as("only the analyst's job").hasSize(1);
+        assertThat(server.jobs().list()).as("only the analyst's jobs").noneMatch(j -> "vic".equals(j.owner()));
     }
 }

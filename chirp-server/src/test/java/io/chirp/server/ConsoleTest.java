@@ -30,14 +30,14 @@ class ConsoleTest {
                     .doesNotContain("unsafe-inline", "unsafe-eval", "http:", "https:");
             // no inline script, no inline style, nothing from another origin
             assertThat(index.body()).doesNotContainPattern("<script(?![^>]*\\ssrc=)").doesNotContain("style=", "<style", "//cdn", "http://", "https://");
-            for (String asset : List.of("/app.js", "/views.js", "/dom.js", "/app.css", "/vendor/chart.umd.min.js", "/favicon.svg")) {
+            for (String asset : List.of("/app.js", "/views.js", "/dom.js", "/disk.js", "/cases.js", "/app.css", "/vendor/chart.umd.min.js", "/favicon.svg")) {
                 ApiClient.Answer a = c.get(asset, null);
                 assertThat(a.status()).as(asset).isEqualTo(200);
                 assertThat(a.response().headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
             }
             assertThat(c.get("/vendor/chart.umd.min.js", null).body()).contains("Chart.js v" + ConsoleFront.chartJsVersion());
             // the console's own code never writes markup
-            for (String js : List.of("/app.js", "/views.js", "/dom.js")) {
+            for (String js : List.of("/app.js", "/views.js", "/dom.js", "/disk.js", "/cases.js")) {
                 assertThat(c.get(js, null).body()).as(js).doesNotContain("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(");
             }
             assertThat(c.get("/../pom.xml", null).status()).isIn(400, 404);

@@ -47,12 +47,26 @@ function connect() {
   }
 }
 
+// {@return a promise of the job once it is no longer running} (progress arrives on the stream; a poll covers a gap)
+export function finished(id, onProgress) {
+  return new Promise((resolve, reject) => {
+    let off = null, timer = null;
+    const seen = j => {
+      if (!j || j.id !== id) return;
+      if (onProgress) onProgress(j);
+      if (j.state !== 'running') { off(); clearInterval(timer); resolve(j); }
+    };
+    off = on('job', seen);
+    timer = setInterval(() => api('/api/jobs/' + encodeURIComponent(id)).then(seen, e => { off(); clearInterval(timer); reject(e); }), 1500);
+  });
+}
+
 let leave = null;
 async function route() {
   if (!session.role) return;
   const [, page = 'fleet', ...rest] = location.hash.replace(/^#/, '').split('/');
   const args = rest.map(decodeURIComponent);
-  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page || (page === 'vm' && a.dataset.page === 'fleet'));
+  for (const a of document.querySelectorAll('#nav a')) a.classList.toggle('active', a.dataset.page === page || (page === 'vm' && a.dataset.page === 'fleet') || (page === 'case' && a.dataset.page === 'cases'));
   if (leave) { try { leave(); } catch (e) { /* page already gone */ } leave = null; }
   const main = clear(document.getElementById('main'));
   const view = pages[page] || pages.fleet;

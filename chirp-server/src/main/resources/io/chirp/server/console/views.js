@@ -2,6 +2,8 @@
 // text nodes; control characters are shown as \xNN.
 import { el, clear, table, visible, bytes, ago, time, sev } from './dom.js';
 import { api, on, may, has } from './app.js';
+import { files } from './disk.js';
+import { cases, artifacts, caseChooser } from './cases.js';
 
 const enc = encodeURIComponent;
 
@@ -19,13 +21,14 @@ function stateChip(s) {
 // ---------------------------------------------------------------- Fleet
 async function fleet(main) {
   const filter = el('input', { class: 'search', placeholder: 'Filter VMs', id: 'fleet-filter' });
-  main.append(header('Fleet', 'Every VM on this host, as the hypervisor and the guest\'s own kernel memory show it', filter));
+  main.append(header('Fleet', 'Every VM on this host and on the fleet\'s sensor hosts, as the hypervisor and the guest\'s own kernel memory show it', filter));
   const summary = el('div', { class: 'cards' });
   main.append(summary);
-  const lastEvent = new Map();
+  const lastEvent = new Map(), asked = new Set();
   let rows = [];
   const t = table([
     { key: 'name', label: 'VM', render: r => el('a', { href: '#/vm/' + enc(r.name), class: 'vm-link' }, visible(r.name)) },
+    { key: 'host', label: 'Host', render: r => r.host ? el('span', { class: 'host' + (r.host_lost ? ' lost' : '') }, visible(r.host)) : el('span', { class: 'muted' }, 'this host') },
     { key: 'backend', label: 'Back-end' },
     { key: 'state', label: 'State', render: r => stateChip(r.monitor) },
     { key: 'kernel', label: 'Kernel', cls: 'wrap' },
@@ -37,7 +40,8 @@ async function fleet(main) {
   filter.addEventListener('input', () => t.filter(filter.value));
   main.append(el('div', { class: 'panel flush' }, t.node));
   async function load() {
-    const [vms, alerts] = await Promise.all([api('/api/vms'), api('/api/alerts?open=true&limit=10000')]);
+    const [vms, alerts, fleetHosts] = await Promise.all([api('/api/vms'), api('/api/alerts?open=true&limit=10000'),
+      has('/api/fleet') ? api('/api/fleet').then(f => f.hosts || [], () => []) : []]);
     const open = {};
     for (const a of alerts) open[a.vm] = (open[a.vm] || 0) + 1;
     rows = vms.rows.map(v => ({ ...v, backend: v.backend || 'qemu', monitor: vms.monitor[v.name] || null,
@@ -46,7 +50,19 @@ async function fleet(main) {
     for (const name of Object.keys(vms.monitor)) {
       if (!rows.some(r => r.name === name)) rows.push({ name, backend: 'qemu', monitor: vms.monitor[name], state: vms.monitor[name].state, kernel: vms.monitor[name].kernel || '', open_alerts: open[name] || 0 });
     }
-    await Promise.all(rows.filter(r => !lastEvent.has(r.name)).map(async r => {
+    // the VMs of sensor hosts (chirp serve --kafka): a lost host's VMs are unknown, whatever they last said
+    for (const h of fleetHosts) {
+      const lost = h.status === 'LOST';
+      for (const v of h.vms || []) {
+        if (rows.some(r => r.name === v.name && r.host === h.sensor)) continue;
+        const st = lost ? 'unknown' : v.state;
+        rows.push({ name: v.name, host: h.sensor, host_lost: lost, backend: 'sensor', monitor: { state: st, detail: v.detail, since: v.since },
+          state: st, kernel: '', open_alerts: open[v.name] || 0, last_event: lastEvent.get(v.name) });
+      }
+    }
+    // each VM's newest event, asked once (the stream keeps it fresh after that)
+    await Promise.all(rows.filter(r => !asked.has(r.name)).map(async r => {
+      asked.add(r.name);
       try {
         const e = await api('/api/events?limit=1&vm=' + enc(r.name));
         if (e.rows.length) { lastEvent.set(r.name, e.rows[e.rows.length - 1]); r.last_event = e.rows[e.rows.length - 1]; }
@@ -73,9 +89,11 @@ function card(label, value, cls) {
 }
 
 // ---------------------------------------------------------------- VM
-const TABS = ['processes', 'sockets', 'modules', 'mounts', 'checks', 'registers', 'memory'];
+const TABS = ['processes', 'sockets', 'modules', 'mounts', 'checks', 'registers', 'memory', 'files'];
+// tabs that need a route the server may not have
+const TAB_ROUTE = { memory: '/api/vms/{vm}/memory', files: '/api/vms/{vm}/disk/files' };
 
-async function vm(main, name, tab = 'processes') {
+async function vm(main, name, tab = 'processes', ...rest) {
   if (!name) { location.hash = '#/fleet'; return; }
   const vms = await api('/api/vms/' + enc(name)).catch(() => null);
   const mon = vms && vms.monitor[name];
@@ -87,13 +105,13 @@ async function vm(main, name, tab = 'processes') {
       fact('Back-end', info.backend || 'qemu'), fact('QEMU pid', info.pid), fact('Memory', bytes(info.memory)),
       fact('Memory path', info.memory_path), fact('Monitor', mon ? mon.state + (mon.since ? ' · ' + ago(mon.since) : '') : 'not watched')));
   }
-  const tabs = el('div', { class: 'tabs' }, TABS.filter(t => t !== 'memory' || has('/api/vms/{vm}/hexview')).map(t =>
+  const tabs = el('div', { class: 'tabs' }, TABS.filter(t => !TAB_ROUTE[t] || has(TAB_ROUTE[t])).map(t =>
     el('a', { href: '#/vm/' + enc(name) + '/' + t, class: t === tab ? 'active' : '', id: 'tab-' + t }, t[0].toUpperCase() + t.slice(1))));
   main.append(tabs);
   const body = el('div', { class: 'panel flush' });
   main.append(body);
-  const views = { processes, sockets, modules, mounts, checks, registers, memory };
-  return (views[tab] || processes)(body, name);
+  const views = { processes, sockets, modules, mounts, checks, registers, memory, files };
+  return (views[tab] || processes)(body, name, ...rest);
 }
 
 function fact(k, v) { return el('div', { class: 'fact' }, el('div', { class: 'fact-k' }, k), el('div', { class: 'fact-v' }, visible(v ?? ''))); }
@@ -243,12 +261,14 @@ async function memory(body, name) {
   body.append(el('div', { class: 'toolbar' }, space, addr, len, go, status), out);
   async function read() {
     status.textContent = 'reading…';
+    // no address: the API starts a virtual read at the kernel's text (and a physical one at 0)
     const q = ['length=' + len.value, 'space=' + space.value];
     if (addr.value.trim()) q.push('address=' + enc(addr.value.trim()));
     try {
-      const r = await api('/api/vms/' + enc(name) + '/hexview?' + q.join('&'));
+      const r = await api('/api/vms/' + enc(name) + '/memory?' + q.join('&'));
+      const readable = r.length - r.holes.reduce((n, h) => n + h.length, 0);
       out.textContent = hexdump(r);
-      status.textContent = r.space + ' ' + r.address + ' · ' + r.readable + ' of ' + r.length + ' bytes readable' + (r.holes.length ? ' · ?? = ' + visible(r.holes[0].reason) : '');
+      status.textContent = space.value + ' ' + r.address + ' · ' + readable + ' of ' + r.length + ' bytes readable' + (r.holes.length ? ' · ?? = ' + visible(r.holes[0].reason) : '');
     } catch (e) { status.textContent = e.message; }
   }
   go.addEventListener('click', read);
@@ -304,9 +324,10 @@ async function alerts(main) {
   }
   function show(r) {
     detail.hidden = false;
+    const ev = el('div', { id: 'alert-evidence' }, el('p', { class: 'muted' }, 'looking for evidence collected automatically…'));
     clear(detail).append(el('h2', {}, visible(r.title)), el('div', { class: 'facts' }, fact('Level', r.level), fact('VM', r.vm), fact('Rule', r.rule_id), fact('Time', time(r.time))),
-      el('h3', {}, 'Matched event and finding'), el('pre', { class: 'json' }, JSON.stringify(r.finding, null, 2)),
-      evidenceOf(r));
+      caseChooser(r), ev, el('h3', {}, 'Matched event and finding'), el('pre', { class: 'json' }, JSON.stringify(r.finding, null, 2)));
+    evidenceOf(r, ev);
   }
   const redraw = () => t.update(openOnly.checked ? rows.filter(r => !r.acknowledged_by) : rows);
   const off = on('alert', a => { rows = [{ ...a, fresh: true }, ...rows.filter(x => x.id !== a.id)]; redraw(); });
@@ -321,11 +342,17 @@ function processOf(a) {
   return (p.pid ? p.pid + ' ' : '') + (p.cmd_line || p.name || '');
 }
 
-function evidenceOf(a) {
-  const ev = a.evidence || a.artifacts;
-  if (!ev || !ev.length) return el('p', { class: 'muted' }, 'No evidence was collected automatically for this alert.');
-  return el('div', {}, el('h3', {}, 'Evidence collected automatically'), table([
-    { key: 'kind', label: 'Kind' }, { key: 'sha256', label: 'SHA-256', cls: 'mono wrap' }, { key: 'size', label: 'Size', render: r => bytes(r.size) }], ev).node);
+// What response rules collected for the alert (they run after it fires, so an empty answer is asked again a while).
+async function evidenceOf(a, box) {
+  for (let i = 0; i < 20 && box.isConnected; i++) {
+    const ev = await api('/api/artifacts?alert=' + enc(a.id)).catch(() => []);
+    if (ev.length || i === 19) {
+      clear(box).append(ev.length ? el('div', {}, el('h3', {}, 'Evidence collected automatically'), artifacts(ev, 'alert-artifacts', true))
+        : el('p', { class: 'muted' }, 'No evidence was collected automatically for this alert.'));
+      return;
+    }
+    await new Promise(r => setTimeout(r, 3000));
+  }
 }
 
 // ---------------------------------------------------------------- Timeline
@@ -399,7 +426,8 @@ async function evidence(main, vmName) {
     { key: 'state', label: 'State', render: r => el('span', { class: 'state state-' + r.state }, r.state) },
     { key: 'bytes', label: 'Progress', render: progress },
     { key: 'sha256', label: 'SHA-256', cls: 'mono wrap hash' },
-    { key: 'artifact', label: 'Artifact', cls: 'mono wrap' },
+    { key: 'artifact', label: 'Artifact', cls: 'mono wrap', render: r => r.artifact_id && r.state === 'succeeded'
+        ? el('a', { href: '/api/artifacts/' + enc(r.artifact_id) + '/content', download: '', class: 'artifact-link' }, visible(r.artifact)) : visible(r.artifact || '') },
     { key: 'id', label: '', render: r => r.state === 'running' && may('analyst') ? el('button', { class: 'small danger cancel', onclick: () => api('/api/jobs/' + enc(r.id), { method: 'DELETE' }) }, 'Cancel') : '' },
   ], [], { id: 'jobs-table', rowData: r => ({ id: r.id, state: r.state }), empty: 'no evidence taken yet' });
   main.append(el('h2', {}, 'Jobs and artifacts'), el('div', { class: 'panel flush' }, t.node));
@@ -443,19 +471,26 @@ function collectPanel(vmName) {
       msg.textContent = 'started job ' + j.id;
     } catch (e) { msg.textContent = e.message; }
   };
-  const actions = [el('button', { class: 'primary', id: 'acquire-memory', onclick: () => start('/api/jobs/acquisitions', { vm: vmSel.value, mode: mode.value, format: format.value }) }, 'Acquire memory')];
-  // further collections appear as the server offers them
+  // one row per kind of evidence; rows beyond memory appear as the server offers their job routes
+  const row = (what, ...controls) => el('div', { class: 'collect-row' }, el('div', { class: 'collect-what' }, what), el('div', { class: 'toolbar' }, controls));
+  const rows = [row('Memory', el('label', {}, 'Mode ', mode), el('label', {}, 'Format ', format),
+    el('button', { class: 'primary', id: 'acquire-memory', onclick: () => start('/api/jobs/acquisitions', { vm: vmSel.value, mode: mode.value, format: format.value }) }, 'Acquire memory'))];
   if (has('/api/jobs/captures')) {
     const secs = el('input', { id: 'cap-seconds', type: 'number', min: 1, max: 3600, value: 10, class: 'narrow' });
-    actions.push(secs, el('button', { id: 'capture', onclick: () => start('/api/jobs/captures', { vm: vmSel.value, seconds: Number(secs.value) }) }, 'Capture traffic (s)'));
+    rows.push(row('Network', el('label', {}, 'Seconds ', secs),
+      el('button', { id: 'capture', onclick: () => start('/api/jobs/captures', { vm: vmSel.value, seconds: Number(secs.value) }) }, 'Capture traffic')));
   }
-  if (has('/api/jobs/disk-images')) actions.push(el('button', { id: 'image-disk', onclick: () => start('/api/jobs/disk-images', { vm: vmSel.value }) }, 'Image disk'));
+  if (has('/api/jobs/disk-acquisitions')) {
+    const fmt = el('select', { id: 'disk-format' }, el('option', { value: 'raw' }, 'raw'), el('option', { value: 'qcow2' }, 'qcow2'));
+    rows.push(row('Disk', el('label', {}, 'Image format ', fmt),
+      el('button', { id: 'image-disk', onclick: () => start('/api/jobs/disk-acquisitions', { vm: vmSel.value, image_format: fmt.value }) }, 'Image disk')));
+  }
   if (has('/api/jobs/extractions')) {
-    const path = el('input', { id: 'extract-path', placeholder: '/etc/passwd', class: 'mono' });
-    actions.push(path, el('button', { id: 'extract', onclick: () => start('/api/jobs/extractions', { vm: vmSel.value, path: path.value }) }, 'Extract file'));
+    const path = el('input', { id: 'extract-path', placeholder: '/path/on/the/disk', class: 'mono wide' });
+    rows.push(row('File', el('label', {}, 'Path ', path),
+      el('button', { id: 'extract', onclick: () => start('/api/jobs/extractions', { vm: vmSel.value, path: path.value }) }, 'Extract file')));
   }
-  return el('div', { class: 'panel collect', id: 'collect' }, el('h2', {}, 'Take evidence'),
-    el('div', { class: 'toolbar' }, el('label', {}, 'VM ', vmSel), el('label', {}, 'Mode ', mode), el('label', {}, 'Format ', format), actions, msg));
+  return el('div', { class: 'panel collect', id: 'collect' }, el('div', { class: 'collect-head' }, el('h2', {}, 'Take evidence'), el('label', {}, 'VM ', vmSel), msg), rows);
 }
 
-export const pages = { fleet, vm, alerts, timeline, evidence };
+export const pages = { fleet, vm, alerts, timeline, evidence, cases };
