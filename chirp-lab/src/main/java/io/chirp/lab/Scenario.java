@@ -55,8 +55,9 @@ public final class Scenario {
         return switch (name) {
             case "standard", "default" -> standard();
             case "minimal" -> named("minimal");
+            case "kobjects" -> named("kobjects").kernelObjects();
             default -> throw io.chirp.core.ChirpException.usage("unknown scenario '" + name
-                    + "' (known: standard, minimal)");
+                    + "' (known: standard, minimal, kobjects)");
         };
     }
 
@@ -128,6 +129,21 @@ public final class Scenario {
         files.add(content.clone());
         lines.add("mkdir -p " + q(parent(path)) + " && cp " + staged + " " + q(path) + " && chmod "
                 + Integer.toOctalString(mode & 07777) + " " + q(path));
+        return this;
+    }
+
+    /** Where {@link #kernelObjects} writes what it loaded ("map ID", "prog ID", "child PID" lines). */
+    public static final String KERNEL_OBJECTS_OUT = "/run/chirp-kobjects.out";
+
+    /**
+     * Runs {@code /usr/sbin/chirp-kobjects} (resource {@code kobjects.c}, built static with the host's gcc): an eBPF
+     * map and socket-filter program held open and attached to a socket, CAP_SYS_MODULE dropped from its bounding
+     * set, and a child it traces. The scenario waits (at most 20 s) until the program has said what it loaded.
+     */
+    public Scenario kernelObjects() {
+        file("/usr/sbin/chirp-kobjects", KernelObjectsProgram.binary(), 0755);
+        lines.add("(exec /usr/sbin/chirp-kobjects) </dev/null >" + KERNEL_OBJECTS_OUT + " 2>&1 &");
+        lines.add("i=0; while [ $i -lt 20 ] && ! grep -q '^child' " + KERNEL_OBJECTS_OUT + "; do sleep 1; i=$((i+1)); done");
         return this;
     }
 
