@@ -2,7 +2,10 @@ package io.chirp.tables;
 
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
+import io.chirp.linux.KernelClock;
 import io.chirp.linux.LinuxKernel;
+import io.chirp.linux.Privileges;
+import io.chirp.linux.bpf.BpfObjects;
 import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.ModuleInfo;
 import io.chirp.linux.Modules;
@@ -46,8 +49,11 @@ public final class LinuxViews {
     /** {@code pslist}: processes (threads too when asked), optionally one pid. */
     public static Rows pslist(LinuxKernel k, boolean threads, Integer pid) {
         Processes.Listing l = new Processes(k).list(threads, false);
-        List<LinuxProcess> shown = l.processes().stream().filter(p -> pid == null || p.tgid() == pid).toList();
-        return LinuxTables.PSLIST.rows(shown, false, walkProblems("process list", l.walk()));
+        List<String> problems = new ArrayList<>(walkProblems("process list", l.walk()));
+        KernelClock clock = clock(k, problems);
+        List<LinuxTables.PsRow> shown = l.processes().stream().filter(p -> pid == null || p.tgid() == pid)
+                .map(p -> new LinuxTables.PsRow(p, clock)).toList();
+        return LinuxTables.PSLIST.rows(shown, false, problems);
     }
 
     /** {@code psaux}: processes with command lines, and environments when asked. */
@@ -193,9 +199,50 @@ public final class LinuxViews {
     public static Rows dmesg(LinuxKernel k, int maxLevel) {
         if (maxLevel < 0 || maxLevel > 7) throw ChirpException.usage("level must be 0..7, not " + maxLevel);
         KernelLog.Listing l = new KernelLog(k).read();
+        List<String> problems = new ArrayList<>();
+        if (!l.complete()) problems.add("kernel log: " + l.problem());
+        KernelClock clock = clock(k, problems);
         List<LinuxTables.LogRow> rows = new ArrayList<>();
-        for (LogRecord r : l.records()) if (r.level() <= maxLevel) rows.add(new LinuxTables.LogRow(r));
-        return LinuxTables.DMESG.rows(rows, false, l.complete() ? List.of() : List.of("kernel log: " + l.problem()));
+        for (LogRecord r : l.records()) if (r.level() <= maxLevel) rows.add(new LinuxTables.LogRow(r, clock));
+        return LinuxTables.DMESG.rows(rows, false, problems);
+    }
+
+    /** {@code bpf}: loaded eBPF programs (or, with {@code maps}, maps) with holders and attach points. */
+    public static Rows bpf(LinuxKernel k, boolean maps) {
+        BpfObjects.Listing l = new BpfObjects(k).list();
+        List<String> problems = new ArrayList<>(l.problems());
+        if (maps) {
+            for (BpfObjects.BpfMap m : l.maps()) problems.addAll(m.problems());
+            return LinuxTables.BPF_MAPS.rows(l.maps(), false, problems);
+        }
+        for (BpfObjects.Program p : l.programs()) problems.addAll(p.problems());
+        KernelClock clock = clock(k, problems);
+        return LinuxTables.BPF_PROGS.rows(l.programs().stream().map(p -> new LinuxTables.BpfProgRow(p, clock)).toList(),
+                false, problems);
+    }
+
+    /** {@code caps}: capability sets and ptrace relations of every process (threads too when asked). */
+    public static Rows caps(LinuxKernel k, boolean threads, boolean tracedOnly, boolean names) {
+        Privileges.Listing l = new Privileges(k).list(threads);
+        List<String> problems = new ArrayList<>(l.problems());
+        List<Privileges.Entry> shown = new ArrayList<>();
+        for (Privileges.Entry e : l.entries()) {
+            boolean traced = (e.tracer() != null && e.tracer() != 0) || !e.tracees().isEmpty();
+            if (tracedOnly && !traced) continue;
+            for (String p : e.problems()) problems.add("pid " + e.process().pid() + ": " + p);
+            shown.add(e);
+        }
+        return LinuxTables.CAPS.rows(shown, names, problems);
+    }
+
+    /** {@return the guest's clock, or null with the reason added to {@code problems}} */
+    private static KernelClock clock(LinuxKernel k, List<String> problems) {
+        try {
+            return KernelClock.read(k);
+        } catch (ChirpException e) {
+            problems.add("wall clock unreadable (UTC columns left empty): " + e.getMessage());
+            return null;
+        }
     }
 
     /**
