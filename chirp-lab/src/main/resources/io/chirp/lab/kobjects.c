@@ -8,8 +8,15 @@
  *   - a child that asks to be traced (PTRACE_TRACEME): its TracerPid is this process.
  *
  * It prints one line per object ("map ID", "prog ID", "child PID") and then sleeps forever.
+ *
+ * "chirp-kobjects shell OUT CMD..." instead runs busybox's interactive shell on a pseudo-terminal (line editing,
+ * and so its in-memory history, needs a terminal), types each CMD into it, then types "history" and writes what
+ * the shell answered to OUT: the shell's own account of its history. The shell then waits for input forever.
  */
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <poll.h>
+#include <pty.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +49,46 @@ static unsigned id_of(int fd, int is_prog) {
     return bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 ? info.id : 0;
 }
 
-int main(void) {
+#ifndef SHELL_PATH
+#define SHELL_PATH "/bin/sh" /* busybox in the guest */
+#endif
+
+/* Reads what the shell writes until it has been quiet for quiet_ms; appends it to out (may be NULL). */
+static void drain(int master, FILE *out, int quiet_ms) {
+    char buf[4096];
+    struct pollfd p = { .fd = master, .events = POLLIN };
+    while (poll(&p, 1, quiet_ms) > 0) {
+        ssize_t n = read(master, buf, sizeof buf);
+        if (n <= 0) return;
+        if (out) fwrite(buf, 1, (size_t) n, out);
+    }
+}
+
+static int shell(const char *outPath, int n, char **cmds) {
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    if (pid < 0) { perror("forkpty"); return 1; }
+    if (pid == 0) {
+        execl(SHELL_PATH, "sh", "-i", (char *) NULL);
+        _exit(127);
+    }
+    drain(master, NULL, 1500);
+    for (int i = 0; i < n; i++) {
+        if (write(master, cmds[i], strlen(cmds[i])) < 0 || write(master, "\r", 1) < 0) { perror("write"); return 1; }
+        drain(master, NULL, 700);
+    }
+    FILE *out = fopen(outPath, "w");
+    if (!out) { perror(outPath); return 1; }
+    if (write(master, "history\r", 8) < 0) { perror("write"); return 1; }
+    drain(master, out, 1500);
+    fclose(out);
+    printf("shell %d\n", (int) pid);
+    fflush(stdout);
+    for (;;) pause(); /* the master stays open: the shell waits at its prompt with its history in memory */
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "shell") == 0) return shell(argv[2], argc - 3, argv + 3);
     union bpf_attr a;
     memset(&a, 0, sizeof a);
     a.map_type = BPF_MAP_TYPE_ARRAY;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * eBPF objects, capabilities and ptrace on a guest that staged them (scenario kobjects: a static loader holding a
@@ -59,6 +60,23 @@ class KernelObjectsIT {
             // every program and map the guest's processes hold is listed, by id
             assertThat(l.programs()).extracting(BpfObjects.Program::id).containsAll(fds.stream()
                     .filter(f -> f.fields().containsKey("prog_id")).map(f -> Integer.parseInt(f.fields().get("prog_id"))).toList());
+        }
+    }
+
+    @Test
+    void wallClockIsTheGuestsOwnDateAndUptime(LabGuest g) {
+        GroundTruth truth = g.groundTruth();
+        double reportedBoot = truth.date().orElseThrow() - truth.uptime().orElseThrow();
+        try (LiveVm live = Guests.live(g)) {
+            LinuxKernel k = LinuxKernel.attach(live.memory(), live.registers());
+            KernelClock c = KernelClock.read(k);
+            // date and /proc/uptime were printed within a second of each other; date has whole seconds
+            assertThat(c.boot().getEpochSecond() + c.boot().getNano() / 1e9).isCloseTo(reportedBoot, within(2.5));
+            // the guest's clock was set from QEMU's RTC (the host's UTC) at boot; TCG keeps it near the host's
+            assertThat((double) c.nowSeconds()).isCloseTo(java.time.Instant.now().getEpochSecond(), within(300.0));
+            LinuxProcess init = new Processes(k).list(false, false).processes().stream().filter(p -> p.tgid() == 1)
+                    .findFirst().orElseThrow();
+            assertThat(c.monotonic(init.startSeconds())).isBetween(c.boot(), c.boot().plusSeconds(60));
         }
     }
 
