@@ -143,6 +143,31 @@ public record GroundTruth(Map<String, List<String>> sections) {
         return out;
     }
 
+    /**
+     * A command as an interactive shell's own {@code history} builtin listed it (scenario interactiveShell).
+     *
+     * @param file  which shell's answer ("history-ash.out", "history-bash.out")
+     * @param epoch when it was entered (bash with HISTTIMEFORMAT='%s '), null if the shell shows no time
+     */
+    public record ShellCommand(String file, int index, Long epoch, String command) {}
+
+    /** {@return the shell-history section, terminal control sequences and the prompt left out} */
+    public List<ShellCommand> shellHistory() {
+        List<ShellCommand> out = new ArrayList<>();
+        for (String l : section("shell-history")) {
+            String[] f = l.split("\\|", 2);
+            if (f.length < 2) continue;
+            String text = f[1].replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").strip();
+            java.util.regex.Matcher m = (f[0].contains("bash")
+                    ? java.util.regex.Pattern.compile("(\\d+)\\s+(\\d+)\\s(.*)")
+                    : java.util.regex.Pattern.compile("(\\d+)\\s()(.*)")).matcher(text);
+            if (!m.matches()) continue; // the echoed "history" line, the prompt
+            out.add(new ShellCommand(f[0], Integer.parseInt(m.group(1)),
+                    m.group(2).isEmpty() ? null : Long.parseLong(m.group(2)), m.group(3)));
+        }
+        return out;
+    }
+
     /** {@return the guest's wall clock (UTC seconds) when it printed the report, if it did} */
     public Optional<Long> date() {
         return section("date").isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(section("date").getFirst().strip()));

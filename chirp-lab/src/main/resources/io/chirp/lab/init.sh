@@ -54,6 +54,8 @@ for p in /proc/[0-9]*; do
 done
 echo "@@ bpf-fdinfo"
 for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in anon_inode:bpf*) echo "${p#/proc/}|${f##*/}|$l|$(tr '\t\n' ' ;' < $p/fdinfo/${f##*/})";; esac; done; done
+echo "@@ shell-history"
+for f in /run/history-*.out; do [ -f "$f" ] && tr -d '\r' < "$f" | sed "s|^|${f##*/}\||"; done
 echo "@@ modules"; cat /proc/modules
 echo "@@ tcp"; cat /proc/net/tcp
 echo "@@ tcp6"; cat /proc/net/tcp6

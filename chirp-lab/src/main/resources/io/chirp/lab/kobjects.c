@@ -9,7 +9,7 @@
  *
  * It prints one line per object ("map ID", "prog ID", "child PID") and then sleeps forever.
  *
- * "chirp-kobjects shell OUT CMD..." instead runs busybox's interactive shell on a pseudo-terminal (line editing,
+ * "chirp-kobjects shell SHELL OUT CMD..." instead runs the interactive shell SHELL (busybox sh, bash) on a pseudo-terminal (line editing,
  * and so its in-memory history, needs a terminal), types each CMD into it, then types "history" and writes what
  * the shell answered to OUT: the shell's own account of its history. The shell then waits for input forever.
  */
@@ -49,10 +49,6 @@ static unsigned id_of(int fd, int is_prog) {
     return bpf(BPF_OBJ_GET_INFO_BY_FD, &a) == 0 ? info.id : 0;
 }
 
-#ifndef SHELL_PATH
-#define SHELL_PATH "/bin/sh" /* busybox in the guest */
-#endif
-
 /* Reads what the shell writes until it has been quiet for quiet_ms; appends it to out (may be NULL). */
 static void drain(int master, FILE *out, int quiet_ms) {
     char buf[4096];
@@ -64,12 +60,12 @@ static void drain(int master, FILE *out, int quiet_ms) {
     }
 }
 
-static int shell(const char *outPath, int n, char **cmds) {
+static int shell(const char *path, const char *outPath, int n, char **cmds) {
     int master;
     pid_t pid = forkpty(&master, NULL, NULL, NULL);
     if (pid < 0) { perror("forkpty"); return 1; }
     if (pid == 0) {
-        execl(SHELL_PATH, "sh", "-i", (char *) NULL);
+        execl(path, strrchr(path, '/') ? strrchr(path, '/') + 1 : path, "-i", (char *) NULL);
         _exit(127);
     }
     drain(master, NULL, 1500);
@@ -88,7 +84,7 @@ static int shell(const char *outPath, int n, char **cmds) {
 }
 
 int main(int argc, char **argv) {
-    if (argc >= 3 && strcmp(argv[1], "shell") == 0) return shell(argv[2], argc - 3, argv + 3);
+    if (argc >= 4 && strcmp(argv[1], "shell") == 0) return shell(argv[2], argv[3], argc - 4, argv + 4);
     union bpf_attr a;
     memset(&a, 0, sizeof a);
     a.map_type = BPF_MAP_TYPE_ARRAY;

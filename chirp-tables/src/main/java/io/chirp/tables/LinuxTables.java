@@ -297,10 +297,22 @@ public final class LinuxTables {
             Column.<Privileges.Entry>of("effective_names", LIST, "the effective capabilities by name (cap_ left off)",
                     e -> e.effective() == null ? null : Privileges.names(e.effective())).asOptional());
 
+    public static final TableDef<io.chirp.linux.mm.ShellHistory.Command> SHELL_HISTORY = TableDef.of("shell_history",
+            "A command remembered in a shell's heap (busybox ash/hush line editing, bash's history list).",
+            Column.of("pid", INTEGER, "the shell's process id", io.chirp.linux.mm.ShellHistory.Command::pid),
+            Column.of("comm", STRING, "the shell's name (guest data)", io.chirp.linux.mm.ShellHistory.Command::comm),
+            Column.of("source", STRING, "busybox_lineedit or bash_history",
+                    c -> c.source().name().toLowerCase(Locale.ROOT)),
+            Column.of("index", INTEGER, "place in the history, 0 the oldest kept", io.chirp.linux.mm.ShellHistory.Command::index),
+            Column.of("time_utc", TIMESTAMP, "when it was entered (bash records it), null if the shell records no time",
+                    c -> c.time() == null ? null : c.time().toString()),
+            Column.of("command", STRING, "the command line (guest data)", io.chirp.linux.mm.ShellHistory.Command::command),
+            Column.of("address", HEX, "address of the string in the shell's memory", c -> hex(c.address())));
+
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
         return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
-                BPF_PROGS, BPF_MAPS, CAPS);
+                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY);
     }
 
 }

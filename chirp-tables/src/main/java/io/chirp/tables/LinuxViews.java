@@ -235,6 +235,24 @@ public final class LinuxViews {
         return LinuxTables.CAPS.rows(shown, names, problems);
     }
 
+    /**
+     * {@code history}: commands remembered in the heap of every shell (by name or executable), or of the process
+     * {@code pid} whatever its name.
+     */
+    public static Rows history(LinuxKernel k, Integer pid) {
+        Processes.Listing l = new Processes(k).list(false, false);
+        List<String> problems = new ArrayList<>(walkProblems("process list", l.walk()));
+        io.chirp.linux.mm.ShellHistory sh = new io.chirp.linux.mm.ShellHistory(k);
+        List<io.chirp.linux.mm.ShellHistory.Command> rows = new ArrayList<>();
+        for (LinuxProcess p : l.processes()) {
+            if (pid != null ? p.tgid() != pid : !io.chirp.linux.mm.ShellHistory.isShell(p)) continue;
+            io.chirp.linux.mm.ShellHistory.Listing h = sh.of(p);
+            rows.addAll(h.commands());
+            problems.addAll(h.problems());
+        }
+        return LinuxTables.SHELL_HISTORY.rows(rows, false, problems);
+    }
+
     /** {@return the guest's clock, or null with the reason added to {@code problems}} */
     private static KernelClock clock(LinuxKernel k, List<String> problems) {
         try {
