@@ -168,6 +168,39 @@ public record GroundTruth(Map<String, List<String>> sections) {
         return out;
     }
 
+    /** A process's namespaces as /proc/PID/ns links name them ("net:[4026531840]", "mnt:[4026531841]"). */
+    public record ProcessNamespaces(int pid, String net, String mnt) {}
+
+    /** {@return the namespaces section} */
+    public List<ProcessNamespaces> namespaces() {
+        List<ProcessNamespaces> out = new ArrayList<>();
+        for (String l : section("namespaces")) {
+            String[] f = l.split("\\|", 3);
+            if (f.length == 3) out.add(new ProcessNamespaces(Integer.parseInt(f[0]), f[1], f[2]));
+        }
+        return out;
+    }
+
+    /** {@return the inode number in a namespace link such as "net:[4026531840]"} */
+    public static long namespaceInode(String link) {
+        return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+    }
+
+    /** {@return per namespace link ("mnt:[N]"), the /proc/PID/mounts lines of a process in it} */
+    public Map<String, List<String>> namespaceMounts() { return byNamespace("ns-mounts"); }
+
+    /** {@return per namespace link ("net:[N]"), the interface names /proc/PID/net/dev lists} */
+    public Map<String, List<String>> namespaceInterfaces() { return byNamespace("ns-interfaces"); }
+
+    private Map<String, List<String>> byNamespace(String section) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String l : section(section)) {
+            int bar = l.indexOf('|');
+            if (bar > 0) out.computeIfAbsent(l.substring(0, bar), x -> new ArrayList<>()).add(l.substring(bar + 1));
+        }
+        return out;
+    }
+
     /** {@return the guest's wall clock (UTC seconds) when it printed the report, if it did} */
     public Optional<Long> date() {
         return section("date").isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(section("date").getFirst().strip()));

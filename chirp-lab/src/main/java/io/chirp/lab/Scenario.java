@@ -57,7 +57,8 @@ public final class Scenario {
             case "minimal" -> named("minimal");
             case "kobjects" -> named("kobjects").kernelObjects()
                     .interactiveShell("/bin/sh", "/run/history-ash.out", SHELL_COMMANDS)
-                    .withBash().interactiveShell("/bin/bash", "/run/history-bash.out", SHELL_COMMANDS);
+                    .withBash().interactiveShell("/bin/bash", "/run/history-bash.out", SHELL_COMMANDS)
+                    .inNamespaces();
             default -> throw io.chirp.core.ChirpException.usage("unknown scenario '" + name
                     + "' (known: standard, minimal, kobjects)");
         };
@@ -178,6 +179,21 @@ public final class Scenario {
                 throw io.chirp.core.ChirpException.io("bash for the lab guest: cannot read " + f + ": " + e.getMessage(), e);
             }
         }
+        return this;
+    }
+
+    /** The port {@link #inNamespaces}'s listener binds in its own network namespace. */
+    public static final int NAMESPACE_PORT = 5555;
+
+    /**
+     * A TCP listener (port {@link #NAMESPACE_PORT}) in a network and mount namespace of its own (busybox unshare):
+     * its netns has only lo, its mount namespace one more tmpfs, {@code chirp-nsonly} on /mnt/nsonly.
+     */
+    public Scenario inNamespaces() {
+        lines.add("mkdir -p /mnt/nsonly");
+        lines.add("(exec unshare -n -m sh -c 'ip link set lo up; mount -t tmpfs chirp-nsonly /mnt/nsonly; exec nc -ll -p "
+                + NAMESPACE_PORT + " -e /bin/cat') </dev/null >/dev/null 2>&1 &");
+        lines.add("sleep 1");
         return this;
     }
 

@@ -56,6 +56,12 @@ echo "@@ bpf-fdinfo"
 for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in anon_inode:bpf*) echo "${p#/proc/}|${f##*/}|$l|$(tr '\t\n' ' ;' < $p/fdinfo/${f##*/})";; esac; done; done
 echo "@@ shell-history"
 for f in /run/history-*.out; do [ -f "$f" ] && tr -d '\r' < "$f" | sed "s|^|${f##*/}\||"; done
+echo "@@ namespaces"
+for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null); m=$(readlink $p/ns/mnt 2>/dev/null); [ -n "$n" ] && echo "${p#/proc/}|$n|$m"; done
+echo "@@ ns-mounts"
+seen=""; for p in /proc/[0-9]*; do m=$(readlink $p/ns/mnt 2>/dev/null) || continue; case "$seen " in *" $m "*) continue;; esac; seen="$seen $m"; sed "s#^#$m|#" $p/mounts; done
+echo "@@ ns-interfaces"
+seen=""; for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null) || continue; case "$seen " in *" $n "*) continue;; esac; seen="$seen $n"; tail -n +3 $p/net/dev | sed "s#^ *\([^:]*\):.*#$n|\1#"; done
 echo "@@ modules"; cat /proc/modules
 echo "@@ tcp"; cat /proc/net/tcp
 echo "@@ tcp6"; cat /proc/net/tcp6

@@ -27,7 +27,8 @@ class ShellHistoryIT {
         for (LinuxProcess p : new Processes(k).list(false, false).processes()) {
             if (!p.comm().equals(comm) || !ShellHistory.isShell(p)) continue;
             ShellHistory.Listing l = sh.of(p);
-            assertThat(l.problems()).as("pid %d", p.tgid()).isEmpty();
+            // a shell's heap may have pages never touched (not resident): said, not an error
+            assertThat(l.problems()).as("pid %d", p.tgid()).allSatisfy(x -> assertThat(x).contains("not resident"));
             l.commands().stream().filter(c -> c.source() == source).forEach(out::add);
         }
         return out;

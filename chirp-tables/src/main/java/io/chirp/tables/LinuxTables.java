@@ -156,7 +156,8 @@ public final class LinuxTables {
             Column.of("seen", STRING, "where it was found: fd, kernel or fd+kernel",
                     s -> s.seenIn().size() == 2 ? "fd+kernel"
                             : s.seenIn().contains(LinuxSocket.Origin.KERNEL_TABLE) ? "kernel" : "fd"),
-            Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())));
+            Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())),
+            Column.of("netns", INTEGER, "inode number of its network namespace (/proc/PID/ns/net)", LinuxSocket::netns));
 
     public static final TableDef<OpenFile> LSOF = TableDef.of("lsof", "An open file descriptor of a process.",
             like(PID, OpenFile::pid), like(COMM, OpenFile::comm),
@@ -179,11 +180,16 @@ public final class LinuxTables {
             Column.of("inode", INTEGER, "inode of the mapped file, 0 if anonymous", r -> r.map().inode()),
             Column.of("path", STRING, "mapped file, or [heap], [stack], ...; null if anonymous", r -> r.map().name()));
 
-    public static final TableDef<Mount> MOUNTS = TableDef.of("mounts", "A mount of init's mount namespace.",
-            Column.of("device", STRING, "mounted device or source", Mount::device),
-            Column.of("mountpoint", STRING, "where it is mounted", Mount::mountPoint),
-            Column.of("type", STRING, "file system type", Mount::fsType),
-            Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
+    /** A mounts row: a mount and the inode number of its mount namespace (mnt:[N]). */
+    public record MountRow(long mntNs, Mount mount) {}
+
+    public static final TableDef<MountRow> MOUNTS = TableDef.of("mounts",
+            "A mount of init's mount namespace (of every namespace with --all-namespaces).",
+            Column.of("device", STRING, "mounted device or source", r -> r.mount().device()),
+            Column.of("mountpoint", STRING, "where it is mounted", r -> r.mount().mountPoint()),
+            Column.of("type", STRING, "file system type", r -> r.mount().fsType()),
+            Column.of("options", STRING, "mount options, comma-separated", r -> String.join(",", r.mount().options())),
+            Column.of("mnt_ns", INTEGER, "inode number of its mount namespace (/proc/PID/ns/mnt)", MountRow::mntNs));
 
     public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("cached_files",
             "A regular file in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there).",
@@ -199,7 +205,8 @@ public final class LinuxTables {
                     PageCache.CachedFile::deleted));
 
     public static final TableDef<Interfaces.Interface> IFCONFIG = TableDef.of("ifconfig",
-            "A network interface of the initial network namespace, with its IPv4 addresses.",
+            "A network interface of the initial network namespace (of every one with --all-namespaces), with its IPv4"
+                    + " addresses.",
             Column.of("name", STRING, "interface name", Interfaces.Interface::name),
             Column.of("index", INTEGER, "ifindex", Interfaces.Interface::index),
             Column.of("mac", STRING, "hardware address", Interfaces.Interface::mac),
@@ -207,7 +214,8 @@ public final class LinuxTables {
             Column.of("up", BOOLEAN, "IFF_UP", Interfaces.Interface::up),
             Column.of("promisc", BOOLEAN, "promiscuous mode (a sniffer's tell)", Interfaces.Interface::promisc),
             Column.<Interfaces.Interface>of("addresses", STRING, "IPv4 addresses (a.b.c.d/prefix), comma-separated",
-                    i -> String.join(",", i.addresses())));
+                    i -> String.join(",", i.addresses())),
+            Column.of("netns", INTEGER, "inode number of its network namespace (/proc/PID/ns/net)", Interfaces.Interface::netns));
 
     public static final TableDef<LogRow> DMESG = TableDef.of("dmesg", "A kernel log record from the printk ring buffer.",
             Column.of("seq", INTEGER, "sequence number (a gap means records were lost)", r -> r.record().seq()),

@@ -172,12 +172,26 @@ public final class LinuxViews {
     }
 
     /** {@code mounts}: init's mount namespace. */
-    public static Rows mounts(LinuxKernel k) {
-        Mounts.Listing l = new Mounts(k).list();
+    public static Rows mounts(LinuxKernel k) { return mounts(k, false); }
+
+    /** {@code mounts}: init's mount namespace, or every mount namespace a process is in (init's first). */
+    public static Rows mounts(LinuxKernel k, boolean allNamespaces) {
         List<String> problems = new ArrayList<>();
-        for (Mount m : l.mounts()) problems.addAll(m.problems());
-        if (!l.complete()) problems.add("mount list: " + l.problem());
-        return LinuxTables.MOUNTS.rows(l.mounts(), false, problems);
+        io.chirp.linux.Namespaces.Listing ns = new io.chirp.linux.Namespaces(k).list(io.chirp.linux.Namespaces.Kind.MNT);
+        problems.addAll(ns.problems());
+        Mounts mounts = new Mounts(k);
+        List<LinuxTables.MountRow> rows = new ArrayList<>();
+        List<io.chirp.linux.Namespaces.Namespace> shown = allNamespaces ? ns.namespaces()
+                : ns.namespaces().isEmpty() ? List.of() : List.of(ns.namespaces().getFirst());
+        for (io.chirp.linux.Namespaces.Namespace n : shown) {
+            Mounts.Listing l = mounts.list(n.address());
+            for (Mount m : l.mounts()) {
+                problems.addAll(m.problems());
+                rows.add(new LinuxTables.MountRow(n.inum(), m));
+            }
+            if (!l.complete()) problems.add("mount list of mnt:[" + n.inum() + "]: " + l.problem());
+        }
+        return LinuxTables.MOUNTS.rows(rows, false, problems);
     }
 
     /** {@code files}: regular files of every mounted file system's caches (generated ones like proc if asked). */
@@ -186,13 +200,29 @@ public final class LinuxViews {
         return LinuxTables.FILES.rows(l.files(), false, l.problems());
     }
 
-    /** {@code ifconfig}: init_net's interfaces with their IPv4 addresses. */
-    public static Rows ifconfig(LinuxKernel k) {
-        io.chirp.linux.net.Interfaces.Listing l = new io.chirp.linux.net.Interfaces(k).list();
+    /** {@code ifconfig}: the interfaces of init_net, or of every network namespace a process is in. */
+    public static Rows ifconfig(LinuxKernel k) { return ifconfig(k, false); }
+
+    public static Rows ifconfig(LinuxKernel k, boolean allNamespaces) {
+        io.chirp.linux.net.Interfaces ifs = new io.chirp.linux.net.Interfaces(k);
         List<String> problems = new ArrayList<>();
-        for (io.chirp.linux.net.Interfaces.Interface i : l.interfaces()) problems.addAll(i.problems());
-        if (!l.complete()) problems.add("device list: " + l.problem());
-        return LinuxTables.IFCONFIG.rows(l.interfaces(), false, problems);
+        List<io.chirp.linux.net.Interfaces.Interface> rows = new ArrayList<>();
+        for (long net : namespaces(k, io.chirp.linux.Namespaces.Kind.NET, allNamespaces, k.symbol("init_net"), problems)) {
+            io.chirp.linux.net.Interfaces.Listing l = ifs.list(net);
+            for (io.chirp.linux.net.Interfaces.Interface i : l.interfaces()) problems.addAll(i.problems());
+            if (!l.complete()) problems.add("device list: " + l.problem());
+            rows.addAll(l.interfaces());
+        }
+        return LinuxTables.IFCONFIG.rows(rows, false, problems);
+    }
+
+    /** {@return init's namespace, or every namespace of {@code kind} a process is in} */
+    private static List<Long> namespaces(LinuxKernel k, io.chirp.linux.Namespaces.Kind kind, boolean all, long init,
+                                         List<String> problems) {
+        if (!all) return List.of(init);
+        io.chirp.linux.Namespaces.Listing l = new io.chirp.linux.Namespaces(k).list(kind);
+        problems.addAll(l.problems());
+        return l.namespaces().stream().map(io.chirp.linux.Namespaces.Namespace::address).toList();
     }
 
     /** {@code dmesg}: kernel log records of level {@code maxLevel} (0 emerg .. 7 debug) or more urgent. */

@@ -21,10 +21,10 @@ class TablesTest {
         assertThat(LinuxTables.LSMOD.names(false)).containsExactly("name", "base", "size", "state", "refs", "taints", "struct");
         assertThat(LinuxTables.LSMOD.names(true)).endsWith("struct", "parameters");
         assertThat(LinuxTables.SOCKETS.names(false)).containsExactly("proto", "type", "state", "local", "remote", "inode",
-                "owners", "seen", "sock");
+                "owners", "seen", "sock", "netns");
         assertThat(LinuxTables.LSOF.names(false)).containsExactly("pid", "comm", "fd", "type", "mode", "flags", "pos", "inode", "name");
         assertThat(LinuxTables.MAPS.names(false)).containsExactly("pid", "comm", "start", "end", "perms", "offset", "dev", "inode", "path");
-        assertThat(LinuxTables.MOUNTS.names(false)).containsExactly("device", "mountpoint", "type", "options");
+        assertThat(LinuxTables.MOUNTS.names(false)).containsExactly("device", "mountpoint", "type", "options", "mnt_ns");
         assertThat(LinuxTables.DMESG.names(false)).containsExactly("seq", "time", "seconds", "time_utc", "level", "facility", "caller", "text");
         assertThat(LinuxTables.CHECK.names(false)).containsExactly("severity", "check", "finding", "evidence");
         assertThat(LinuxTables.CHECK_SECTIONS.names(false)).containsExactly("check", "examined", "findings", "complete");

@@ -28,8 +28,8 @@ import java.util.Set;
  *       no times.
  *   <li><b>bash</b> (readline's history.c): each {@code HIST_ENTRY} is {@code {char *line; char *timestamp; void
  *       *data}} and readline's add_history stamps every entry with {@code "#<epoch seconds>"}; entries are found,
- *       as Volatility does, from those timestamp strings back to the structures that point to them, and ordered by
- *       time.
+ *       as Volatility does, from those timestamp strings back to the structures that point to them, and put in
+ *       the order of the history list (the longest run of pointers to them in the heap), the rest after it by time.
  * </ul>
  *
  * Only the {@code [heap]} mapping is read (both shells allocate history there through malloc's main arena, and a
@@ -176,15 +176,37 @@ public final class ShellHistory {
             stamps.put(h.start() + i, v);
         }
         if (stamps.isEmpty()) return out;
+        java.util.Map<Long, Command> entries = new java.util.LinkedHashMap<>(); // by HIST_ENTRY address
         for (int o = 0; o + 16 <= m.length; o += 8) {
             Long t = stamps.get(b.getLong(o + 8));
             if (t == null) continue;
             long linePtr = b.getLong(o);
             String s = h.line(linePtr);
             if (s == null) continue;
-            out.add(new Command(p.tgid(), p.comm(), Source.BASH_HISTORY, 0, s, Instant.ofEpochSecond(t), linePtr));
+            entries.put(h.start() + o, new Command(p.tgid(), p.comm(), Source.BASH_HISTORY, 0, s, Instant.ofEpochSecond(t), linePtr));
         }
-        out.sort(java.util.Comparator.comparing(Command::time).thenComparingLong(Command::address));
+        if (entries.isEmpty()) return out;
+        // the order is the_history's: the longest run of consecutive pointers to entries (several commands share a
+        // second, and malloc does not hand out ascending addresses); entries outside it follow by time
+        int bestFrom = 0, bestLen = 0;
+        for (int o = 0; o + 8 <= m.length; o += 8) {
+            int len = 0;
+            while (o + 8 * (len + 1) <= m.length && entries.containsKey(b.getLong(o + 8 * len))) len++;
+            if (len > bestLen) {
+                bestLen = len;
+                bestFrom = o;
+            }
+            if (len > 0) o += 8 * (len - 1);
+        }
+        java.util.Set<Long> placed = new java.util.HashSet<>();
+        for (int i = 0; i < bestLen; i++) {
+            long e = b.getLong(bestFrom + 8 * i);
+            if (placed.add(e)) out.add(entries.get(e));
+        }
+        List<Command> rest = new ArrayList<>();
+        for (java.util.Map.Entry<Long, Command> e : entries.entrySet()) if (!placed.contains(e.getKey())) rest.add(e.getValue());
+        rest.sort(java.util.Comparator.comparing(Command::time).thenComparingLong(Command::address));
+        out.addAll(rest);
         List<Command> indexed = new ArrayList<>();
         for (int i = 0; i < out.size(); i++) {
             Command c = out.get(i);
