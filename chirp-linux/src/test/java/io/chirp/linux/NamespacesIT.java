@@ -46,8 +46,11 @@ class NamespacesIT {
                     String[] f = line.split(" ");
                     return f[0] + " " + f[1] + " " + f[2];
                 }).toList();
-                assertThat(l.mounts()).extracting(m -> m.device() + " " + m.mountPoint() + " " + m.fsType())
-                        .as("mnt:[%d]", n.inum()).isEqualTo(expected);
+                // /proc/PID/mounts shows what is under the process's root: kdevtmpfs, chrooted into devtmpfs in a
+                // namespace of its own, does not see that namespace's rootfs, which is still one of its mounts
+                List<String> actual = l.mounts().stream().map(m -> m.device() + " " + m.mountPoint() + " " + m.fsType())
+                        .filter(m -> expected.contains(m) || !m.equals("rootfs / rootfs")).toList();
+                assertThat(actual).as("mnt:[%d]", n.inum()).isEqualTo(expected);
             }
             assertThat(mnt.namespaces().getLast().address()).isNotEqualTo(mnt.namespaces().getFirst().address());
             List<Mount> nsOnly = mnt.namespaces().stream().flatMap(n -> new Mounts(k).list(n.address()).mounts().stream())
