@@ -91,6 +91,127 @@ public record GroundTruth(Map<String, List<String>> sections) {
         return out;
     }
 
+    /**
+     * A task's capability sets and tracer, as /proc/PID/status prints them.
+     *
+     * @param tracerPid TracerPid: the tgid of the process ptracing it, 0 if none
+     */
+    public record TaskStatus(int pid, long inheritable, long permitted, long effective, long bounding, long ambient,
+                             int tracerPid) {}
+
+    /** {@return the task-status section: capabilities and TracerPid of every process} */
+    public List<TaskStatus> taskStatus() {
+        List<TaskStatus> out = new ArrayList<>();
+        for (String l : section("task-status")) {
+            String[] f = l.split("\\|", 2);
+            if (f.length < 2) continue;
+            Map<String, String> v = new LinkedHashMap<>();
+            for (String kv : f[1].strip().split("\\s+")) {
+                String[] p = kv.split(":", 2);
+                if (p.length == 2) v.put(p[0], p[1]);
+            }
+            if (v.size() < 6) continue; // a process that exited during the report
+            out.add(new TaskStatus(Integer.parseInt(f[0]), Long.parseUnsignedLong(v.get("CapInh"), 16),
+                    Long.parseUnsignedLong(v.get("CapPrm"), 16), Long.parseUnsignedLong(v.get("CapEff"), 16),
+                    Long.parseUnsignedLong(v.get("CapBnd"), 16), Long.parseUnsignedLong(v.get("CapAmb"), 16),
+                    Integer.parseInt(v.get("TracerPid"))));
+        }
+        return out;
+    }
+
+    /**
+     * An open eBPF program or map, as /proc/PID/fdinfo shows it.
+     *
+     * @param link   the fd's link target ({@code anon_inode:bpf-prog}, {@code anon_inode:bpf-map}, ...)
+     * @param fields the fdinfo fields (prog_type, prog_tag, prog_id, map_type, map_id, key_size, ...)
+     */
+    public record BpfFd(int pid, int fd, String link, Map<String, String> fields) {}
+
+    /** {@return the bpf-fdinfo section} */
+    public List<BpfFd> bpfFds() {
+        List<BpfFd> out = new ArrayList<>();
+        for (String l : section("bpf-fdinfo")) {
+            String[] f = l.split("\\|", 4);
+            if (f.length < 4) continue;
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (String kv : f[3].split(";")) {
+                String[] p = kv.strip().split(":\\s*", 2);
+                if (p.length == 2) fields.put(p[0], p[1].strip());
+            }
+            out.add(new BpfFd(Integer.parseInt(f[0]), Integer.parseInt(f[1]), f[2], Map.copyOf(fields)));
+        }
+        return out;
+    }
+
+    /**
+     * A command as an interactive shell's own {@code history} builtin listed it (scenario interactiveShell).
+     *
+     * @param file  which shell's answer ("history-ash.out", "history-bash.out")
+     * @param epoch when it was entered (bash with HISTTIMEFORMAT='%s '), null if the shell shows no time
+     */
+    public record ShellCommand(String file, int index, Long epoch, String command) {}
+
+    /** {@return the shell-history section, terminal control sequences and the prompt left out} */
+    public List<ShellCommand> shellHistory() {
+        List<ShellCommand> out = new ArrayList<>();
+        for (String l : section("shell-history")) {
+            String[] f = l.split("\\|", 2);
+            if (f.length < 2) continue;
+            String text = f[1].replaceAll("\u001b\\[[0-9;?]*[A-Za-z]", "").strip();
+            java.util.regex.Matcher m = (f[0].contains("bash")
+                    ? java.util.regex.Pattern.compile("(\\d+)\\s+(\\d+)\\s(.*)")
+                    : java.util.regex.Pattern.compile("(\\d+)\\s()(.*)")).matcher(text);
+            if (!m.matches()) continue; // the echoed "history" line, the prompt
+            out.add(new ShellCommand(f[0], Integer.parseInt(m.group(1)),
+                    m.group(2).isEmpty() ? null : Long.parseLong(m.group(2)), m.group(3)));
+        }
+        return out;
+    }
+
+    /** A process's namespaces as /proc/PID/ns links name them ("net:[4026531840]", "mnt:[4026531841]"). */
+    public record ProcessNamespaces(int pid, String net, String mnt) {}
+
+    /** {@return the namespaces section} */
+    public List<ProcessNamespaces> namespaces() {
+        List<ProcessNamespaces> out = new ArrayList<>();
+        for (String l : section("namespaces")) {
+            String[] f = l.split("\\|", 3);
+            if (f.length == 3) out.add(new ProcessNamespaces(Integer.parseInt(f[0]), f[1], f[2]));
+        }
+        return out;
+    }
+
+    /** {@return the inode number in a namespace link such as "net:[4026531840]"} */
+    public static long namespaceInode(String link) {
+        return Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+    }
+
+    /** {@return per namespace link ("mnt:[N]"), the /proc/PID/mounts lines of a process in it} */
+    public Map<String, List<String>> namespaceMounts() { return byNamespace("ns-mounts"); }
+
+    /** {@return per namespace link ("net:[N]"), the interface names /proc/PID/net/dev lists} */
+    public Map<String, List<String>> namespaceInterfaces() { return byNamespace("ns-interfaces"); }
+
+    private Map<String, List<String>> byNamespace(String section) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String l : section(section)) {
+            int bar = l.indexOf('|');
+            if (bar > 0) out.computeIfAbsent(l.substring(0, bar), x -> new ArrayList<>()).add(l.substring(bar + 1));
+        }
+        return out;
+    }
+
+    /** {@return the guest's wall clock (UTC seconds) when it printed the report, if it did} */
+    public Optional<Long> date() {
+        return section("date").isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(section("date").getFirst().strip()));
+    }
+
+    /** {@return seconds since boot when it printed the report (the first field of /proc/uptime), if it did} */
+    public Optional<Double> uptime() {
+        return section("uptime").isEmpty() ? Optional.empty()
+                : Optional.of(Double.parseDouble(section("uptime").getFirst().strip().split("\\s+")[0]));
+    }
+
     /** {@return the physical address where the kernel's code starts, from /proc/iomem "Kernel code"} */
     public Optional<Long> kernelCodePhys() {
         for (String l : section("iomem")) {

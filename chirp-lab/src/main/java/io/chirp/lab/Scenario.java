@@ -55,8 +55,12 @@ public final class Scenario {
         return switch (name) {
             case "standard", "default" -> standard();
             case "minimal" -> named("minimal");
+            case "kobjects" -> named("kobjects").kernelObjects()
+                    .interactiveShell("/bin/sh", "/run/history-ash.out", SHELL_COMMANDS)
+                    .withBash().interactiveShell("/bin/bash", "/run/history-bash.out", SHELL_COMMANDS)
+                    .inNamespaces();
             default -> throw io.chirp.core.ChirpException.usage("unknown scenario '" + name
-                    + "' (known: standard, minimal)");
+                    + "' (known: standard, minimal, kobjects)");
         };
     }
 
@@ -128,6 +132,68 @@ public final class Scenario {
         files.add(content.clone());
         lines.add("mkdir -p " + q(parent(path)) + " && cp " + staged + " " + q(path) + " && chmod "
                 + Integer.toOctalString(mode & 07777) + " " + q(path));
+        return this;
+    }
+
+    /** Where {@link #kernelObjects} writes what it loaded ("map ID", "prog ID", "child PID" lines). */
+    public static final String KERNEL_OBJECTS_OUT = "/run/chirp-kobjects.out";
+
+    /**
+     * Runs {@code /usr/sbin/chirp-kobjects} (resource {@code kobjects.c}, built static with the host's gcc): an eBPF
+     * map and socket-filter program held open and attached to a socket, CAP_SYS_MODULE dropped from its bounding
+     * set, and a child it traces. The scenario waits (at most 20 s) until the program has said what it loaded.
+     */
+    public Scenario kernelObjects() {
+        file("/usr/sbin/chirp-kobjects", KernelObjectsProgram.binary(), 0755);
+        lines.add("(exec /usr/sbin/chirp-kobjects) </dev/null >" + KERNEL_OBJECTS_OUT + " 2>&1 &");
+        lines.add("i=0; while [ $i -lt 20 ] && ! grep -q '^child' " + KERNEL_OBJECTS_OUT + "; do sleep 1; i=$((i+1)); done");
+        return this;
+    }
+
+    /** What {@code kobjects}'s interactive shells are given to remember. */
+    public static final String[] SHELL_COMMANDS = {"echo staged-one", "cat /etc/passwd > /tmp/.p", "true chirp-history-marker"};
+
+    /**
+     * Runs {@code shell} interactively on a pseudo-terminal (through chirp-kobjects, so {@link #kernelObjects} must be
+     * in the scenario), types {@code commands} into it, then {@code history}, whose answer (the shell's own account,
+     * with epoch-second times where the shell records them: HISTTIMEFORMAT is set) goes to {@code out}. The shell
+     * then waits at its prompt with its history in memory.
+     */
+    public Scenario interactiveShell(String shell, String out, String... commands) {
+        // ptys need devpts (init mounts only devtmpfs)
+        lines.add("grep -q ' /dev/pts ' /proc/mounts || { mkdir -p /dev/pts && mount -t devpts devpts /dev/pts; }");
+        lines.add("(HISTTIMEFORMAT='%s ' exec /usr/sbin/chirp-kobjects shell " + q(shell) + " " + q(out) + " "
+                + String.join(" ", quoteAll(commands)) + ") </dev/null >/dev/null 2>&1 &");
+        lines.add("i=0; while [ $i -lt 30 ] && ! grep -q history " + q(out) + " 2>/dev/null; do sleep 1; i=$((i+1)); done");
+        return this;
+    }
+
+    /** Puts the host's bash (dynamically linked) and the libraries it needs into the guest at their host paths. */
+    public Scenario withBash() {
+        for (String f : List.of("/bin/bash", "/lib/x86_64-linux-gnu/libtinfo.so.6", "/lib/x86_64-linux-gnu/libc.so.6",
+                "/lib64/ld-linux-x86-64.so.2")) {
+            try {
+                java.nio.file.Path real = java.nio.file.Path.of(f).toRealPath();
+                file(f, java.nio.file.Files.readAllBytes(real), 0755);
+            } catch (java.io.IOException e) {
+                throw io.chirp.core.ChirpException.io("bash for the lab guest: cannot read " + f + ": " + e.getMessage(), e);
+            }
+        }
+        return this;
+    }
+
+    /** The port {@link #inNamespaces}'s listener binds in its own network namespace. */
+    public static final int NAMESPACE_PORT = 5555;
+
+    /**
+     * A TCP listener (port {@link #NAMESPACE_PORT}) in a network and mount namespace of its own (busybox unshare):
+     * its netns has only lo, its mount namespace one more tmpfs, {@code chirp-nsonly} on /mnt/nsonly.
+     */
+    public Scenario inNamespaces() {
+        lines.add("mkdir -p /mnt/nsonly");
+        lines.add("(exec unshare -n -m sh -c 'ip link set lo up; mount -t tmpfs chirp-nsonly /mnt/nsonly; exec nc -ll -p "
+                + NAMESPACE_PORT + " -e /bin/cat') </dev/null >/dev/null 2>&1 &");
+        lines.add("sleep 1");
         return this;
     }
 

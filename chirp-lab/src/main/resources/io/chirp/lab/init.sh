@@ -47,6 +47,21 @@ for p in /proc/[0-9]*; do
   args=$(tr '\0' ' ' < $p/cmdline 2>/dev/null)
   echo "$pid|$ppid|$uid|$comm|$args"
 done
+echo "@@ task-status"
+for p in /proc/[0-9]*; do
+  [ -r $p/status ] || continue
+  echo "${p#/proc/}|$(awk '/^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|TracerPid):/{printf "%s%s ", $1, $2}' $p/status 2>/dev/null)"
+done
+echo "@@ bpf-fdinfo"
+for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in anon_inode:bpf*) echo "${p#/proc/}|${f##*/}|$l|$(tr '\t\n' ' ;' < $p/fdinfo/${f##*/})";; esac; done; done
+echo "@@ shell-history"
+for f in /run/history-*.out; do [ -f "$f" ] && tr -d '\r' < "$f" | sed "s|^|${f##*/}\||"; done
+echo "@@ namespaces"
+for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null); m=$(readlink $p/ns/mnt 2>/dev/null); [ -n "$n" ] && echo "${p#/proc/}|$n|$m"; done
+echo "@@ ns-mounts"
+seen=""; for p in /proc/[0-9]*; do m=$(readlink $p/ns/mnt 2>/dev/null) || continue; case "$seen " in *" $m "*) continue;; esac; seen="$seen $m"; sed "s#^#$m|#" $p/mounts; done
+echo "@@ ns-interfaces"
+seen=""; for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null) || continue; case "$seen " in *" $n "*) continue;; esac; seen="$seen $n"; tail -n +3 $p/net/dev | sed "s#^ *\([^:]*\):.*#$n|\1#"; done
 echo "@@ modules"; cat /proc/modules
 echo "@@ tcp"; cat /proc/net/tcp
 echo "@@ tcp6"; cat /proc/net/tcp6
@@ -63,6 +78,7 @@ grep -E ' (_text|_stext|_etext|linux_banner|init_task|init_top_pgt|__start_BTF|_
 echo "@@ iomem"; grep -iE 'kernel|System RAM' /proc/iomem
 echo "@@ btf"; wc -c /sys/kernel/btf/vmlinux
 echo "@@ uptime"; cat /proc/uptime
+echo "@@ date"; date -u +%s
 echo "CHIRP-GROUND-TRUTH-END"
 echo "===CHIRP-LAB-READY==="
 

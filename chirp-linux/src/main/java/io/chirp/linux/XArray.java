@@ -33,58 +33,14 @@ public final class XArray {
         this.nodeSlots = nodeSlots;
     }
 
-    /** {@return the pointer entries of the xarray at {@code xarray} (a struct xarray), in no particular order} */
+    /**
+     * {@return the pointer entries of the xarray at {@code xarray} (a struct xarray), in index order} The one walk is
+     * {@link #indexed} without a maximum index; an IDR's users (the PID table, eBPF's prog and map IDs) use this.
+     */
     public Walk entries(long xarray, int limit, int nodeLimit) {
-        long head;
-        try {
-            head = r.u64(xarray + xaHead);
-        } catch (ChirpException e) {
-            return Walk.partial(List.of(), "xarray head unreadable: " + e.getMessage());
-        }
-        return fromHead(head, limit, nodeLimit);
-    }
-
-    /** {@return the pointer entries under {@code head} (the value of xa_head)} */
-    public Walk fromHead(long head, int limit, int nodeLimit) {
-        Walk.Bounded w = new Walk.Bounded(limit, nodeLimit);
-        if (!isNode(head)) {
-            if (head != 0 && (head & 3) == 0) w.add(head);
-            return w.result();
-        }
-        ArrayList<Long> stack = new ArrayList<>();
-        stack.add(head - 2);
-        while (!stack.isEmpty() && !w.stopped()) {
-            long node = stack.removeLast();
-            if (w.revisit(node)) break;
-            byte[] slots;
-            int shift;
-            try {
-                shift = r.u8(node + nodeShift);
-                slots = r.bytes(node + nodeSlots, SLOTS * 8);
-            } catch (ChirpException e) {
-                // one unreadable node loses its subtree; the others are still read
-                w.note("xarray node unreadable at 0x" + Long.toHexString(node) + ": " + e.getMessage());
-                continue;
-            }
-            if (shift > 63 || shift % 6 != 0) {
-                w.note("xarray node 0x" + Long.toHexString(node) + " has shift " + shift + ": subtree left out");
-                continue;
-            }
-            for (int i = 0; i < SLOTS; i++) {
-                long e = le64(slots, i * 8);
-                if (e == 0 || (e & 1) != 0) continue;
-                if (isNode(e)) {
-                    if (shift == 0) {
-                        w.note("xarray leaf node 0x" + Long.toHexString(node) + " points to a node");
-                        continue;
-                    }
-                    stack.add(e - 2);
-                } else if ((e & 3) == 0) {
-                    if (!w.add(e)) break;
-                }
-            }
-        }
-        return w.result();
+        Indexed idx = indexed(xarray, -1L, limit, nodeLimit);
+        List<Long> items = idx.entries().stream().map(Entry::pointer).toList();
+        return idx.complete() ? Walk.whole(items) : Walk.partial(items, idx.problem());
     }
 
     /**
@@ -102,7 +58,10 @@ public final class XArray {
         public Indexed { entries = List.copyOf(entries); }
     }
 
-    /** {@return the entries of the xarray at {@code xarray} with their indexes; see {@link Indexed}} */
+    /**
+     * {@return the entries of the xarray at {@code xarray} with their indexes; see {@link Indexed}} {@code maxIndex}
+     * is unsigned: -1 reads every index.
+     */
     public Indexed indexed(long xarray, long maxIndex, int limit, int nodeLimit) {
         long head;
         try {
@@ -110,6 +69,11 @@ public final class XArray {
         } catch (ChirpException e) {
             return new Indexed(List.of(), 0, false, "xarray head unreadable: " + e.getMessage());
         }
+        return indexedFromHead(head, maxIndex, limit, nodeLimit);
+    }
+
+    /** {@return the entries under {@code head} (the value of xa_head); see {@link #indexed}} */
+    Indexed indexedFromHead(long head, long maxIndex, int limit, int nodeLimit) {
         Walk.Bounded w = new Walk.Bounded(limit, nodeLimit);
         List<Entry> out = new ArrayList<>();
         long values = 0;
@@ -142,7 +106,8 @@ public final class XArray {
             List<long[]> children = new ArrayList<>();
             for (int i = 0; i < SLOTS; i++) {
                 long index = base + ((long) i << shift);
-                if (Long.compareUnsigned(index, maxIndex) > 0) break;
+                // an index past 2^64 wraps: nothing beyond the top of the index space exists
+                if (Long.compareUnsigned(index, maxIndex) > 0 || (i > 0 && Long.compareUnsigned(index, base) <= 0)) break;
                 long e = le64(slots, i * 8);
                 if (e == 0) continue;
                 if ((e & 1) != 0) {

@@ -12,6 +12,13 @@ class XArrayTest {
         return new XArray(mem.reader(), 0, 0, 16);
     }
 
+    /** The plain walk (every index), as the IDR users call it, of an xarray whose xa_head is {@code head}. */
+    private Walk fromHead(long head) {
+        long xarray = mem.alloc(8);
+        mem.putLong(xarray, head);
+        return xa().entries(xarray, 100, 100);
+    }
+
     @Test
     void entriesOfATwoLevelTreeAreFoundAndMarkersSkipped() {
         long leaf = mem.alloc(16 + 64 * 8);
@@ -23,10 +30,10 @@ class XArrayTest {
         mem.putLong(leaf + 16 + 8, 0x7); // a value entry: not a pointer
         mem.putLong(leaf + 16 + 16, b);
         mem.putLong(leaf + 16 + 24, 0x1e); // a small internal entry (retry/sibling marker)
-        Walk w = xa().fromHead(rootNode | 2, 100, 100);
+        Walk w = fromHead(rootNode | 2);
         assertThat(w.complete()).as(w.problem()).isTrue();
         assertThat(w.items()).containsExactly(a, b);
-        assertThat(xa().fromHead(a, 100, 100).items()).containsExactly(a); // a single entry lives in the head
+        assertThat(fromHead(a).items()).containsExactly(a); // a single entry lives in the head
     }
 
     @Test
@@ -38,14 +45,14 @@ class XArrayTest {
         mem.putLong(rootNode + 24, leaf | 2);
         long a = mem.alloc(64);
         mem.putLong(leaf + 16, a);
-        Walk w = xa().fromHead(rootNode | 2, 100, 100);
+        Walk w = fromHead(rootNode | 2);
         assertThat(w.items()).containsExactly(a);
         assertThat(w.complete()).isFalse();
         assertThat(w.problem()).startsWith("xarray node unreadable at 0x" + Long.toHexString(SyntheticKernelMemory.UNMAPPED));
 
         mem.putLong(rootNode + 16, rootNode | 2); // a node that contains itself
         mem.putBytes(leaf, new byte[] {0});
-        Walk loop = xa().fromHead(rootNode | 2, 100, 100);
+        Walk loop = fromHead(rootNode | 2);
         assertThat(loop.complete()).isFalse();
         assertThat(loop.problem()).contains("cycle at 0x" + Long.toHexString(rootNode));
     }

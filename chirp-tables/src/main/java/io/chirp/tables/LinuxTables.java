@@ -1,6 +1,9 @@
 package io.chirp.tables;
 
+import io.chirp.linux.KernelClock;
 import io.chirp.linux.LinuxProcess;
+import io.chirp.linux.Privileges;
+import io.chirp.linux.bpf.BpfObjects;
 import io.chirp.linux.ModuleInfo;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.OpenFile;
@@ -24,6 +27,7 @@ import static io.chirp.tables.ColumnType.LIST;
 import static io.chirp.tables.ColumnType.NUMBER;
 import static io.chirp.tables.ColumnType.OBJECT;
 import static io.chirp.tables.ColumnType.STRING;
+import static io.chirp.tables.ColumnType.TIMESTAMP;
 import static io.chirp.tables.ColumnType.hex;
 
 /**
@@ -44,14 +48,25 @@ public final class LinuxTables {
     /** Appended to a command line (or environment) cut at {@code Processes.MAX_CMDLINE} bytes. */
     public static final String TRUNCATED = " [... cut at " + (io.chirp.linux.Processes.MAX_CMDLINE >> 10) + " KiB]";
 
+    /** A pslist row: the process, and the guest's clock (null if unreadable) for its start in UTC. */
+    public record PsRow(LinuxProcess process, KernelClock clock) {
+        String startUtc() {
+            return clock == null || process.startSeconds() == null ? null : clock.monotonic(process.startSeconds()).toString();
+        }
+    }
+
     /** A pstree row: a process at its depth below its root. */
     public record TreeRow(int depth, LinuxProcess process) {}
 
     /** A maps row: one VMA of a process. */
     public record MapRow(int pid, String comm, MemoryMap map) {}
 
-    /** A dmesg row: the record, with the level names dmesg uses. */
-    public record LogRow(LogRecord record) {
+    /** A dmesg row: the record, with the level names dmesg uses, and the guest's clock (null if unreadable). */
+    public record LogRow(LogRecord record, KernelClock clock) {
+        public LogRow(LogRecord record) { this(record, null); }
+
+        String utc() { return clock == null ? null : clock.monotonic(record.nanos() / 1e9).toString(); }
+
         static final List<String> LEVELS = List.of("emerg", "alert", "crit", "err", "warn", "notice", "info", "debug");
 
         String level() { return LEVELS.get(record.level() & 7); }
@@ -80,18 +95,19 @@ public final class LinuxTables {
         return like(c, r -> c.value().apply(process.apply(r)));
     }
 
-    public static final TableDef<LinuxProcess> PSLIST = TableDef.of("pslist",
+    public static final TableDef<PsRow> PSLIST = TableDef.of("pslist",
             "A process (or, with threads, a thread) from the kernel's task list.",
-            PID,
-            Column.of("tid", INTEGER, "thread id (equals pid for the group leader)", LinuxProcess::pid),
-            PPID, COMM, UID,
-            Column.of("gid", INTEGER, "real group id, null if unreadable", LinuxProcess::gid),
-            Column.of("euid", INTEGER, "effective user id, null if unreadable", LinuxProcess::euid),
-            Column.of("state", STRING, "scheduler state (R, S, D, Z, ...)", LinuxProcess::state),
-            Column.of("start_s", NUMBER, "start time in seconds since boot", LinuxProcess::startSeconds),
-            Column.of("kthread", BOOLEAN, "true for a kernel thread", LinuxProcess::kernelThread),
-            Column.of("exe", STRING, "executable path (mm->exe_file), null if none", LinuxProcess::exe),
-            Column.of("task", HEX, "address of the task_struct", p -> hex(p.task())));
+            of(PID, PsRow::process),
+            Column.of("tid", INTEGER, "thread id (equals pid for the group leader)", r -> r.process().pid()),
+            of(PPID, PsRow::process), of(COMM, PsRow::process), of(UID, PsRow::process),
+            Column.of("gid", INTEGER, "real group id, null if unreadable", r -> r.process().gid()),
+            Column.of("euid", INTEGER, "effective user id, null if unreadable", r -> r.process().euid()),
+            Column.of("state", STRING, "scheduler state (R, S, D, Z, ...)", r -> r.process().state()),
+            Column.of("start_s", NUMBER, "start time in seconds since boot", r -> r.process().startSeconds()),
+            Column.of("start_utc", TIMESTAMP, "start time in UTC by the guest's clock, null if unreadable", PsRow::startUtc),
+            Column.of("kthread", BOOLEAN, "true for a kernel thread", r -> r.process().kernelThread()),
+            Column.of("exe", STRING, "executable path (mm->exe_file), null if none", r -> r.process().exe()),
+            Column.of("task", HEX, "address of the task_struct", r -> hex(r.process().task())));
 
     public static final TableDef<PsAuxRow> PSAUX = TableDef.of("psaux",
             "A process with its command line, read from the process's own memory.",
@@ -140,7 +156,8 @@ public final class LinuxTables {
             Column.of("seen", STRING, "where it was found: fd, kernel or fd+kernel",
                     s -> s.seenIn().size() == 2 ? "fd+kernel"
                             : s.seenIn().contains(LinuxSocket.Origin.KERNEL_TABLE) ? "kernel" : "fd"),
-            Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())));
+            Column.of("sock", HEX, "address of the struct sock", s -> hex(s.sock())),
+            Column.of("netns", INTEGER, "inode number of its network namespace (/proc/PID/ns/net)", LinuxSocket::netns));
 
     public static final TableDef<OpenFile> LSOF = TableDef.of("lsof", "An open file descriptor of a process.",
             like(PID, OpenFile::pid), like(COMM, OpenFile::comm),
@@ -163,11 +180,16 @@ public final class LinuxTables {
             Column.of("inode", INTEGER, "inode of the mapped file, 0 if anonymous", r -> r.map().inode()),
             Column.of("path", STRING, "mapped file, or [heap], [stack], ...; null if anonymous", r -> r.map().name()));
 
-    public static final TableDef<Mount> MOUNTS = TableDef.of("mounts", "A mount of init's mount namespace.",
-            Column.of("device", STRING, "mounted device or source", Mount::device),
-            Column.of("mountpoint", STRING, "where it is mounted", Mount::mountPoint),
-            Column.of("type", STRING, "file system type", Mount::fsType),
-            Column.of("options", STRING, "mount options, comma-separated", m -> String.join(",", m.options())));
+    /** A mounts row: a mount and the inode number of its mount namespace (mnt:[N]). */
+    public record MountRow(long mntNs, Mount mount) {}
+
+    public static final TableDef<MountRow> MOUNTS = TableDef.of("mounts",
+            "A mount of init's mount namespace (of every namespace with --all-namespaces).",
+            Column.of("device", STRING, "mounted device or source", r -> r.mount().device()),
+            Column.of("mountpoint", STRING, "where it is mounted", r -> r.mount().mountPoint()),
+            Column.of("type", STRING, "file system type", r -> r.mount().fsType()),
+            Column.of("options", STRING, "mount options, comma-separated", r -> String.join(",", r.mount().options())),
+            Column.of("mnt_ns", INTEGER, "inode number of its mount namespace (/proc/PID/ns/mnt)", MountRow::mntNs));
 
     public static final TableDef<PageCache.CachedFile> FILES = TableDef.of("cached_files",
             "A regular file in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there).",
@@ -183,7 +205,8 @@ public final class LinuxTables {
                     PageCache.CachedFile::deleted));
 
     public static final TableDef<Interfaces.Interface> IFCONFIG = TableDef.of("ifconfig",
-            "A network interface of the initial network namespace, with its IPv4 addresses.",
+            "A network interface of the initial network namespace (of every one with --all-namespaces), with its IPv4"
+                    + " addresses.",
             Column.of("name", STRING, "interface name", Interfaces.Interface::name),
             Column.of("index", INTEGER, "ifindex", Interfaces.Interface::index),
             Column.of("mac", STRING, "hardware address", Interfaces.Interface::mac),
@@ -191,11 +214,15 @@ public final class LinuxTables {
             Column.of("up", BOOLEAN, "IFF_UP", Interfaces.Interface::up),
             Column.of("promisc", BOOLEAN, "promiscuous mode (a sniffer's tell)", Interfaces.Interface::promisc),
             Column.<Interfaces.Interface>of("addresses", STRING, "IPv4 addresses (a.b.c.d/prefix), comma-separated",
-                    i -> String.join(",", i.addresses())));
+                    i -> String.join(",", i.addresses())),
+            Column.of("netns", INTEGER, "inode number of its network namespace (/proc/PID/ns/net)", Interfaces.Interface::netns));
 
     public static final TableDef<LogRow> DMESG = TableDef.of("dmesg", "A kernel log record from the printk ring buffer.",
             Column.of("seq", INTEGER, "sequence number (a gap means records were lost)", r -> r.record().seq()),
             Column.of("time", STRING, "seconds since boot, as dmesg prints it", r -> r.record().timestamp().strip()),
+            Column.of("seconds", NUMBER, "seconds since boot", r -> r.record().nanos() / 1e9),
+            Column.of("time_utc", TIMESTAMP, "UTC by the guest's clock (the log's clock does not count suspend), null"
+                    + " if unreadable", LogRow::utc),
             Column.of("level", STRING, "emerg, alert, crit, err, warn, notice, info or debug", LogRow::level),
             Column.of("facility", INTEGER, "syslog facility", r -> r.record().facility()),
             Column.of("caller", STRING, "T<thread id> or C<cpu>", LogRow::caller),
@@ -218,9 +245,82 @@ public final class LinuxTables {
             Column.<IntegrityReport.Section>of("problems", LIST, "why it is partial (chirp linux check prints these on stderr)",
                     IntegrityReport.Section::problems).asOptional());
 
+    /** A bpf programs row: the program, and the guest's clock (null if unreadable) for its load time in UTC. */
+    public record BpfProgRow(BpfObjects.Program program, KernelClock clock) {
+        String loadUtc() {
+            return clock == null || program.loadSeconds() == null ? null : clock.boottime(program.loadSeconds()).toString();
+        }
+    }
+
+    private static String holders(List<BpfObjects.Holder> hs) {
+        return hs.isEmpty() ? null : hs.stream().map(h -> h.pid() + "/" + h.comm() + ":" + h.fd()).collect(Collectors.joining(" "));
+    }
+
+    public static final TableDef<BpfProgRow> BPF_PROGS = TableDef.of("bpf_progs",
+            "A loaded eBPF program from the kernel's prog_idr (bpftool prog show).",
+            Column.of("id", INTEGER, "program id", r -> r.program().id()),
+            Column.of("type", STRING, "program type (socket_filter, kprobe, xdp, ...)", r -> r.program().type()),
+            Column.of("tag", STRING, "program tag (hash of its instructions), 16 hex digits", r -> r.program().tag()),
+            Column.of("name", STRING, "name given at load time (guest data)", r -> r.program().name()),
+            Column.of("loaded_s", NUMBER, "load time in seconds since boot, null if unreadable", r -> r.program().loadSeconds()),
+            Column.of("loaded_utc", TIMESTAMP, "load time in UTC by the guest's clock, null if unreadable", BpfProgRow::loadUtc),
+            Column.<BpfProgRow>of("maps", LIST, "ids of the maps it uses",
+                    r -> r.program().mapIds().stream().map(String::valueOf).toList()),
+            Column.<BpfProgRow>of("attached", LIST, "attach points found: socket:[inode] pid/comm, link ID TYPE",
+                    r -> r.program().attachedTo()),
+            Column.of("holders", STRING, "processes with a descriptor for it, as pid/comm:fd; null if none",
+                    r -> holders(r.program().holders())),
+            Column.of("prog", HEX, "address of the struct bpf_prog", r -> hex(r.program().address())));
+
+    public static final TableDef<BpfObjects.BpfMap> BPF_MAPS = TableDef.of("bpf_maps",
+            "An eBPF map from the kernel's map_idr (bpftool map show).",
+            Column.of("id", INTEGER, "map id", BpfObjects.BpfMap::id),
+            Column.of("type", STRING, "map type (hash, array, ringbuf, ...)", BpfObjects.BpfMap::type),
+            Column.of("name", STRING, "name given at creation (guest data)", BpfObjects.BpfMap::name),
+            Column.of("key_size", INTEGER, "key size in bytes", BpfObjects.BpfMap::keySize),
+            Column.of("value_size", INTEGER, "value size in bytes", BpfObjects.BpfMap::valueSize),
+            Column.of("max_entries", INTEGER, "maximum number of entries", BpfObjects.BpfMap::maxEntries),
+            Column.of("flags", HEX, "map_flags", m -> hex(m.flags())),
+            Column.of("holders", STRING, "processes with a descriptor for it, as pid/comm:fd; null if none",
+                    m -> holders(m.holders())),
+            Column.of("map", HEX, "address of the struct bpf_map", m -> hex(m.address())));
+
+    private static String capHex(Long v) { return v == null ? null : String.format("%016x", v); }
+
+    public static final TableDef<Privileges.Entry> CAPS = TableDef.of("caps",
+            "A process's capability sets (as /proc/PID/status prints them) and its ptrace tracer and tracees.",
+            of(PID, Privileges.Entry::process),
+            Column.of("tid", INTEGER, "thread id", e -> e.process().pid()),
+            of(COMM, Privileges.Entry::process), of(UID, Privileges.Entry::process),
+            Column.of("euid", INTEGER, "effective user id, null if unreadable", e -> e.process().euid()),
+            Column.of("effective", STRING, "CapEff: 16 hex digits", e -> capHex(e.effective())),
+            Column.of("permitted", STRING, "CapPrm", e -> capHex(e.permitted())),
+            Column.of("inheritable", STRING, "CapInh", e -> capHex(e.inheritable())),
+            Column.of("bounding", STRING, "CapBnd", e -> capHex(e.bounding())),
+            Column.of("ambient", STRING, "CapAmb", e -> capHex(e.ambient())),
+            Column.of("tracer", INTEGER, "pid of the process ptracing it (TracerPid), 0 if none", Privileges.Entry::tracer),
+            Column.<Privileges.Entry>of("tracees", LIST, "thread ids of the tasks it ptraces",
+                    e -> e.tracees().stream().map(String::valueOf).toList()),
+            Column.of("kthread", BOOLEAN, "true for a kernel thread", e -> e.process().kernelThread()),
+            Column.<Privileges.Entry>of("effective_names", LIST, "the effective capabilities by name (cap_ left off)",
+                    e -> e.effective() == null ? null : Privileges.names(e.effective())).asOptional());
+
+    public static final TableDef<io.chirp.linux.mm.ShellHistory.Command> SHELL_HISTORY = TableDef.of("shell_history",
+            "A command remembered in a shell's heap (busybox ash/hush line editing, bash's history list).",
+            Column.of("pid", INTEGER, "the shell's process id", io.chirp.linux.mm.ShellHistory.Command::pid),
+            Column.of("comm", STRING, "the shell's name (guest data)", io.chirp.linux.mm.ShellHistory.Command::comm),
+            Column.of("source", STRING, "busybox_lineedit or bash_history",
+                    c -> c.source().name().toLowerCase(Locale.ROOT)),
+            Column.of("index", INTEGER, "place in the history, 0 the oldest kept", io.chirp.linux.mm.ShellHistory.Command::index),
+            Column.of("time_utc", TIMESTAMP, "when it was entered (bash records it), null if the shell records no time",
+                    c -> c.time() == null ? null : c.time().toString()),
+            Column.of("command", STRING, "the command line (guest data)", io.chirp.linux.mm.ShellHistory.Command::command),
+            Column.of("address", HEX, "address of the string in the shell's memory", c -> hex(c.address())));
+
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
-        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS);
+        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
+                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY);
     }
 
 }

@@ -2,7 +2,10 @@ package io.chirp.tables;
 
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
+import io.chirp.linux.KernelClock;
 import io.chirp.linux.LinuxKernel;
+import io.chirp.linux.Privileges;
+import io.chirp.linux.bpf.BpfObjects;
 import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.ModuleInfo;
 import io.chirp.linux.Modules;
@@ -46,8 +49,11 @@ public final class LinuxViews {
     /** {@code pslist}: processes (threads too when asked), optionally one pid. */
     public static Rows pslist(LinuxKernel k, boolean threads, Integer pid) {
         Processes.Listing l = new Processes(k).list(threads, false);
-        List<LinuxProcess> shown = l.processes().stream().filter(p -> pid == null || p.tgid() == pid).toList();
-        return LinuxTables.PSLIST.rows(shown, false, walkProblems("process list", l.walk()));
+        List<String> problems = new ArrayList<>(walkProblems("process list", l.walk()));
+        KernelClock clock = clock(k, problems);
+        List<LinuxTables.PsRow> shown = l.processes().stream().filter(p -> pid == null || p.tgid() == pid)
+                .map(p -> new LinuxTables.PsRow(p, clock)).toList();
+        return LinuxTables.PSLIST.rows(shown, false, problems);
     }
 
     /** {@code psaux}: processes with command lines, and environments when asked. */
@@ -166,12 +172,26 @@ public final class LinuxViews {
     }
 
     /** {@code mounts}: init's mount namespace. */
-    public static Rows mounts(LinuxKernel k) {
-        Mounts.Listing l = new Mounts(k).list();
+    public static Rows mounts(LinuxKernel k) { return mounts(k, false); }
+
+    /** {@code mounts}: init's mount namespace, or every mount namespace a process is in (init's first). */
+    public static Rows mounts(LinuxKernel k, boolean allNamespaces) {
         List<String> problems = new ArrayList<>();
-        for (Mount m : l.mounts()) problems.addAll(m.problems());
-        if (!l.complete()) problems.add("mount list: " + l.problem());
-        return LinuxTables.MOUNTS.rows(l.mounts(), false, problems);
+        io.chirp.linux.Namespaces.Listing ns = new io.chirp.linux.Namespaces(k).list(io.chirp.linux.Namespaces.Kind.MNT);
+        problems.addAll(ns.problems());
+        Mounts mounts = new Mounts(k);
+        List<LinuxTables.MountRow> rows = new ArrayList<>();
+        List<io.chirp.linux.Namespaces.Namespace> shown = allNamespaces ? ns.namespaces()
+                : ns.namespaces().isEmpty() ? List.of() : List.of(ns.namespaces().getFirst());
+        for (io.chirp.linux.Namespaces.Namespace n : shown) {
+            Mounts.Listing l = mounts.list(n.address());
+            for (Mount m : l.mounts()) {
+                problems.addAll(m.problems());
+                rows.add(new LinuxTables.MountRow(n.inum(), m));
+            }
+            if (!l.complete()) problems.add("mount list of mnt:[" + n.inum() + "]: " + l.problem());
+        }
+        return LinuxTables.MOUNTS.rows(rows, false, problems);
     }
 
     /** {@code files}: regular files of every mounted file system's caches (generated ones like proc if asked). */
@@ -180,22 +200,97 @@ public final class LinuxViews {
         return LinuxTables.FILES.rows(l.files(), false, l.problems());
     }
 
-    /** {@code ifconfig}: init_net's interfaces with their IPv4 addresses. */
-    public static Rows ifconfig(LinuxKernel k) {
-        io.chirp.linux.net.Interfaces.Listing l = new io.chirp.linux.net.Interfaces(k).list();
+    /** {@code ifconfig}: the interfaces of init_net, or of every network namespace a process is in. */
+    public static Rows ifconfig(LinuxKernel k) { return ifconfig(k, false); }
+
+    public static Rows ifconfig(LinuxKernel k, boolean allNamespaces) {
+        io.chirp.linux.net.Interfaces ifs = new io.chirp.linux.net.Interfaces(k);
         List<String> problems = new ArrayList<>();
-        for (io.chirp.linux.net.Interfaces.Interface i : l.interfaces()) problems.addAll(i.problems());
-        if (!l.complete()) problems.add("device list: " + l.problem());
-        return LinuxTables.IFCONFIG.rows(l.interfaces(), false, problems);
+        List<io.chirp.linux.net.Interfaces.Interface> rows = new ArrayList<>();
+        for (long net : namespaces(k, io.chirp.linux.Namespaces.Kind.NET, allNamespaces, k.symbol("init_net"), problems)) {
+            io.chirp.linux.net.Interfaces.Listing l = ifs.list(net);
+            for (io.chirp.linux.net.Interfaces.Interface i : l.interfaces()) problems.addAll(i.problems());
+            if (!l.complete()) problems.add("device list: " + l.problem());
+            rows.addAll(l.interfaces());
+        }
+        return LinuxTables.IFCONFIG.rows(rows, false, problems);
+    }
+
+    /** {@return init's namespace, or every namespace of {@code kind} a process is in} */
+    private static List<Long> namespaces(LinuxKernel k, io.chirp.linux.Namespaces.Kind kind, boolean all, long init,
+                                         List<String> problems) {
+        if (!all) return List.of(init);
+        io.chirp.linux.Namespaces.Listing l = new io.chirp.linux.Namespaces(k).list(kind);
+        problems.addAll(l.problems());
+        return l.namespaces().stream().map(io.chirp.linux.Namespaces.Namespace::address).toList();
     }
 
     /** {@code dmesg}: kernel log records of level {@code maxLevel} (0 emerg .. 7 debug) or more urgent. */
     public static Rows dmesg(LinuxKernel k, int maxLevel) {
         if (maxLevel < 0 || maxLevel > 7) throw ChirpException.usage("level must be 0..7, not " + maxLevel);
         KernelLog.Listing l = new KernelLog(k).read();
+        List<String> problems = new ArrayList<>();
+        if (!l.complete()) problems.add("kernel log: " + l.problem());
+        KernelClock clock = clock(k, problems);
         List<LinuxTables.LogRow> rows = new ArrayList<>();
-        for (LogRecord r : l.records()) if (r.level() <= maxLevel) rows.add(new LinuxTables.LogRow(r));
-        return LinuxTables.DMESG.rows(rows, false, l.complete() ? List.of() : List.of("kernel log: " + l.problem()));
+        for (LogRecord r : l.records()) if (r.level() <= maxLevel) rows.add(new LinuxTables.LogRow(r, clock));
+        return LinuxTables.DMESG.rows(rows, false, problems);
+    }
+
+    /** {@code bpf}: loaded eBPF programs (or, with {@code maps}, maps) with holders and attach points. */
+    public static Rows bpf(LinuxKernel k, boolean maps) {
+        BpfObjects.Listing l = new BpfObjects(k).list();
+        List<String> problems = new ArrayList<>(l.problems());
+        if (maps) {
+            for (BpfObjects.BpfMap m : l.maps()) problems.addAll(m.problems());
+            return LinuxTables.BPF_MAPS.rows(l.maps(), false, problems);
+        }
+        for (BpfObjects.Program p : l.programs()) problems.addAll(p.problems());
+        KernelClock clock = clock(k, problems);
+        return LinuxTables.BPF_PROGS.rows(l.programs().stream().map(p -> new LinuxTables.BpfProgRow(p, clock)).toList(),
+                false, problems);
+    }
+
+    /** {@code caps}: capability sets and ptrace relations of every process (threads too when asked). */
+    public static Rows caps(LinuxKernel k, boolean threads, boolean tracedOnly, boolean names) {
+        Privileges.Listing l = new Privileges(k).list(threads);
+        List<String> problems = new ArrayList<>(l.problems());
+        List<Privileges.Entry> shown = new ArrayList<>();
+        for (Privileges.Entry e : l.entries()) {
+            boolean traced = (e.tracer() != null && e.tracer() != 0) || !e.tracees().isEmpty();
+            if (tracedOnly && !traced) continue;
+            for (String p : e.problems()) problems.add("pid " + e.process().pid() + ": " + p);
+            shown.add(e);
+        }
+        return LinuxTables.CAPS.rows(shown, names, problems);
+    }
+
+    /**
+     * {@code history}: commands remembered in the heap of every shell (by name or executable), or of the process
+     * {@code pid} whatever its name.
+     */
+    public static Rows history(LinuxKernel k, Integer pid) {
+        Processes.Listing l = new Processes(k).list(false, false);
+        List<String> problems = new ArrayList<>(walkProblems("process list", l.walk()));
+        io.chirp.linux.mm.ShellHistory sh = new io.chirp.linux.mm.ShellHistory(k);
+        List<io.chirp.linux.mm.ShellHistory.Command> rows = new ArrayList<>();
+        for (LinuxProcess p : l.processes()) {
+            if (pid != null ? p.tgid() != pid : !io.chirp.linux.mm.ShellHistory.isShell(p)) continue;
+            io.chirp.linux.mm.ShellHistory.Listing h = sh.of(p);
+            rows.addAll(h.commands());
+            problems.addAll(h.problems());
+        }
+        return LinuxTables.SHELL_HISTORY.rows(rows, false, problems);
+    }
+
+    /** {@return the guest's clock, or null with the reason added to {@code problems}} */
+    private static KernelClock clock(LinuxKernel k, List<String> problems) {
+        try {
+            return KernelClock.read(k);
+        } catch (ChirpException e) {
+            problems.add("wall clock unreadable (UTC columns left empty): " + e.getMessage());
+            return null;
+        }
     }
 
     /**

@@ -14,18 +14,18 @@ class TablesTest {
     void columnsAreTheOnesTheCliPrints() {
         // the column lists of chirp-cli's linux commands, VmCommand, RegsCommand and EventsCommand as of this change
         assertThat(LinuxTables.PSLIST.names(false)).containsExactly("pid", "tid", "ppid", "comm", "uid", "gid", "euid", "state",
-                "start_s", "kthread", "exe", "task");
+                "start_s", "start_utc", "kthread", "exe", "task");
         assertThat(LinuxTables.PSAUX.names(false)).containsExactly("pid", "ppid", "uid", "comm", "cmdline", "truncated");
         assertThat(LinuxTables.PSAUX.names(true)).containsExactly("pid", "ppid", "uid", "comm", "cmdline", "truncated", "environment");
         assertThat(LinuxTables.PSTREE.names(false)).containsExactly("depth", "pid", "ppid", "comm", "cmdline");
         assertThat(LinuxTables.LSMOD.names(false)).containsExactly("name", "base", "size", "state", "refs", "taints", "struct");
         assertThat(LinuxTables.LSMOD.names(true)).endsWith("struct", "parameters");
         assertThat(LinuxTables.SOCKETS.names(false)).containsExactly("proto", "type", "state", "local", "remote", "inode",
-                "owners", "seen", "sock");
+                "owners", "seen", "sock", "netns");
         assertThat(LinuxTables.LSOF.names(false)).containsExactly("pid", "comm", "fd", "type", "mode", "flags", "pos", "inode", "name");
         assertThat(LinuxTables.MAPS.names(false)).containsExactly("pid", "comm", "start", "end", "perms", "offset", "dev", "inode", "path");
-        assertThat(LinuxTables.MOUNTS.names(false)).containsExactly("device", "mountpoint", "type", "options");
-        assertThat(LinuxTables.DMESG.names(false)).containsExactly("seq", "time", "level", "facility", "caller", "text");
+        assertThat(LinuxTables.MOUNTS.names(false)).containsExactly("device", "mountpoint", "type", "options", "mnt_ns");
+        assertThat(LinuxTables.DMESG.names(false)).containsExactly("seq", "time", "seconds", "time_utc", "level", "facility", "caller", "text");
         assertThat(LinuxTables.CHECK.names(false)).containsExactly("severity", "check", "finding", "evidence");
         assertThat(LinuxTables.CHECK_SECTIONS.names(false)).containsExactly("check", "examined", "findings", "complete");
         assertThat(LinuxTables.CHECK_SECTIONS.names(true)).as("check's JSON").endsWith("complete", "problems");
@@ -34,7 +34,7 @@ class TablesTest {
         assertThat(HostTables.RULE_CHECKS.names(false)).containsExactly("status", "category", "rule", "id", "title", "reason");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
-        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(24);
+        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(28);
         assertThat(Tables.all()).allSatisfy(t -> assertThat(t.columns()).allSatisfy(c -> assertThat(c.doc()).isNotBlank()));
     }
 
@@ -42,13 +42,16 @@ class TablesTest {
     void cellsAreTypedAndTheirTextIsWhatTheCliShows() {
         LinuxProcess p = new LinuxProcess(42, 42, 1, "sshd", 0, 0, 0, 0, 12.3456, "S", false, 0xffff_8880_0123_4000L, 0, 0,
                 "/usr/sbin/sshd -D", false, "/usr/sbin/sshd", List.of());
-        Rows r = LinuxTables.PSLIST.rows(List.of(p), false, List.of("process list is partial: cycle"));
+        // the guest booted at 2026-01-01T00:00:00Z (offs_real), so a start 12.3456 s after boot is then in UTC
+        io.chirp.linux.KernelClock clock = new io.chirp.linux.KernelClock(1_767_225_600_000_000_000L, 0, 1_767_225_700L);
+        Rows r = LinuxTables.PSLIST.rows(List.of(new LinuxTables.PsRow(p, clock)), false, List.of("process list is partial: cycle"));
         Map<String, Object> row = r.objects().getFirst();
         assertThat(row.get("pid")).isEqualTo(42);
         assertThat(row.get("start_s")).isEqualTo(12.3456);
+        assertThat(row.get("start_utc")).isEqualTo("2026-01-01T00:00:12.345600Z");
         assertThat(row.get("kthread")).isEqualTo(false);
         assertThat(row.get("task")).isEqualTo("0xffff888001234000");
-        assertThat(r.text().getFirst()).containsExactly("42", "42", "1", "sshd", "0", "0", "0", "S", "12.35", "false",
+        assertThat(r.text().getFirst()).containsExactly("42", "42", "1", "sshd", "0", "0", "0", "S", "12.35", "2026-01-01T00:00:12.345600Z", "false",
                 "/usr/sbin/sshd", "0xffff888001234000");
         assertThat(r.complete()).isFalse();
         assertThat(r.problems()).containsExactly("process list is partial: cycle");

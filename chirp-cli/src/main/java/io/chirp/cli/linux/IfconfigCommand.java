@@ -18,12 +18,14 @@ import java.util.concurrent.Callable;
 @Command(name = "ifconfig", mixinStandardHelpOptions = true, description = "List the network interfaces of the initial network namespace.")
 public final class IfconfigCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
+    @Option(names = "--all-namespaces", description = "every network namespace a process is in, not only init's")
+    boolean allNamespaces;
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
-            Rows rows = LinuxViews.ifconfig(s.kernel());
+            Rows rows = LinuxViews.ifconfig(s.kernel(), allNamespaces);
             Table t = new Table(rows.names().toArray(String[]::new));
             for (List<Object> v : rows.values()) t.row(v.toArray());
             t.print(spec.commandLine().getOut(), format);

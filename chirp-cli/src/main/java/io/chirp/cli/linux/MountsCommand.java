@@ -15,12 +15,14 @@ import java.util.concurrent.Callable;
 @Command(name = "mounts", mixinStandardHelpOptions = true, description = "List the mounts of init's mount namespace.")
 public final class MountsCommand implements Callable<Integer> {
     @ArgGroup(exclusive = false, multiplicity = "1") TargetOptions target;
+    @Option(names = "--all-namespaces", description = "every mount namespace a process is in, not only init's")
+    boolean allNamespaces;
     @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
     @Spec CommandSpec spec;
 
     @Override public Integer call() {
         try (LinuxSession s = LinuxSession.open(target)) {
-            return Table.show(spec, LinuxViews.mounts(s.kernel()), format);
+            return Table.show(spec, LinuxViews.mounts(s.kernel(), allNamespaces), format);
         }
     }
 }

@@ -63,7 +63,13 @@ public final class KernelFiles {
     }
 
     /** {@return the struct socket of a socket file (file->private_data)} */
-    public long socketOf(long file) { return r.u64(file + fPrivate); }
+    public long socketOf(long file) { return privateData(file); }
+
+    /** {@return file->private_data: the object behind an anonymous-inode file (a bpf prog, map or link, ...)} */
+    public long privateData(long file) { return r.u64(file + fPrivate); }
+
+    /** {@return file->f_op: which kind of kernel object a file is, told by its operations table's symbol} */
+    public long operations(long file) { return r.u64(file + fOp); }
 
     /** {@return the inode number of a file, or empty if unreadable} */
     public Optional<Long> inodeNumber(long file) {

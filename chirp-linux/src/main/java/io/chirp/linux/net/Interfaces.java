@@ -31,10 +31,11 @@ public final class Interfaces {
      * @param promisc   IFF_PROMISC set (a sniffer's tell)
      * @param addresses IPv4 addresses as "a.b.c.d/prefix"
      * @param address   address of the struct net_device
+     * @param netns     inode number of its network namespace (net:[N])
      * @param problems  what could not be read
      */
     public record Interface(String name, int index, String mac, int mtu, boolean up, boolean promisc,
-                            List<String> addresses, long address, List<String> problems) {
+                            List<String> addresses, long address, long netns, List<String> problems) {
         public Interface {
             addresses = List.copyOf(addresses);
             problems = List.copyOf(problems);
@@ -71,14 +72,25 @@ public final class Interfaces {
     }
 
     /** {@return the interfaces of init_net} */
-    public Listing list() {
-        Walk w = Walk.listHead(r, k.symbol("init_net") + devBaseHead, devList, MAX_DEVICES);
+    public Listing list() { return list(k.symbol("init_net")); }
+
+    /** {@return the interfaces of the network namespace at {@code net} (a struct net)} */
+    public Listing list(long net) {
+        long inum = 0;
+        String why = "";
+        try {
+            inum = Integer.toUnsignedLong(r.u32(net + k.layout().offset("net", "ns.inum")));
+        } catch (ChirpException e) {
+            why = "namespace inode unreadable: " + e.getMessage();
+        }
+        Walk w = Walk.listHead(r, net + devBaseHead, devList, MAX_DEVICES);
         List<Interface> out = new ArrayList<>();
-        for (long dev : w.items()) out.add(read(dev));
-        return new Listing(out, w.complete(), w.problem());
+        for (long dev : w.items()) out.add(read(dev, inum));
+        String problem = w.problem().isEmpty() ? why : why.isEmpty() ? w.problem() : w.problem() + "; " + why;
+        return new Listing(out, problem.isEmpty(), problem);
     }
 
-    private Interface read(long dev) {
+    private Interface read(long dev, long netns) {
         List<String> problems = new ArrayList<>();
         String n = r.chars(dev + name, 16);
         int idx = 0, m = 0;
@@ -111,6 +123,6 @@ public final class Interfaces {
         } catch (ChirpException e) {
             problems.add(n + " addresses: " + e.getMessage());
         }
-        return new Interface(n, idx, mac, m, up, promisc, addrs, dev, problems);
+        return new Interface(n, idx, mac, m, up, promisc, addrs, dev, netns, problems);
     }
 }

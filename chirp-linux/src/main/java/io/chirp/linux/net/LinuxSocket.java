@@ -23,11 +23,12 @@ import java.util.Set;
  * @param owners    the processes holding it open, by descriptor
  * @param seenIn    where it was found
  * @param sock      address of the struct sock (or sock_common for time-wait and request sockets)
+ * @param netns     inode number of its network namespace (net:[N]; skc_net), 0 if unreadable
  * @param problems  what could not be read
  */
 public record LinuxSocket(String family, String protocol, String type, String state, int stateCode, String local,
                           int localPort, String remote, int remotePort, String path, long inode, List<Owner> owners,
-                          Set<Origin> seenIn, long sock, List<String> problems) {
+                          Set<Origin> seenIn, long sock, long netns, List<String> problems) {
     public LinuxSocket {
         owners = List.copyOf(owners);
         seenIn = Set.copyOf(seenIn);

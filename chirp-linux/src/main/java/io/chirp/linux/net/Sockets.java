@@ -57,6 +57,17 @@ public final class Sockets {
 
     private final LinuxKernel k;
     private final KernelReader r;
+
+    /** {@return the inode number of the network namespace of {@code sk} (sock_common.skc_net), 0 if unreadable} */
+    private long netns(long sk, List<String> problems) {
+        try {
+            long net = r.u64(sk + k.layout().offset("sock_common", "skc_net"));
+            return Integer.toUnsignedLong(r.u32(net + k.layout().offset("net", "ns.inum")));
+        } catch (ChirpException e) {
+            problems.add("netns: " + e.getMessage());
+            return 0;
+        }
+    }
     private final Processes processes;
     private final FdTable fdTable;
     private final KernelFiles files;
@@ -175,7 +186,7 @@ public final class Sockets {
             case AF_INET, AF_INET6 -> inet(sk, seen, family, state, typeName, type, protocol, inode, problems);
             case AF_UNIX -> unix(sk, seen, state, typeName, socket, inode, problems);
             default -> new LinuxSocket(familyName(family), "?", typeName, "?", state, null, 0, null, 0, null, inode,
-                    seen.owners, seen.origins, sk, problems);
+                    seen.owners, seen.origins, sk, netns(sk, problems), problems);
         };
     }
 
@@ -202,7 +213,7 @@ public final class Sockets {
         String stateName = state < TCP_STATES.length ? TCP_STATES[state] : "state" + state;
         if (protocol != 6 && state == TCP_CLOSE) stateName = "UNCONN";
         return new LinuxSocket(v6 ? "inet6" : "inet", proto, typeName, stateName, state, local, lport, remote, rport,
-                null, inode, seen.owners, seen.origins, sk, problems);
+                null, inode, seen.owners, seen.origins, sk, netns(sk, problems), problems);
     }
 
     /** State and name as /proc/net/unix prints them (unix_seq_show). */
@@ -228,7 +239,7 @@ public final class Sockets {
             problems.add("address: " + e.getMessage());
         }
         return new LinuxSocket("unix", "unix", typeName, stateName, st | (state == TCP_LISTEN ? SO_ACCEPTCON : 0), null,
-                0, null, 0, path, inode, seen.owners, seen.origins, sk, problems);
+                0, null, 0, path, inode, seen.owners, seen.origins, sk, netns(sk, problems), problems);
     }
 
     /** struct unix_address { refcnt; int len; struct sockaddr_un name[]; }: sun_path after the 2-byte family. */
