@@ -151,6 +151,19 @@ public final class Sensor implements AutoCloseable {
         append(alert ? FleetRecord.Kind.ALERT : FleetRecord.Kind.EVENT, withId.uid(), vm, withId.json());
     }
 
+    /**
+     * Puts a sensor's own record in the spool: a {@link FleetRecord.Kind#JOB} reply to a command or a
+     * {@link FleetRecord.Kind#CUSTODY} record. They go the events' way (spool, then the sensor's topic), so a reply
+     * survives a broker outage and a restart like any event.
+     */
+    public void report(FleetRecord.Kind kind, String vm, JsonNode body) {
+        if (kind != FleetRecord.Kind.JOB && kind != FleetRecord.Kind.CUSTODY) throw new IllegalArgumentException("not a report: " + kind);
+        append(kind, UUID.randomUUID().toString(), vm == null ? "-" : vm, body);
+    }
+
+    /** {@return this sensor's options} */
+    public Options options() { return options; }
+
     private synchronized void append(FleetRecord.Kind kind, String id, String vm, JsonNode body) {
         long seq = seqs.merge(vm, 1L, Long::sum);
         FleetRecord r = new FleetRecord(kind, id, options.id(), vm, spool.epoch(), seq, System.currentTimeMillis(), body);
