@@ -61,6 +61,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "a sensor host without heartbeats for this long is shown lost (default ${DEFAULT-VALUE})") String lostAfter;
     @Option(names = "--no-local-monitor",
             description = "with --kafka: do not watch this host's own VMs (the sensors do)") boolean noLocalMonitor;
+    @Option(names = "--store", paramLabel = "LOCATION",
+            description = "keep events in this PostgreSQL database, postgresql://host:port/db?user=NAME (password from PGPASSWORD),"
+                    + " instead of the embedded CHIRP_HOME/events.db: a fleet's central store") String store;
     @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
     @Spec CommandSpec spec;
@@ -92,7 +95,10 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ServerConfig cfg = new ServerConfig(bind, port, home(), tls(), vms, Durations.parse(interval), trace, integrityEvery,
-                rules, !noShipped);
+                rules, !noShipped, store);
+        if (store != null && !StoreDatabase.isPostgresql(store)) {
+            throw ChirpException.usage("--store takes a postgresql://host:port/db?user=... location (the embedded store is CHIRP_HOME/events.db)");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         ChirpServer.FleetOptions fleet = null;
         if (kafka != null) {
@@ -118,7 +124,10 @@ final class ServeCommand implements Callable<Integer> {
             err.printf("watching %s every %s%s; Ctrl-C to stop%n", vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval,
                     trace ? " + tracing" : "");
         }
-        if (fleet != null) err.printf("taking in the fleet from Kafka at %s (group %s); Ctrl-C to stop%n", kafka, group);
+        if (fleet != null) {
+            err.printf("taking in the fleet from Kafka at %s (group %s); sensors take commands signed with the key in %s"
+                    + " (give them --server-key); Ctrl-C to stop%n", kafka, group, cfg.serverDir().resolve(io.chirp.fleet.CommandKeys.PUBLIC));
+        }
         err.flush();
         if (duration != null) {
             Thread.sleep(Durations.parse(duration));
