@@ -53,6 +53,12 @@ final class SensorCommand implements Callable<Integer> {
     int integrityEvery;
     @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones") Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
+    /** Where Sigma runs. */
+    enum Sigma { sensor, central }
+    @Option(names = "--sigma", defaultValue = "sensor", paramLabel = "WHERE",
+            description = "where the Sigma rules run: sensor (here, alerts published with the events) or central (a chirp"
+                    + " serve --sigma-central consumer group evaluates the events; default ${DEFAULT-VALUE})")
+    Sigma sigma;
     @Option(names = "--spool", paramLabel = "DIR", description = "the spool folder (default: CHIRP_HOME/sensor/ID/spool)") Path spool;
     @Option(names = "--spool-max", defaultValue = "256M", paramLabel = "SIZE",
             description = "most bytes kept unsent while the broker is away; beyond it records are dropped and reported (default ${DEFAULT-VALUE})")
@@ -93,7 +99,7 @@ final class SensorCommand implements Callable<Integer> {
         if (!FleetRecord.validSensorId(sensorId)) throw ChirpException.usage("--id: letters, digits, '.', '_', '-' (at most 64), not " + sensorId);
         FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
         Path dir = spool != null ? spool : ChirpHome.resolve("sensor").resolve(sensorId).resolve("spool");
-        Detector detector = MonitorCommand.detector(noShipped, rules, err);
+        Detector detector = sigma == Sigma.central ? Detector.of(List.of()) : MonitorCommand.detector(noShipped, rules, err);
         Sensor sensor = Sensor.start(new Sensor.Options(sensorId, topics, dir, Lab.parseSize(spoolMax), Durations.parse(heartbeat), ledger));
         EventPipeline pipeline = new EventPipeline(List.of(), detector, a -> {
             synchronized (err) {

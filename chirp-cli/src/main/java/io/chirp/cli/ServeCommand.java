@@ -61,6 +61,10 @@ final class ServeCommand implements Callable<Integer> {
             description = "a sensor host without heartbeats for this long is shown lost (default ${DEFAULT-VALUE})") String lostAfter;
     @Option(names = "--no-local-monitor",
             description = "with --kafka: do not watch this host's own VMs (the sensors do)") boolean noLocalMonitor;
+    @Option(names = "--sigma-central",
+            description = "with --kafka: run the Sigma rules on the sensors' events here, as one member of the detection"
+                    + " group GROUP-detect (for sensors started with --sigma central; more servers share the work)")
+    boolean sigmaCentral;
     @Option(names = "--store", paramLabel = "LOCATION",
             description = "keep events in this PostgreSQL database, postgresql://host:port/db?user=NAME (password from PGPASSWORD),"
                     + " instead of the embedded CHIRP_HOME/events.db: a fleet's central store") String store;
@@ -103,9 +107,9 @@ final class ServeCommand implements Callable<Integer> {
         ChirpServer.FleetOptions fleet = null;
         if (kafka != null) {
             fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1, kafkaAuth.auth()), group,
-                    Durations.parse(lostAfter), !noLocalMonitor);
-        } else if (noLocalMonitor) {
-            throw ChirpException.usage("--no-local-monitor needs --kafka (else the server would watch nothing)");
+                    Durations.parse(lostAfter), !noLocalMonitor, sigmaCentral);
+        } else if (noLocalMonitor || sigmaCentral) {
+            throw ChirpException.usage("--no-local-monitor and --sigma-central need --kafka");
         }
         ChirpServer server = ChirpServer.start(cfg, fleet);
         Thread hook = new Thread(() -> {

@@ -66,6 +66,7 @@ public final class ChirpServer implements AutoCloseable {
     private final FleetOptions fleetOptions;
     private FleetIngest ingest;
     private io.chirp.fleet.CommandChannel commands;
+    private io.chirp.fleet.FleetDetect central;
     private Monitor monitor;
     private Server jetty;
     private HttpFront front;
@@ -76,9 +77,16 @@ public final class ChirpServer implements AutoCloseable {
 
     /**
      * How the server takes in a fleet: its sensors' topics, its consumer group (servers in one group share the
-     * work), when a silent host counts as lost, and whether this server also watches its own host's VMs.
+     * work), when a silent host counts as lost, whether this server also watches its own host's VMs, and whether it
+     * runs the Sigma rules on the sensors' events itself (sensors started with {@code --sigma central}), as one
+     * member of the detection group {@code GROUP-detect}.
      */
-    public record FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor) {}
+    public record FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor, boolean centralSigma) {
+        /** As before: Sigma at the sensors. */
+        public FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor) {
+            this(topics, group, lostAfter, localMonitor, false);
+        }
+    }
 
     private ChirpServer(ServerConfig config, FleetOptions fleet) {
         this.config = config;
@@ -142,6 +150,14 @@ public final class ChirpServer implements AutoCloseable {
             commands = io.chirp.fleet.CommandChannel.start(fleetOptions.topics(), fleetOptions.group(),
                     io.chirp.fleet.CommandKeys.loadOrCreate(config.serverDir()));
             jobs.fleet(commands);
+            if (fleetOptions.centralSigma()) {
+                central = io.chirp.fleet.FleetDetect.start(fleetOptions.topics(), fleetOptions.group() + "-detect", detector, found -> {
+                    for (io.chirp.events.OcsfEvent f : store.insertNew(found.stream().map(io.chirp.fleet.FleetDetect.Found::finding).toList())) { // the same finding twice is stored once
+                        hub.publish(EventHub.Topic.event, f.vmName(), f.json());
+                        hub.publish(EventHub.Topic.alert, f.vmName(), alerts.add(f.vmName(), f));
+                    }
+                }, "chirp-fleet-detect");
+            }
             ingest = FleetIngest.start(fleetOptions.topics(), fleetOptions.group(), store,
                     new FleetView(fleetOptions.lostAfter(), java.time.Clock.systemUTC()), new FleetIngest.Listener() {
                         @Override public void stored(FleetRecord r, io.chirp.events.OcsfEvent e) {
@@ -336,6 +352,7 @@ public final class ChirpServer implements AutoCloseable {
             }
         }
         if (ingest != null) ingest.close();
+        if (central != null) central.close();
         if (commands != null) commands.close();
         if (monitor != null) monitor.close();
         if (flusher != null) flusher.interrupt();
