@@ -340,30 +340,40 @@ public final class BenchMain {
 
     private static void fleet(Path reports) throws Exception {
         int seconds = Integer.getInteger("chirp.bench.fleet.seconds", 30);
-        List<FleetBench.Row> rows = FleetBench.run(3, List.of(10, 100, 400), seconds, 1.0);
+        String load0 = Files.readString(Path.of("/proc/loadavg")).strip();
+        List<FleetBench.Row> rows = FleetBench.run(3, List.of(10, 100, 400), seconds, 1.0, 2);
+        String load1 = Files.readString(Path.of("/proc/loadavg")).strip();
         StringBuilder md = new StringBuilder(header("Fleet: sensors through Kafka to the central store", "bench/run fleet"));
+        md.append("Machine load (/proc/loadavg: 1, 5, 15 min) before the run: ").append(load0).append("; after: ").append(load1)
+                .append(" (2 cores; other work shares them).\n\n");
         md.append("3 `chirp sensor --replay` processes, each VM a replayed recorded stream at 1 event/s through the sensor's real "
-                + "pipeline (Sigma at the sensor), spool and idempotent producer; one KRaft broker (child JVM); the server's ingest "
-                + "into the SQLite store in the bench JVM. All on this one machine, sharing its cores. Every run ends with the "
+                + "pipeline, spool and transactional producer; one KRaft broker (child JVM); the server's ingest into the SQLite store "
+                + "in the bench JVM. Sigma `sensor`: the shipped rules run in each sensor. Sigma `central`: the sensors run no rules "
+                + "(`--sigma central`) and two members of a detection consumer group (`FleetDetect`, what `chirp serve --sigma-central` "
+                + "runs) evaluate every event in the bench JVM. All on this one machine, sharing its cores. Every run ends with the "
                 + "ledger check: produced = stored, none twice, per-VM order kept.\n\n");
-        md.append("| VMs | events stored | wall s | events/s end to end | event → store p50 / p99 ms | alert → store p50 / p99 ms "
-                + "| sensor CPU s per 1k events | sensor CPU % per VM | sensor peak RSS MiB | ingest CPU ms per 1k events |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| Sigma | VMs | events stored | alerts | wall s | events/s end to end | event → store p50 / p99 ms | guest event → alert p50 / p99 ms "
+                + "| sensor CPU s per 1k events | sensor CPU % per VM | sensor peak RSS MiB | ingest CPU ms per 1k events | central Sigma CPU ms per 1k events |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (FleetBench.Row r : rows) {
-            md.append(String.format("| %d | %d | %.1f | %.0f | %.0f / %.0f | %.0f / %.0f | %.2f | %.3f | %d | %.1f |%n", r.vms(), r.events(),
-                    r.seconds(), r.eventsPerSecond(), r.eventP50(), r.eventP99(), r.alertP50(), r.alertP99(),
-                    r.sensorCpuPerKiloEvent(), r.sensorCpuPerVmPercent(), r.sensorPeakRssMiB(), r.ingestCpuMsPerKiloEvent()));
+            md.append(String.format("| %s | %d | %d | %d | %.1f | %.0f | %.0f / %.0f | %.0f / %.0f | %.2f | %.3f | %d | %.1f | %s |%n", r.sigma(), r.vms(),
+                    r.events(), r.alerts(), r.seconds(), r.eventsPerSecond(), r.eventP50(), r.eventP99(), r.alertP50(), r.alertP99(),
+                    r.sensorCpuPerKiloEvent(), r.sensorCpuPerVmPercent(), r.sensorPeakRssMiB(), r.ingestCpuMsPerKiloEvent(),
+                    Double.isNaN(r.detectCpuMsPerKiloEvent()) ? "-" : String.format("%.1f", r.detectCpuMsPerKiloEvent())));
         }
         md.append("""
 
                 Reading it: events/s is bounded by the offered load (VMs × 1/s) while the fleet keeps up; the wall time includes
-                the sensors' JVM start. Latency is from the sensor's event (replay time stamp; for an alert, the finding's) to its
-                commit in the central store, on one clock. A real guest adds its poll interval (1 s by default) before the
-                sensor sees an action. Sensor CPU here is the publishing path only (replay, Sigma, spool, Kafka): the cost of
-                introspecting a real VM per poll is measured in monitor.md and adds per VM. Velociraptor documents 10-15k
-                endpoints per server; the ingest cost per 1k events above, times each VM's event rate, says how many VMs one
-                server thread takes in (servers in one consumer group split the partitions); this 2-core machine shared with
-                the sensors and the broker cannot show 10k VMs end to end.
+                the sensors' JVM start. Event latency is from the sensor's event (replay time stamp) to its commit in the central
+                store, on one clock; alert latency is from the guest's event to the alert: at the sensor, to the alert's commit in
+                the store; centrally, to the detection member's finding. A real guest adds its poll interval (1 s by default)
+                before the sensor sees an action. Sensor CPU here is the publishing path only (replay, Sigma if at the sensor,
+                spool, Kafka): the cost of introspecting a real VM per poll is measured in monitor.md and adds per VM. The
+                sensor-vs-central difference in sensor CPU per 1k events is what Sigma costs each sensor; the central column is
+                what it costs the detection group, which grows by adding members. Velociraptor documents 10-15k endpoints per
+                server; the ingest cost per 1k events, times each VM's event rate, says how many VMs one server thread takes in
+                (servers in one consumer group split the partitions); this 2-core machine shared with the sensors and the broker
+                cannot show 10k VMs end to end.
                 """);
         Files.writeString(reports.resolve("fleet.md"), md);
         System.out.print(md);

@@ -3,7 +3,15 @@ package io.chirp.cli;
 import io.chirp.core.ChirpException;
 import io.chirp.core.ChirpHome;
 import io.chirp.detect.Detector;
+import io.chirp.fleet.CommandKeys;
+import io.chirp.fleet.FleetCommand;
 import io.chirp.fleet.FleetRecord;
+import io.chirp.fleet.SensorCommands;
+import io.chirp.fleet.Transfer;
+import io.chirp.hypervisor.LiveVm;
+import io.chirp.hypervisor.VmAcquisition;
+import io.chirp.hypervisor.VmInventory;
+import io.chirp.memory.ImageFormat;
 import io.chirp.fleet.FleetTopics;
 import io.chirp.fleet.ReplaySource;
 import io.chirp.fleet.Sensor;
@@ -45,6 +53,12 @@ final class SensorCommand implements Callable<Integer> {
     int integrityEvery;
     @Option(names = "--rules", paramLabel = "DIR", description = "more Sigma rules, added to CHIRP's shipped ones") Path rules;
     @Option(names = "--no-shipped-rules", description = "use only the rules from --rules") boolean noShipped;
+    /** Where Sigma runs. */
+    enum Sigma { sensor, central }
+    @Option(names = "--sigma", defaultValue = "sensor", paramLabel = "WHERE",
+            description = "where the Sigma rules run: sensor (here, alerts published with the events) or central (a chirp"
+                    + " serve --sigma-central consumer group evaluates the events; default ${DEFAULT-VALUE})")
+    Sigma sigma;
     @Option(names = "--spool", paramLabel = "DIR", description = "the spool folder (default: CHIRP_HOME/sensor/ID/spool)") Path spool;
     @Option(names = "--spool-max", defaultValue = "256M", paramLabel = "SIZE",
             description = "most bytes kept unsent while the broker is away; beyond it records are dropped and reported (default ${DEFAULT-VALUE})")
@@ -69,6 +83,10 @@ final class SensorCommand implements Callable<Integer> {
     @Option(names = "--ledger", paramLabel = "FILE", description = "list every record kept in the spool in this file (for fault tests and benchmarks)")
     Path ledger;
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
+    @Option(names = "--server-key", paramLabel = "FILE",
+            description = "take on-demand commands (memory acquisitions) signed by the server whose public key is in this file"
+                    + " (the server's CHIRP_HOME/server/" + io.chirp.fleet.CommandKeys.PUBLIC + "); without it the sensor runs no commands")
+    Path serverKey;
     @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Spec CommandSpec spec;
 
@@ -81,7 +99,7 @@ final class SensorCommand implements Callable<Integer> {
         if (!FleetRecord.validSensorId(sensorId)) throw ChirpException.usage("--id: letters, digits, '.', '_', '-' (at most 64), not " + sensorId);
         FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
         Path dir = spool != null ? spool : ChirpHome.resolve("sensor").resolve(sensorId).resolve("spool");
-        Detector detector = MonitorCommand.detector(noShipped, rules, err);
+        Detector detector = sigma == Sigma.central ? Detector.of(List.of()) : MonitorCommand.detector(noShipped, rules, err);
         Sensor sensor = Sensor.start(new Sensor.Options(sensorId, topics, dir, Lab.parseSize(spoolMax), Durations.parse(heartbeat), ledger));
         EventPipeline pipeline = new EventPipeline(List.of(), detector, a -> {
             synchronized (err) {
@@ -101,11 +119,14 @@ final class SensorCommand implements Callable<Integer> {
             vms.forEach(sensor::watching);
             monitor = Monitor.start(vms, new VmWatcher.Options(Durations.parse(interval), trace, integrityEvery), listener);
         }
+        SensorCommands commands = serverKey == null ? null : SensorCommands.start(sensor, CommandKeys.readPublic(serverKey),
+                ChirpHome.resolve("sensor").resolve(sensorId).resolve("jobs"), this::execute);
         CountDownLatch done = new CountDownLatch(1);
         Monitor m = monitor;
         ReplaySource r = source;
         Thread hook = new Thread(() -> {
             if (r != null) r.stop();
+            if (commands != null) commands.close();
             if (m != null) m.close();
             sensor.close(); // sends what it can for a few seconds; the rest waits in the spool for the next start
             done.countDown();
@@ -127,6 +148,20 @@ final class SensorCommand implements Callable<Integer> {
                 sensor.produced(), sensor.sender().sent(), sensor.spool().pendingRecords(), sensor.refused());
         err.flush();
         return sensor.refused() > 0 ? ExitCode.PARTIAL.code() : 0;
+    }
+
+    /** Runs a server's command on this host: acquires a watched VM's memory into the job's folder. */
+    private Path execute(FleetCommand c, Path folder, Transfer.Progress progress) {
+        if (replay != null) throw ChirpException.unavailable("VM " + c.vm() + " is a replayed stand-in: it has no memory to acquire");
+        if (!vms.isEmpty() && !vms.contains(c.vm())) throw ChirpException.notFound("this sensor does not watch VM " + c.vm());
+        VmAcquisition.Mode mode = VmAcquisition.Mode.valueOf(c.parameters().getOrDefault("mode", "live").toUpperCase(java.util.Locale.ROOT));
+        String format = c.parameters().getOrDefault("format", "elf");
+        if (!format.equals("elf") && !format.equals("lime")) throw ChirpException.usage("image format " + format);
+        Path image = folder.resolve(c.vm() + "." + format);
+        try (LiveVm live = LiveVm.attach(new VmInventory().find(c.vm()))) {
+            VmAcquisition.acquire(live, image, format.equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME, mode, progress::sent);
+        }
+        return image;
     }
 
     private static String hostId() {

@@ -63,6 +63,13 @@ final class ServeCommand implements Callable<Integer> {
             description = "a sensor host without heartbeats for this long is shown lost (default ${DEFAULT-VALUE})") String lostAfter;
     @Option(names = "--no-local-monitor",
             description = "with --kafka: do not watch this host's own VMs (the sensors do)") boolean noLocalMonitor;
+    @Option(names = "--sigma-central",
+            description = "with --kafka: run the Sigma rules on the sensors' events here, as one member of the detection"
+                    + " group GROUP-detect (for sensors started with --sigma central; more servers share the work)")
+    boolean sigmaCentral;
+    @Option(names = "--store", paramLabel = "LOCATION",
+            description = "keep events in this PostgreSQL database, postgresql://host:port/db?user=NAME (password from PGPASSWORD),"
+                    + " instead of the embedded CHIRP_HOME/events.db: a fleet's central store") String store;
     @picocli.CommandLine.Mixin KafkaAuthOptions kafkaAuth = new KafkaAuthOptions();
     @Option(names = "--duration", paramLabel = "TIME", description = "stop after this long (default: until Ctrl-C)") String duration;
     @Spec CommandSpec spec;
@@ -96,14 +103,17 @@ final class ServeCommand implements Callable<Integer> {
         // one daemon for the whole server: every route, job and response names its domains as libvirt:NAME
         if (connect != null) System.setProperty(io.chirp.libvirt.LibvirtBackend.URI_PROPERTY, connect);
         ServerConfig cfg = new ServerConfig(bind, port, home(), tls(), vms, Durations.parse(interval), trace, integrityEvery,
-                rules, !noShipped);
+                rules, !noShipped, store);
+        if (store != null && !StoreDatabase.isPostgresql(store)) {
+            throw ChirpException.usage("--store takes a postgresql://host:port/db?user=... location (the embedded store is CHIRP_HOME/events.db)");
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         ChirpServer.FleetOptions fleet = null;
         if (kafka != null) {
             fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1, kafkaAuth.auth()), group,
-                    Durations.parse(lostAfter), !noLocalMonitor);
-        } else if (noLocalMonitor) {
-            throw ChirpException.usage("--no-local-monitor needs --kafka (else the server would watch nothing)");
+                    Durations.parse(lostAfter), !noLocalMonitor, sigmaCentral);
+        } else if (noLocalMonitor || sigmaCentral) {
+            throw ChirpException.usage("--no-local-monitor and --sigma-central need --kafka");
         }
         ChirpServer server = ChirpServer.start(cfg, fleet);
         Thread hook = new Thread(() -> {
@@ -122,7 +132,10 @@ final class ServeCommand implements Callable<Integer> {
             err.printf("watching %s every %s%s; Ctrl-C to stop%n", vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval,
                     trace ? " + tracing" : "");
         }
-        if (fleet != null) err.printf("taking in the fleet from Kafka at %s (group %s); Ctrl-C to stop%n", kafka, group);
+        if (fleet != null) {
+            err.printf("taking in the fleet from Kafka at %s (group %s); sensors take commands signed with the key in %s"
+                    + " (give them --server-key); Ctrl-C to stop%n", kafka, group, cfg.serverDir().resolve(io.chirp.fleet.CommandKeys.PUBLIC));
+        }
         err.flush();
         if (duration != null) {
             Thread.sleep(Durations.parse(duration));

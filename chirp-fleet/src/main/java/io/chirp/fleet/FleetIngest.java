@@ -36,6 +36,9 @@ public final class FleetIngest implements AutoCloseable {
 
         /** A custody record from a sensor's host. */
         default void custody(FleetRecord record) {}
+
+        /** A sensor's reply to a command: progress or outcome of the job it runs. */
+        default void job(FleetRecord record) {}
     }
 
     private final FleetTopics topics;
@@ -139,6 +142,7 @@ public final class FleetIngest implements AutoCloseable {
             switch (r.kind()) {
                 case VM_STATE -> view.vmState(r);
                 case CUSTODY -> listener.custody(r);
+                case JOB -> listener.job(r);
                 case EVENT, ALERT -> {
                     try {
                         OcsfEvent e = new OcsfEvent((com.fasterxml.jackson.databind.node.ObjectNode) r.body());

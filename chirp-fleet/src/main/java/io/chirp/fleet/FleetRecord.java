@@ -39,7 +39,9 @@ public record FleetRecord(Kind kind, String id, String sensor, String vm, long e
         /** The sensor is alive: version, load, the VMs it watches, its spool. */
         HEARTBEAT,
         /** A chain-of-custody record of an evidence action on the sensor's host. */
-        CUSTODY;
+        CUSTODY,
+        /** A reply to a server's command: its progress, its outcome, its artifact's hash and manifest. */
+        JOB;
 
         /** {@return true for kinds that go into the event store} */
         public boolean stored() { return this == EVENT || this == ALERT; }

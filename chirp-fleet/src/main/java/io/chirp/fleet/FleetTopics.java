@@ -49,6 +49,23 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
     /** {@return the topic of one sensor's heartbeats (stamped with the broker's clock)} */
     public String heartbeats(String sensor) { return prefix + ".heartbeats." + sensor; }
 
+    /**
+     * {@return the topic of commands for one sensor}: only the server's user may write it and only that sensor's user
+     * read it (ACLs), and every command is also signed by the server ({@link FleetCommand})
+     */
+    public String commands(String sensor) { return prefix + ".commands." + sensor; }
+
+    /**
+     * {@return the topic of one sensor's artifact transfers}: an artifact goes as chunks of at most
+     * {@link Transfer#CHUNK} bytes, keyed by the command's id, never as one giant record
+     */
+    public String transfers(String sensor) { return prefix + ".transfers." + sensor; }
+
+    /** {@return what the server's transfer consumer subscribes to: every sensor's transfers} */
+    public java.util.regex.Pattern allTransfers() {
+        return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix) + "\\.transfers\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    }
+
     /** {@return what the server subscribes to: every sensor's events and heartbeats} */
     public java.util.regex.Pattern all() {
         return java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(prefix) + "\\.(events|heartbeats)\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -57,7 +74,8 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
     /** {@return the sensor whose topic {@code topic} is, or null if it is none of the fleet's} */
     public String sensorOf(String topic) {
         java.util.regex.Matcher m = all().matcher(topic);
-        return m.matches() ? topic.substring(topic.indexOf('.', prefix.length() + 1) + 1) : null;
+        if (!m.matches() && !allTransfers().matcher(topic).matches()) return null;
+        return topic.substring(topic.indexOf('.', prefix.length() + 1) + 1);
     }
 
     /** {@return the client settings all parts share} */
@@ -87,6 +105,15 @@ public record FleetTopics(String bootstrap, String prefix, int partitions, short
                 // the broker's clock stamps heartbeats: liveness must not depend on each sensor's clock
                 want.add(new NewTopic(heartbeats(sensor), 1, replication).configs(Map.of("retention.ms", "3600000",
                         "message.timestamp.type", "LogAppendTime")));
+            }
+            // commands are news for minutes (they expire); a transfer's chunks for as long as a server may be away
+            if (!have.contains(commands(sensor))) {
+                want.add(new NewTopic(commands(sensor), 1, replication).configs(Map.of("retention.ms", "3600000",
+                        "min.insync.replicas", replication >= 3 ? "2" : "1")));
+            }
+            if (!have.contains(transfers(sensor))) {
+                want.add(new NewTopic(transfers(sensor), 1, replication).configs(Map.of("retention.ms", Long.toString(24L * 3600 * 1000),
+                        "min.insync.replicas", replication >= 3 ? "2" : "1", "max.message.bytes", Integer.toString(2 * Transfer.CHUNK))));
             }
             if (want.isEmpty()) return;
             try {

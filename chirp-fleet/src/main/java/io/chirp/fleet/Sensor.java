@@ -136,20 +136,39 @@ public final class Sensor implements AutoCloseable {
      */
     public void publish(OcsfEvent e) {
         boolean alert = e.classUid() == 2004;
-        OcsfEvent withId = e;
-        if (e.uid() == null) {
-            ObjectNode j = e.json();
-            JsonNode info = j.path("finding_info");
-            String trigger = info.path("related_events").path(0).path("uid").asText("");
-            String fid = trigger.isEmpty() ? info.path("uid").asText(UUID.randomUUID().toString())
-                    : UUID.nameUUIDFromBytes(("finding\n" + info.path("analytic").path("uid").asText("") + "\n"
-                            + info.path("title").asText("") + "\n" + trigger).getBytes(StandardCharsets.UTF_8)).toString();
-            ((ObjectNode) j.withObject("metadata")).put("uid", fid);
-            withId = new OcsfEvent(j);
-        }
+        OcsfEvent withId = withFindingId(e);
         String vm = withId.vmName() == null ? "-" : withId.vmName();
         append(alert ? FleetRecord.Kind.ALERT : FleetRecord.Kind.EVENT, withId.uid(), vm, withId.json());
     }
+
+    /**
+     * {@return {@code e}, given its finding id if it is a finding without one}: made of the rule and the triggering
+     * event's id, so the same detection has the same id at the sensor and in the central {@link FleetDetect}
+     */
+    public static OcsfEvent withFindingId(OcsfEvent e) {
+        if (e.uid() != null) return e;
+        ObjectNode j = e.json();
+        JsonNode info = j.path("finding_info");
+        String trigger = info.path("related_events").path(0).path("uid").asText("");
+        String fid = trigger.isEmpty() ? info.path("uid").asText(UUID.randomUUID().toString())
+                : UUID.nameUUIDFromBytes(("finding\n" + info.path("analytic").path("uid").asText("") + "\n"
+                        + info.path("title").asText("") + "\n" + trigger).getBytes(StandardCharsets.UTF_8)).toString();
+        ((ObjectNode) j.withObject("metadata")).put("uid", fid);
+        return new OcsfEvent(j);
+    }
+
+    /**
+     * Puts a sensor's own record in the spool: a {@link FleetRecord.Kind#JOB} reply to a command or a
+     * {@link FleetRecord.Kind#CUSTODY} record. They go the events' way (spool, then the sensor's topic), so a reply
+     * survives a broker outage and a restart like any event.
+     */
+    public void report(FleetRecord.Kind kind, String vm, JsonNode body) {
+        if (kind != FleetRecord.Kind.JOB && kind != FleetRecord.Kind.CUSTODY) throw new IllegalArgumentException("not a report: " + kind);
+        append(kind, UUID.randomUUID().toString(), vm == null ? "-" : vm, body);
+    }
+
+    /** {@return this sensor's options} */
+    public Options options() { return options; }
 
     private synchronized void append(FleetRecord.Kind kind, String id, String vm, JsonNode body) {
         long seq = seqs.merge(vm, 1L, Long::sum);

@@ -18,12 +18,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Sends the spool to Kafka, oldest first, a window at a time, and acknowledges a window in the spool only when the
- * broker has acknowledged every record of it ({@code acks=all}, idempotent producer: no duplicates from the
- * producer's own retries, order kept per partition). A window that fails is sent again, whole, with a new
- * producer; records that had reached the broker then arrive twice and the server keeps the first. While the
- * broker does not answer, the sensor says so once and keeps spooling on disk; when the spool is drained it says
- * how much it caught up.
+ * Sends the spool to Kafka, oldest first, a window at a time, each window one Kafka transaction, and acknowledges a
+ * window in the spool only once its transaction is committed ({@code acks=all}, idempotent, transactional producer
+ * with the sensor's own transactional id). The server reads {@code read_committed}, so it sees a window whole or
+ * not at all: when anything fails (a batch expired in a long broker outage, a broker lost, the sensor killed), the
+ * transaction is aborted (by the next producer's {@code initTransactions}, which also fences an earlier instance of
+ * the same sensor) and the window is sent again from the first unacknowledged record. No record of a VM can then
+ * be seen after a later one of the same VM, however long the outage: with a plain idempotent producer an expired
+ * batch was failed while the VM's later batches went through, and its re-send stored it after them. A commit that
+ * reached the broker but whose answer was lost makes the window arrive twice, in order; the server keeps the
+ * first. While the broker does not answer, the sensor says so once and keeps spooling on disk; when the spool is
+ * drained it says so.
  */
 public final class SpoolSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SpoolSender.class);
@@ -34,6 +39,11 @@ public final class SpoolSender implements AutoCloseable {
 
     /** Whether records get through. */
     public enum State { CONNECTING, AVAILABLE, UNAVAILABLE }
+
+    /** How long the producer retries a batch before failing it (and with it the window's transaction). */
+    static final Duration DELIVERY_TIMEOUT = Duration.ofSeconds(30);
+    /** A window's transaction left open longer than this (a sensor killed mid-window) is aborted by the broker. */
+    static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(60);
 
     /** How often a failing sender tries to set up its topics (a first start while the brokers were away). */
     static final Duration ENSURE_EVERY = Duration.ofSeconds(10);
@@ -50,16 +60,28 @@ public final class SpoolSender implements AutoCloseable {
     private volatile String problem;
     private long outageStartPending;
     private KafkaProducer<String, String> producer;
+    private final Duration deliveryTimeout;
 
-    private SpoolSender(Spool spool, FleetTopics topics, String sensor) {
+    private SpoolSender(Spool spool, FleetTopics topics, String sensor, Duration deliveryTimeout) {
         this.spool = spool;
         this.topics = topics;
         this.sensor = sensor;
+        this.deliveryTimeout = deliveryTimeout;
         this.thread = Thread.ofPlatform().daemon().name("chirp-sensor-sender").start(this::run);
     }
 
     /** Starts sending {@code spool} to {@code sensor}'s topics, setting them up first if they are missing. */
-    public static SpoolSender start(Spool spool, FleetTopics topics, String sensor) { return new SpoolSender(spool, topics, sensor); }
+    public static SpoolSender start(Spool spool, FleetTopics topics, String sensor) {
+        return new SpoolSender(spool, topics, sensor, DELIVERY_TIMEOUT);
+    }
+
+    /** As {@link #start(Spool, FleetTopics, String)}, failing batches after {@code deliveryTimeout} (tests make outages outlast it). */
+    static SpoolSender start(Spool spool, FleetTopics topics, String sensor, Duration deliveryTimeout) {
+        return new SpoolSender(spool, topics, sensor, deliveryTimeout);
+    }
+
+    /** {@return the sensor's transactional id: a restarted sensor fences its earlier instance and aborts what it left open} */
+    static String transactionalId(String sensor) { return "chirp-sensor-" + sensor; }
 
     /** {@return the producer settings: idempotent, acks=all, bounded memory, failures within seconds} */
     static Properties producerConfig(FleetTopics topics, String clientId) {
@@ -73,11 +95,8 @@ public final class SpoolSender implements AutoCloseable {
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 16L << 20);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000);
         p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000);
-        // Long enough to ride out a broker outage with the window still in flight: a batch that expires is failed
-        // while the producer goes on with the VM's later batches (KIP-360 resets the sequence), and the window's
-        // re-send would then store the expired records after them, out of their VM's order (seen in FleetFaultIT
-        // with 15 s and a 30 s outage). Outages longer than this still reorder the records in flight at that moment.
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+        // Order no longer rests on this: a window whose batch expires is aborted as a whole (see the class comment)
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) DELIVERY_TIMEOUT.toMillis());
         p.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 200);
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1_000);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -144,7 +163,15 @@ public final class SpoolSender implements AutoCloseable {
     /** {@return true once the broker acknowledged every record of the window} */
     private boolean deliver(List<Spool.Entry> window) {
         try {
-            if (producer == null) producer = new KafkaProducer<>(producerConfig(topics, "chirp-sensor"));
+            if (producer == null) {
+                Properties p = producerConfig(topics, "chirp-sensor");
+                p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) deliveryTimeout.toMillis());
+                p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId(sensor));
+                p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) TRANSACTION_TIMEOUT.toMillis());
+                producer = new KafkaProducer<>(p);
+                producer.initTransactions(); // aborts what this sensor left open before (a failed window, a kill)
+            }
+            producer.beginTransaction();
             List<Future<RecordMetadata>> acks = new ArrayList<>(window.size());
             for (Spool.Entry e : window) {
                 FleetRecord r = e.record();
@@ -162,6 +189,7 @@ public final class SpoolSender implements AutoCloseable {
                     }
                 }
             }
+            producer.commitTransaction(); // the window becomes visible to read_committed consumers, whole
             return true;
         } catch (ExecutionException e) {
             unavailable(String.valueOf(e.getCause()));

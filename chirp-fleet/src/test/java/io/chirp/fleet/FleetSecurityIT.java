@@ -54,6 +54,9 @@ class FleetSecurityIT {
                         acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, topic, PatternType.LITERAL),
                                 new AccessControlEntry("User:hv-1", "*", op, AclPermissionType.ALLOW)));
                     }
+                    // the sender's transactions (one window, one transaction) under the sensor's own transactional id
+                    acls.add(new AclBinding(new ResourcePattern(ResourceType.TRANSACTIONAL_ID, SpoolSender.transactionalId("hv-1"),
+                            PatternType.LITERAL), new AccessControlEntry("User:hv-1", "*", op, AclPermissionType.ALLOW)));
                 }
                 for (AclOperation op : List.of(AclOperation.READ, AclOperation.DESCRIBE)) {
                     acls.add(new AclBinding(new ResourcePattern(ResourceType.TOPIC, "sec.", PatternType.PREFIXED),
@@ -98,6 +101,9 @@ class FleetSecurityIT {
                     assertThatThrownBy(() -> p.send(new ProducerRecord<>(admin.events("hv-9"), forged.key(), forged.encode())).get(20, TimeUnit.SECONDS))
                             .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
                     p.send(new ProducerRecord<>(admin.events("hv-1"), forged.key(), forged.encode())).get(20, TimeUnit.SECONDS);
+                    // only the server's user writes commands: a sensor cannot command itself or another
+                    assertThatThrownBy(() -> p.send(new ProducerRecord<>(admin.commands("hv-1"), "x", "{}")).get(20, TimeUnit.SECONDS))
+                            .hasCauseInstanceOf(org.apache.kafka.common.errors.TopicAuthorizationException.class);
                 }
                 long until = System.currentTimeMillis() + 20_000;
                 while (ingest.counters().get("fleet_rejected") < 1 && System.currentTimeMillis() < until) Thread.sleep(200);

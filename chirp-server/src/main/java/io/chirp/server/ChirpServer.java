@@ -66,6 +66,8 @@ public final class ChirpServer implements AutoCloseable {
     private final ObjectNode openApi;
     private final FleetOptions fleetOptions;
     private FleetIngest ingest;
+    private io.chirp.fleet.CommandChannel commands;
+    private io.chirp.fleet.FleetDetect central;
     private Monitor monitor;
     private Server jetty;
     private HttpFront front;
@@ -76,9 +78,16 @@ public final class ChirpServer implements AutoCloseable {
 
     /**
      * How the server takes in a fleet: its sensors' topics, its consumer group (servers in one group share the
-     * work), when a silent host counts as lost, and whether this server also watches its own host's VMs.
+     * work), when a silent host counts as lost, whether this server also watches its own host's VMs, and whether it
+     * runs the Sigma rules on the sensors' events itself (sensors started with {@code --sigma central}), as one
+     * member of the detection group {@code GROUP-detect}.
      */
-    public record FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor) {}
+    public record FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor, boolean centralSigma) {
+        /** As before: Sigma at the sensors. */
+        public FleetOptions(FleetTopics topics, String group, Duration lostAfter, boolean localMonitor) {
+            this(topics, group, lostAfter, localMonitor, false);
+        }
+    }
 
     private ChirpServer(ServerConfig config, FleetOptions fleet) {
         this.config = config;
@@ -86,7 +95,7 @@ public final class ChirpServer implements AutoCloseable {
         OwnerOnly.dir(config.serverDir());
         this.credentials = Credentials.open(config.credentialsFile());
         this.detector = detector(config);
-        this.store = EventStore.open(config.storeFile());
+        this.store = EventStore.open(config.storeLocation());
         this.audit = new Audit(config.auditFile());
         this.pipeline = new EventPipeline(List.of(new StoreSink(store, false)), detector, a -> {
             Alerts.View v = alerts.add(a);
@@ -137,10 +146,27 @@ public final class ChirpServer implements AutoCloseable {
                     vmStates);
         }
         if (fleetOptions != null) {
+            commands = io.chirp.fleet.CommandChannel.start(fleetOptions.topics(), fleetOptions.group(),
+                    io.chirp.fleet.CommandKeys.loadOrCreate(config.serverDir()));
+            jobs.fleet(commands);
+            if (fleetOptions.centralSigma()) {
+                central = io.chirp.fleet.FleetDetect.start(fleetOptions.topics(), fleetOptions.group() + "-detect", detector, found -> {
+                    for (io.chirp.events.OcsfEvent f : store.insertNew(found.stream().map(io.chirp.fleet.FleetDetect.Found::finding).toList())) { // the same finding twice is stored once
+                        hub.publish(EventHub.Topic.event, f.vmName(), f.json());
+                        hub.publish(EventHub.Topic.alert, f.vmName(), alerts.add(f.vmName(), f));
+                    }
+                }, "chirp-fleet-detect");
+            }
             ingest = FleetIngest.start(fleetOptions.topics(), fleetOptions.group(), store,
-                    new FleetView(fleetOptions.lostAfter(), java.time.Clock.systemUTC()), (r, e) -> {
-                        hub.publish(EventHub.Topic.event, r.vm(), e.json());
-                        if (r.kind() == FleetRecord.Kind.ALERT) hub.publish(EventHub.Topic.alert, r.vm(), alerts.add(r.vm(), e));
+                    new FleetView(fleetOptions.lostAfter(), java.time.Clock.systemUTC()), new FleetIngest.Listener() {
+                        @Override public void stored(FleetRecord r, io.chirp.events.OcsfEvent e) {
+                            hub.publish(EventHub.Topic.event, r.vm(), e.json());
+                            if (r.kind() == FleetRecord.Kind.ALERT) hub.publish(EventHub.Topic.alert, r.vm(), alerts.add(r.vm(), e));
+                        }
+
+                        @Override public void custody(FleetRecord r) { importCustody(r); }
+
+                        @Override public void job(FleetRecord r) { commands.reply(r); }
                     });
         }
         flusher = Thread.ofVirtual().name("chirp-serve-flush").start(() -> {
@@ -295,6 +321,25 @@ public final class ChirpServer implements AutoCloseable {
         return store.query(q);
     }
 
+    /**
+     * Appends a sensor's custody record to the central chain, as the sensor's: the action on its host, what it
+     * concerned, the hash, and the record's own hash in the sensor's chain, so the custody of an artifact acquired
+     * on another host runs on unbroken from the command to the central store. The fields come from the network:
+     * bounded and stripped of control characters.
+     */
+    private void importCustody(FleetRecord r) {
+        com.fasterxml.jackson.databind.JsonNode b = r.body();
+        String sha = b.path("sha256").asText("");
+        evidence.record(io.chirp.evidence.store.Actor.sensor(r.sensor()), "sensor: " + clip(b.path("action").asText("?")),
+                clip(b.path("subject").asText("")), sha.matches("[0-9a-f]{64}") ? sha : null,
+                "sensor_time=" + clip(b.path("time").asText("")) + "; record=" + r.id() + "; " + clip(b.path("detail").asText("")));
+    }
+
+    private static String clip(String s) {
+        String t = s.replaceAll("\\p{Cntrl}", " ");
+        return t.length() > 2_000 ? t.substring(0, 2_000) + "..." : t;
+    }
+
     @Override public void close() {
         if (front != null) front.stopStreams();
         hub.closeAll();
@@ -306,6 +351,8 @@ public final class ChirpServer implements AutoCloseable {
             }
         }
         if (ingest != null) ingest.close();
+        if (central != null) central.close();
+        if (commands != null) commands.close();
         if (monitor != null) monitor.close();
         if (flusher != null) flusher.interrupt();
         responder.close();

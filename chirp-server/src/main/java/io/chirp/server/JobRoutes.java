@@ -83,10 +83,15 @@ final class JobRoutes {
                 List.of(vmBody,
                         Param.choice("mode", BODY, false, "live (no pause), consistent (paused for the copy) or migration "
                                 + "(QEMU live migration, pause of milliseconds)", "live", List.of("live", "consistent", "migration")),
-                        Param.choice("format", BODY, false, "elf (QEMU dump layout with vCPU notes) or lime", "elf", List.of("elf", "lime"))),
+                        Param.choice("format", BODY, false, "elf (QEMU dump layout with vCPU notes) or lime", "elf", List.of("elf", "lime")),
+                        Param.text("sensor", BODY, false, "the fleet sensor whose host runs the VM (default: this server's host);"
+                                + " the sensor acquires and sends the image here", "[A-Za-z0-9][A-Za-z0-9._-]{0,63}", 64)),
                 job(), Jobs.example(), c -> {
                     VmAcquisition.Mode mode = VmAcquisition.Mode.valueOf(c.text("mode").toUpperCase(Locale.ROOT));
                     ImageFormat f = c.text("format").equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME;
+                    if (c.text("sensor") != null) {
+                        return started(s.jobs().acquireOnSensor(c.text("sensor"), c.require("vm"), mode, f, EvidenceRoutes.actor(c), null));
+                    }
                     String vm = vm(c);
                     return started(s.jobs().acquire(vm, mode, f, EvidenceRoutes.actor(c), null));
                 });

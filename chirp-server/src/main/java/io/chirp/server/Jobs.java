@@ -92,6 +92,8 @@ public final class Jobs implements AutoCloseable {
     private final Audit audit;
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final SecureRandom random = new SecureRandom();
+    /** The fleet's command channel, or null without --kafka. */
+    private volatile io.chirp.fleet.CommandChannel fleet;
 
     Jobs(EvidenceStore store, Audit audit, Consumer<View> onProgress) {
         this.store = store;
@@ -122,6 +124,42 @@ public final class Jobs implements AutoCloseable {
                 return new Outcome(image, MemoryAcquirer.manifestPath(image), r.manifest().sha256(),
                         r.qemuPauseMicros() >= 0 ? r.qemuPauseMicros() : null, null, "acquire memory (" + m + ", " + f + ")");
             }
+        });
+    }
+
+    /** Lets jobs run on fleet sensors through {@code channel}. */
+    void fleet(io.chirp.fleet.CommandChannel channel) { this.fleet = channel; }
+
+    /** How long a sensor has to pick a command up before it refuses it as expired. */
+    static final java.time.Duration COMMAND_TTL = java.time.Duration.ofMinutes(10);
+    /** How long a remote acquisition may take, transfer included. */
+    static final java.time.Duration REMOTE_MAX = java.time.Duration.ofHours(2);
+
+    /**
+     * Starts acquiring the memory of {@code vm} on fleet sensor {@code sensor}'s host: a signed command on the
+     * sensor's command topic; the sensor's replies (correlated by the command's id, in the job's parameters) are the
+     * job's progress; the image arrives in chunks, is verified against the sensor's SHA-256 and manifest, and goes
+     * into this server's evidence store like a local acquisition's, with the sensor's custody records imported.
+     */
+    public View acquireOnSensor(String sensor, String vm, VmAcquisition.Mode mode, ImageFormat format, Actor actor, String caseId) {
+        io.chirp.fleet.CommandChannel channel = fleet;
+        if (channel == null) throw ChirpException.usage("sensor " + sensor + ": this server takes in no fleet (start it with --kafka)");
+        String m = mode.name().toLowerCase(java.util.Locale.ROOT), f = format == ImageFormat.ELF_CORE ? "elf" : "lime";
+        byte[] b = new byte[16];
+        random.nextBytes(b);
+        long now = System.currentTimeMillis();
+        io.chirp.fleet.FleetCommand command = new io.chirp.fleet.FleetCommand(HexFormat.of().formatHex(b), sensor,
+                io.chirp.fleet.FleetCommand.Action.ACQUIRE_MEMORY, vm, Map.of("mode", m, "format", f), now, now + COMMAND_TTL.toMillis());
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("mode", m);
+        params.put("format", f);
+        params.put("sensor", sensor);
+        params.put("command", command.id());
+        return start("acquisition", vm, params, actor, caseId, (dir, p) -> {
+            Path image = dir.resolve(vm + "." + f);
+            String sha = channel.run(command, image, p::update, p::cancelled, REMOTE_MAX);
+            return new Outcome(image, EvidenceManifest.pathFor(image), sha, null, null,
+                    "acquire memory (" + m + ", " + f + ") on sensor " + sensor + ", command " + command.id());
         });
     }
 

@@ -17,9 +17,11 @@ import java.util.List;
  * @param integrityEvery run the integrity checks every N polls (0: never)
  * @param rules          extra Sigma rules, or null
  * @param shippedRules   use CHIRP's shipped rules
+ * @param store          the event store: null for the embedded file ({@link #storeFile()}), or a
+ *                       {@code postgresql://} location (a fleet's central store)
  */
 public record ServerConfig(String host, int port, Path home, Tls tls, List<String> vms, Duration interval, boolean trace,
-                           int integrityEvery, Path rules, boolean shippedRules) {
+                           int integrityEvery, Path rules, boolean shippedRules, String store) {
     /** The default port of {@code chirp serve}. */
     public static final int DEFAULT_PORT = 8470;
 
@@ -31,18 +33,23 @@ public record ServerConfig(String host, int port, Path home, Tls tls, List<Strin
     /** {@return loopback, the default port, the given home, watching every VM every second} */
     public static ServerConfig defaults(Path home) {
         return new ServerConfig("127.0.0.1", DEFAULT_PORT, home, new Tls.None(), List.of(), Duration.ofSeconds(1), false,
-                5, null, true);
+                5, null, true, null);
     }
 
-    public ServerConfig withPort(int p) { return new ServerConfig(host, p, home, tls, vms, interval, trace, integrityEvery, rules, shippedRules); }
+    public ServerConfig withPort(int p) { return new ServerConfig(host, p, home, tls, vms, interval, trace, integrityEvery, rules, shippedRules, store); }
 
-    public ServerConfig withHost(String h) { return new ServerConfig(h, port, home, tls, vms, interval, trace, integrityEvery, rules, shippedRules); }
+    public ServerConfig withHost(String h) { return new ServerConfig(h, port, home, tls, vms, interval, trace, integrityEvery, rules, shippedRules, store); }
 
-    public ServerConfig withTls(Tls t) { return new ServerConfig(host, port, home, t, vms, interval, trace, integrityEvery, rules, shippedRules); }
+    public ServerConfig withTls(Tls t) { return new ServerConfig(host, port, home, t, vms, interval, trace, integrityEvery, rules, shippedRules, store); }
 
-    public ServerConfig withVms(List<String> v) { return new ServerConfig(host, port, home, tls, v, interval, trace, integrityEvery, rules, shippedRules); }
+    public ServerConfig withVms(List<String> v) { return new ServerConfig(host, port, home, tls, v, interval, trace, integrityEvery, rules, shippedRules, store); }
 
-    public ServerConfig withInterval(Duration d) { return new ServerConfig(host, port, home, tls, vms, d, trace, integrityEvery, rules, shippedRules); }
+    public ServerConfig withInterval(Duration d) { return new ServerConfig(host, port, home, tls, vms, d, trace, integrityEvery, rules, shippedRules, store); }
+
+    public ServerConfig withStore(String s) { return new ServerConfig(host, port, home, tls, vms, interval, trace, integrityEvery, rules, shippedRules, s); }
+
+    /** {@return where the event store is: the {@link #store} location, else the embedded file} */
+    public String storeLocation() { return store != null ? store : storeFile().toString(); }
 
     /** {@return the server's own owner-only folder} */
     public Path serverDir() { return home.resolve("server"); }

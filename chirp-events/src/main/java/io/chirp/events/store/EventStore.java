@@ -17,9 +17,34 @@ import java.util.List;
  * The events table of the store. A writable store is meant for one writer thread (the monitor's sink); any number
  * of read-only stores may query the same file at the same time. Methods are synchronized, so sharing one
  * instance between threads is safe, merely serial.
+ *
+ * <p>The store is the embedded SQLite file by default, or a PostgreSQL database for a fleet's central store
+ * ({@link #open(String)} with a {@code postgresql://} location): the same table, the same queries, the same
+ * de-duplication; only the DDL and the insert-if-absent are said in each dialect.
  */
 public final class EventStore implements AutoCloseable {
     private static final int SCHEMA_VERSION = 1;
+    private static final String INSERT = "INSERT INTO events(time, class_uid, activity, vm, severity, uid, json) VALUES (?,?,?,?,?,?,?)";
+
+    /** The SQL dialects the store speaks. */
+    public enum Dialect { SQLITE, POSTGRESQL }
+
+    private static final String[] DDL_POSTGRESQL = {
+        """
+        CREATE TABLE IF NOT EXISTS events (
+            id        BIGSERIAL PRIMARY KEY,
+            time      BIGINT  NOT NULL,
+            class_uid INTEGER NOT NULL,
+            activity  TEXT    NOT NULL,
+            vm        TEXT,
+            severity  INTEGER NOT NULL,
+            uid       TEXT,
+            json      TEXT    NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
+        "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
+        "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
+        "CREATE TABLE IF NOT EXISTS event_ids (uid TEXT PRIMARY KEY, event BIGINT NOT NULL)",
+    };
     private static final String[] DDL = {
         """
         CREATE TABLE IF NOT EXISTS events (
@@ -39,14 +64,48 @@ public final class EventStore implements AutoCloseable {
     };
 
     private final Path file;
+    private final String where;
+    private final Dialect dialect;
     private final Connection db;
     private final boolean readOnly;
 
     private EventStore(Path file, Connection db, boolean readOnly) {
+        this(file, file.toString(), Dialect.SQLITE, db, readOnly);
+    }
+
+    private EventStore(Path file, String where, Dialect dialect, Connection db, boolean readOnly) {
         this.file = file;
+        this.where = where;
+        this.dialect = dialect;
         this.db = db;
         this.readOnly = readOnly;
     }
+
+    /**
+     * {@return the store at {@code location}, created if absent, for writing and reading}: a PostgreSQL database
+     * for {@code postgresql://host:port/db?user=...} (or the same with {@code jdbc:} before it), else the SQLite file
+     * at that path. The password, if the server asks for one, comes from {@code PGPASSWORD}, never the command line.
+     */
+    public static EventStore open(String location) {
+        if (!StoreDatabase.isPostgresql(location)) return open(Path.of(location));
+        Connection c = StoreDatabase.connectPostgresql(location);
+        String shown = StoreDatabase.redact(location);
+        try (Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            for (String ddl : DDL_POSTGRESQL) s.execute(ddl);
+            c.commit();
+            return new EventStore(null, shown, Dialect.POSTGRESQL, c, false);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw ChirpException.io("cannot create the event table in " + shown + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@return the dialect of the database behind this store} */
+    public Dialect dialect() { return dialect; }
+
+    /** {@return where the store is, for messages (a PostgreSQL location without its password)} */
+    public String location() { return where; }
 
     /** {@return the store at {@code file}, created if absent, for writing and reading} */
     public static EventStore open(Path file) {
@@ -68,7 +127,7 @@ public final class EventStore implements AutoCloseable {
         return new EventStore(file, StoreDatabase.connect(file, true), true);
     }
 
-    /** {@return the store's file} */
+    /** {@return the store's file; null for a PostgreSQL store} */
     public Path file() { return file; }
 
     /** Inserts a batch of events in one transaction: all of them are stored, or none. */
@@ -91,7 +150,7 @@ public final class EventStore implements AutoCloseable {
             db.commit();
         } catch (SQLException ex) {
             rollbackQuietly();
-            throw ChirpException.io("cannot store " + batch.size() + " events in " + file + ": " + ex.getMessage(), ex);
+            throw ChirpException.io("cannot store " + batch.size() + " events in " + where + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -106,10 +165,11 @@ public final class EventStore implements AutoCloseable {
         if (readOnly) throw new IllegalStateException("event store opened read-only");
         List<OcsfEvent> fresh = new ArrayList<>();
         if (batch.isEmpty()) return fresh;
-        try (PreparedStatement id = db.prepareStatement("INSERT OR IGNORE INTO event_ids(uid, event) VALUES (?, -1)");
-             PreparedStatement ev = db.prepareStatement(
-                     "INSERT INTO events(time, class_uid, activity, vm, severity, uid, json) VALUES (?,?,?,?,?,?,?)",
-                     Statement.RETURN_GENERATED_KEYS);
+        String insertId = dialect == Dialect.POSTGRESQL ? "INSERT INTO event_ids(uid, event) VALUES (?, -1) ON CONFLICT (uid) DO NOTHING"
+                : "INSERT OR IGNORE INTO event_ids(uid, event) VALUES (?, -1)";
+        try (PreparedStatement id = db.prepareStatement(insertId);
+             PreparedStatement ev = dialect == Dialect.POSTGRESQL ? db.prepareStatement(INSERT, new String[] {"id"})
+                     : db.prepareStatement(INSERT, Statement.RETURN_GENERATED_KEYS);
              PreparedStatement link = db.prepareStatement("UPDATE event_ids SET event = ? WHERE uid = ?")) {
             for (OcsfEvent e : batch) {
                 if (e.uid() == null) throw new IllegalArgumentException("an event without metadata.uid cannot be de-duplicated");
@@ -136,7 +196,7 @@ public final class EventStore implements AutoCloseable {
             return fresh;
         } catch (SQLException ex) {
             rollbackQuietly();
-            throw ChirpException.io("cannot store " + batch.size() + " events in " + file + ": " + ex.getMessage(), ex);
+            throw ChirpException.io("cannot store " + batch.size() + " events in " + where + ": " + ex.getMessage(), ex);
         }
     }
 
@@ -163,7 +223,7 @@ public final class EventStore implements AutoCloseable {
             Collections.reverse(out);
             return out;
         } catch (SQLException e) {
-            throw ChirpException.io("cannot query event store " + file + ": " + e.getMessage(), e);
+            throw ChirpException.io("cannot query event store " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -175,7 +235,7 @@ public final class EventStore implements AutoCloseable {
             if (!readOnly) db.commit();
             return n;
         } catch (SQLException e) {
-            throw ChirpException.io("cannot count events in " + file + ": " + e.getMessage(), e);
+            throw ChirpException.io("cannot count events in " + where + ": " + e.getMessage(), e);
         }
     }
 
@@ -183,7 +243,7 @@ public final class EventStore implements AutoCloseable {
         try {
             db.close();
         } catch (SQLException e) {
-            throw ChirpException.io("cannot close event store " + file + ": " + e.getMessage(), e);
+            throw ChirpException.io("cannot close event store " + where + ": " + e.getMessage(), e);
         }
     }
 

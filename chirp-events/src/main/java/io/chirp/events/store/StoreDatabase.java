@@ -55,4 +55,31 @@ public final class StoreDatabase {
             throw ChirpException.io("cannot open event store " + file + ": " + e.getMessage(), e);
         }
     }
+
+    /** {@return true if {@code location} names a PostgreSQL database rather than a SQLite file} */
+    public static boolean isPostgresql(String location) {
+        return location.startsWith("postgresql://") || location.startsWith("jdbc:postgresql://");
+    }
+
+    /** {@return {@code location} with any password parameter's value hidden} */
+    public static String redact(String location) {
+        return location.replaceAll("(?i)(password=)[^&]*", "$1***");
+    }
+
+    /**
+     * {@return a connection to the PostgreSQL database at {@code location}} ({@code postgresql://host:port/db?...});
+     * the password comes from {@code PGPASSWORD} when it is set and the location has none.
+     */
+    static Connection connectPostgresql(String location) {
+        String url = location.startsWith("jdbc:") ? location : "jdbc:" + location;
+        java.util.Properties p = new java.util.Properties();
+        String pw = System.getenv("PGPASSWORD");
+        if (pw != null && !url.toLowerCase(java.util.Locale.ROOT).contains("password=")) p.setProperty("password", pw);
+        p.setProperty("ApplicationName", "chirp");
+        try {
+            return DriverManager.getConnection(url, p);
+        } catch (SQLException e) {
+            throw ChirpException.io("cannot connect to the event store " + redact(location) + ": " + e.getMessage(), e);
+        }
+    }
 }

@@ -41,10 +41,15 @@ class EventStoreTest {
 
     @Test void storesAndQueriesByVmClassTimeAndLimit(@TempDir Path tmp) {
         Path db = tmp.resolve("sub/events.db");
-        try (StoreSink sink = new StoreSink(EventStore.open(db), true, 100)) {
+        storesAndQueries(() -> EventStore.open(db), () -> EventStore.openReadOnly(db));
+    }
+
+    /** The store's queries, on the store {@code writer} opens, read back through {@code reader} (SQLite and PostgreSQL). */
+    static void storesAndQueries(java.util.function.Supplier<EventStore> writer, java.util.function.Supplier<EventStore> reader) {
+        try (StoreSink sink = new StoreSink(writer.get(), true, 100)) {
             for (int i = 999; i >= 0; i--) sink.accept(event(i)); // out of time order on purpose
         }
-        try (EventStore store = EventStore.openReadOnly(db)) {
+        try (EventStore store = reader.get()) {
             assertThat(store.count()).isEqualTo(1000);
             List<StoredEvent> all = store.query(EventQuery.all().limit(5000));
             assertThat(all).hasSize(1000);
@@ -86,16 +91,21 @@ class EventStoreTest {
 
     @Test void insertNewStoresEachEventIdOnceAcrossBatchesAndReopening(@TempDir Path tmp) {
         Path db = tmp.resolve("events.db");
+        insertNewOnce(() -> EventStore.open(db));
+    }
+
+    /** De-duplication by event id across batches and reopening, on the store {@code open} opens (SQLite and PostgreSQL). */
+    static void insertNewOnce(java.util.function.Supplier<EventStore> open) {
         List<OcsfEvent> events = new ArrayList<>();
         for (int i = 0; i < 10; i++) events.add(event(i));
-        try (EventStore store = EventStore.open(db)) {
+        try (EventStore store = open.get()) {
             assertThat(store.insertNew(events.subList(0, 6))).hasSize(6);
             // a redelivery overlapping the first batch, with a copy inside the batch itself
             List<OcsfEvent> again = new ArrayList<>(events.subList(4, 10));
             again.add(events.get(7));
             assertThat(store.insertNew(again)).containsExactlyElementsOf(events.subList(6, 10));
         }
-        try (EventStore store = EventStore.open(db)) {
+        try (EventStore store = open.get()) {
             assertThat(store.insertNew(events)).isEmpty();
             assertThat(store.count()).isEqualTo(10);
             assertThat(store.query(EventQuery.all().limit(100))).extracting(StoredEvent::uid)

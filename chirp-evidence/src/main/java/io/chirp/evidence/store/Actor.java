@@ -16,7 +16,7 @@ import java.util.Objects;
  */
 public record Actor(String name, Via via, String from, boolean automatic, String alertId, String ruleId) {
     /** How the store was reached. */
-    public enum Via { cli, api, response }
+    public enum Via { cli, api, response, fleet }
 
     public Actor {
         Objects.requireNonNull(name, "name");
@@ -29,6 +29,9 @@ public record Actor(String name, Via via, String from, boolean automatic, String
 
     /** {@return an API caller} */
     public static Actor api(String principal, String remote) { return new Actor(principal, Via.api, remote, false, null, null); }
+
+    /** {@return a fleet sensor, for the custody records it made on its own host and the server imports} */
+    public static Actor sensor(String sensor) { return new Actor("sensor:" + sensor, Via.fleet, sensor, false, null, null); }
 
     /** {@return a response rule acting on an alert} */
     public static Actor automatic(String ruleId, String alertId) {
