@@ -23,7 +23,8 @@ public final class Processes {
     /** struct pid objects visited at most (PID_MAX_LIMIT is 4M; real guests have far fewer). */
     static final int MAX_PIDS = 1 << 22;
     static final int MAX_PID_NODES = 1 << 18;
-    private static final String STATES = "RSDTtXZPI";
+    /** The state letters, indexed by {@link #stateIndex}. */
+    public static final String STATES = "RSDTtXZPI";
     private static final int PF_KTHREAD = 0x00200000;
 
     /**
@@ -373,7 +374,7 @@ public final class Processes {
     }
 
     /** The kernel's own mapping from task state bits to the letters ps shows (task_state_index). */
-    static int stateIndex(int state, int exit) {
+    public static int stateIndex(int state, int exit) {
         int report = 0x7f;
         int s = (state | exit) & report;
         if ((state & 0x402) == 0x402) s = 0x80;

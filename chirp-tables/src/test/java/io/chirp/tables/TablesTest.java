@@ -33,7 +33,7 @@ class TablesTest {
                 "chirp", "held_by");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
-        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(23);
+        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(24);
         assertThat(Tables.all()).allSatisfy(t -> assertThat(t.columns()).allSatisfy(c -> assertThat(c.doc()).isNotBlank()));
     }
 
