@@ -19,7 +19,7 @@ import java.util.Set;
 /**
  * psscan: task_structs recovered from the {@code task_struct} slab cache, whether or not any list still leads to
  * them. A slot is a task only if it passes every structural check ({@link #plausible}): pid and tgid in the PID
- * range, a printable NUL-terminated comm, kernel pointers where the kernel keeps them (parent, group leader, cred,
+ * range, a printable NUL-terminated comm, kernel pointers where the kernel keeps them (parent: slab or init_task, group leader, cred,
  * stack, list links), a group leader that is itself when pid equals tgid, an mm that is null or a direct-map address,
  * and a start time in range. A freed slot keeps most of its task until the slab reuses it; SLUB writes its free
  * pointer into the middle of the object, which no check here reads.
@@ -59,8 +59,10 @@ public final class TaskCarver {
     private final Processes processes;
     private final long tasks, pid, tgid, comm, realParent, groupLeader, cred, mm, stack, stateOff, exitState, startTime,
             signal, threadNode, signalThreadHead, credUid;
-    private final long directMapStart, directMapEnd;
+    private final long directMapStart, directMapEnd, initTask;
     private Slabs.Cache cache;
+    private Slabs.Scan lastScan;
+    private long lastScanNanos;
 
     public TaskCarver(LinuxKernel k) {
         this.k = k;
@@ -86,6 +88,7 @@ public final class TaskCarver {
         credUid = l.offset("cred", "uid");
         directMapStart = k.info().pageOffsetBase();
         directMapEnd = directMapStart + k.memory().limit();
+        initTask = k.symbol("init_task"); // the parent of pid 1 and 2, in the kernel image rather than in slab
     }
 
     /** {@return the task_struct cache, found once} */
@@ -143,6 +146,44 @@ public final class TaskCarver {
         return new Result(out, slots, scan.slabs().size(), problem.isEmpty(), problem);
     }
 
+    /**
+     * {@return the tasks the kernel itself finished with (exit_state dead and TASK_DEAD), from slabs found at most
+     * {@code maxSlabAge} ago} No list is compared, so this costs one read per slab: what a monitor polling every
+     * millisecond can afford. A dead task keeps its pid, parent pointer, name and start time, but its memory (mm,
+     * argv, exe) went with exit_mm: only live polling sees those.
+     */
+    public List<CarvedTask> exited(java.time.Duration maxSlabAge) {
+        Slabs.Cache c = cache();
+        long now = System.nanoTime();
+        if (lastScan == null || now - lastScanNanos > maxSlabAge.toNanos()) {
+            lastScan = slabs.slabs(c);
+            lastScanNanos = now;
+        }
+        List<CarvedTask> out = new ArrayList<>();
+        for (Slabs.Slab sl : lastScan.slabs()) {
+            byte[] bytes;
+            try {
+                bytes = slabs.read(c, sl);
+            } catch (ChirpException e) {
+                continue;
+            }
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            long base = directMapStart + sl.physical();
+            for (long t : slabs.slots(c, sl)) {
+                long off = t - base;
+                if (off + c.objectSize() > bytes.length) break;
+                if (!plausible(seg, off, t) || (seg.get(U32, off + exitState) & EXIT_DEAD) == 0
+                        || (seg.get(U32, off + stateOff) & TASK_DEAD) == 0) continue;
+                try {
+                    out.add(describe(t, false, false));
+                } catch (ChirpException e) {
+                    // reused while read: it is some other task now
+                }
+            }
+        }
+        return out;
+    }
+
     private record Views(Set<Long> listed, Set<Long> pids) {}
 
     /** {@return every task the task list leads to (threads included) and every task the PID table leads to} */
@@ -175,7 +216,8 @@ public final class TaskCarver {
         boolean dead = (s.get(U32, off + exitState) & (EXIT_DEAD | EXIT_ZOMBIE)) != 0
                 && (s.get(U32, off + stateOff) & TASK_DEAD) != 0;
         long credPtr = s.get(U64, off + cred), stackPtr = s.get(U64, off + stack);
-        if (!direct(s.get(U64, off + realParent)) || !(direct(credPtr) || dead && credPtr == 0)) return false;
+        long parent = s.get(U64, off + realParent);
+        if (!(direct(parent) || parent == initTask) || !(direct(credPtr) || dead && credPtr == 0)) return false;
         long m = s.get(U64, off + mm);
         if (m != 0 && !direct(m)) return false;
         if (stackPtr >= 0 && !(dead && stackPtr == 0)) return false;     // the stack is kernel memory (vmalloc)
