@@ -4,7 +4,7 @@ import io.chirp.core.ChirpException;
 
 import java.time.Duration;
 
-/** Durations as analysts type them: 500ms, 2s, 5m, 1h (or ISO-8601 like PT30S); always positive. */
+/** Durations as analysts type them: 200us, 500ms, 2s, 5m, 1h (or ISO-8601 like PT30S); always positive. */
 final class Durations {
     private Durations() {}
 
@@ -23,6 +23,7 @@ final class Durations {
 
     private static Duration parseAny(String t) {
         if (t.startsWith("pt")) return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+        if (t.endsWith("us")) return Duration.ofNanos(Long.parseLong(t.substring(0, t.length() - 2)) * 1000);
         if (t.endsWith("ms")) return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
         long n = Long.parseLong(t.substring(0, t.length() - 1));
         return switch (t.charAt(t.length() - 1)) {

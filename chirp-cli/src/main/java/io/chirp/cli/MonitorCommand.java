@@ -34,6 +34,13 @@ final class MonitorCommand implements Callable<Integer> {
     String interval;
     @Option(names = "--trace", description = "also trace exec/exit/module load/connect with hypervisor breakpoints")
     boolean trace;
+    @Option(names = "--capture", arity = "0..1", fallbackValue = "1ms", paramLabel = "TICK",
+            description = "memory-only capture of short-lived processes: look at the task list and the kernel's fork"
+                    + " counter every TICK (default 1ms), recover exited ones from freed task_structs, report those lost")
+    String capture;
+    @Option(names = "--files", description = "also report file activity (OCSF File System Activity): files created,"
+            + " changed, renamed and deleted, from the guest's inode caches diffed at every poll")
+    boolean files;
     @Option(names = "--integrity-every", defaultValue = "5", description = "run integrity checks every N polls (0: never)")
     int integrityEvery;
     @Option(names = "--sink", description = "store (default), store:PATH, jsonl:FILE or stdout; repeatable")
@@ -56,7 +63,8 @@ final class MonitorCommand implements Callable<Integer> {
             }
         }, null);
         CountDownLatch done = new CountDownLatch(1);
-        Monitor monitor = Monitor.start(vms, new VmWatcher.Options(every, trace, integrityEvery).withConnect(java.util.Optional.ofNullable(connect)), new StatusPrinter(pipeline, err));
+        Monitor monitor = Monitor.start(vms, new VmWatcher.Options(every, trace, integrityEvery).withConnect(java.util.Optional.ofNullable(connect))
+                .withCapture(capture == null ? null : Durations.parse(capture)).withFiles(files), new StatusPrinter(pipeline, err));
         Thread hook = new Thread(() -> {
             monitor.close();
             pipeline.close();
@@ -64,7 +72,8 @@ final class MonitorCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         err.printf("monitoring %s every %s%s with %d rules; events to %s (Ctrl-C to stop)%n",
-                vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval, trace ? " + tracing" : "",
+                vms.isEmpty() ? "all VMs" : String.join(", ", vms), interval,
+                (trace ? " + tracing" : "") + (capture == null ? "" : " + process capture every " + capture),
                 detector.rules().size(), String.join(", ", sinks.isEmpty() ? List.of("store") : sinks));
         err.flush();
         if (duration != null) {

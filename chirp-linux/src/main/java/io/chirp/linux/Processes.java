@@ -23,7 +23,8 @@ public final class Processes {
     /** struct pid objects visited at most (PID_MAX_LIMIT is 4M; real guests have far fewer). */
     static final int MAX_PIDS = 1 << 22;
     static final int MAX_PID_NODES = 1 << 18;
-    private static final String STATES = "RSDTtXZPI";
+    /** The state letters, indexed by {@link #stateIndex}. */
+    public static final String STATES = "RSDTtXZPI";
     private static final int PF_KTHREAD = 0x00200000;
 
     /**
@@ -44,7 +45,7 @@ public final class Processes {
     private final long credUid, credGid, credEuid, credEgid;
     private final long mmArgStart, mmArgEnd, mmEnvStart, mmEnvEnd, mmPgd, mmExeFile;
     private final long fileFPath, pathMnt, pathDentry;
-    private final long groupLeader, idrRt, pidTasks, pidLinks;
+    private final long groupLeader, idrRt, idrNext, pidTasks, pidLinks;
     private final XArray xarray;
     private final int commSize;
 
@@ -88,6 +89,8 @@ public final class Processes {
         pathDentry = l.offset("path", "dentry");
         groupLeader = l.offset("task_struct", "group_leader");
         idrRt = l.find("idr", "idr_rt").orElse(-1);
+        idrNext = l.find("pid_namespace", "idr").isPresent() && l.find("idr", "idr_next").isPresent()
+                ? l.offset("pid_namespace", "idr") + l.offset("idr", "idr_next") : -1;
         pidTasks = l.find("pid", "tasks").orElse(-1);
         pidLinks = l.find("task_struct", "pid_links").orElse(-1);
         xarray = new XArray(k);
@@ -148,6 +151,22 @@ public final class Processes {
         }
         return new Walk(found, pids.complete(), pids.problem())
                 .with(List.of(), broken == 0 ? "" : broken + " struct pid with an unreadable task chain");
+    }
+
+    /**
+     * The kernel's own counts of new tasks, read in two words: what says how many tasks started between two looks
+     * even when they have already exited.
+     *
+     * @param forks   {@code total_forks}: every fork and clone since boot (threads and kernel threads too); -1 if absent
+     * @param nextPid {@code init_pid_ns.idr.idr_next}: the next pid the allocator will try (it wraps at pid_max)
+     */
+    public record Counters(long forks, int nextPid) {}
+
+    /** {@return the fork counter and the PID allocator's cursor, now} */
+    public Counters counters() {
+        long forks = k.symbols().lookup("total_forks").map(s -> r.u64(s.address())).orElse(-1L);
+        int next = idrNext >= 0 ? r.u32(k.symbol("init_pid_ns") + idrNext) : -1;
+        return new Counters(forks, next);
     }
 
     /**
@@ -372,7 +391,7 @@ public final class Processes {
     }
 
     /** The kernel's own mapping from task state bits to the letters ps shows (task_state_index). */
-    static int stateIndex(int state, int exit) {
+    public static int stateIndex(int state, int exit) {
         int report = 0x7f;
         int s = (state | exit) & report;
         if ((state & 0x402) == 0x402) s = 0x80;

@@ -4,6 +4,7 @@ import io.chirp.events.OcsfEvent;
 import io.chirp.events.Severity;
 import io.chirp.events.build.Endpoint;
 import io.chirp.events.build.EventContext;
+import io.chirp.events.build.FileSystemActivity;
 import io.chirp.events.build.IntegrityFinding;
 import io.chirp.events.build.KernelModule;
 import io.chirp.events.build.ModuleActivity;
@@ -46,6 +47,14 @@ public final class OcsfMapper {
         OcsfEvent e = switch (change) {
             case Change.ProcessStarted s -> ProcessActivity.launch(c, info(s.process(), s.parent()))
                     .unmapped("observed_by", "poll").build();
+            case Change.ProcessCaptured s -> ProcessActivity.launch(c, info(s.process(), s.parent()))
+                    .unmapped("observed_by", s.how().observedBy()).build();
+            case Change.CaptureGap g -> VmStateChange.of(c, "capture_gap")
+                    .message(g.newlyLost() + " processes started in the guest and exited before the capture could see them ("
+                            + g.lost() + " of " + g.started() + " since it began)")
+                    .severity(Severity.LOW).unmapped("capture_started", g.started()).unmapped("capture_recovered", g.recovered())
+                    .unmapped("capture_lost", g.lost()).build();
+            case Change.FileActivity f -> file(c, f);
             case Change.ProcessExited x -> ProcessActivity.terminate(c, info(x.process(), null))
                     .unmapped("observed_by", "poll").build();
             case Change.CredentialsChanged cc -> ProcessActivity.setUserId(c, info(cc.after(), null), info(cc.before(), null))
@@ -98,6 +107,23 @@ public final class OcsfMapper {
                     .time(n.hostTimeMillis()).unmapped("observed_by", "trace:connect").build();
         };
     }
+
+    private static OcsfEvent file(EventContext c, Change.FileActivity f) {
+        Snapshot.File x = f.file();
+        FileSystemActivity b = switch (f.kind()) {
+            case CREATE -> FileSystemActivity.of(c, FileSystemActivity.Activity.CREATE, x.path());
+            case UPDATE -> FileSystemActivity.of(c, FileSystemActivity.Activity.UPDATE, x.path());
+            case DELETE -> FileSystemActivity.of(c, FileSystemActivity.Activity.DELETE, x.path() == null ? "?" : x.path());
+            case RENAME -> FileSystemActivity.rename(c, x.path(), f.newPath());
+        };
+        b.facts(new FileSystemActivity.Facts(x.inode(), x.uid(), x.size(), millis(x.accessed()), millis(x.modified()),
+                millis(x.changed()), x.deleted()));
+        if (f.actor() != null) b.actor(info(f.actor(), null));
+        return b.unmapped("observed_by", "poll:inode_cache").unmapped("file_system", x.fsType())
+                .unmapped("mount_point", x.mount()).build();
+    }
+
+    private static Long millis(Double seconds) { return seconds == null ? null : Math.round(seconds * 1000); }
 
     private static ProcessInfo info(Snapshot.Proc p, Snapshot.Proc parent) {
         ProcessInfo i = ProcessInfo.of(p.pid(), p.comm()).withUser(user(p.euid()));

@@ -31,6 +31,17 @@ public record Snapshot(long takenMillis, Map<String, Proc> processes, Map<String
         public boolean listening() { return state.equals("LISTEN") || state.equals("UNCONN"); }
     }
 
+    /**
+     * A file in the guest's inode caches ({@link FileWatch}); times are epoch seconds, null when unreadable.
+     *
+     * @param address the struct inode
+     */
+    public record File(String mount, String fsType, long inode, String path, long size, Integer uid, Double accessed,
+                       Double modified, Double changed, boolean deleted, long address) {
+        /** {@return what identifies the file between polls: its file system, inode number and struct inode} */
+        public String key() { return mount + "\u0000" + inode + "\u0000" + address; }
+    }
+
     /** An integrity finding. */
     public record Finding(String check, String severity, String summary, Map<String, String> evidence) {}
 }

@@ -25,8 +25,8 @@ import java.util.Map;
  * a task that still runs the same program (same start time, mm and exec count) keeps its command line and
  * executable path instead of having them read again ({@link Processes#list(boolean, boolean, Map)}); the cache is
  * this snapshotter's, so it lives as long as the attachment and never outlives the kernel it was read from.
- * Integrity checks cost more and run every {@code integrityEvery}-th snapshot; in between, the last findings are
- * carried forward.
+ * Integrity checks and the heuristics of {@code linux check} cost more and run every {@code integrityEvery}-th
+ * snapshot; in between, the last findings are carried forward.
  */
 public final class Snapshotter {
     private final Processes processes;
@@ -37,6 +37,9 @@ public final class Snapshotter {
     private final Map<Long, Processes.Seen> seen = new HashMap<>();
     private int count;
     private Map<String, Snapshot.Finding> lastFindings;
+    /** Integrity runs in a row that no longer found a finding (see {@link #steady}). */
+    private final Map<String, Integer> missed = new HashMap<>();
+    static final int FORGET_AFTER = 2;
 
     public Snapshotter(LinuxKernel k, List<CpuState> cpus, int integrityEvery) {
         this.processes = new Processes(k);
@@ -44,6 +47,28 @@ public final class Snapshotter {
         this.sockets = new Sockets(k);
         this.integrity = integrityEvery > 0 ? new IntegrityCheck(k, cpus) : null;
         this.integrityEvery = integrityEvery;
+    }
+
+    /**
+     * {@return this run's findings plus those the previous run had and this one missed} A finding is forgotten only
+     * after {@link #FORGET_AFTER} runs without it: a walk that raced the guest (a process exiting while its maps were
+     * read) must not make a finding vanish and then come back as new, alerting twice.
+     */
+    private Map<String, Snapshot.Finding> steady(Map<String, Snapshot.Finding> now) {
+        Map<String, Snapshot.Finding> out = new LinkedHashMap<>(now);
+        if (lastFindings != null) {
+            lastFindings.forEach((key, f) -> {
+                if (now.containsKey(key)) {
+                    missed.remove(key);
+                } else if (missed.merge(key, 1, Integer::sum) < FORGET_AFTER) {
+                    out.put(key, f);
+                } else {
+                    missed.remove(key);
+                }
+            });
+        }
+        missed.keySet().retainAll(out.keySet());
+        return out;
     }
 
     public Snapshot take() {
@@ -88,14 +113,15 @@ public final class Snapshotter {
         if (integrity != null && count++ % integrityEvery == 0) {
             findings = new LinkedHashMap<>();
             try {
-                // The heuristics judge a state (a masquerade present since boot), not a change: alerts come from the
-                // integrity checks, and `linux check` shows the heuristics.
-                IntegrityReport r = integrity.run(java.util.Set.copyOf(IntegrityCheck.INTEGRITY));
+                // Integrity checks and heuristics alike: a heuristic judges a state (a masquerade present since
+                // attach), and the Differ reports each finding once, when it first appears.
+                IntegrityReport r = integrity.run(java.util.Set.copyOf(IntegrityCheck.ALL));
                 for (IntegrityFinding f : r.findings()) {
                     if (f.severity() == IntegrityFinding.Severity.INFO) continue;
                     findings.put(f.check() + ": " + f.summary(),
                             new Snapshot.Finding(f.check(), f.severity().name(), f.summary(), f.evidence()));
                 }
+                findings = steady(findings);
             } catch (ChirpException e) {
                 findings = lastFindings;
             }

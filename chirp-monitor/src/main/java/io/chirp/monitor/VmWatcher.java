@@ -39,16 +39,30 @@ public final class VmWatcher implements Runnable {
      * @param trace          also trace kernel events through the gdbstub
      * @param integrityEvery run the integrity checks every N polls (0: never)
      * @param connect        the libvirt daemon for VM names ({@code --connect URI}), if not the default
+     * @param capture        the tick of the memory-only short-lived-process capture ({@link ProcessCapture}), or
+     *                       null for none; with it, process starts and exits come from the capture, not the polls
+     * @param files          also report file activity, diffing the inode caches at every poll ({@link FileWatch})
      */
-    public record Options(Duration interval, boolean trace, int integrityEvery, Optional<String> connect) {
+    public record Options(Duration interval, boolean trace, int integrityEvery, Optional<String> connect, Duration capture,
+                          boolean files) {
         public Options(Duration interval, boolean trace, int integrityEvery) {
-            this(interval, trace, integrityEvery, Optional.empty());
+            this(interval, trace, integrityEvery, Optional.empty(), null, false);
+        }
+
+        public Options(Duration interval, boolean trace, int integrityEvery, Optional<String> connect) {
+            this(interval, trace, integrityEvery, connect, null, false);
         }
 
         public static Options defaults() { return new Options(Duration.ofSeconds(1), false, 5); }
 
         /** {@return these options with VMs opened through the libvirt daemon at {@code uri} ({@code --connect})} */
-        public Options withConnect(Optional<String> uri) { return new Options(interval, trace, integrityEvery, uri); }
+        public Options withConnect(Optional<String> uri) { return new Options(interval, trace, integrityEvery, uri, capture, files); }
+
+        /** {@return these options with the short-lived-process capture ticking every {@code tick} (null: off)} */
+        public Options withCapture(Duration tick) { return new Options(interval, trace, integrityEvery, connect, tick, files); }
+
+        /** {@return these options with file activity reported (or not)} */
+        public Options withFiles(boolean on) { return new Options(interval, trace, integrityEvery, connect, capture, on); }
     }
 
     private final String name;
@@ -57,6 +71,7 @@ public final class VmWatcher implements Runnable {
     private volatile boolean stopping;
     private final AtomicReference<String> state = new AtomicReference<>("absent");
     private volatile long polls;
+    private volatile ProcessCapture capture;
 
     public VmWatcher(String name, Options options, MonitorListener listener) {
         this.name = name;
@@ -151,11 +166,25 @@ public final class VmWatcher implements Runnable {
                         e -> listener.onTrace(r, e));
             }
         }
+        MonitorListener.VmRef captured = ref;
+        ProcessCapture capture = options.capture() == null ? null : new ProcessCapture(k, c -> listener.onChange(captured, c));
+        this.capture = capture;
+        FileWatch files = null;
+        if (options.files()) {
+            try {
+                files = new FileWatch(k);
+                files.poll(); // the baseline
+            } catch (ChirpException e) {
+                log.warn("watcher {}: file activity unavailable: {}", name, e.getMessage());
+                files = null;
+            }
+        }
         QmpClient late = null;
         long lastTry = System.nanoTime();
         try {
             while (!stopping) {
-                sleep(options.interval());
+                if (capture == null) sleep(options.interval());
+                else captureFor(capture, options.interval(), options.capture(), runState);
                 if (!eventsAtAttach && late == null && live != null && live.vm().qmpSocket().isPresent()
                         && System.nanoTime() - lastTry > QMP_RETRY.toNanos()) {
                     // whoever held QMP at attach may have let go: take it now, to see pauses and stops again
@@ -187,7 +216,18 @@ public final class VmWatcher implements Runnable {
                 transition(ref, "running", "");
                 Snapshot next = snap.take();
                 polls++;
-                for (Change c : Differ.diff(prev, next)) listener.onChange(ref, c);
+                for (Change c : Differ.diff(prev, next)) {
+                    // with the capture on, it reports starts and exits (faster, and once): the poll's would repeat them
+                    if (capture != null && (c instanceof Change.ProcessStarted || c instanceof Change.ProcessExited)) continue;
+                    listener.onChange(ref, c);
+                }
+                if (files != null) {
+                    try {
+                        for (Change c : files.poll()) listener.onChange(ref, withActor((Change.FileActivity) c, next));
+                    } catch (ChirpException e) {
+                        log.debug("watcher {}: file poll: {}", name, e.getMessage());
+                    }
+                }
                 prev = next;
             }
         } finally {
@@ -195,6 +235,38 @@ public final class VmWatcher implements Runnable {
             if (late != null) late.close();
             if (events != null) events.close();
         }
+    }
+
+    /**
+     * Runs the capture's ticks for one poll interval while the guest runs. Each tick parks the thread rather than
+     * spinning: the guest's vCPUs need the host's cores more than the capture does.
+     */
+    private void captureFor(ProcessCapture capture, Duration interval, Duration tick, AtomicReference<String> runState) {
+        long end = System.nanoTime() + interval.toNanos();
+        while (!stopping && System.nanoTime() < end) {
+            if (runState.get().equals("running")) {
+                try {
+                    capture.tick();
+                } catch (ChirpException e) {
+                    log.debug("watcher {}: capture tick: {}", name, e.getMessage());
+                }
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(tick.toNanos());
+            if (Thread.currentThread().isInterrupted()) stopping = true;
+        }
+    }
+
+    /** {@return the file change with its actor as this poll's process listing knows it (command line, executable)} */
+    private static Change.FileActivity withActor(Change.FileActivity f, Snapshot s) {
+        if (f.actor() == null) return f;
+        return s.processes().values().stream().filter(p -> p.pid() == f.actor().pid()).findFirst()
+                .map(p -> new Change.FileActivity(f.kind(), f.file(), f.newPath(), p)).orElse(f);
+    }
+
+    /** {@return the short-lived-process capture's figures, or null when it does not run} */
+    public ProcessCapture.Stats captureStats() {
+        ProcessCapture c = capture;
+        return c == null ? null : c.stats();
     }
 
     /** {@return the watcher's run-state word for a lifecycle event} */

@@ -12,6 +12,8 @@
  *
  * <p>A poll reads what changed where it can: the Snapshotter keeps the last rows by task address, and a task that
  * still runs the same program (start time, mm, exec count) is not asked again for its command line and executable.
- * Integrity checks cost several times a poll (bench/reports/poll.md) and run every N-th poll only.
+ * Integrity checks and heuristics cost several times a poll (bench/reports/poll.md) and run every N-th poll only;
+ * each finding is reported once, when it first appears (a finding missed by one run is kept, so a race with the guest
+ * does not make it alert again).
  */
 package io.chirp.monitor;

@@ -67,6 +67,29 @@ class MonitorIT {
                     .map(e -> e.classUid() + "/" + e.activityName()).toList());
         }
 
+        /** Waits for {@code n} alerts from the heuristics (each an OCSF Detection Finding of CHIRP's checks). */
+        void awaitFindings(int n) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (alerts.stream().filter(a -> a.detection().title().contains("Suspicious Process or Module State")).count() >= n) return;
+                sleep(200);
+            }
+            throw new AssertionError("fewer than " + n + " heuristic alerts in " + WAIT + "; alerts: "
+                    + alerts.stream().map(a -> a.detection().title()).toList());
+        }
+
+        /** Waits for an alert on a finding of {@code check} whose title mentions {@code part}. */
+        void awaitFinding(String check, String part) {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                if (alerts.stream().anyMatch(a -> a.trigger().json().at("/finding_info/types/0").asText().equals(check)
+                        && a.trigger().json().at("/finding_info/title").asText().contains(part))) return;
+                sleep(200);
+            }
+            throw new AssertionError("no " + check + " finding on '" + part + "' in " + WAIT + "; findings: "
+                    + alerts.stream().map(a -> a.trigger().json().at("/finding_info/title").asText()).toList());
+        }
+
         void awaitAlert(String titlePart) {
             long deadline = System.nanoTime() + WAIT.toNanos();
             while (System.nanoTime() < deadline) {
@@ -102,11 +125,20 @@ class MonitorIT {
             Scenario s = Scenario.standard().connectToHost(c2.getLocalPort()); // guest port 8001 -> our "C2"
             try (LabGuest g = Lab.fromEnvironment().boot(Lab.Options.defaults().withScenario(s).withName("mon-" + ProcessHandle.current().pid()));
                  Run run = Run.start(g, true, dir)) {
-                // Benign: an administrator looks around. Nothing may fire.
+                // At attach, the heuristics find the scenario's staged state once: the miner runs from /tmp and calls
+                // itself sleep, alice's kworkerd calls itself sleep. Nothing else fires.
+                run.awaitFindings(3);
+                sleep(4000);
+                List<EventPipeline.Alert> atAttach = List.copyOf(run.alerts());
+                assertThat(atAttach).allSatisfy(a -> assertThat(a.detection().title()).contains("Suspicious Process or Module State"));
+                assertThat(atAttach).extracting(a -> a.trigger().json().at("/finding_info/types/0").asText() + " "
+                        + a.trigger().json().at("/evidences/0/process/name").asText())
+                        .containsExactlyInAnyOrder("exe_location evil_miner", "masquerade evil_miner", "masquerade kworkerd");
+                // Benign: an administrator looks around. Nothing may fire, and the staged state is not raised again.
                 g.shell("ls / >/dev/null; cat /etc/passwd >/dev/null; /bin/echo ok >/dev/null; uname -a >/dev/null",
                         Duration.ofSeconds(60));
                 sleep(4000);
-                assertThat(run.alerts()).as("benign activity").isEmpty();
+                assertThat(run.alerts()).as("benign activity").containsExactlyElementsOf(atAttach);
 
                 // A dropper runs from /tmp, opens a backdoor port, calls home with a shell, loads a rootkit module.
                 g.shell("cp /bin/busybox /tmp/dropper; /tmp/dropper true; "
@@ -118,6 +150,12 @@ class MonitorIT {
                 run.awaitAlert("New Listening Port");
                 run.awaitAlert("Kernel Module Loaded While");
                 run.awaitAlert("Known Linux Rootkit");
+                // the heuristics raise the new state once each: the backdoor runs from /tmp as "nc", knark is a rootkit
+                run.awaitFinding("rootkit_modules", "knark");
+                run.awaitFinding("exe_location", "/tmp/dropper");
+                sleep(3000);
+                assertThat(run.alerts()).filteredOn(a -> a.trigger().json().at("/finding_info/title").asText().contains("knark")
+                        && a.trigger().json().at("/finding_info/types/0").asText().equals("rootkit_modules")).hasSize(1);
                 // the reverse shell is attributed: the finding's evidence names the nc process and its command line
                 EventPipeline.Alert rev = run.alerts().stream().filter(a -> a.detection().title().contains("Reverse Shell"))
                         .findFirst().orElseThrow();
@@ -140,7 +178,11 @@ class MonitorIT {
         try (LabGuest g = Lab.fromEnvironment().boot(Lab.Options.defaults().withName("rk-" + ProcessHandle.current().pid()));
              Run run = Run.start(g, false, dir)) {
             sleep(3000);
-            assertThat(run.alerts()).as("a clean guest").isEmpty();
+            // the standard scenario's staged masquerades are raised at attach; nothing else, and never again
+            run.awaitFindings(3);
+            int staged = run.alerts().size();
+            assertThat(run.alerts()).as("a guest with only the staged masquerades")
+                    .allSatisfy(a -> assertThat(a.detection().title()).contains("Suspicious Process or Module State"));
             LinuxKernel k;
             LiveVm live = LiveVm.attach(new VmInventory().find(g.name()), io.chirp.hypervisor.QemuVm.MemoryPath.SHARED_RAM);
             try (live) {
@@ -169,6 +211,8 @@ class MonitorIT {
             run.awaitAlert("Module Hidden");
             run.awaitAlert("System Call Hooked");
             run.awaitAlert("Became Root");
+            assertThat(run.alerts()).filteredOn(a -> a.detection().title().contains("Suspicious Process or Module State"))
+                    .as("the staged state is raised once").hasSize(staged);
             assertThat(g.shell("echo alive", Duration.ofSeconds(30))).contains("alive");
         }
     }

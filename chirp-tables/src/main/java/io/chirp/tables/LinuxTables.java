@@ -5,6 +5,7 @@ import io.chirp.linux.LinuxProcess;
 import io.chirp.linux.Privileges;
 import io.chirp.linux.bpf.BpfObjects;
 import io.chirp.linux.ModuleInfo;
+import io.chirp.linux.carve.CarvedTask;
 import io.chirp.linux.fs.Mount;
 import io.chirp.linux.fs.OpenFile;
 import io.chirp.linux.fs.PageCache;
@@ -128,6 +129,24 @@ public final class LinuxTables {
             Column.of("depth", INTEGER, "depth below the root (0 for the roots)", TreeRow::depth),
             of(PID, TreeRow::process), of(PPID, TreeRow::process), of(COMM, TreeRow::process),
             Column.of("cmdline", STRING, "command line, null if unreadable", r -> r.process().cmdline()));
+
+    public static final TableDef<CarvedTask> PSSCAN = TableDef.of("psscan",
+            "A task_struct carved from the task_struct slab cache, on the task list or not (exited, hidden).",
+            Column.of("pid", INTEGER, "process id (thread group id)", CarvedTask::tgid),
+            Column.of("tid", INTEGER, "thread id (equals pid for the group leader)", CarvedTask::pid),
+            Column.of("ppid", INTEGER, "the tgid its real_parent leads to now, null if unreadable", CarvedTask::ppid),
+            Column.of("comm", STRING, "task name (comm; guest data)", CarvedTask::comm),
+            Column.of("uid", INTEGER, "real uid through its cred, null if unreadable", CarvedTask::uid),
+            Column.of("state", STRING, "scheduler state letter (X: dead)", CarvedTask::state),
+            Column.of("start_s", NUMBER, "start time in seconds since boot", CarvedTask::startSeconds),
+            Column.of("status", STRING, "listed (on the task list), exited (the kernel marked it dead), hidden (alive"
+                    + " but off the task list) or stale (off the list, linked to nothing live)",
+                    t -> t.status().name().toLowerCase(Locale.ROOT)),
+            Column.of("in_pid_table", BOOLEAN, "true if the PID allocator still leads to it", CarvedTask::inPidTable),
+            Column.of("cmdline", STRING, "command line of a hidden task that still has its memory, else null",
+                    CarvedTask::cmdline),
+            Column.of("exe", STRING, "executable of a hidden task that still has its memory, else null", CarvedTask::exe),
+            Column.of("task", HEX, "address of the task_struct (in slab memory)", t -> hex(t.task())));
 
     public static final TableDef<ModuleInfo> LSMOD = TableDef.of("lsmod",
             "A kernel module from the kernel's module list.",
@@ -319,7 +338,7 @@ public final class LinuxTables {
 
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
-        return List.of(PSLIST, PSAUX, PSTREE, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
+        return List.of(PSLIST, PSAUX, PSTREE, PSSCAN, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
                 BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY);
     }
 

@@ -88,6 +88,18 @@ public final class LinuxViews {
         return LinuxTables.PSTREE.rows(tree(l.processes()), false, walkProblems("process list", l.walk()));
     }
 
+    /**
+     * {@code psscan}: task_structs carved from slab memory, each placed against the task list (listed, exited,
+     * hidden, stale); {@code all} false keeps only those the task list does not show.
+     */
+    public static Rows psscan(LinuxKernel k, boolean all, Integer pid) {
+        io.chirp.linux.carve.TaskCarver.Result r = new io.chirp.linux.carve.TaskCarver(k).carve();
+        List<io.chirp.linux.carve.CarvedTask> shown = r.tasks().stream()
+                .filter(t -> all || t.status() != io.chirp.linux.carve.CarvedTask.Status.LISTED)
+                .filter(t -> pid == null || t.tgid() == pid).toList();
+        return LinuxTables.PSSCAN.rows(shown, false, r.complete() ? List.of() : List.of("carving is partial: " + r.problem()));
+    }
+
     /** {@return processes in tree order: children under their real parent, orphans under a virtual root} */
     public static List<LinuxTables.TreeRow> tree(List<LinuxProcess> processes) {
         Map<Integer, List<LinuxProcess>> children = new LinkedHashMap<>();

@@ -6,7 +6,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code chirp linux ...}: Linux views of a VM or memory image, with nothing but its memory. */
 @Command(name = "linux", mixinStandardHelpOptions = true, description = "Linux introspection: processes, modules, sockets, files, checks.",
-        subcommands = {PsListCommand.class, PsAuxCommand.class, PsTreeCommand.class, LsmodCommand.class,
+        subcommands = {PsListCommand.class, PsAuxCommand.class, PsTreeCommand.class, PsScanCommand.class, LsmodCommand.class,
                 SocketsCommand.class, LsofCommand.class, MapsCommand.class, MountsCommand.class, FilesCommand.class, ProcDumpCommand.class, IfconfigCommand.class, YaraCommand.class, DmesgCommand.class,
                 BpfCommand.class, CapsCommand.class, HistoryCommand.class,
                 CheckCommand.class})

@@ -106,6 +106,15 @@ class BuildersTest {
         for (FileSystemActivity.Activity a : FileSystemActivity.Activity.values()) {
             valid(FileSystemActivity.of(CTX, a, "/etc/passwd").build());
         }
+        // the facts CHIRP reads from the inode: number, owner, size, times
+        OcsfEvent cron = FileSystemActivity.of(CTX, FileSystemActivity.Activity.UPDATE, "/etc/cron.d/job")
+                .facts(new FileSystemActivity.Facts(1234L, 0, 42L, 1760000000000L, 1760000001000L, 1760000002000L, false))
+                .actor(SHELL).build();
+        valid(cron);
+        assertThat(cron.json().at("/file/uid").asText()).isEqualTo("1234");
+        assertThat(cron.json().at("/file/owner/name").asText()).isEqualTo("root");
+        assertThat(cron.json().at("/file/modified_time").asLong()).isEqualTo(1760000001000L);
+        assertThat(cron.json().at("/unmapped/file_changed_time").asLong()).isEqualTo(1760000002000L);
     }
 
     @Test void detectionFindingCarriesItsTriggerAsEvidence() {

@@ -43,11 +43,24 @@ public final class PageCache {
      * @param residentPages pages in its page cache (mapping->nrpages)
      * @param deleted      true if it has no links left (i_nlink 0) but lives on because it is open or mapped
      * @param address      address of the struct inode
+     * @param uid          owner (i_uid), null if unreadable
+     * @param times        i_atime, i_mtime, i_ctime as epoch seconds (null each when unreadable)
      */
     public record CachedFile(String mountPoint, String fsType, long inode, String path, long size, long residentPages,
-                             boolean deleted, long address) {
+                             boolean deleted, long address, Integer uid, Times times) {
         /** {@return pages the file's size spans} */
         public long pages() { return (size + PAGE - 1) / PAGE; }
+    }
+
+    /**
+     * An inode's times, in seconds since the epoch (the guest's clock). Linux keeps no birth time in the VFS inode.
+     *
+     * @param accessed i_atime
+     * @param modified i_mtime
+     * @param changed  i_ctime (the inode itself: owner, mode, links, rename)
+     */
+    public record Times(Double accessed, Double modified, Double changed) {
+        static final Times UNKNOWN = new Times(null, null, null);
     }
 
     /**
@@ -100,6 +113,7 @@ public final class PageCache {
     private final XArray xarray;
     private final long mountMnt, mntSb, sbInodes, sbType, typeName, iSbList, iIno, iSize, iMode, iNlink;
     private final long iMapping, iDentry, dAlias, asPages, asNrpages, pageMapping, pageIndex, pageSize;
+    private final long iUid, iAtime, iMtime, iCtime;
 
     public PageCache(LinuxKernel k) {
         this.k = k;
@@ -126,6 +140,27 @@ public final class PageCache {
         pageMapping = l.offset("page", "mapping");
         pageIndex = l.offset("page", "index");
         pageSize = l.size("page");
+        iUid = l.find("inode", "i_uid").orElse(-1);
+        // timespec64 members until 6.6, then __i_atime/__i_mtime/__i_ctime (6.6) and split seconds (6.7+: not read)
+        iAtime = l.find("inode", "i_atime").orElse(l.find("inode", "__i_atime").orElse(-1));
+        iMtime = l.find("inode", "i_mtime").orElse(l.find("inode", "__i_mtime").orElse(-1));
+        iCtime = l.find("inode", "i_ctime").orElse(l.find("inode", "__i_ctime").orElse(-1));
+    }
+
+    private Times times(long inode) {
+        try {
+            return new Times(time(inode, iAtime), time(inode, iMtime), time(inode, iCtime));
+        } catch (ChirpException e) {
+            return Times.UNKNOWN;
+        }
+    }
+
+    /** {@return a timespec64 at {@code off} as seconds, or null when this kernel's inode has none there} */
+    private Double time(long inode, long off) {
+        if (off < 0) return null;
+        long sec = r.u64(inode + off), nsec = r.u64(inode + off + 8);
+        if (nsec < 0 || nsec >= 1_000_000_000L) return null; // not a timespec: unreadable rather than wrong
+        return sec + nsec / 1e9;
     }
 
     /** {@return the regular files of every mounted file system (generated ones such as proc only if asked)} */
@@ -176,7 +211,8 @@ public final class PageCache {
                 boolean deleted = r.u32(inode + iNlink) == 0;
                 long mapping = r.u64(inode + iMapping);
                 long nr = r.u64(mapping + asNrpages);
-                out.add(new CachedFile(point, type, ino, pathOf(vfsmount, inode), size, nr, deleted, inode));
+                Integer uid = iUid < 0 ? null : r.u32(inode + iUid);
+                out.add(new CachedFile(point, type, ino, pathOf(vfsmount, inode), size, nr, deleted, inode, uid, times(inode)));
             } catch (ChirpException e) {
                 problems.add(point + ": inode at 0x" + Long.toHexString(inode) + " unreadable: " + e.getMessage());
             }
