@@ -39,11 +39,18 @@ final class LabCommand implements Runnable {
                         + " host), e.g. linux-image-6.12-amd64, linux-image-cloud-amd64, linux-image-6.12-rt-amd64;"
                         + " list them with: apt-cache search ^linux-image- (default: ${DEFAULT-VALUE})")
         String kernel;
+        @Option(names = "--arch", description = "guest architecture: ${COMPLETION-CANDIDATES}; ARM64 boots Debian's arm64"
+                + " kernel (linux-image-arm64 unless --kernel names another *-arm64 package) under qemu-system-aarch64")
+        io.chirp.lab.GuestArch arch;
         @Option(names = "--format", defaultValue = "table", description = "table, json or csv") Table.Format format;
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public Integer call() {
             if (cpus < 1 || cpus > 64) throw ChirpException.usage("--cpus must be between 1 and 64, not " + cpus);
+            if (arch != null && kernel.equals(GuestImageBuilder.DEFAULT_KERNEL)) kernel = arch.defaultKernel();
+            if (arch != null && io.chirp.lab.GuestArch.ofKernelPackage(kernel) != arch) {
+                throw ChirpException.usage("kernel package " + kernel + " is not for " + arch);
+            }
             PrintWriter err = spec.commandLine().getErr();
             err.println("booting lab guest (scenario " + scenario + ", " + memory + " RAM, kernel " + kernel
                     + ", QEMU TCG; the first run with a kernel also builds its guest image from Debian's packages)...");

@@ -7,7 +7,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 /**
- * The architectural state of one x86-64 vCPU at one moment, as recorded by a memory image (ELF core notes)
+ * The architectural state of one x86-64 vCPU (the x86 {@link VcpuState}) at one moment, as recorded by a memory image (ELF core notes)
  * or reported by a hypervisor. Values that the source did not record are absent, never zero: a QEMU ELF note
  * carries no EFER, an NT_PRSTATUS note no control registers.
  *
@@ -28,7 +28,7 @@ import java.util.OptionalLong;
 public record CpuState(int vcpu, Map<String, Long> registers, long rip, long rflags,
                        OptionalLong fsBase, OptionalLong gsBase, OptionalLong kernelGsBase,
                        OptionalLong cr0, OptionalLong cr2, OptionalLong cr3, OptionalLong cr4, OptionalLong efer,
-                       String source) {
+                       String source) implements VcpuState {
 
     /** The 16 general-purpose registers in the x86-64 encoding order. */
     public static final List<String> GPRS = List.of(
@@ -44,11 +44,8 @@ public record CpuState(int vcpu, Map<String, Long> registers, long rip, long rfl
         if (source == null) source = "";
     }
 
-    /** {@return the named register, absent if the source did not record it} */
-    public OptionalLong register(String name) {
-        Long v = registers.get(name);
-        return v == null ? OptionalLong.empty() : OptionalLong.of(v);
-    }
+    /** {@return RIP} */
+    @Override public long pc() { return rip; }
 
     /** {@return a copy of this state with its vCPU index and source replaced} */
     public CpuState withSource(int newVcpu, String newSource) {

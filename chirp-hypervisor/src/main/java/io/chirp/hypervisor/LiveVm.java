@@ -202,6 +202,26 @@ public final class LiveVm implements AutoCloseable {
         }
     }
 
+    /**
+     * {@return every vCPU's state from the gdbstub, in its architecture's variant} An AArch64 guest (recognised
+     * by the stub's register description) gives {@link io.chirp.core.Aarch64CpuState}s with the system registers
+     * translation needs; an x86 guest the same {@link CpuState}s as {@link #registersFromGdb()}.
+     */
+    public List<io.chirp.core.VcpuState> vcpusFromGdb() {
+        if (vm.gdbPort() <= 0) throw ChirpException.unavailable("VM " + vm.name() + " has no gdbstub");
+        try (GdbLease lease = session.gdb("registers", Duration.ofSeconds(5))) {
+            GdbRemote g = lease.remote();
+            boolean arm = io.chirp.hypervisor.qemu.Aarch64Registers.isAarch64(g.registers());
+            List<io.chirp.core.VcpuState> out = new ArrayList<>();
+            List<String> threads = g.threadIds();
+            for (int i = 0; i < threads.size(); i++) {
+                g.selectThread(threads.get(i));
+                out.add(arm ? io.chirp.hypervisor.qemu.Aarch64Registers.read(g, i) : HmpRegisters.fromGdb(i, g.readRegisters()));
+            }
+            return out;
+        }
+    }
+
     /** {@return QEMU's run state ("running", "paused", ...)} */
     public String status() {
         return qmp != null ? qmp.status() : "unknown (no QMP)";

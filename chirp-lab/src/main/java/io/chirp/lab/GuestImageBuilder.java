@@ -54,6 +54,7 @@ public final class GuestImageBuilder {
 
     private final LabHome home;
     private final String kernel;
+    private final GuestArch arch;
 
     public GuestImageBuilder(LabHome home) { this(home, DEFAULT_KERNEL); }
 
@@ -64,7 +65,11 @@ public final class GuestImageBuilder {
     public GuestImageBuilder(LabHome home, String kernel) {
         this.home = home;
         this.kernel = checkedKernel(kernel);
+        this.arch = GuestArch.ofKernelPackage(this.kernel);
     }
+
+    /** {@return the architecture the kernel package is built for} */
+    public GuestArch arch() { return arch; }
 
     /** {@return the package name, checked to be a Debian kernel package name} */
     static String checkedKernel(String kernel) {
@@ -84,7 +89,7 @@ public final class GuestImageBuilder {
     private Resolved resolve() {
         String info;
         try {
-            info = HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", kernel).run();
+            info = aptShow(kernel);
         } catch (ChirpException e) {
             throw ChirpException.unavailable("apt knows no kernel package " + kernel
                     + " (run apt-get update; list them with: apt-cache search ^linux-image-): " + e.getMessage());
@@ -100,8 +105,8 @@ public final class GuestImageBuilder {
     public GuestImage build() {
         HostCommand.require("apt-get", "apt", "apt-cache", "apt", "dpkg-deb", "dpkg", "depmod", "kmod",
                 "mkfs.ext4", "e2fsprogs", "qemu-img", "qemu-utils");
-        Path busybox = busyboxPath();
         Resolved r = resolve();
+        Path busybox = arch == GuestArch.X86_64 ? busyboxPath() : foreignBusybox();
         String realPackage = r.realPackage();
         // The same inputs as before kernels could be chosen, so the default image stays where it was.
         String key = sha256(String.join("\n", BUILDER_VERSION, r.version(), realPackage,
@@ -145,7 +150,7 @@ public final class GuestImageBuilder {
     private void buildInto(Path dir, String realPackage, Path busybox) throws IOException {
         Path tmp = Files.createTempDirectory(home.images(), "build-");
         try {
-            HostCommand.of(tmp, "apt-get", "download", "-q", realPackage).run();
+            HostCommand.of(tmp, "apt-get", "download", "-q", arch.aptName(realPackage)).run();
             Path deb;
             try (Stream<Path> s = Files.list(tmp)) {
                 deb = s.filter(p -> p.getFileName().toString().endsWith(".deb")).findFirst()
@@ -213,6 +218,7 @@ public final class GuestImageBuilder {
             props.setProperty("kernel.release", release);
             props.setProperty("kernel.package", deb.getFileName().toString().replace(".deb", ""));
             props.setProperty("kernel.request", kernel);
+            props.setProperty("arch", arch.name());
             props.setProperty("kernel.builtin", String.join(",", builtinOf(modRoot, MODULES)));
             diskFiles.forEach((k, v) -> props.setProperty("disk.file." + k, v));
             deleteTree(pkg);
@@ -364,6 +370,52 @@ public final class GuestImageBuilder {
                 props.getProperty("kernel.release"), props.getProperty("kernel.package"),
                 props.getProperty("kernel.request", DEFAULT_KERNEL),
                 builtin.isEmpty() ? List.of() : List.of(builtin.split(",")), Map.copyOf(files));
+    }
+
+    /**
+     * {@return apt's record of a package of this image's architecture} On a foreign architecture apt may not know
+     * it yet: the architecture is added to dpkg and the lists updated once, then asked again.
+     */
+    private String aptShow(String pkg) {
+        try {
+            return HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", arch.aptName(pkg)).run();
+        } catch (ChirpException e) {
+            if (arch.aptSetup().isEmpty()) throw e;
+            for (List<String> c : arch.aptSetup()) HostCommand.of(Path.of("/"), c.toArray(String[]::new)).run();
+            return HostCommand.of(Path.of("/"), "apt-cache", "show", "--no-all-versions", arch.aptName(pkg)).run();
+        }
+    }
+
+    /**
+     * {@return busybox-static for a foreign guest architecture} downloaded and unpacked (never installed) into the
+     * image cache, once per package version.
+     */
+    private Path foreignBusybox() {
+        String version = field(aptShow("busybox-static"), "Version");
+        Path dir = home.images().resolve("busybox-" + arch.debianArch() + "-" + version.replaceAll("[^A-Za-z0-9.+~-]", "_"));
+        Path bin = dir.resolve("bin/busybox");
+        if (Files.isRegularFile(bin)) return bin;
+        try {
+            Files.createDirectories(home.images());
+            Path tmp = Files.createTempDirectory(home.images(), "busybox-");
+            try {
+                HostCommand.of(tmp, "apt-get", "download", "-q", arch.aptName("busybox-static")).run();
+                Path deb;
+                try (Stream<Path> s = Files.list(tmp)) {
+                    deb = s.filter(p -> p.toString().endsWith(".deb")).findFirst()
+                            .orElseThrow(() -> ChirpException.unavailable("apt-get download gave no busybox-static"));
+                }
+                HostCommand.of(tmp, "dpkg-deb", "-x", deb.toString(), tmp.resolve("x").toString()).run();
+                deleteTree(dir);
+                Files.move(tmp.resolve("x"), dir, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                deleteTree(tmp);
+            }
+        } catch (IOException e) {
+            throw ChirpException.io("cannot fetch busybox-static for " + arch.debianArch() + ": " + e.getMessage(), e);
+        }
+        if (!Files.isRegularFile(bin)) throw ChirpException.corrupt("busybox-static:" + arch.debianArch() + " has no bin/busybox");
+        return bin;
     }
 
     private static Path busyboxPath() {

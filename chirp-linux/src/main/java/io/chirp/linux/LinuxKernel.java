@@ -69,9 +69,7 @@ public final class LinuxKernel {
         for (CpuState c : cpus) {
             if (c.cr3().isEmpty() || c.cr0().isEmpty() || c.cr4().isEmpty()) continue;
             try {
-                PagingMode mode = PagingMode.of(c.cr0().getAsLong(), c.cr4().getAsLong(), c.efer());
-                AddressSpace as = AddressSpace.of(memory, mode,
-                        new PhysAddr(io.chirp.paging.Kpti.kernelRoot(c.cr3().getAsLong())));
+                AddressSpace as = io.chirp.arch.X86_64.INSTANCE.kernelSpace(memory, c);
                 long code = 0;
                 Long idt = c.registers().get("idt_base");
                 if (idt != null && idt < 0) {

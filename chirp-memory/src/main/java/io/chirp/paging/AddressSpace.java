@@ -33,13 +33,15 @@ public final class AddressSpace {
     private final PhysicalMemory memory;
     private final PagingMode mode;
     private final long root;
+    private final long highRoot;
     private final PageWalker walker;
     private final TranslationCache cache;
 
-    private AddressSpace(PhysicalMemory memory, PagingMode mode, long root, TranslationCache cache) {
+    private AddressSpace(PhysicalMemory memory, PagingMode mode, long root, long highRoot, TranslationCache cache) {
         this.memory = memory;
         this.mode = mode;
         this.root = root;
+        this.highRoot = highRoot;
         this.walker = new PageWalker(memory, mode);
         this.cache = cache;
     }
@@ -53,26 +55,42 @@ public final class AddressSpace {
      * {@return an address space with an explicit cache} {@code cachePages} 0 or {@code ttl} zero disables caching.
      */
     public static AddressSpace of(PhysicalMemory memory, PagingMode mode, PhysAddr root, int cachePages, Duration ttl) {
-        return new AddressSpace(memory, mode, root.value(), new TranslationCache(cachePages, ttl, System::nanoTime));
+        return new AddressSpace(memory, mode, root.value(), root.value(),
+                new TranslationCache(cachePages, ttl, System::nanoTime));
+    }
+
+    /**
+     * {@return an AArch64-style address space with one table per half} {@code low} (TTBR0) maps addresses with
+     * the top bit clear (user), {@code high} (TTBR1) those with it set (kernel). The mode must split its roots.
+     */
+    public static AddressSpace ofHalves(PhysicalMemory memory, PagingMode mode, PhysAddr low, PhysAddr high) {
+        if (!mode.splitRoots()) throw new IllegalArgumentException(mode + " has one root, not two halves");
+        return new AddressSpace(memory, mode, low.value(), high.value(),
+                new TranslationCache(DEFAULT_CACHE_PAGES, DEFAULT_TTL, System::nanoTime));
     }
 
     /** For tests: a cache driven by a fake clock. */
     static AddressSpace withClock(PhysicalMemory memory, PagingMode mode, PhysAddr root, Duration ttl,
                                   LongSupplier clock) {
-        return new AddressSpace(memory, mode, root.value(), new TranslationCache(DEFAULT_CACHE_PAGES, ttl, clock));
+        return new AddressSpace(memory, mode, root.value(), root.value(),
+                new TranslationCache(DEFAULT_CACHE_PAGES, ttl, clock));
     }
 
     public PhysicalMemory memory() { return memory; }
 
     public PagingMode mode() { return mode; }
 
+    /** {@return the table root: CR3's on x86, TTBR0's (lower half) on AArch64} */
     public PhysAddr root() { return new PhysAddr(root); }
+
+    /** {@return TTBR1's table on AArch64 (upper half); the same as {@link #root()} on x86} */
+    public PhysAddr highRoot() { return new PhysAddr(highRoot); }
 
     /** {@return the translation of {@code va}: a mapped page or a fault naming the level that failed} */
     public TranslationResult translate(VirtAddr va) {
         Mapped hit = cache.get(va.value());
         if (hit != null) return hit;
-        TranslationResult r = walker.walk(root, va.value());
+        TranslationResult r = walker.walk(root, highRoot, va.value());
         if (r instanceof Mapped m) cache.put(m);
         return r;
     }
@@ -92,7 +110,7 @@ public final class AddressSpace {
             if (hit != null) out[i] = hit;
             else { misses[n] = raw[i]; missIndex[n++] = i; }
         }
-        TranslationResult[] walked = walker.walkAll(root, Arrays.copyOf(misses, n));
+        TranslationResult[] walked = walker.walkAll(root, highRoot, Arrays.copyOf(misses, n));
         for (int j = 0; j < n; j++) {
             out[missIndex[j]] = walked[j];
             if (walked[j] instanceof Mapped m) cache.put(m);
@@ -217,6 +235,8 @@ public final class AddressSpace {
 
     @Override
     public String toString() {
-        return mode + " address space at root 0x" + Long.toHexString(root) + " over " + memory.describe();
+        String roots = root == highRoot ? "root 0x" + Long.toHexString(root)
+                : "roots 0x" + Long.toHexString(root) + "/0x" + Long.toHexString(highRoot);
+        return mode + " address space at " + roots + " over " + memory.describe();
     }
 }

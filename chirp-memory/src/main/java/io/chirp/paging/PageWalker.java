@@ -16,10 +16,11 @@ import java.util.Map;
  * The one page-table walk, driven by a {@link PagingMode}. A walk visits at most one entry per level, so a
  * hostile table that points at itself or outside RAM ends in a {@link Fault}, never a loop. The batched form
  * advances all addresses one level at a time and reads each table page once per level (memflow's approach).
+ * What an entry's bits mean comes from the mode's {@link EntryFormat}; nothing here is x86- or ARM-specific.
+ * Batching reads 4 KiB pieces of a table, which works for the larger AArch64 granules too.
  */
 final class PageWalker {
     private static final int PAGE = 4096;
-    private static final long PS = 1L << 7;
 
     private final PhysicalMemory memory;
     private final PagingMode mode;
@@ -33,7 +34,7 @@ final class PageWalker {
     private static final class Walk {
         final long va;
         long table;
-        boolean writable = true, user = true, noExecute;
+        boolean writable = true, user = true, kernelNx, userNx;
         TranslationResult result;
 
         Walk(long va, long root) {
@@ -42,8 +43,12 @@ final class PageWalker {
         }
     }
 
-    TranslationResult walk(long root, long va) {
-        Walk w = start(root, va);
+    /**
+     * {@return the walk of {@code va}} {@code lowRoot} serves the whole space on x86 and the lower half (TTBR0) on
+     * AArch64, where {@code highRoot} (TTBR1) serves addresses with the top bit set.
+     */
+    TranslationResult walk(long lowRoot, long highRoot, long va) {
+        Walk w = start(lowRoot, highRoot, va);
         for (int depth = 0; w.result == null; depth++) {
             long addr = entryAddress(w, depth);
             Long entry = readEntry(addr);
@@ -52,9 +57,9 @@ final class PageWalker {
         return w.result;
     }
 
-    TranslationResult[] walkAll(long root, long[] vas) {
+    TranslationResult[] walkAll(long lowRoot, long highRoot, long[] vas) {
         Walk[] walks = new Walk[vas.length];
-        for (int i = 0; i < vas.length; i++) walks[i] = start(root, vas[i]);
+        for (int i = 0; i < vas.length; i++) walks[i] = start(lowRoot, highRoot, vas[i]);
         for (int depth = 0; depth < mode.levels().size(); depth++) {
             // one read per distinct table page at this level, shared by every address that needs it
             Map<Long, MemorySegment> pages = new HashMap<>();
@@ -72,8 +77,8 @@ final class PageWalker {
         return out;
     }
 
-    private Walk start(long root, long va) {
-        Walk w = new Walk(va, root);
+    private Walk start(long lowRoot, long highRoot, long va) {
+        Walk w = new Walk(va, mode.splitRoots() && va < 0 ? highRoot : lowRoot);
         if (!mode.isValid(va)) w.result = new Fault(new VirtAddr(va), Reason.INVALID_ADDRESS, "", -1, 0);
         return w;
     }
@@ -93,29 +98,38 @@ final class PageWalker {
             return;
         }
         long e = entryOrNull;
-        if ((e & 1) == 0) {
+        EntryFormat f = mode.format();
+        if ((e & f.valid()) == 0) {
             w.result = new Fault(va, Reason.NOT_PRESENT, level.name(), entryAddr, e);
             return;
         }
-        if (level.permissions()) {
-            w.writable &= (e & 2) != 0;
-            w.user &= (e & 4) != 0;
-        }
-        if (mode.hasNx()) w.noExecute |= e < 0;
         boolean last = depth == mode.levels().size() - 1;
-        boolean large = !last && (e & PS) != 0;
-        if (large && !level.largePage()) {
+        boolean leaf = last || (e & f.leafMask()) == f.leafValue();
+        if (!last && leaf && !level.largePage() || last && (e & f.pageMask()) != f.pageValue()) {
             w.result = new Fault(va, Reason.RESERVED_BIT, level.name(), entryAddr, e);
             return;
         }
-        if (last || large) {
-            long size = level.entrySpan();
-            long pa = mode.pageBase(e, level) | (w.va & (size - 1));
-            w.result = new Mapped(va, new PhysAddr(pa), size,
-                    new PageFlags(w.writable, w.user, w.noExecute, (e & 0x100) != 0));
+        if (!leaf) {
+            if (level.permissions()) {
+                w.writable &= f.tableWritable().grants(e);
+                w.user &= f.tableUser().grants(e);
+            }
+            w.kernelNx |= (e & f.tableKernelNx()) != 0;
+            w.userNx |= (e & f.tableUserNx()) != 0;
+            w.table = mode.tableAddress(e);
             return;
         }
-        w.table = mode.tableAddress(e);
+        if (level.permissions()) {
+            w.writable &= f.writable().grants(e) || (e & f.writeAnyway()) != 0;
+            w.user &= f.user().grants(e);
+        }
+        w.kernelNx |= (e & f.kernelNx()) != 0;
+        w.userNx |= (e & f.userNx()) != 0;
+        long size = level.entrySpan();
+        long pa = mode.pageBase(e, level) | (w.va & (size - 1));
+        // a user page's "no execute" is the user one (a kernel never runs user pages: AArch64 sets PXN on them)
+        boolean nx = w.user ? w.userNx : w.kernelNx;
+        w.result = new Mapped(va, new PhysAddr(pa), size, new PageFlags(w.writable, w.user, nx, f.global().grants(e)));
     }
 
     /** {@return the entry at {@code addr}, or null when no memory backs it} */

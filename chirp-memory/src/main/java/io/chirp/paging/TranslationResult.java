@@ -14,7 +14,7 @@ public sealed interface TranslationResult {
      *
      * @param va       the virtual address
      * @param pa       the physical address it maps to
-     * @param pageSize 4 KiB, 2 MiB, 1 GiB or 4 MiB
+     * @param pageSize 4 KiB, 2 MiB, 1 GiB or 4 MiB on x86; the granule or a block size on AArch64
      * @param flags    effective permissions
      */
     record Mapped(VirtAddr va, PhysAddr pa, long pageSize, PageFlags flags) implements TranslationResult {
@@ -27,7 +27,7 @@ public sealed interface TranslationResult {
      *
      * @param va        the virtual address
      * @param reason    why
-     * @param level     the level whose entry failed ("PML4", "PD"...), or "" for an invalid address
+     * @param level     the level whose entry failed ("PML4", "PD", "L2"...), or "" for an invalid address
      * @param entryAddr where that entry is (or would be) in physical memory, -1 if not reached
      * @param entry     the entry's value, 0 if it could not be read
      */
@@ -40,7 +40,7 @@ public sealed interface TranslationResult {
                         + Long.toHexString(entry) + ")";
                 case TABLE_OUTSIDE_MEMORY -> level + " table entry at 0x" + Long.toHexString(entryAddr)
                         + " is outside physical memory";
-                case RESERVED_BIT -> level + " entry 0x" + Long.toHexString(entry) + " sets PS where it is reserved";
+                case RESERVED_BIT -> level + " entry 0x" + Long.toHexString(entry) + " is a large page or block where this level allows none, or a reserved encoding";
             };
         }
     }
@@ -53,7 +53,7 @@ public sealed interface TranslationResult {
         NOT_PRESENT,
         /** An entry (the root or one a previous entry points to) is not in backed memory: hostile or stale table. */
         TABLE_OUTSIDE_MEMORY,
-        /** PS set on a level that has no large pages (PML4, PML5, PAE PDPT). */
+        /** A leaf where the level has none (x86 PS in PML4/PML5/PAE PDPT, AArch64 block at L0/L3), or a reserved encoding. */
         RESERVED_BIT
     }
 }

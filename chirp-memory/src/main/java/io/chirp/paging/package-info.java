@@ -1,6 +1,7 @@
 /**
- * x86 paging as data: a {@link io.chirp.paging.PagingMode} is a table of levels (4-level, 5-level/LA57, PAE,
- * legacy 32-bit with PSE), one walker serves them all, and an {@link io.chirp.paging.AddressSpace} reads
+ * Paging as data: a {@link io.chirp.paging.PagingMode} is a table of levels and an
+ * {@link io.chirp.paging.EntryFormat} (x86 4-level, 5-level/LA57, PAE, legacy 32-bit with PSE; AArch64 with 4,
+ * 16 and 64 KiB granules, 48- and 52-bit VA, TTBR0/TTBR1 halves), one walker serves them all, and an {@link io.chirp.paging.AddressSpace} reads
  * guest-virtual memory on top of it.
  *
  * <pre>

@@ -268,6 +268,24 @@ public final class GdbRemote implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Reads one register of the current thread with the 'p' packet. The 'g' packet carries only the core set;
+     * AArch64's system registers (QEMU's system-registers.xml: TTBR0_EL1, TCR_EL1, VBAR, SP_EL0...) come one by one.
+     *
+     * @return its value, or empty if the stub refuses it or it is wider than 64 bits
+     */
+    public synchronized java.util.OptionalLong readRegister(Register r) {
+        if (r.bits() > 64) return java.util.OptionalLong.empty();
+        String v = command("p" + Integer.toHexString(r.number()));
+        if (v.isEmpty() || v.startsWith("E") || v.length() < r.bits() / 4 || v.startsWith("x")) {
+            return java.util.OptionalLong.empty();
+        }
+        byte[] b = HEX.parseHex(v, 0, r.bits() / 4);
+        long out = 0;
+        for (int i = b.length - 1; i >= 0; i--) out = (out << 8) | (b[i] & 0xff);
+        return java.util.OptionalLong.of(out);
+    }
+
     /** {@return the vCPU thread ids the stub reports (one per vCPU)} */
     public synchronized List<String> threadIds() {
         List<String> ids = new ArrayList<>();

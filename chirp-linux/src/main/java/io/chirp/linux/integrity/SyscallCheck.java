@@ -1,5 +1,8 @@
 package io.chirp.linux.integrity;
 
+import io.chirp.arch.Branch;
+import io.chirp.arch.Sweep;
+import io.chirp.arch.X86Decoder;
 import io.chirp.core.ChirpException;
 import io.chirp.linux.KernelFeatures;
 import io.chirp.linux.KernelReader;
@@ -131,13 +134,13 @@ public final class SyscallCheck {
         } catch (ChirpException e) {
             return IntegrityReport.Section.failed("syscall_dispatch", "x64_sys_call unreadable: " + e.getMessage());
         }
-        IntegrityX86.Sweep sweep = IntegrityX86.sweep(code, start);
+        Sweep sweep = X86Decoder.sweep(code, start);
         List<IntegrityFinding> findings = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         if (sweep.resyncs() > 0) problems.add(sweep.resyncs() + " undecodable bytes in x64_sys_call stepped over");
         int examined = 0;
-        for (IntegrityX86.Branch b : sweep.branches()) {
-            if (b.kind() == IntegrityX86.Kind.JCC || b.kind() == IntegrityX86.Kind.JMP && b.length() == 2) {
+        for (Branch b : sweep.branches()) {
+            if (b.kind() == Branch.Kind.JCC || b.kind() == Branch.Kind.JMP && b.length() == 2) {
                 if (b.target() < start || b.target() >= start + len) {
                     findings.add(new IntegrityFinding.DispatchTarget(b.site(), b.target(), describe(b.target()),
                             "jumps out of x64_sys_call to " + describe(b.target()), !k.inKernelText(b.target())));
@@ -206,7 +209,7 @@ public final class SyscallCheck {
             int op = c[off] & 0xff;
             String bytes = HexFormat.of().formatHex(c, off, Math.min(off + 12, c.length));
             if (op == 0xe8 || op == 0xe9) {
-                long target = fn + off + 5 + IntegrityX86.rel32(c, off + 1);
+                long target = fn + off + 5 + X86Decoder.rel32(c, off + 1);
                 if (op == 0xe8 && insn == 0) {
                     Optional<HooksCheck.TrampolineOwner> owner = hooks.ftraceTrampolineOwner(target);
                     if (owner.isPresent()) {
@@ -219,7 +222,7 @@ public final class SyscallCheck {
                             !k.inKernelText(target));
                 }
             } else if (op == 0xff && (c[off + 1] & 0xff) == 0x25) {                    // jmp [rip+disp32]
-                long slot = fn + off + 6 + IntegrityX86.rel32(c, off + 2);
+                long slot = fn + off + 6 + X86Decoder.rel32(c, off + 2);
                 long target = r.u64(slot);
                 return new IntegrityFinding.InlineHook(name, fn + off, target, describe(target), bytes,
                         !k.inKernelText(target));
@@ -229,10 +232,10 @@ public final class SyscallCheck {
                 return new IntegrityFinding.InlineHook(name, fn + off, target, describe(target), bytes,
                         !k.inKernelText(target));
             } else if (op == 0x68 && (c[off + 5] & 0xff) == 0xc3) {                     // push imm32; ret
-                long target = IntegrityX86.rel32(c, off + 1);
+                long target = X86Decoder.rel32(c, off + 1);
                 return new IntegrityFinding.InlineHook(name, fn + off, target, describe(target), bytes, true);
             }
-            int n = IntegrityX86.length(c, off);
+            int n = X86Decoder.length(c, off);
             if (n <= 0) break;
             off += n;
         }

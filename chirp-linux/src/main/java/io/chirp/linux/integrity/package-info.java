@@ -7,7 +7,7 @@
  *        |
  *   HiddenProcesses   task list   vs  PID allocator (init_pid_ns xarray), run queues
  *   HiddenModules     module list vs  /sys/module kobjects, struct module carved from the module area
- *   SyscallCheck      sys_call_table, x64_sys_call's direct branches (IntegrityX86), entry prologues
+ *   SyscallCheck      sys_call_table, x64_sys_call's direct branches (X86Decoder), entry prologues
  *   IdtCheck          every present gate of the IDT the vCPUs really use
  *   HooksCheck        kprobes, ftrace_ops; owner of any address (kernel symbol or module)
  *   CredentialsCheck  shared creds, uid/bookkeeping mismatch, root without a setuid ancestor

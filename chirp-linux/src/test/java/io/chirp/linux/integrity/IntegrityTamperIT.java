@@ -1,5 +1,7 @@
 package io.chirp.linux.integrity;
 
+import io.chirp.arch.Branch;
+import io.chirp.arch.X86Decoder;
 import io.chirp.core.VirtAddr;
 import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.VmInventory;
@@ -110,7 +112,7 @@ class IntegrityTamperIT {
         long start = k.symbol("x64_sys_call");
         byte[] code = k.reader().bytes(start, 8192);
         long kcmp = k.symbol("__x64_sys_kcmp");
-        IntegrityX86.Branch site = IntegrityX86.sweep(code, start).branches().stream()
+        Branch site = X86Decoder.sweep(code, start).branches().stream()
                 .filter(b -> b.target() == kcmp && b.length() == 5).findFirst().orElseThrow();
         write(site.site() + 1, le32((int) (evil - (site.site() + 5))));
 

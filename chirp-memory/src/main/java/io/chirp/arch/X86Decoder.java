@@ -1,4 +1,4 @@
-package io.chirp.linux.integrity;
+package io.chirp.arch;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,23 +8,10 @@ import java.util.List;
  * the one-, two- and three-byte opcode maps, ModRM/SIB/displacement, immediates) and the targets of direct
  * branches. Not a disassembler: it never needs operands, only where the next instruction starts and where a
  * rel8/rel32 branch goes. Undecodable bytes make it step one byte and go on (length-tolerant), and say so.
+ * The x86-64 {@link Architecture}'s decoder for hook checks.
  */
-public final class IntegrityX86 {
-    private IntegrityX86() {}
-
-    /** A direct branch: {@code kind} is CALL (E8), JMP (E9/EB) or JCC (7x, 0F 8x). */
-    public record Branch(long site, Kind kind, long target, int length) {}
-
-    /** The kind of a direct branch. */
-    public enum Kind { CALL, JMP, JCC }
-
-    /**
-     * Direct branches found by a linear sweep.
-     *
-     * @param branches       in code order
-     * @param resyncs        how many times an undecodable byte was stepped over
-     */
-    public record Sweep(List<Branch> branches, int resyncs) {}
+public final class X86Decoder {
+    private X86Decoder() {}
 
     /** Sweeps {@code code}, which starts at virtual address {@code base}. */
     public static Sweep sweep(byte[] code, long base) {
@@ -52,17 +39,18 @@ public final class IntegrityX86 {
         int op = c[p] & 0xff;
         long next = base + off + n;
         if ((op == 0xe8 || op == 0xe9) && n - (p - off) == 5) {
-            return new Branch(base + off, op == 0xe8 ? Kind.CALL : Kind.JMP, next + rel32(c, p + 1), n);
+            return new Branch(base + off, op == 0xe8 ? Branch.Kind.CALL : Branch.Kind.JMP, next + rel32(c, p + 1), n);
         }
-        if (op == 0xeb) return new Branch(base + off, Kind.JMP, next + c[p + 1], n);
-        if (op >= 0x70 && op <= 0x7f) return new Branch(base + off, Kind.JCC, next + c[p + 1], n);
+        if (op == 0xeb) return new Branch(base + off, Branch.Kind.JMP, next + c[p + 1], n);
+        if (op >= 0x70 && op <= 0x7f) return new Branch(base + off, Branch.Kind.JCC, next + c[p + 1], n);
         if (op == 0x0f && p + 1 < off + n && (c[p + 1] & 0xf0) == 0x80) {
-            return new Branch(base + off, Kind.JCC, next + rel32(c, p + 2), n);
+            return new Branch(base + off, Branch.Kind.JCC, next + rel32(c, p + 2), n);
         }
         return null;
     }
 
-    static int rel32(byte[] c, int p) {
+    /** {@return the little-endian signed 32-bit displacement at {@code p}} */
+    public static int rel32(byte[] c, int p) {
         return (c[p] & 0xff) | (c[p + 1] & 0xff) << 8 | (c[p + 2] & 0xff) << 16 | (c[p + 3] & 0xff) << 24;
     }
 

@@ -1,4 +1,4 @@
-package io.chirp.linux.integrity;
+package io.chirp.arch;
 
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +9,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Instruction boundaries checked against objdump's disassembly of the same bytes. */
-class IntegrityX86Test {
+class X86DecoderTest {
     private static final long BASE = 0xffffffff8a003320L;
     /** The first 0x8d bytes of Debian 6.1's x64_sys_call: nop5, then a compare tree of cmp/jcc, then a tail jmp. */
     private static final byte[] DISPATCH = HexFormat.of().parseHex(
@@ -35,20 +35,20 @@ class IntegrityX86Test {
 
     @Test
     void branchTargetsAreDecoded() {
-        IntegrityX86.Sweep s = IntegrityX86.sweep(DISPATCH, BASE);
+        Sweep s = X86Decoder.sweep(DISPATCH, BASE);
         assertThat(s.resyncs()).isZero();
         assertThat(s.branches()).first().satisfies(b -> {
-            assertThat(b.kind()).isEqualTo(IntegrityX86.Kind.JCC);
+            assertThat(b.kind()).isEqualTo(Branch.Kind.JCC);
             assertThat(b.target()).isEqualTo(BASE + 0xc54);
         });
-        IntegrityX86.Branch ja = s.branches().get(1);
+        Branch ja = s.branches().get(1);
         assertThat(ja.length()).isEqualTo(2);
         assertThat(ja.target()).isEqualTo(BASE + 0x8d);
-        IntegrityX86.Branch tail = s.branches().getLast();
-        assertThat(tail.kind()).isEqualTo(IntegrityX86.Kind.JMP);
+        Branch tail = s.branches().getLast();
+        assertThat(tail.kind()).isEqualTo(Branch.Kind.JMP);
         assertThat(tail.target()).isEqualTo(BASE + 0x1487f0);
-        IntegrityX86.Branch call = IntegrityX86.sweep(MIXED, 0x1000).branches().stream()
-                .filter(b -> b.kind() == IntegrityX86.Kind.CALL).findFirst().orElseThrow();
+        Branch call = X86Decoder.sweep(MIXED, 0x1000).branches().stream()
+                .filter(b -> b.kind() == Branch.Kind.CALL).findFirst().orElseThrow();
         assertThat(call.site()).isEqualTo(0x1000 + 0x3c);
         assertThat(call.target()).isEqualTo(0x1000 + 0x3c); // e8 fb ff ff ff calls itself
     }
@@ -56,18 +56,18 @@ class IntegrityX86Test {
     @Test
     void garbageIsSteppedOverNotFatal() {
         byte[] bad = HexFormat.of().parseHex("06060fffc3e900000000c3");
-        IntegrityX86.Sweep s = IntegrityX86.sweep(bad, 0);
+        Sweep s = X86Decoder.sweep(bad, 0);
         assertThat(s.resyncs()).isPositive();
-        assertThat(s.branches()).anySatisfy(b -> assertThat(b.kind()).isEqualTo(IntegrityX86.Kind.JMP));
-        assertThat(IntegrityX86.length(new byte[] {0x0f}, 0)).isEqualTo(-1); // truncated
-        assertThat(IntegrityX86.length(HexFormat.of().parseHex("6666666666666666666666666666669090"), 0)).isEqualTo(-1);
+        assertThat(s.branches()).anySatisfy(b -> assertThat(b.kind()).isEqualTo(Branch.Kind.JMP));
+        assertThat(X86Decoder.length(new byte[] {0x0f}, 0)).isEqualTo(-1); // truncated
+        assertThat(X86Decoder.length(HexFormat.of().parseHex("6666666666666666666666666666669090"), 0)).isEqualTo(-1);
     }
 
     private static List<Integer> starts(byte[] code) {
         List<Integer> out = new ArrayList<>();
         for (int i = 0; i < code.length; ) {
             out.add(i);
-            int n = IntegrityX86.length(code, i);
+            int n = X86Decoder.length(code, i);
             assertThat(n).as("length at 0x%x", i).isPositive();
             i += n;
         }

@@ -1,0 +1,120 @@
+package io.chirp.hypervisor;
+
+import io.chirp.arch.Architecture;
+import io.chirp.core.Aarch64CpuState;
+import io.chirp.core.VirtAddr;
+import io.chirp.hypervisor.qemu.Aarch64Registers;
+import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.lab.GroundTruth;
+import io.chirp.lab.LabGuest;
+import io.chirp.lab.WithLabGuest;
+import io.chirp.paging.AddressSpace;
+import io.chirp.paging.PagingMode;
+import io.chirp.paging.TranslationResult;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The arm64 lab guest (Debian's linux-image-arm64 under qemu-system-aarch64, TCG, virt, -cpu max): its system
+ * registers through the gdbstub, and CHIRP's AArch64 walk from the RAM file against QEMU's own {@code gva2gpa} on
+ * random kernel (image, linear map) and user addresses. One guest boot serves every check of the class: a
+ * foreign-ISA boot under TCG takes minutes.
+ */
+@WithLabGuest(kernel = "linux-image-arm64", scenario = "minimal")
+class Aarch64TranslationIT {
+    private static final long LINEAR_MAP = 0xffff_0000_0000_0000L; // PAGE_OFFSET with 48-bit VA
+
+    /**
+     * Stops the guest on its gdbstub (attaching stops it; detaching resumes it) until the vCPU is caught in EL0,
+     * where a user busy loop runs, and runs {@code check} while it stays stopped: QEMU's TTBRs and ours are the same.
+     */
+    private static void inUserMode(LiveVm live, java.util.function.BiConsumer<Aarch64CpuState, QmpClient> check)
+            throws InterruptedException {
+        QmpClient qmp = live.qmp().orElseThrow();
+        for (int tries = 0; tries < 200; tries++) {
+            try (var lease = live.session().gdb("Aarch64TranslationIT", Duration.ofSeconds(30))) {
+                Aarch64CpuState a = Aarch64Registers.read(lease.remote(), 0);
+                if ((a.register("cpsr").orElseThrow() & 0xc) == 0) { // PSTATE.EL == 0
+                    check.accept(a, qmp);
+                    return;
+                }
+            }
+            Thread.sleep(30);
+        }
+        throw new AssertionError("the vCPU was never caught in user mode");
+    }
+
+    @Test
+    void gdbstubGivesTheSystemRegistersTranslationNeeds(LabGuest g) {
+        GroundTruth truth = g.groundTruth();
+        Map<String, Long> syms = truth.kallsyms();
+        try (LiveVm live = LiveVm.attach(new VmInventory().find(g.name()))) {
+            Aarch64CpuState a = (Aarch64CpuState) live.vcpusFromGdb().getFirst();
+            assertThat(Architecture.of(a).name()).isEqualTo("aarch64");
+            for (String r : List.of("ttbr0_el1", "ttbr1_el1", "tcr_el1", "vbar_el1", "sp_el0", "sctlr_el1")) {
+                assertThat(a.register(r)).as(r).isPresent();
+            }
+            // Debian's arm64 kernel: 4 KiB pages, 48-bit VA (CONFIG_ARM64_VA_BITS=48), the MMU on (SCTLR.M)
+            assertThat(PagingMode.fromTcr(a.tcr().orElseThrow(), true)).isEqualTo(PagingMode.aarch64(12, 48, false));
+            assertThat(a.register("sctlr_el1").orElseThrow() & 1).isEqualTo(1);
+            // VBAR_EL1 is the kernel's `vectors`, inside its text, wherever KASLR put it
+            long text = syms.get("_text"), etext = syms.get("_etext");
+            assertThat(Long.compareUnsigned(a.vbar().orElseThrow(), text)).isGreaterThanOrEqualTo(0);
+            assertThat(Long.compareUnsigned(a.vbar().orElseThrow(), etext)).isLessThan(0);
+            assertThat(a.vbar().orElseThrow() & 0x7ff).as("vector table alignment").isZero();
+        }
+    }
+
+    @Test
+    void translationsMatchQemuGva2gpa(LabGuest g) throws InterruptedException {
+        String pid = g.shell("(while :; do :; done) </dev/null >/dev/null 2>&1 & echo $!", Duration.ofSeconds(60)).strip();
+        Map<String, Long> syms = g.groundTruth().kallsyms();
+        long text = syms.get("_text"), etext = syms.get("_etext");
+        List<String> mismatches = new ArrayList<>();
+        int[] compared = new int[3]; // user, kernel image, linear map
+        int[] mapped = new int[1];
+        try (LiveVm live = LiveVm.attach(new VmInventory().find(g.name()))) {
+            inUserMode(live, (cpu, qmp) -> {
+                AddressSpace as = Architecture.of(cpu).kernelSpace(live.memory(), cpu);
+                Random rnd = new Random(42);
+                long pc = cpu.pc(), sp = cpu.register("sp").orElseThrow();
+                for (int n = 0; n < 300; n++) {
+                    int kind = n % 3;
+                    long va = switch (kind) {
+                        case 0 -> (rnd.nextBoolean() ? pc : sp) + ((rnd.nextInt(1 << 21) - (1 << 20)) & ~7L);
+                        case 1 -> text + (Math.floorMod(rnd.nextLong(), etext - text) & ~7L);
+                        default -> LINEAR_MAP + (Math.floorMod(rnd.nextLong(), g.memoryBytes()) & ~7L);
+                    };
+                    if (n == 0) va = pc;
+                    if (n == 1) va = cpu.vbar().orElseThrow();
+                    if (n == 2) va = cpu.spEl0().orElseThrow();
+                    compared[kind]++;
+                    String q = qmp.hmp("gva2gpa 0x" + Long.toHexString(va)).strip();
+                    TranslationResult ours = as.translate(new VirtAddr(va));
+                    if (q.startsWith("gpa: 0x")) {
+                        long gpa = Long.parseUnsignedLong(q.substring(7), 16);
+                        if (!(ours instanceof TranslationResult.Mapped mp) || mp.pa().value() != gpa) {
+                            mismatches.add(Long.toHexString(va) + ": qemu " + q + ", chirp " + ours);
+                        } else {
+                            mapped[0]++;
+                        }
+                    } else if (ours instanceof TranslationResult.Mapped) {
+                        mismatches.add(Long.toHexString(va) + ": qemu " + q + ", chirp " + ours);
+                    }
+                }
+            });
+        } finally {
+            g.shell("kill " + pid, Duration.ofSeconds(60));
+        }
+        assertThat(mismatches).isEmpty();
+        assertThat(compared).as("user, kernel image, linear map addresses compared").doesNotContain(0);
+        assertThat(mapped[0]).as("addresses both found mapped").isGreaterThan(150);
+    }
+}
