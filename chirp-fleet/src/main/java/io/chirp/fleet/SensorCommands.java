@@ -1,5 +1,6 @@
 package io.chirp.fleet;
 
+import io.chirp.core.OwnerOnly;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.chirp.core.ChirpException;
@@ -71,7 +72,7 @@ public final class SensorCommands implements AutoCloseable {
         this.serverKey = serverKey;
         this.work = work;
         this.executor = executor;
-        EvidenceWriter.createOwnerOnlyDirectories(work);
+        OwnerOnly.directories(work);
         this.reader = Thread.ofPlatform().daemon().name("chirp-sensor-commands").start(this::read);
         this.runner = Thread.ofPlatform().daemon().name("chirp-sensor-jobs").start(this::runJobs);
     }
@@ -159,7 +160,7 @@ public final class SensorCommands implements AutoCloseable {
     private void run(FleetCommand c) {
         Path folder = work.resolve(c.id());
         try {
-            EvidenceWriter.createOwnerOnlyDirectories(folder);
+            OwnerOnly.directories(folder);
             Path[] artifact = new Path[1];
             long[] lastReply = {0};
             Transfer.Progress acquiring = (done, total) -> {

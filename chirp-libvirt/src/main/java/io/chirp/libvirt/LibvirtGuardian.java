@@ -1,6 +1,6 @@
 package io.chirp.libvirt;
 
-import io.chirp.evidence.EvidenceWriter;
+import io.chirp.core.OwnerOnly;
 import io.chirp.hypervisor.pause.PauseMarker;
 
 import java.io.IOException;
@@ -10,7 +10,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -61,10 +60,10 @@ public final class LibvirtGuardian {
     static Handle spawn(String uri, String name, String uuid) {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Path dir = PauseMarker.stateDir();
-        EvidenceWriter.createOwnerOnlyDirectories(dir);
+        OwnerOnly.directories(dir);
         Path log = dir.resolve("libvirt-guardian-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
         try {
-            if (!Files.exists(log)) Files.createFile(log, PosixFilePermissions.asFileAttribute(EvidenceWriter.FILE_MODE));
+            if (!Files.exists(log)) OwnerOnly.createFile(log);
             Process p = new ProcessBuilder("setsid", java.toString(), "-Xmx32m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
                     LibvirtGuardian.class.getName(), uri, name, uuid == null ? "" : uuid,

@@ -49,7 +49,7 @@ class ServerLibvirtIT {
         home = Files.createTempDirectory("chirp-serve-lv-it");
         ServerConfig base = ServerConfig.defaults(home).withPort(0).withVms(List.of(vm)).withInterval(Duration.ofMillis(500));
         server = ChirpServer.start(new ServerConfig(base.host(), base.port(), base.home(), base.tls(), base.vms(),
-                base.interval(), true, base.integrityEvery(), base.rules(), base.shippedRules()));
+                base.interval(), true, base.integrityEvery(), base.rules(), base.shippedRules(), base.store()));
         client = new ApiClient(server.uri());
         analyst = server.credentials().createToken("analyst", Role.ANALYST).secret();
         viewer = server.credentials().createToken("viewer", Role.VIEWER).secret();
