@@ -112,8 +112,10 @@ final class ServeCommand implements Callable<Integer> {
         if (kafka != null) {
             fleet = new ChirpServer.FleetOptions(new io.chirp.fleet.FleetTopics(kafka, topicPrefix, 6, (short) 1, kafkaAuth.auth()), group,
                     Durations.parse(lostAfter), !noLocalMonitor, sigmaCentral);
-        } else if (noLocalMonitor || sigmaCentral) {
-            throw ChirpException.usage("--no-local-monitor and --sigma-central need --kafka");
+        } else if (noLocalMonitor) {
+            throw ChirpException.usage("--no-local-monitor needs --kafka (else the server would watch nothing)");
+        } else if (sigmaCentral) {
+            throw ChirpException.usage("--sigma-central needs --kafka (it evaluates the sensors' events)");
         }
         ChirpServer server = ChirpServer.start(cfg, fleet);
         Thread hook = new Thread(() -> {

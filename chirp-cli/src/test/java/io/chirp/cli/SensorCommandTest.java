@@ -31,12 +31,25 @@ class SensorCommandTest {
         r = run("serve", "--port", "0", "--no-local-monitor");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--no-local-monitor needs --kafka");
+        r = run("serve", "--port", "0", "--sigma-central");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--sigma-central needs --kafka");
+        r = run("serve", "--port", "0", "--store", "/tmp/x.db");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("postgresql://");
+        r = run("sensor", "--kafka", "127.0.0.1:1", "--id", "hv-1", "--kafka-keystore", "/tmp/k.p12");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--kafka-truststore");
+        r = run("sensor", "--kafka", "127.0.0.1:1", "--id", "hv-1", "--sigma", "nowhere");
+        assertThat(r.code()).isEqualTo(2);
     }
 
     @Test void helpNamesTheFleetOptions() {
         Run r = run("sensor", "--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("--kafka", "--spool-max", "--replay", "--ledger", "--kafka-user", "--kafka-password-file");
-        assertThat(run("serve", "--help").out()).contains("--kafka", "--lost-after", "--no-local-monitor", "--kafka-group");
+        assertThat(r.out()).contains("--kafka", "--spool-max", "--replay", "--ledger", "--kafka-user", "--kafka-password-file",
+                "--server-key", "--sigma", "--kafka-truststore", "--kafka-keystore", "--kafka-store-password-file");
+        assertThat(run("serve", "--help").out()).contains("--kafka", "--lost-after", "--no-local-monitor", "--kafka-group",
+                "--sigma-central", "--store");
     }
 }
