@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -22,9 +24,10 @@ import java.util.function.Consumer;
  *
  * <p>Each tick reads two kernel counters first ({@code total_forks} and the PID allocator's cursor, {@link
  * Processes#counters}); when neither moved and no task seen in the last {@link #FRESH} is still alive, the tick
- * ends there, so an idle guest costs two reads per tick. Otherwise the task list is walked; command lines and
- * executables are read only for tasks that are new or ran a new program (the exec count), so a fork that execs
- * between two ticks is reported again with the program it now runs. Tasks that started and exited between two
+ * ends there, so an idle guest costs two reads per tick. Otherwise the tail of the task list is walked backwards
+ * (new tasks are added at the tail) down to the first task that is neither new nor fresh, and those tasks are read
+ * with their command lines, so a fork that execs while fresh is reported again with the program it now runs. Every
+ * {@link #FULL_EVERY} ticks the whole list is read, which finds the exits. Tasks that started and exited between two
  * ticks are looked for among the freed task_structs of the slab ({@link TaskCarver#exited}): they keep pid,
  * parent, name and start time, not argv. What the counters say started and neither way found is counted as lost
  * and reported ({@link Change.CaptureGap}), never dropped silently.
@@ -36,6 +39,10 @@ public final class ProcessCapture {
     static final Duration SLAB_AGE = Duration.ofSeconds(1);
     /** Ticks between two carvings at most: carving reads every task_struct slab. */
     static final int CARVE_EVERY = 20;
+    /** Ticks between two full walks of the task list (which find exits); the ticks between walk only its tail. */
+    static final int FULL_EVERY = 50;
+    /** Tasks read from the tail of the list at most per tick: more new ones than this wait for the full walk. */
+    static final int MAX_TAIL = 64;
 
     /**
      * What the capture saw, since it started.
@@ -62,7 +69,9 @@ public final class ProcessCapture {
     private final double since;
     private Processes.Counters last;
     private long started, live, execs, carved, lost, ticks, walks, owed, lastReportedLost;
-    private int sinceCarve;
+    private int sinceCarve, sinceFull;
+    private final io.chirp.linux.KernelReader r;
+    private final long initTask, tasksOff;
 
     /**
      * @param k   the attached kernel
@@ -71,6 +80,9 @@ public final class ProcessCapture {
      */
     public ProcessCapture(LinuxKernel k, Consumer<Change> out) {
         this.processes = new Processes(k);
+        this.r = k.reader();
+        this.initTask = k.symbol("init_task");
+        this.tasksOff = k.layout().offset("task_struct", "tasks");
         TaskCarver c;
         try {
             c = new TaskCarver(k);
@@ -104,14 +116,28 @@ public final class ProcessCapture {
         started += born;
         owed += born;
         walks++;
-        Processes.Listing l = processes.list(false, true, seen);
+        // New tasks join the task list at its tail: walking it backwards from the head reaches them first, and the
+        // walk stops at the first task that is neither new nor fresh. A full walk (for exits) runs every few ticks.
+        boolean full = ++sinceFull >= FULL_EVERY;
         Map<Long, LinuxProcess> rows = new LinkedHashMap<>();
-        Map<Integer, LinuxProcess> byPid = new HashMap<>();
-        for (LinuxProcess p : l.processes()) {
-            if (p.tgid() == 0) continue;
-            rows.put(p.task(), p);
-            byPid.put(p.tgid(), p);
+        boolean complete = true;
+        if (full) {
+            sinceFull = 0;
+            Processes.Listing l = processes.list(false, true, seen);
+            complete = l.walk().complete();
+            for (LinuxProcess p : l.processes()) if (p.tgid() != 0) rows.put(p.task(), p);
+        } else {
+            for (long t : newest(nowNanos)) {
+                try {
+                    rows.put(t, processes.read(t, true));
+                } catch (ChirpException e) {
+                    // gone while read: the next full walk settles it
+                }
+            }
         }
+        Map<Integer, LinuxProcess> byPid = new HashMap<>();
+        for (LinuxProcess p : reported.values()) byPid.put(p.tgid(), p);
+        for (LinuxProcess p : rows.values()) byPid.put(p.tgid(), p);
         for (LinuxProcess p : rows.values()) {
             LinuxProcess before = reported.get(p.task());
             if (before != null && Objects.equals(before.startSeconds(), p.startSeconds())) {
@@ -130,7 +156,7 @@ public final class ProcessCapture {
             }
             out.accept(new Change.ProcessCaptured(proc(p), parent(p, byPid), Change.Capture.LIVE));
         }
-        if (l.walk().complete()) {
+        if (full && complete) {
             reported.entrySet().removeIf(e -> {
                 if (rows.containsKey(e.getKey())) return false;
                 out.accept(new Change.ProcessExited(proc(e.getValue())));
@@ -138,7 +164,31 @@ public final class ProcessCapture {
                 return true;
             });
         }
+        firstSeen.values().removeIf(t -> nowNanos - t > FRESH.toNanos());
         if (owed > 0 && (++sinceCarve >= CARVE_EVERY || born == 0)) carve(byPid);
+    }
+
+    /**
+     * {@return the tasks at the tail of the task list that are new or fresh, newest first} Bounded by
+     * {@link #MAX_TAIL}; a broken link ends the walk (the next full walk reads the list whole).
+     */
+    private List<Long> newest(long nowNanos) {
+        List<Long> out = new ArrayList<>();
+        long head = initTask + tasksOff;
+        try {
+            long link = r.u64(head + 8);
+            Set<Long> visited = new HashSet<>();
+            while (link != head && out.size() < MAX_TAIL && visited.add(link)) {
+                long t = link - tasksOff;
+                Long first = firstSeen.get(t);
+                if (reported.containsKey(t) && (first == null || nowNanos - first > FRESH.toNanos())) break;
+                out.add(t);
+                link = r.u64(link + 8);
+            }
+        } catch (ChirpException e) {
+            // a link changed under us (a task exiting): what was found so far stands
+        }
+        return out;
     }
 
     /** Looks for the tasks the counters owe among the freed task_structs; what stays owed is lost. */

@@ -40,6 +40,9 @@ public final class Snapshotter {
     /** Integrity runs in a row that no longer found a finding (see {@link #steady}). */
     private final Map<String, Integer> missed = new HashMap<>();
     static final int FORGET_AFTER = 2;
+    /** Checks about processes, whose findings must be seen by two runs in a row (see {@link #take}). */
+    static final java.util.Set<String> CONFIRM = java.util.Set.of("wx_memory", "exe_location", "masquerade", "orphans");
+    private Map<String, Snapshot.Finding> lastRaw = Map.of();
 
     public Snapshotter(LinuxKernel k, List<CpuState> cpus, int integrityEvery) {
         this.processes = new Processes(k);
@@ -116,11 +119,16 @@ public final class Snapshotter {
                 // Integrity checks and heuristics alike: a heuristic judges a state (a masquerade present since
                 // attach), and the Differ reports each finding once, when it first appears.
                 IntegrityReport r = integrity.run(java.util.Set.copyOf(IntegrityCheck.ALL));
+                Map<String, Snapshot.Finding> raw = new LinkedHashMap<>();
                 for (IntegrityFinding f : r.findings()) {
                     if (f.severity() == IntegrityFinding.Severity.INFO) continue;
-                    findings.put(f.check() + ": " + f.summary(),
-                            new Snapshot.Finding(f.check(), f.severity().name(), f.summary(), f.evidence()));
+                    String key = f.check() + ": " + f.summary();
+                    raw.put(key, new Snapshot.Finding(f.check(), f.severity().name(), f.summary(), f.evidence()));
+                    // A process caught mid-exec (new name, old argv) looks like a masquerade for an instant: a
+                    // finding about a process counts once two runs in a row have it.
+                    if (!CONFIRM.contains(f.check()) || lastRaw.containsKey(key)) findings.put(key, raw.get(key));
                 }
+                lastRaw = raw;
                 findings = steady(findings);
             } catch (ChirpException e) {
                 findings = lastFindings;
