@@ -56,7 +56,8 @@ done
 echo "@@ bpf-fdinfo"
 for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in anon_inode:bpf*) echo "${p#/proc/}|${f##*/}|$l|$(tr '\t\n' ' ;' < $p/fdinfo/${f##*/})";; esac; done; done
 echo "@@ shell-history"
-for f in /run/history-*.out; do [ -f "$f" ] && tr -d '\r' < "$f" | sed "s|^|${f##*/}\||"; done
+# the answer ends at the shell's prompt, without a newline: add one, or the next section header joins it
+for f in /run/history-*.out; do [ -f "$f" ] && { tr -d '\r' < "$f"; echo; } | sed "s|^|${f##*/}\||"; done
 echo "@@ namespaces"
 # init, and every process whose namespaces are not init's
 n1=$(readlink /proc/1/ns/net); m1=$(readlink /proc/1/ns/mnt); echo "1|$n1|$m1"
