@@ -121,7 +121,7 @@ final class LabCommand implements Runnable {
     }
 
     /** The scenarios {@code lab up} offers, as the command line spells them. */
-    enum ScenarioName { standard, minimal }
+    enum ScenarioName { standard, minimal, kobjects }
 
     static Table handles(LabGuest g) {
         return new Table("name", "ram_file", "qmp_socket", "gdb", "serial_log", "serial_console", "disk", "boot_ms")

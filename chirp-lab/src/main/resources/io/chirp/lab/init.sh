@@ -48,16 +48,20 @@ for p in /proc/[0-9]*; do
   echo "$pid|$ppid|$uid|$comm|$args"
 done
 echo "@@ task-status"
+# user processes only (kernel threads have no exe): the serial console is slow under load
 for p in /proc/[0-9]*; do
-  [ -r $p/status ] || continue
+  [ -n "$(readlink $p/exe 2>/dev/null)" ] || continue
   echo "${p#/proc/}|$(awk '/^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|TracerPid):/{printf "%s%s ", $1, $2}' $p/status 2>/dev/null)"
 done
 echo "@@ bpf-fdinfo"
 for p in /proc/[0-9]*; do for f in $p/fd/*; do l=$(readlink $f 2>/dev/null); case "$l" in anon_inode:bpf*) echo "${p#/proc/}|${f##*/}|$l|$(tr '\t\n' ' ;' < $p/fdinfo/${f##*/})";; esac; done; done
 echo "@@ shell-history"
-for f in /run/history-*.out; do [ -f "$f" ] && tr -d '\r' < "$f" | sed "s|^|${f##*/}\||"; done
+# the answer ends at the shell's prompt, without a newline: add one, or the next section header joins it
+for f in /run/history-*.out; do [ -f "$f" ] && { tr -d '\r' < "$f"; echo; } | sed "s|^|${f##*/}\||"; done
 echo "@@ namespaces"
-for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null); m=$(readlink $p/ns/mnt 2>/dev/null); [ -n "$n" ] && echo "${p#/proc/}|$n|$m"; done
+# init, and every process whose namespaces are not init's
+n1=$(readlink /proc/1/ns/net); m1=$(readlink /proc/1/ns/mnt); echo "1|$n1|$m1"
+for p in /proc/[0-9]*; do n=$(readlink $p/ns/net 2>/dev/null); m=$(readlink $p/ns/mnt 2>/dev/null); [ -n "$n" ] && [ "$n|$m" != "$n1|$m1" ] && echo "${p#/proc/}|$n|$m"; done
 echo "@@ ns-mounts"
 seen=""; for p in /proc/[0-9]*; do m=$(readlink $p/ns/mnt 2>/dev/null) || continue; case "$seen " in *" $m "*) continue;; esac; seen="$seen $m"; sed "s#^#$m|#" $p/mounts; done
 echo "@@ ns-interfaces"

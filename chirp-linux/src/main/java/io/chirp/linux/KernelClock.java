@@ -61,7 +61,7 @@ public record KernelClock(long realOffsetNanos, long bootOffsetNanos, long nowSe
 
     /** {@return the guest's seconds since boot at its last tick (as /proc/uptime's first field, roughly)} */
     public double uptimeSeconds() {
-        return (nowSeconds * 1e9 - (realOffsetNanos - bootOffsetNanos)) / 1e9;
+        return (nowSeconds * 1_000_000_000L - (realOffsetNanos - bootOffsetNanos)) / 1e9;
     }
 
     private static Instant ofNanos(long n) { return Instant.ofEpochSecond(Math.floorDiv(n, 1_000_000_000L), Math.floorMod(n, 1_000_000_000L)); }

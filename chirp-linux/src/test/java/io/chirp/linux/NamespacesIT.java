@@ -70,8 +70,10 @@ class NamespacesIT {
             }
 
             // the namespaced listener: its socket carries its process's netns, not init's
-            long initNet = GroundTruth.namespaceInode(t.namespaces().stream().filter(p -> p.pid() == 1).findFirst()
-                    .orElseThrow().net());
+            // init's network namespace is the one with eth0
+            long initNet = GroundTruth.namespaceInode(interfaces.entrySet().stream()
+                    .filter(e -> e.getValue().contains("eth0")).findFirst().orElseThrow().getKey());
+            assertThat(net.namespaces().getFirst().inum()).isEqualTo(initNet);
             Map<Integer, Long> netOf = t.namespaces().stream()
                     .collect(Collectors.toMap(GroundTruth.ProcessNamespaces::pid, p -> GroundTruth.namespaceInode(p.net())));
             Sockets.Listing s = new Sockets(k).list();
