@@ -7,6 +7,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -37,6 +38,8 @@ public final class BenchMain {
         if (which.equals("kernels") || which.equals("all")) kernels(reports);
         if (which.equals("console") || which.equals("all")) console(reports);
         if (which.equals("short-lived") || which.equals("all")) shortLived(reports);
+        // not in "all": a soak is as long as it is asked to be
+        if (which.equals("soak")) soak(reports, flag(args, "--minutes", 5), (int) flag(args, "--guests", 3));
     }
 
     /** kernels.md (attach and pslist per kernel) and isf-export.md (CHIRP's export beside dwarf2json), one run. */
@@ -94,6 +97,37 @@ public final class BenchMain {
         }
         md.append(String.format("%n(a) is the mean of its two runs: %.2f s.%n", base));
         Files.writeString(reports.resolve("short-lived.md"), md);
+        System.out.print(md);
+    }
+
+    /** {@return the number after {@code name} in {@code args} (after the report folder), or {@code fallback}} */
+    private static double flag(String[] args, String name, double fallback) {
+        for (int i = 2; i + 1 < args.length; i++) if (args[i].equals(name)) return Double.parseDouble(args[i + 1]);
+        return fallback;
+    }
+
+    private static void soak(Path reports, double minutes, int guests) throws Exception {
+        SoakBench.Result r = SoakBench.run(guests, Duration.ofSeconds((long) (minutes * 60)));
+        StringBuilder md = new StringBuilder(header("Soak: monitor on several guests",
+                "bench/run soak --minutes " + minutes + " --guests " + guests));
+        md.append(String.format("%d lab guests (256 MiB, standard scenario) watched by one in-process monitor at a 1 s interval,"
+                + " integrity checks every 10th poll. Each guest starts a `sleep 3` every 2 s and logs its pid; the log is the"
+                + " ground truth for lost and duplicated process-start events.%n%nPlanned %s, ran %d s of load"
+                + " (plus attach before and 6 s of drain after).%n%n", r.guests(), r.planned(), r.ran().toSeconds()));
+        md.append("| VM | sleeps started | reported | lost | duplicated |\n|---|---|---|---|---|\n");
+        for (SoakBench.PerVm v : r.vms()) {
+            md.append(String.format("| %s | %d | %d | %d | %d |%n", v.vm(), v.spawned(), v.seen(), v.lost(), v.duplicated()));
+        }
+        md.append("\n| at (s) | RSS (MiB) | threads | events so far |\n|---|---|---|---|\n");
+        for (SoakBench.Sample x : r.samples()) {
+            md.append(String.format("| %d | %.1f | %d | %d |%n", x.seconds(), x.rssKiB() / 1024.0, x.threads(), x.events()));
+        }
+        SoakBench.Sample first = r.samples().getFirst(), last = r.samples().getLast();
+        long maxThreads = r.samples().stream().mapToLong(SoakBench.Sample::threads).max().orElse(0);
+        md.append(String.format("%nRSS %.1f -> %.1f MiB, threads %d -> %d (max %d), %d events in all.%n",
+                first.rssKiB() / 1024.0, last.rssKiB() / 1024.0, first.threads(), last.threads(), maxThreads, r.events()));
+        md.append("\nVM state changes seen: ").append(String.join("; ", r.states())).append("\n");
+        Files.writeString(reports.resolve("soak.md"), md);
         System.out.print(md);
     }
 

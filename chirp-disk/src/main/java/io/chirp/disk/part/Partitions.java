@@ -102,7 +102,8 @@ public final class Partitions {
             long t1 = LittleEndian.u64(entries, e), t2 = LittleEndian.u64(entries, e + 8);
             if (t1 == 0 && t2 == 0) continue;
             long first = LittleEndian.u64(entries, e + 32), last = LittleEndian.u64(entries, e + 40);
-            if (last < first) continue;
+            // LBAs beyond the disk are skipped before they are multiplied: 2^55+1 sectors would wrap to byte 512
+            if (last < first || last >= disk.size() / SECTOR) continue;
             String name = new String(entries, e + 56, 72, StandardCharsets.UTF_16LE);
             int nul = name.indexOf('\0');
             add(out, disk, new Partition(i + 1, Partition.Scheme.GPT, first * SECTOR, (last - first + 1) * SECTOR,
