@@ -60,6 +60,7 @@ final class ConsoleBench {
                 for (String n : names) cmd.addAll(List.of("--replay-vm", n));
                 Process sensor = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("sensor.log").toFile()).start();
                 try (Browser b = new Browser(server.uri())) {
+                    b.driver.manage().timeouts().scriptTimeout(Duration.ofMinutes(3)); // the waits below bound themselves
                     b.signIn("bench", PASSWORD);
                     b.await(Duration.ofMinutes(3), "the sensor's " + vms + " VMs on the fleet page", d -> fleetRows(b) >= vms ? true : null);
                     rows.addAll(measure(b, vms));
@@ -143,7 +144,7 @@ final class ConsoleBench {
                 + " const w = document.querySelector('#timeline-table').closest('.table-wrap'); const gaps = []; let long = 0;"
                 + " const obs = new PerformanceObserver(l => { long += l.getEntries().length; }); try { obs.observe({ type: 'longtask' }); } catch (e) {}"
                 + " let last = performance.now(); const t0 = last;"
-                + " const step = () => { const now = performance.now(); gaps.push(now - last); last = now; w.scrollTop += 600;"
+                + " const step = () => { const now = performance.now(); gaps.push(now - last); last = now; w.scrollTop += 1500;"
                 + "   if (w.scrollTop + w.clientHeight < w.scrollHeight - 1 && now - t0 < 60000) requestAnimationFrame(step);"
                 + "   else { obs.disconnect(); gaps.sort((a, b) => a - b); done([gaps[Math.floor(gaps.length / 2)], gaps[Math.floor(gaps.length * 0.95)],"
                 + "     gaps[gaps.length - 1], gaps.length, long, now - t0]); } };"
