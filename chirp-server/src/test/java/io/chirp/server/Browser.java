@@ -56,6 +56,24 @@ public final class Browser implements AutoCloseable {
                 "eventsEnabled", false));
     }
 
+    /**
+     * {@return a finished download whose bytes have this SHA-256} (the server's Content-Disposition names the file,
+     * so the test looks by content)
+     */
+    public Path downloadWithHash(String sha256, Duration d) {
+        return await(d, "a download with SHA-256 " + sha256, x -> {
+            try (var files = Files.list(downloads)) {
+                for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().endsWith(".crdownload")).toList()) {
+                    byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(f));
+                    if (java.util.HexFormat.of().formatHex(h).equals(sha256)) return f;
+                }
+                return null;
+            } catch (Exception e) {
+                return null; // still being written
+            }
+        });
+    }
+
     /** {@return a download once the browser has finished writing it} (chromium writes NAME.crdownload until then) */
     public Path download(String name, Duration d) {
         Path f = downloads.resolve(name);

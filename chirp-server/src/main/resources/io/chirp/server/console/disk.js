@@ -19,12 +19,13 @@ function saveName(path) { return (nameOf(path).replace(/[^A-Za-z0-9._-]/g, '_').
 
 function crumbs(name, path) {
   const parts = path.split('/').filter(Boolean);
-  const out = [el('a', { href: '#/vm/' + enc(name) + '/files', class: 'crumb' }, 'disk /')];
+  const out = [el('span', { class: 'muted' }, 'disk\u00a0'), el('a', { href: '#/vm/' + enc(name) + '/files', class: 'crumb' }, '/')];
   let at = '';
-  for (const p of parts) {
+  parts.forEach((p, i) => {
     at += '/' + p;
-    out.push(el('span', { class: 'muted' }, ' / '), el('a', { href: '#/vm/' + enc(name) + '/files/' + enc(at), class: 'crumb' }, visible(p)));
-  }
+    if (i > 0) out.push(el('span', { class: 'muted' }, '/'));
+    out.push(el('a', { href: '#/vm/' + enc(name) + '/files/' + enc(at), class: 'crumb' }, visible(p)));
+  });
   return el('div', { class: 'crumbs', id: 'disk-path', dataset: { path } }, out);
 }
 

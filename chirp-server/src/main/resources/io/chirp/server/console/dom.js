@@ -50,9 +50,10 @@ export function ago(iso) {
 
 export function time(iso) { return iso ? new Date(iso).toISOString().replace('T', ' ').slice(0, 19) : ''; }
 
-// A sortable, filterable table of rows; columns: [{key, label, render?(row) -> Node|string, cls?}]
+// A sortable, filterable table of rows; columns: [{key, label, render?(row) -> Node|string, cls?}]. opts.max draws
+// at most that many rows (then a row offering more), so a long list stays quick to draw and to scroll.
 export function table(columns, rows, opts = {}) {
-  const state = { sort: opts.sort || null, dir: 1, filter: '' };
+  const state = { sort: opts.sort || null, dir: 1, filter: '', max: opts.max || Infinity };
   const wrap = el('div', { class: 'table-wrap' });
   const tbody = el('tbody');
   const head = el('tr', {}, columns.map(c => el('th', {
@@ -77,6 +78,8 @@ export function table(columns, rows, opts = {}) {
         return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * state.dir;
       });
     }
+    const all = r.length;
+    if (all > state.max) r = r.slice(0, state.max);
     for (const row of r) {
       const tr = el('tr', { class: opts.rowClass ? opts.rowClass(row) : null, dataset: opts.rowData ? opts.rowData(row) : undefined },
         columns.map(c => el('td', { class: c.cls }, c.render ? c.render(row) : visible(cell(row[c.key])))));
@@ -84,6 +87,10 @@ export function table(columns, rows, opts = {}) {
       tbody.append(tr);
     }
     if (!r.length) tbody.append(el('tr', {}, el('td', { class: 'empty', colspan: columns.length }, opts.empty || 'nothing to show')));
+    if (all > r.length) {
+      tbody.append(el('tr', { class: 'more' }, el('td', { colspan: columns.length }, (all - r.length) + ' more rows (filter or zoom to narrow them) ',
+        el('button', { class: 'small', onclick: () => { state.max += opts.max; draw(); } }, 'Show ' + Math.min(opts.max, all - r.length) + ' more'))));
+    }
   }
   draw();
   wrap.append(t);
