@@ -37,7 +37,9 @@ final class LibvirtBench {
         List<Row> rows = new ArrayList<>();
         try (LabGuest g = LabFixture.boot("512M");
              LibvirtDaemon daemon = LibvirtDaemon.start(LabHome.fromEnvironment(), ProcessHandle.current().pid(), Duration.ofSeconds(60));
-             LabDomain d = LabDomain.boot(daemon, Lab.Options.defaults())) {
+             // a boot under TCG on a shared, loaded machine can take longer than the lab's default 2 minutes
+             LabDomain d = LabDomain.boot(daemon, new Lab.Options(null, io.chirp.lab.Scenario.standard(), 512L << 20, 1,
+                     ProcessHandle.current().pid(), "", Duration.ofMinutes(6)))) {
             String uri = daemon.uri();
             pslist(g.name(), Optional.empty()); // warm-up: class loading, JIT
             rows.add(median("pslist, direct QEMU (qemu:" + g.name() + ", RAM file)", repeats, () -> pslist(g.name(), Optional.empty())));

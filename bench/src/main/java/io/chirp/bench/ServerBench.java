@@ -72,6 +72,11 @@ final class ServerBench {
             rates.add(cachedViewRate(http, cachedUri, token, 4, Duration.ofSeconds(10)));
             // the same HTTP, authentication and JSON without guest data or an audit record: what the audit log costs
             rates.add(cachedViewRate(http, server.uri().resolve("/api/tables"), token, 4, Duration.ofSeconds(10)));
+            // a mutating-method call: its caller waits until its audit record is durable (group-committed with others)
+            rates.add(rate(http, server.uri().resolve("/api/rules/check"), token, "{\"yaml\":\"title: t\\nid: bench-rule\\n"
+                    + "logsource: {category: process_creation, product: linux}\\ndetection: {s: {Image|endswith: /sh}, condition: s}\\n\"}",
+                    4, Duration.ofSeconds(10), "POST /api/rules/check (audited, durable before the answer)"));
+            rates.addAll(auditRates(home.resolve("audit-bench.db")));
             for (int subscribers : new int[] {1, 20}) rates.add(streamRate(server, http, token, subscribers, 20_000));
             return new Result(rows, rates);
         } finally {
@@ -87,6 +92,45 @@ final class ServerBench {
      * call still authenticated, validated, audited and encoded).
      */
     private static Rate cachedViewRate(HttpClient http, URI uri, String token, int clients, Duration d) throws Exception {
+        String what = uri.getPath().endsWith("/tables") ? "GET /api/tables (no guest data, not audited: the baseline)"
+                : "pslist through the API, cached (audited)";
+        return rate(http, uri, token, null, clients, d, what);
+    }
+
+    /**
+     * The audit log itself, without HTTP: records/s appended one commit each (how every call was audited before:
+     * synchronous=FULL, one fsync per record) and group-committed in batches (how the server's writer appends what
+     * is queued).
+     */
+    private static List<Rate> auditRates(Path file) {
+        List<Rate> out = new ArrayList<>();
+        try (io.chirp.events.custody.CustodyLog log = io.chirp.events.custody.CustodyLog.open(file)) {
+            long end = System.nanoTime() + Duration.ofSeconds(5).toNanos(), n = 0, t0 = System.nanoTime();
+            while (System.nanoTime() < end) {
+                log.append("bench", "api GET /api/vms/{vm}/linux/pslist", "/api/vms/x/linux/pslist", null, "{}");
+                n++;
+            }
+            out.add(new Rate("audit log, one commit per record (before)", n / ((System.nanoTime() - t0) / 1e9), n + " records"));
+            for (int batch : new int[] {4, 64}) {
+                List<io.chirp.events.custody.CustodyLog.Entry> b = new ArrayList<>();
+                for (int i = 0; i < batch; i++) b.add(new io.chirp.events.custody.CustodyLog.Entry("bench",
+                        "api GET /api/vms/{vm}/linux/pslist", "/api/vms/x/linux/pslist", null, "{}"));
+                end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                n = 0;
+                t0 = System.nanoTime();
+                while (System.nanoTime() < end) {
+                    log.appendAll(b);
+                    n += batch;
+                }
+                out.add(new Rate("audit log, group commit of " + batch + " records (after)", n / ((System.nanoTime() - t0) / 1e9),
+                        n + " records"));
+            }
+            if (!log.verify().intact()) throw new IllegalStateException("the bench's audit chain is broken");
+        }
+        return out;
+    }
+
+    private static Rate rate(HttpClient http, URI uri, String token, String body, int clients, Duration d, String what) throws Exception {
         java.util.concurrent.atomic.AtomicLong ok = new java.util.concurrent.atomic.AtomicLong();
         long end = System.nanoTime() + d.toNanos();
         long t0 = System.nanoTime();
@@ -95,8 +139,9 @@ final class ServerBench {
             ts.add(Thread.ofVirtual().start(() -> {
                 while (System.nanoTime() < end) {
                     try {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
-                                .build(), HttpResponse.BodyHandlers.ofString());
+                        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token);
+                        if (body != null) rb.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+                        HttpResponse<String> r = http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
                         if (r.statusCode() == 200) ok.incrementAndGet();
                     } catch (Exception e) {
                         return;
@@ -106,8 +151,6 @@ final class ServerBench {
         }
         for (Thread t : ts) t.join();
         double secs = (System.nanoTime() - t0) / 1e9;
-        String what = uri.getPath().endsWith("/tables") ? "GET /api/tables (no guest data, not audited: the baseline)"
-                : "pslist through the API, cached (audited)";
         return new Rate(what + ", " + clients + " concurrent clients, " + d.toSeconds() + " s",
                 ok.get() / secs, ok.get() + " answers of 200");
     }

@@ -2,6 +2,10 @@ package io.chirp.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.chirp.evidence.EvidenceManifest;
+import io.chirp.evidence.EvidenceWriter;
+import io.chirp.evidence.store.Actor;
+import io.chirp.evidence.store.EvidenceStore;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
 import org.junit.jupiter.api.Test;
@@ -33,6 +37,39 @@ class TimelineIT {
         CommandTreeTest.Run m = monitor.get();
         assertThat(m.code()).as(m.err()).isZero();
 
+        // a case: the VM and an artifact of it, on one axis with the VM's events (timeline --case)
+        Path evidence = dir.resolve("evidence");
+        String caseId, artifact;
+        try (EvidenceStore e = EvidenceStore.open(evidence)) {
+            caseId = e.cases().create("timeline case", "", Actor.cli()).id();
+            e.cases().addVm(caseId, g.name(), Actor.cli());
+            artifact = e.collect(Actor.cli(), caseId, folder -> {
+                try (EvidenceWriter w = EvidenceWriter.create(folder.resolve("note.txt"))) {
+                    byte[] b = "collected for the case\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    w.write(b, 0, b.length);
+                    w.commit(new EvidenceWriter.Description("file", "FILE", new EvidenceManifest.Source(g.name(), "qemu", java.util.Map.of()),
+                            "copy", true, List.of(), java.util.Map.of()));
+                }
+            }).getFirst().id();
+        }
+        CommandTreeTest.Run cs = CommandTreeTest.run("timeline", "--case", caseId, "--evidence", evidence.toString(),
+                "--store", store.toString(), "--format", "json");
+        assertThat(cs.code()).as(cs.err()).isZero();
+        List<String> sources = new ArrayList<>();
+        boolean sawArtifact = false, sawProcess = false;
+        for (JsonNode r : new ObjectMapper().readTree(cs.out())) {
+            sources.add(r.path("source").asText());
+            if (r.path("source").asText().equals("artifact") && r.path("ref").asText().equals(artifact)) sawArtifact = true;
+            if (r.path("source").asText().equals("event") && r.path("vm").asText().equals(g.name())) sawProcess = true;
+        }
+        assertThat(sawArtifact).as(cs.out()).isTrue();
+        assertThat(sawProcess).as("the case VM's events (what the monitor stored)").isTrue();
+        CommandTreeTest.Run none = CommandTreeTest.run("timeline", "--case", "c-nosuchcase", "--evidence", evidence.toString(),
+                "--store", store.toString());
+        assertThat(none.code()).as(none.err()).isEqualTo(ExitCode.ERROR.code());
+        assertThat(CommandTreeTest.run("timeline", "--store", store.toString()).code()).isEqualTo(ExitCode.USAGE.code());
+
+
         CommandTreeTest.Run jsonl = CommandTreeTest.run("timeline", "--vm", g.name(), "--store", store.toString(), "--disk",
                 "--format", "jsonl");
         assertThat(jsonl.code()).as(jsonl.err()).isIn(ExitCode.OK.code(), ExitCode.PARTIAL.code());
@@ -63,5 +100,6 @@ class TimelineIT {
         assertThat(rows.getFirst()).isEqualTo("time,vm,source,kind,timestamp_desc,message,severity,ref");
         assertThat(rows).hasSizeGreaterThan(1);
         assertThat(rows.subList(1, rows.size())).allSatisfy(r -> assertThat(r).contains("," + g.name() + ",event,", "sleep 3031"));
+
     }
 }

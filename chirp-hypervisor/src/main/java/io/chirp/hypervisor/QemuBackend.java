@@ -33,7 +33,7 @@ public final class QemuBackend implements VmBackend {
 
     @Override public Set<Capability> capabilities() {
         return Set.of(Capability.MEMORY, Capability.REGISTERS, Capability.PAUSE, Capability.CONSISTENT_IMAGE,
-                Capability.DISK_VIEWS, Capability.TRAFFIC_CAPTURE, Capability.QEMU_MONITOR);
+                Capability.DISK_VIEWS, Capability.TRAFFIC_CAPTURE, Capability.QEMU_MONITOR, Capability.KERNEL_BREAKPOINTS);
     }
 
     @Override public List<VmInfo> list() {

@@ -151,9 +151,7 @@ public final class Responder implements AutoCloseable {
             // the memory job first (it runs on its own thread): RAM as close to the alert as possible
             Jobs.View[] job = {null};
             if (c.memory() != null) step(notes, "memory", () -> job[0] = jobs.acquire(v.vm(), c.memory(), c.format(), actor, cid));
-            // the disk image is a job of its own too: its point in time is as close to the alert as the memory's
             Jobs.View[] diskJob = {null};
-            if (c.disk() != null) step(notes, "disk", () -> diskJob[0] = jobs.acquireDisk(v.vm(), Optional.empty(), c.disk(), actor, cid));
             // then the capture, on its own thread: it is the traffic of the next N seconds, from now
             java.util.concurrent.FutureTask<List<StoredArtifact>> capture = null;
             if (c.capture() != null) {
@@ -171,6 +169,16 @@ public final class Responder implements AutoCloseable {
                     for (StoredArtifact a : store.collect(actor, cid, folder -> maps(v.vm(), pid, folder))) got.add(a.id());
                 });
             }
+            if (job[0] != null) {
+                step(notes, "memory", () -> {
+                    if (!jobs.await(job[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("memory job " + job[0].id() + " still running");
+                    Jobs.View done = jobs.get(job[0].id()).orElseThrow();
+                    if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("memory job " + done.state() + ": " + done.error());
+                    got.add(done.artifact_id());
+                });
+            }
+            // the disk steps after the memory image: a disk fleece is a QEMU block job, and QEMU refuses to migrate
+            // while one runs
             List<String> paths = new ArrayList<>();
             if (c.executable()) {
                 if (exe == null) notes.add("executable: the alert names no process executable");
@@ -182,14 +190,8 @@ public final class Responder implements AutoCloseable {
                     for (StoredArtifact a : store.collect(actor, cid, folder -> files(v.vm(), paths, folder, notes))) got.add(a.id());
                 });
             }
-            if (job[0] != null) {
-                step(notes, "memory", () -> {
-                    if (!jobs.await(job[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("memory job " + job[0].id() + " still running");
-                    Jobs.View done = jobs.get(job[0].id()).orElseThrow();
-                    if (done.state() != Jobs.State.succeeded) throw ChirpException.unavailable("memory job " + done.state() + ": " + done.error());
-                    got.add(done.artifact_id());
-                });
-            }
+            // the disk image last, as a job of its own
+            if (c.disk() != null) step(notes, "disk", () -> diskJob[0] = jobs.acquireDisk(v.vm(), Optional.empty(), c.disk(), actor, cid));
             if (diskJob[0] != null) {
                 step(notes, "disk", () -> {
                     if (!jobs.await(diskJob[0].id(), MEMORY_TIMEOUT)) throw ChirpException.unavailable("disk job " + diskJob[0].id() + " still running");

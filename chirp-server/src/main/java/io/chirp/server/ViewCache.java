@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 /**
  * A short-lived cache of view answers (a Linux view of a live guest costs an attach and a walk; a console polling
  * it every second from several tabs should not pay that each time). Guest state is live, so an entry lives
- * {@link #TTL_MS} at most after its read ended and the answer says how old it is ({@code age_ms}, from when its read
- * began); at most {@link #MAX} entries, the
+ * {@link #TTL_MS} at most after its read ended and the answer says how old it is ({@code age_ms}, since its read
+ * ended); at most {@link #MAX} entries, the
  * oldest dropped first. Callers asking while an answer is being read wait for that read rather than start their
  * own: one guest read per view at a time. Every call is still authenticated, checked and audited: only the guest
  * read is shared. A read that fails is not kept.
@@ -22,12 +22,12 @@ final class ViewCache {
     static final int MAX = 256;
 
     /**
-     * One answer: {@code at} is when its read began (its age is counted from then), {@code done} when it ended. The
-     * TTL runs from {@code done}: counted from the start, a read slower than the TTL (a pslist of a loaded TCG guest
-     * takes 2-3 s) was stale on arrival, and every caller after it started a new guest read.
+     * One answer and when its read ended ({@code done}); its age and the TTL run from then. Counted from the start,
+     * a read slower than the TTL (a pslist of a loaded TCG guest takes 2-3 s) was stale on arrival, and every caller
+     * after it started a new guest read.
      */
-    private record Cached(CompletableFuture<Map<String, Object>> answer, long at, java.util.concurrent.atomic.AtomicLong done) {
-        Cached(long at) { this(new CompletableFuture<>(), at, new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE)); }
+    private record Cached(CompletableFuture<Map<String, Object>> answer, java.util.concurrent.atomic.AtomicLong done) {
+        Cached() { this(new CompletableFuture<>(), new java.util.concurrent.atomic.AtomicLong(Long.MIN_VALUE)); }
 
         boolean fresh(long now) {
             long d = done.get();
@@ -49,7 +49,7 @@ final class ViewCache {
         synchronized (this) {
             c = entries.get(key);
             if (fresh || c == null || !c.fresh(System.nanoTime()) || c.answer().isCompletedExceptionally()) {
-                c = new Cached(System.nanoTime());
+                c = new Cached();
                 entries.put(key, c);
                 mine = true;
             }
@@ -75,7 +75,7 @@ final class ViewCache {
             throw e;
         }
         Map<String, Object> m = new LinkedHashMap<>(answer);
-        m.put("age_ms", (System.nanoTime() - c.at()) / 1_000_000L);
+        m.put("age_ms", (System.nanoTime() - c.done().get()) / 1_000_000L);
         return m;
     }
 }

@@ -113,7 +113,7 @@ public final class NetTables {
         try {
             t = io.chirp.hypervisor.Target.vm(vm, connect);
         } catch (io.chirp.core.ChirpException e) {
-            problems.add("VM " + vm + " is not reachable (" + e.getMessage() + "): no direction and no attribution");
+            problems.add("VM " + vm + " is not running here (" + e.getMessage() + "): no direction and no attribution");
             return new Guest(Optional.empty(), Optional.empty(), null, problems);
         }
         try (t) {
