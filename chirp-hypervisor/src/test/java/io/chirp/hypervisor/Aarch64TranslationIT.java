@@ -144,7 +144,6 @@ class Aarch64TranslationIT {
         assertThat(compared[2]).as("linear map addresses").isPositive();
         assertThat(mapped[0]).as("addresses both found mapped").isGreaterThan(150);
     }
-}
 
     @Test
     @org.junit.jupiter.api.Disabled("1 user stack page in ~150 diverges: CHIRP maps it (RW, user, AF set), QEMU's"
