@@ -110,7 +110,7 @@ public final class GuestImageBuilder {
         String realPackage = r.realPackage();
         // The same inputs as before kernels could be chosen, so the default image stays where it was.
         String key = sha256(String.join("\n", BUILDER_VERSION, r.version(), realPackage,
-                sha256(read(busybox)), sha256(resource("init.sh")))).substring(0, 16);
+                sha256(read(busybox)), sha256(initScript()))).substring(0, 16);
         Path dir = home.images().resolve(key);
         try {
             Files.createDirectories(home.images());
@@ -176,7 +176,7 @@ public final class GuestImageBuilder {
             cpio.charDevice("/dev/console", 5, 1);
             cpio.file("/bin/busybox", 0755, read(busybox));
             cpio.symlink("/bin/sh", "busybox");
-            cpio.file("/init", 0755, resource("init.sh"));
+            cpio.file("/init", 0755, initScript());
             Set<String> dirs = new LinkedHashSet<>();
             for (String m : order) {
                 Path parent = Path.of(m).getParent();
@@ -370,6 +370,18 @@ public final class GuestImageBuilder {
                 props.getProperty("kernel.release"), props.getProperty("kernel.package"),
                 props.getProperty("kernel.request", DEFAULT_KERNEL),
                 builtin.isEmpty() ? List.of() : List.of(builtin.split(",")), Map.copyOf(files));
+    }
+
+    /**
+     * {@return the guest's init script} Its serial shell runs on the x86 console, {@code /dev/ttyS0}; an arm64 guest
+     * has its console on the PL011, {@code /dev/ttyAMA0}. Only the foreign image's copy is rewritten, so the x86
+     * images (keyed by the script's hash) stay what they were.
+     */
+    private byte[] initScript() {
+        byte[] script = resource("init.sh");
+        if (arch == GuestArch.X86_64) return script;
+        return new String(script, StandardCharsets.UTF_8).replace("/dev/ttyS0", "/dev/" + arch.console())
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /**

@@ -74,7 +74,9 @@ public record RamLayout(String backend, List<Segment> segments) {
             if (Long.compareUnsigned(last, start) < 0 || last == -1L) {
                 throw ChirpException.corrupt("bad range in info mtree: " + line.strip());
             }
-            long offset = m.group(5) == null ? start : Long.parseUnsignedLong(m.group(5), 16);
+            // QEMU prints " @offset" only when the range does not start at the region's offset 0: no suffix means
+            // offset 0 (x86's low RAM at GPA 0, and arm virt's RAM at GPA 0x40000000 alike)
+            long offset = m.group(5) == null ? 0 : Long.parseUnsignedLong(m.group(5), 16);
             long length = last - start + 1;
             if (offset < 0 || length <= 0 || offset + length < 0) {
                 throw ChirpException.corrupt("range does not fit a file: " + line.strip());

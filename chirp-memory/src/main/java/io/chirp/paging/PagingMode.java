@@ -17,7 +17,7 @@ import java.util.OptionalLong;
  * @param levels     root first; the last level always maps a page
  * @param entrySize  8 (PAE, long mode, AArch64) or 4 (legacy 32-bit)
  * @param vaBits     significant virtual-address bits: 48/57 on x86-64, 39..52 on AArch64, 32 in 32-bit modes
- * @param signExtend true where higher bits must copy bit vaBits-1 (x86-64 canonical form, AArch64's two halves)
+ * @param signExtend true where the bits above the VA must all be equal (x86-64 canonical form, AArch64's halves)
  * @param format     the meaning of an entry's bits
  * @param splitRoots true on AArch64: addresses with the top bit set are walked from TTBR1's table, the others
  *                   from TTBR0's; x86 walks both halves from the one CR3 table
@@ -186,10 +186,14 @@ public record PagingMode(String name, List<Level> levels, int entrySize, int vaB
         return format.address(entry) & ~(level.entrySpan() - 1);
     }
 
-    /** {@return true if {@code va} is representable: canonical in 64-bit modes, below 4 GiB in 32-bit modes} */
+    /**
+     * {@return true if {@code va} is representable} x86-64: canonical (bits 63..vaBits-1 copy bit vaBits-1).
+     * AArch64: each half has the full vaBits (TTBR0 maps [0, 2^vaBits), TTBR1 the top 2^vaBits), so only bits
+     * 63..vaBits must be all 0 or all 1 and bit vaBits-1 is an index bit like the others. 32-bit: below 4 GiB.
+     */
     boolean isValid(long va) {
         if (signExtend) {
-            long top = va >> (vaBits - 1);
+            long top = va >> (splitRoots ? vaBits : vaBits - 1);
             return top == 0 || top == -1;
         }
         return (va >>> vaBits) == 0;

@@ -72,6 +72,22 @@ class RamLayoutTest {
         assertThat(RamLayout.parse(text, "other").segments()).containsExactly(new Segment(0x2000, 0, 0x1000, "other"));
     }
 
+    /** qemu-system-aarch64 -machine virt: RAM starts at GPA 0x40000000, at offset 0 of the backend file. */
+    @Test
+    void armVirtRamStartsAtOneGibibyteAndFileOffsetZero() {
+        String text = """
+                FlatView #1
+                 AS "memory", root: system
+                 Root memory region: system
+                  0000000000000000-0000000003ffffff (prio 0, romd): virt.flash0
+                  0000000009000000-0000000009000fff (prio 0, i/o): pl011
+                  0000000040000000-000000005fffffff (prio 0, ram): mem
+                """;
+        RamLayout l = RamLayout.parse(text);
+        assertThat(l.segments()).containsExactly(new Segment(0x4000_0000L, 0, 0x2000_0000L, "mem"));
+        assertThat(l.fileSizeNeeded()).isEqualTo(0x2000_0000L);
+    }
+
     @Test
     void rejectsTextWithoutRamOrWithOverlaps() {
         assertThatThrownBy(() -> RamLayout.parse("FlatView #0\n AS \"I/O\", root: io\n"))

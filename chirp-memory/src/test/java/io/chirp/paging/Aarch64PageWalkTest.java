@@ -80,6 +80,17 @@ class Aarch64PageWalkTest {
             assertThat(fault(s.translate(new VirtAddr(1L << vaBits))).reason()).isEqualTo(Reason.INVALID_ADDRESS);
         }
         assertThat(s.translateAll(List.of(new VirtAddr(kva), new VirtAddr(uva)))).containsExactly(k, u);
+        // each half is 2^vaBits: a user address with bit vaBits-1 set (a stack near 0x0000ffff_ffff_0000) is
+        // valid and walked from TTBR0, and so is a kernel one with it clear
+        if (vaBits < 52) {
+            long highUser = (1L << vaBits) - 5 * page;
+            t.map(highUser, 11 * page, t.last(), AP_USER | PXN | NG, 0, p);
+            assertThat(mapped(space(t, mode).translate(new VirtAddr(highUser + 8))).pa())
+                    .isEqualTo(new PhysAddr(11 * page + 8));
+            long lowKernel = -(1L << vaBits) + 2 * page;
+            t.map(lowKernel, 13 * page, t.last(), PXN, 0, p);
+            assertThat(mapped(space(t, mode).translate(new VirtAddr(lowKernel))).pa()).isEqualTo(new PhysAddr(13 * page));
+        }
     }
 
     /** Blocks where the granule allows them; a block where it does not, and a level-3 "block", are reserved. */
