@@ -152,7 +152,9 @@ class OtherKernelsIT {
 
                 // dmesg's lines, in order, in ours (a marker written now proves the ring is read live)
                 // one round trip: a loaded host stalls the guest's serial console for a minute or more
-                List<String> dmesg = GuestShell.run(g, "echo '<6>chirp-kernels-marker' > /dev/kmsg; dmesg",
+                // (at level 7, below the console's log level: a level-6 marker is also printed on the serial console, and
+                // that copy lands in the middle of the command's transcript)
+                List<String> dmesg = GuestShell.run(g, "echo '<7>chirp-kernels-marker' > /dev/kmsg; dmesg",
                                 Duration.ofMinutes(4)).lines()
                         .filter(l -> l.matches("^\\[\\s*\\d+\\.\\d{6}] .*"))
                         .map(l -> KernelReader.decode(l.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
