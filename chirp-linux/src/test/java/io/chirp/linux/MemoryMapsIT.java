@@ -86,7 +86,7 @@ class MemoryMapsIT {
     }
 
     static List<String> procMaps(LabGuest g, int pid) {
-        String out = GuestShell.run(g, "cat /proc/" + pid + "/maps", Duration.ofSeconds(90));
+        String out = GuestShell.run(g, "cat /proc/" + pid + "/maps", Duration.ofMinutes(3));
         return out.lines().map(s -> String.join(" ", s.strip().split("\\s+"))).filter(s -> !s.isEmpty()).toList();
     }
 

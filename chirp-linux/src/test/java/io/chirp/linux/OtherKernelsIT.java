@@ -134,10 +134,14 @@ class OtherKernelsIT {
                 assertThat(mounts.complete()).as(mounts.problem()).isTrue();
                 MountsIT.check(mounts.mounts(), gt);
 
-                // the scenario's idle processes: their maps do not change between the guest's read and ours
+                // the scenario's idle processes, which init started and which live for the whole test: their maps do
+                // not change between the guest's read and ours (a beacon's sleep may be mid-exit, its maps torn down)
                 MemoryMaps maps = new MemoryMaps(k);
+                java.util.Set<Integer> longLived = gt.processes().stream()
+                        .filter(p -> p.pid() > 2 && p.ppid() == 1 && !p.args().equals("/bin/sleep 5"))
+                        .map(GroundTruth.Process::pid).collect(Collectors.toSet());
                 List<LinuxProcess> chosen = MemoryMapsIT.chosen(new Processes(k).list(false, false).processes()).stream()
-                        .filter(p -> p.pid() != 1).toList();
+                        .filter(p -> longLived.contains(p.pid())).toList();
                 assertThat(chosen).hasSizeGreaterThanOrEqualTo(3);
                 for (LinuxProcess p : chosen) {
                     MemoryMaps.Listing l = maps.of(p);
@@ -147,18 +151,32 @@ class OtherKernelsIT {
                 }
 
                 // dmesg's lines, in order, in ours (a marker written now proves the ring is read live)
-                GuestShell.run(g, "echo '<6>chirp-kernels-marker' > /dev/kmsg", Duration.ofSeconds(90));
-                List<String> dmesg = GuestShell.run(g, "dmesg", Duration.ofMinutes(3)).lines()
+                // one round trip: a loaded host stalls the guest's serial console for a minute or more
+                // (at level 7, below the console's log level: a level-6 marker is also printed on the serial console, and
+                // that copy lands in the middle of the command's transcript)
+                List<String> dmesg = GuestShell.run(g, "echo '<7>chirp-kernels-marker' > /dev/kmsg; dmesg",
+                                Duration.ofMinutes(4)).lines()
                         .filter(l -> l.matches("^\\[\\s*\\d+\\.\\d{6}] .*"))
-                        .map(l -> KernelReader.decode(l.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1))).toList();
+                        .map(l -> KernelReader.decode(l.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                        .distinct().toList(); // a line the console transcript repeats is one record (µs timestamps)
                 KernelLog.Listing log = new KernelLog(k).read();
                 assertThat(log.complete()).as(log.problem()).isTrue();
                 List<String> ours = log.records().stream().flatMap(r -> r.dmesgLines().stream()).toList();
                 assertThat(dmesg).hasSizeGreaterThan(50);
                 assertThat(dmesg.getLast()).endsWith("] chirp-kernels-marker");
-                int from = ours.indexOf(dmesg.getFirst());
-                assertThat(from).as("dmesg's first line %s is in our log", dmesg.getFirst()).isNotNegative();
-                assertThat(ours.subList(from, Math.min(ours.size(), from + dmesg.size()))).isEqualTo(dmesg);
+                // Every line dmesg printed is in ours, in the same order. The serial link under load sometimes
+                // mangles a line on the way (QEMU doubles a byte: "[[ 0.000000] ..." no longer parses), so ours may
+                // hold a few lines the transcript lost, never more than three, and each is named if it fails.
+                int at = ours.indexOf(dmesg.getFirst());
+                assertThat(at).as("dmesg's first line %s is in our log", dmesg.getFirst()).isNotNegative();
+                List<String> extra = new java.util.ArrayList<>();
+                for (String line : dmesg) {
+                    int next = ours.subList(at, ours.size()).indexOf(line);
+                    assertThat(next).as("dmesg line %s is in our log after line %s", line, at).isNotNegative();
+                    extra.addAll(ours.subList(at, at + next));
+                    at += next + 1;
+                }
+                assertThat(extra).as("lines of ours that dmesg's transcript lacks").hasSizeLessThanOrEqualTo(3);
             }
         }
 
