@@ -131,7 +131,10 @@ class Aarch64TranslationIT {
                             : LINEAR_MAP + (Math.floorMod(rnd.nextLong(), g.memoryBytes()) & ~7L);
                     if (n == 0) va = cpu.pc();
                     if (n == 1) va = cpu.vbar().orElseThrow();
-                    if (n == 2) va = cpu.spEl0().orElseThrow();
+                    // SP_EL0 holds `current` in the kernel, but the user stack pointer at the edges of an exception
+                    // (entry before it is switched, exit after): a user address, which QEMU's walk from EL1 refuses
+                    // under PAN (privileged access never), so it is compared only when it is a kernel address
+                    if (n == 2 && cpu.spEl0().orElseThrow() < 0) va = cpu.spEl0().orElseThrow();
                     compared[kind]++;
                     mapped[0] += compare(as, qmp, va, mismatches);
                 }
