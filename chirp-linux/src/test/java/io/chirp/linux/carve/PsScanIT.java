@@ -34,7 +34,7 @@ class PsScanIT {
     void exitedAndHiddenProcessesAreCarved(LabGuest g) {
         // 30 short-lived processes with a name nothing else has; the guest says which pids they had
         Set<Integer> started = g.shell("cp /bin/busybox /tmp/zzcarve; for i in $(seq 30); do /tmp/zzcarve true & "
-                        + "echo zzpid=$!; wait; done", Duration.ofSeconds(180)).lines()
+                        + "echo zzpid=$!; wait $!; done", Duration.ofSeconds(180)).lines()
                 .filter(l -> l.startsWith("zzpid=")).map(l -> Integer.parseInt(l.substring(6).strip()))
                 .collect(Collectors.toSet());
         assertThat(started).hasSize(30);
