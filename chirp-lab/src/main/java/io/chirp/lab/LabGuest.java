@@ -133,7 +133,7 @@ public record LabGuest(String name, Path dir, long pid, Path ramFile, long memor
     }
 
     /** {@return s with every run of one repeated character collapsed to one} */
-    static String squeeze(String s) {
+    public static String squeeze(String s) {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             if (i == 0 || s.charAt(i) != s.charAt(i - 1)) sb.append(s.charAt(i));
