@@ -41,8 +41,9 @@ echo "@@ processes"
 for p in /proc/[0-9]*; do
   pid=${p#/proc/}
   [ -r $p/stat ] || continue
-  ppid=$(cut -d' ' -f4 $p/stat 2>/dev/null)
-  uid=$(awk '/^Uid:/{print $2; exit}' $p/status 2>/dev/null)
+  # PPid and Uid from status, not fields of stat: a comm with spaces or ')' shifts stat's fields
+  pu=$(awk '/^PPid:/{pp=$2} /^Uid:/{print pp "|" $2; exit}' $p/status 2>/dev/null)
+  ppid=${pu%|*}; uid=${pu#*|}
   comm=$(cat $p/comm 2>/dev/null)
   args=$(tr '\0' ' ' < $p/cmdline 2>/dev/null)
   echo "$pid|$ppid|$uid|$comm|$args"

@@ -264,16 +264,10 @@ public final class KernelTracer implements AutoCloseable {
                 int port = 0;
                 if (family == 2 && len >= 8) {
                     port = Integer.reverseBytes(r.u16(sa + 2) << 16) & 0xffff;
-                    byte[] ip = r.bytes(sa + 4, 4);
-                    addr = (ip[0] & 0xff) + "." + (ip[1] & 0xff) + "." + (ip[2] & 0xff) + "." + (ip[3] & 0xff);
+                    addr = io.chirp.core.IpText.of(r.bytes(sa + 4, 4));
                 } else if (family == 10 && len >= 24) {
                     port = Integer.reverseBytes(r.u16(sa + 2) << 16) & 0xffff;
-                    byte[] ip = r.bytes(sa + 8, 16);
-                    try {
-                        addr = java.net.InetAddress.getByAddress(ip).getHostAddress();
-                    } catch (java.net.UnknownHostException ex) {
-                        addr = "?";
-                    }
+                    addr = io.chirp.core.IpText.of(r.bytes(sa + 8, 16));
                 } else if (family == 1 && len > 2) {
                     addr = r.cstring(sa + 2, (int) Math.min(len - 2, 108));
                 }
