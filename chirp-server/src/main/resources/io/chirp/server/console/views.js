@@ -24,7 +24,7 @@ async function fleet(main) {
   main.append(header('Fleet', 'Every VM on this host and on the fleet\'s sensor hosts, as the hypervisor and the guest\'s own kernel memory show it', filter));
   const summary = el('div', { class: 'cards' });
   main.append(summary);
-  const lastEvent = new Map(), asked = new Set();
+  const lastEvent = new Map(), asked = new Set(), live = new Set(); // live: VMs whose last event came from the stream
   let rows = [];
   const t = table([
     { key: 'name', label: 'VM', render: r => el('a', { href: '#/vm/' + enc(r.name), class: 'vm-link' }, visible(r.name)) },
@@ -60,15 +60,17 @@ async function fleet(main) {
           state: st, kernel: '', open_alerts: open[v.name] || 0, last_event: lastEvent.get(v.name) });
       }
     }
-    // each VM's newest event: from one query of the store's newest events, once (the stream keeps them fresh)
+    t.update(rows);
+    // each VM's newest event: from one query of the store's newest events, once (the stream keeps them fresh); the
+    // rows are drawn first and get their last events when the query answers
     if (!asked.size) {
       asked.add('*');
-      try {
-        for (const e of (await api('/api/events?limit=2000')).rows) lastEvent.set(e.vm, e);
-      } catch (x) { /* the events are not readable now */ }
-      for (const r of rows) r.last_event = lastEvent.get(r.name);
+      api('/api/events?limit=2000').then(r => {
+        for (const e of r.rows) if (!live.has(e.vm)) lastEvent.set(e.vm, e); // oldest first: the newest stays; the stream's are newer
+        for (const x of rows) x.last_event = lastEvent.get(x.name);
+        t.update(rows);
+      }, () => { /* the events are not readable now */ });
     }
-    t.update(rows);
     clear(summary).append(
       card('VMs', rows.length), card('Watched', rows.filter(r => r.monitor).length),
       card('Running', rows.filter(r => ['running', 'attached'].includes(r.state)).length),
@@ -79,6 +81,7 @@ async function fleet(main) {
   const off = on('event', e => {
     const vm = e.device && e.device.name;
     if (!vm) return;
+    live.add(vm);
     lastEvent.set(vm, { time: new Date(e.time || Date.now()).toISOString(), summary: e.message || e.class_name || 'event' });
   });
   return () => { clearInterval(timer); off(); };
