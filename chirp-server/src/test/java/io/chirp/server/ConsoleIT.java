@@ -278,6 +278,8 @@ class ConsoleIT {
         });
         assertThat(state).as(browser.driver.findElement(By.id("download-status")).getText()).isEqualTo("succeeded");
         assertThat(browser.driver.findElement(By.id("download-sha")).getText()).isEqualTo(guestSha);
+        // the job's progress in bytes of the file's size, as the console showed it
+        assertThat(browser.driver.findElement(By.id("download-progress")).getText()).startsWith("293.0 KiB of 293.0 KiB");
         Path saved = browser.downloadWithHash(guestSha, WAIT); // the browser's own copy, byte for byte the guest's file
         assertThat(Files.size(saved)).isEqualTo(300_000);
         String artifact = browser.driver.findElement(By.id("download-status")).getAttribute("data-artifact");
@@ -328,6 +330,11 @@ class ConsoleIT {
         List<String> ex = finishedRow(x, WAIT);
         assertThat(ex.get(0)).as(ex.get(3)).isEqualTo("succeeded");
         assertThat(ex.get(2)).isEqualTo(guestSha);
+        // an extraction reports bytes of the file's size (the route's job, and its row's bar and text)
+        Jobs.View xv = server.jobs().get(x).orElseThrow();
+        assertThat(List.of(xv.bytes(), xv.total())).containsExactly(300_000L, 300_000L);
+        assertThat(ex.get(1)).isEqualTo("100");
+        assertThat(ex.get(3)).contains("293.0 KiB of 293.0 KiB");
         browser.screenshot("evidence-jobs");
     }
 
@@ -419,6 +426,45 @@ class ConsoleIT {
         assertThat(report.problems()).as("what chirp evidence verify checks").isEmpty();
         assertThat(report.caseId()).isEqualTo(auto);
         assertThat(report.artifacts()).isPositive();
+    }
+
+    @Test @Order(11)
+    void theTimelineLoadsOlderEventsPageByPage(LabGuest g) throws Exception {
+        start(g);
+        // more events than the page's first load (5,000): a day old, so every event the guest made is newer
+        long t0 = System.currentTimeMillis() - java.time.Duration.ofDays(1).toMillis();
+        int n = 6_000;
+        try (io.chirp.events.store.EventStore store = io.chirp.events.store.EventStore.open(ServerConfig.defaults(home).storeFile())) {
+            io.chirp.events.build.EventContext ctx = io.chirp.events.build.EventContext.of(io.chirp.events.build.VmIdentity.qemu("hv", g.name(), null));
+            List<io.chirp.events.OcsfEvent> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                batch.add(io.chirp.events.build.ProcessActivity.launch(ctx, io.chirp.events.build.ProcessInfo.of(20_000 + i,
+                        String.format("paged-old-%04d", i))).time(t0 + i * 10L).build());
+            }
+            store.insert(batch);
+        }
+        browser.go("#/fleet");
+        browser.await(By.id("fleet-table"), WAIT);
+        browser.go("#/timeline");
+        WebElement older = browser.await(By.id("tl-older"), WAIT);
+        assertThat(browser.driver.findElement(By.id("tl-status")).getText()).contains("older events in the store");
+        browser.driver.findElement(By.id("tl-text")).sendKeys("paged-old-000");
+        browser.await(WAIT, "the oldest not loaded yet", d -> d.findElement(By.id("timeline-table")).getText().contains("nothing to show"));
+        // older pages on demand, until the store has none older
+        browser.await(Duration.ofMinutes(2), "every page loaded", d -> {
+            List<WebElement> b = d.findElements(By.id("tl-older"));
+            if (b.isEmpty() || !b.getFirst().isDisplayed()) return true;
+            if (b.getFirst().isEnabled()) b.getFirst().click();
+            return null;
+        });
+        List<String> rows = browser.await(WAIT, "the oldest ten", d -> {
+            List<String> r = d.findElements(By.cssSelector("#timeline-table tbody tr")).stream().map(WebElement::getText).toList();
+            return r.size() == 10 ? r : null;
+        });
+        // each once, newest first
+        for (int i = 0; i < 10; i++) assertThat(rows.get(i)).contains(String.format("paged-old-%04d", 9 - i));
+        assertThat(browser.driver.findElement(By.id("tl-status")).getText()).contains("every stored event");
+        browser.screenshot("timeline-older");
     }
 
     @Test @Order(20)
