@@ -43,6 +43,7 @@ class ConsoleIT {
     private static synchronized void start(LabGuest g) throws Exception {
         if (server != null) return;
         home = Files.createTempDirectory("chirp-console-it");
+        storeOldEvents(g.name(), ServerConfig.defaults(home).storeFile());
         server = ChirpServer.start(ServerConfig.defaults(home).withPort(0).withVms(List.of(g.name()))
                 .withInterval(Duration.ofMillis(500)));
         server.credentials().addUser("ann", Role.ANALYST, PASSWORD.toCharArray());
@@ -57,6 +58,23 @@ class ConsoleIT {
                     case: alert
                 """.formatted(TMP_RULE, g.name()), "test"));
         browser = new Browser(server.uri());
+    }
+
+    /** Events the store holds before the server starts, a day old: more than the timeline's first page (test 11). */
+    private static final int OLD_EVENTS = 6_000;
+
+    /** Writes OLD_EVENTS launches of paged-old-NNNN a day ago (10 ms apart) into the store the server will open. */
+    private static void storeOldEvents(String vm, Path file) {
+        long t0 = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+        try (io.chirp.events.store.EventStore store = io.chirp.events.store.EventStore.open(file)) {
+            io.chirp.events.build.EventContext ctx = io.chirp.events.build.EventContext.of(io.chirp.events.build.VmIdentity.qemu("hv", vm, null));
+            List<io.chirp.events.OcsfEvent> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < OLD_EVENTS; i++) {
+                batch.add(io.chirp.events.build.ProcessActivity.launch(ctx, io.chirp.events.build.ProcessInfo.of(20_000 + i,
+                        String.format("paged-old-%04d", i))).time(t0 + i * 10L).build());
+            }
+            store.insert(batch);
+        }
     }
 
     @AfterAll
@@ -431,18 +449,7 @@ class ConsoleIT {
     @Test @Order(11)
     void theTimelineLoadsOlderEventsPageByPage(LabGuest g) throws Exception {
         start(g);
-        // more events than the page's first load (5,000): a day old, so every event the guest made is newer
-        long t0 = System.currentTimeMillis() - java.time.Duration.ofDays(1).toMillis();
-        int n = 6_000;
-        try (io.chirp.events.store.EventStore store = io.chirp.events.store.EventStore.open(ServerConfig.defaults(home).storeFile())) {
-            io.chirp.events.build.EventContext ctx = io.chirp.events.build.EventContext.of(io.chirp.events.build.VmIdentity.qemu("hv", g.name(), null));
-            List<io.chirp.events.OcsfEvent> batch = new java.util.ArrayList<>();
-            for (int i = 0; i < n; i++) {
-                batch.add(io.chirp.events.build.ProcessActivity.launch(ctx, io.chirp.events.build.ProcessInfo.of(20_000 + i,
-                        String.format("paged-old-%04d", i))).time(t0 + i * 10L).build());
-            }
-            store.insert(batch);
-        }
+        // the store holds more events than the page's first load (5,000): OLD_EVENTS a day old (start()), then the guest's
         browser.go("#/fleet");
         browser.await(By.id("fleet-table"), WAIT);
         browser.go("#/timeline");
