@@ -43,7 +43,7 @@ class ConsoleIT {
     private static synchronized void start(LabGuest g) throws Exception {
         if (server != null) return;
         home = Files.createTempDirectory("chirp-console-it");
-        storeOldEvents(g.name(), ServerConfig.defaults(home).storeFile());
+        storeOldEvents(ServerConfig.defaults(home).storeFile());
         server = ChirpServer.start(ServerConfig.defaults(home).withPort(0).withVms(List.of(g.name()))
                 .withInterval(Duration.ofMillis(500)));
         server.credentials().addUser("ann", Role.ANALYST, PASSWORD.toCharArray());
@@ -63,8 +63,12 @@ class ConsoleIT {
     /** Events the store holds before the server starts, a day old: more than the timeline's first page (test 11). */
     private static final int OLD_EVENTS = 6_000;
 
-    /** Writes OLD_EVENTS launches of paged-old-NNNN a day ago (10 ms apart) into the store the server will open. */
-    private static void storeOldEvents(String vm, Path file) {
+    /**
+     * Writes OLD_EVENTS launches of paged-old-NNNN a day ago (10 ms apart) into the store the server will open, of a VM
+     * that is gone (the timeline of the guest's VM, test 6, shows the guest's own events).
+     */
+    private static void storeOldEvents(Path file) {
+        String vm = "archived-vm";
         long t0 = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
         try (io.chirp.events.store.EventStore store = io.chirp.events.store.EventStore.open(file)) {
             io.chirp.events.build.EventContext ctx = io.chirp.events.build.EventContext.of(io.chirp.events.build.VmIdentity.qemu("hv", vm, null));
@@ -230,7 +234,13 @@ class ConsoleIT {
         start(g);
         browser.go("#/timeline");
         WebElement t = browser.await(By.id("timeline-table"), WAIT);
-        browser.await(WAIT, "events", d -> d.findElements(By.cssSelector("#timeline-table tbody tr")).size() > 3);
+        browser.await(WAIT, "the VM choice", d -> new Select(d.findElement(By.id("tl-vm"))).getOptions().stream()
+                .anyMatch(o -> o.getAttribute("value").equals(g.name())));
+        new Select(browser.driver.findElement(By.id("tl-vm"))).selectByValue(g.name());
+        browser.await(WAIT, "the VM's events", d -> {
+            List<WebElement> rows = d.findElements(By.cssSelector("#timeline-table tbody tr"));
+            return rows.size() > 3 && rows.stream().allMatch(r -> r.getText().contains(g.name()));
+        });
         assertThat(browser.driver.executeScript("return !!(window.Chart && Chart.getChart('tl-chart'))")).as("Chart.js drew the chart").isEqualTo(true);
         browser.screenshot("timeline");
         new Select(browser.driver.findElement(By.id("tl-class"))).selectByValue("detection");

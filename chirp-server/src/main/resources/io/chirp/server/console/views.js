@@ -396,6 +396,8 @@ async function timeline(main, vmName) {
     const span = times.length ? hi - lo : 0;
     step = span > 6 * 3600e3 ? 600e3 : span > 3600e3 ? 60e3 : 10e3;
     for (const ts of times) { const b = Math.floor(ts / step) * step; buckets.set(b, (buckets.get(b) || 0) + 1); }
+    // empty buckets too, so the axis is time (a quiet day shows as one), unless that makes thousands of bars
+    if (times.length && span / step <= 2000) for (let b = Math.floor(lo / step) * step; b <= hi; b += step) if (!buckets.has(b)) buckets.set(b, 0);
     keys = [...buckets.keys()].sort((a, b) => a - b);
     const labels = keys.map(k => new Date(k).toISOString().slice(step >= 600e3 ? 5 : 11, 19).replace('T', ' '));
     const data = keys.map(k => buckets.get(k));
