@@ -44,6 +44,8 @@ final class Api {
     private final ChirpServer s;
     private final List<Route> routes = new ArrayList<>();
     private final ViewCache cache = new ViewCache();
+    /** The host's VM listing, shared by callers for up to {@link ViewCache#TTL_MS} and dropped on any lifecycle change. */
+    private final ViewCache inventory = new ViewCache();
 
     private Api(ChirpServer s) { this.s = s; }
 
@@ -61,7 +63,8 @@ final class Api {
         add("GET", "/api/tables", "listTables", "api", VIEWER, false, "Schemas of every declared table (columns, types, docs)",
                 List.of(), Route.Response.json(null, "table name to its columns"), null, c -> Reply.ok(tableSchemas()));
         // --- VMs
-        add("GET", "/api/vms", "listVms", "vms", VIEWER, false, "QEMU VMs on this host and their monitoring state",
+        add("GET", "/api/vms", "listVms", "vms", VIEWER, false, "QEMU VMs on this host and their monitoring state (the host's listing is"
+                + " reused for up to " + ViewCache.TTL_MS + " ms, or until a watched VM changes state; age_ms says how old)",
                 List.of(), table("vms"), null, c -> Reply.ok(vms(null)));
         add("GET", "/api/vms/{vm}", "getVm", "vms", VIEWER, false, "One VM and its monitoring state",
                 List.of(vm), table("vms"), null, c -> Reply.ok(vms(c.require("vm"))));
@@ -152,13 +155,16 @@ final class Api {
                     }
                 });
         // --- events, rules, alerts, the live stream
-        add("GET", "/api/events", "queryEvents", "events", VIEWER, true, "Events from the event store, newest LIMIT in time order",
+        add("GET", "/api/events", "queryEvents", "events", VIEWER, true, "Events from the event store, newest LIMIT in time order;"
+                        + " next_before (null on the last page) asks for the page before them",
                 List.of(Param.text("vm", QUERY, false, "only this VM", Param.VM_NAME, Param.VM_NAME_MAX),
                         Param.text("since", QUERY, false, "ISO-8601 instant, a date, or a duration back: 10m, 2h, 1d",
                                 "[0-9A-Za-z:.+-]{1,40}", 40),
                         Param.text("class", QUERY, false, "process, module, network, file, detection, an OCSF class name or uid",
                                 "[a-z_0-9]{1,40}", 40),
                         Param.integer("limit", QUERY, "at most this many (the newest)", 1, 10_000, 1000L),
+                        Param.text("before", QUERY, false, "only events older than this cursor: the next_before of the"
+                                + " previous page (pages back in time, each event once)", "[0-9]{1,19}\\.[0-9]{1,19}", 40),
                         Param.flag("ocsf", "return the OCSF events themselves instead of summary rows")),
                 table("events"), null, c -> events(c));
         add("GET", "/api/rules", "listRules", "events", VIEWER, false, "The Sigma rules the detector runs",
@@ -318,13 +324,18 @@ final class Api {
     }
 
     private Map<String, Object> vms(String only) {
-        VmBackends.Listing l = VmBackends.listAll(Optional.empty());
+        // one /proc scan and back-end listing for every caller within the TTL (consoles poll the fleet every 3 s); a VM
+        // that stops, returns or pauses under the monitor moves the epoch, and the next call lists afresh
+        Map<String, Object> cached = inventory.get("vms@" + s.vmStates().epoch(), false,
+                () -> Map.of("listing", VmBackends.listAll(Optional.empty())));
+        VmBackends.Listing l = (VmBackends.Listing) cached.get("listing");
         List<VmInfo> shown = only == null ? l.vms() : l.vms().stream()
                 .filter(v -> v.id().ref().equals(only) || v.id().backend().equals(VmBackends.DEFAULT) && v.id().name().equals(only)).toList();
         if (only != null && shown.isEmpty()) throw ChirpException.notFound("no VM " + only + " in any back-end");
         // a back-end that cannot be asked (no libvirt daemon) is the usual case on a plain QEMU host, not a problem
         Map<String, Object> m = tableJson(HostTables.VMS.rows(shown));
         m.put("monitor", s.vmStates().snapshot());
+        m.put("age_ms", cached.get("age_ms"));
         return m;
     }
 
@@ -333,9 +344,19 @@ final class Api {
         if (c.text("since") != null) q = q.since(Since.parse(c.text("since"), Clock.systemUTC()));
         String cls = c.text("class");
         if (cls != null) q = q.classUid(cls.matches("\\d{1,9}") ? Integer.parseInt(cls) : EventClass.parse(cls).uid());
+        if (c.text("before") != null) {
+            try {
+                q = q.before(EventQuery.Cursor.parse(c.text("before")));
+            } catch (IllegalArgumentException e) { // digits beyond a long
+                throw ChirpException.usage("before: not a cursor this server made: " + c.text("before"));
+            }
+        }
         List<StoredEvent> rows = s.queryEvents(q);
         if (c.flag("ocsf")) return Reply.ok(rows.stream().map(r -> r.event().json()).toList());
-        return table(HostTables.EVENTS.rows(rows));
+        Map<String, Object> m = tableJson(HostTables.EVENTS.rows(rows));
+        // a full page may have older events behind it; a short one is the last
+        m.put("next_before", rows.size() < q.limit() ? null : EventQuery.Cursor.after(rows.getFirst()).toString());
+        return Reply.ok(m);
     }
 
     private List<Map<String, Object>> rules() {

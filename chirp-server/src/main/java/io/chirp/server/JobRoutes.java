@@ -115,7 +115,8 @@ final class JobRoutes {
                         try (DiskTarget t = DiskTarget.vm(vm, Optional.ofNullable(c.text("disk")))) {
                             var fs = volume(t, c, p).fs();
                             ExtractedFile x = Extractor.extractPath(fs, c.require("path"), dir,
-                                    new Extractor.Options(c.flag("fill_holes"), Extractor.Options.DEFAULT_MAX_FILL, t.provenance()));
+                                    new Extractor.Options(c.flag("fill_holes"), Extractor.Options.DEFAULT_MAX_FILL, t.provenance()),
+                                    p::update); // bytes of the file's size, so the console's bar moves
                             List<String> problems = x.problems().stream().map(q -> GuestNames.escape(x.sourcePath()) + ": " + q).toList();
                             return new Jobs.Outcome(x.output(), EvidenceManifest.pathFor(x.output()), x.sha256(), null,
                                     Api.tableJson(DiskTables.EXTRACTED.rows(List.of(x), false, problems)), "extract file");

@@ -19,6 +19,8 @@ final class VmStates implements MonitorListener {
 
     private final MonitorListener next;
     private final Map<String, State> states = new ConcurrentHashMap<>();
+    /** Counts the state changes reported: the inventory cached under one value is stale once it moves. */
+    private final java.util.concurrent.atomic.AtomicLong epoch = new java.util.concurrent.atomic.AtomicLong();
 
     VmStates(MonitorListener next) { this.next = next; }
 
@@ -32,6 +34,7 @@ final class VmStates implements MonitorListener {
                 kernel = end < 0 ? s.detail() : s.detail().substring(0, end);
             }
             states.put(vm.name(), new State(s.state(), s.detail(), Instant.now().toString(), kernel));
+            epoch.incrementAndGet();
         }
         next.onChange(vm, change);
     }
@@ -39,4 +42,7 @@ final class VmStates implements MonitorListener {
     @Override public void onTrace(VmRef vm, TraceEvent event) { next.onTrace(vm, event); }
 
     Map<String, State> snapshot() { return new TreeMap<>(states); }
+
+    /** {@return how many state changes the watchers have reported (a VM stopped, came back, was paused, ...)} */
+    long epoch() { return epoch.get(); }
 }

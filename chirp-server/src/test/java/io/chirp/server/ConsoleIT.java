@@ -43,6 +43,7 @@ class ConsoleIT {
     private static synchronized void start(LabGuest g) throws Exception {
         if (server != null) return;
         home = Files.createTempDirectory("chirp-console-it");
+        storeOldEvents(ServerConfig.defaults(home).storeFile());
         server = ChirpServer.start(ServerConfig.defaults(home).withPort(0).withVms(List.of(g.name()))
                 .withInterval(Duration.ofMillis(500)));
         server.credentials().addUser("ann", Role.ANALYST, PASSWORD.toCharArray());
@@ -57,6 +58,27 @@ class ConsoleIT {
                     case: alert
                 """.formatted(TMP_RULE, g.name()), "test"));
         browser = new Browser(server.uri());
+    }
+
+    /** Events the store holds before the server starts, a day old: more than the timeline's first page (test 11). */
+    private static final int OLD_EVENTS = 6_000;
+
+    /**
+     * Writes OLD_EVENTS launches of paged-old-NNNN a day ago (10 ms apart) into the store the server will open, of a VM
+     * that is gone (the timeline of the guest's VM, test 6, shows the guest's own events).
+     */
+    private static void storeOldEvents(Path file) {
+        String vm = "archived-vm";
+        long t0 = System.currentTimeMillis() - Duration.ofDays(1).toMillis();
+        try (io.chirp.events.store.EventStore store = io.chirp.events.store.EventStore.open(file)) {
+            io.chirp.events.build.EventContext ctx = io.chirp.events.build.EventContext.of(io.chirp.events.build.VmIdentity.qemu("hv", vm, null));
+            List<io.chirp.events.OcsfEvent> batch = new java.util.ArrayList<>();
+            for (int i = 0; i < OLD_EVENTS; i++) {
+                batch.add(io.chirp.events.build.ProcessActivity.launch(ctx, io.chirp.events.build.ProcessInfo.of(20_000 + i,
+                        String.format("paged-old-%04d", i))).time(t0 + i * 10L).build());
+            }
+            store.insert(batch);
+        }
     }
 
     @AfterAll
@@ -212,7 +234,13 @@ class ConsoleIT {
         start(g);
         browser.go("#/timeline");
         WebElement t = browser.await(By.id("timeline-table"), WAIT);
-        browser.await(WAIT, "events", d -> d.findElements(By.cssSelector("#timeline-table tbody tr")).size() > 3);
+        browser.await(WAIT, "the VM choice", d -> new Select(d.findElement(By.id("tl-vm"))).getOptions().stream()
+                .anyMatch(o -> o.getAttribute("value").equals(g.name())));
+        new Select(browser.driver.findElement(By.id("tl-vm"))).selectByValue(g.name());
+        browser.await(WAIT, "the VM's events", d -> {
+            List<WebElement> rows = d.findElements(By.cssSelector("#timeline-table tbody tr"));
+            return rows.size() > 3 && rows.stream().allMatch(r -> r.getText().contains(g.name()));
+        });
         assertThat(browser.driver.executeScript("return !!(window.Chart && Chart.getChart('tl-chart'))")).as("Chart.js drew the chart").isEqualTo(true);
         browser.screenshot("timeline");
         new Select(browser.driver.findElement(By.id("tl-class"))).selectByValue("detection");
@@ -278,6 +306,8 @@ class ConsoleIT {
         });
         assertThat(state).as(browser.driver.findElement(By.id("download-status")).getText()).isEqualTo("succeeded");
         assertThat(browser.driver.findElement(By.id("download-sha")).getText()).isEqualTo(guestSha);
+        // the job's progress in bytes of the file's size, as the console showed it
+        assertThat(browser.driver.findElement(By.id("download-progress")).getText()).startsWith("293.0 KiB of 293.0 KiB");
         Path saved = browser.downloadWithHash(guestSha, WAIT); // the browser's own copy, byte for byte the guest's file
         assertThat(Files.size(saved)).isEqualTo(300_000);
         String artifact = browser.driver.findElement(By.id("download-status")).getAttribute("data-artifact");
@@ -328,6 +358,11 @@ class ConsoleIT {
         List<String> ex = finishedRow(x, WAIT);
         assertThat(ex.get(0)).as(ex.get(3)).isEqualTo("succeeded");
         assertThat(ex.get(2)).isEqualTo(guestSha);
+        // an extraction reports bytes of the file's size (the route's job, and its row's bar and text)
+        Jobs.View xv = server.jobs().get(x).orElseThrow();
+        assertThat(List.of(xv.bytes(), xv.total())).containsExactly(300_000L, 300_000L);
+        assertThat(ex.get(1)).isEqualTo("100");
+        assertThat(ex.get(3)).contains("293.0 KiB of 293.0 KiB");
         browser.screenshot("evidence-jobs");
     }
 
@@ -419,6 +454,34 @@ class ConsoleIT {
         assertThat(report.problems()).as("what chirp evidence verify checks").isEmpty();
         assertThat(report.caseId()).isEqualTo(auto);
         assertThat(report.artifacts()).isPositive();
+    }
+
+    @Test @Order(11)
+    void theTimelineLoadsOlderEventsPageByPage(LabGuest g) throws Exception {
+        start(g);
+        // the store holds more events than the page's first load (5,000): OLD_EVENTS a day old (start()), then the guest's
+        browser.go("#/fleet");
+        browser.await(By.id("fleet-table"), WAIT);
+        browser.go("#/timeline");
+        WebElement older = browser.await(By.id("tl-older"), WAIT);
+        assertThat(browser.driver.findElement(By.id("tl-status")).getText()).contains("older events in the store");
+        browser.driver.findElement(By.id("tl-text")).sendKeys("paged-old-000");
+        browser.await(WAIT, "the oldest not loaded yet", d -> d.findElement(By.id("timeline-table")).getText().contains("nothing to show"));
+        // older pages on demand, until the store has none older
+        browser.await(Duration.ofMinutes(2), "every page loaded", d -> {
+            List<WebElement> b = d.findElements(By.id("tl-older"));
+            if (b.isEmpty() || !b.getFirst().isDisplayed()) return true;
+            if (b.getFirst().isEnabled()) b.getFirst().click();
+            return null;
+        });
+        List<String> rows = browser.await(WAIT, "the oldest ten", d -> {
+            List<String> r = d.findElements(By.cssSelector("#timeline-table tbody tr")).stream().map(WebElement::getText).toList();
+            return r.size() == 10 ? r : null;
+        });
+        // each once, newest first
+        for (int i = 0; i < 10; i++) assertThat(rows.get(i)).contains(String.format("paged-old-%04d", 9 - i));
+        assertThat(browser.driver.findElement(By.id("tl-status")).getText()).contains("every stored event");
+        browser.screenshot("timeline-older");
     }
 
     @Test @Order(20)

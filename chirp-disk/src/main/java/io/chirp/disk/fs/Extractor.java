@@ -76,6 +76,15 @@ public final class Extractor {
         return extract(fs, resolve(fs, path), path, evidenceDir, options);
     }
 
+    /**
+     * Extracts the file at {@code path} into {@code evidenceDir}, telling {@code progress} the bytes done (read or
+     * holes) of the file's claimed size after each chunk (a server job's progress bar; it may throw to cancel).
+     */
+    public static ExtractedFile extractPath(FileSystem fs, String path, Path evidenceDir, Options options,
+                                            io.chirp.disk.acquire.DiskAcquisition.Progress progress) {
+        return extract(fs, resolve(fs, path), path, evidenceDir, options, progress);
+    }
+
     /** Extracts inode {@code inode} into {@code evidenceDir} with the default options. */
     public static ExtractedFile extract(FileSystem fs, long inode, String sourcePath, Path evidenceDir) {
         return extract(fs, inode, sourcePath, evidenceDir, Options.DEFAULT);
@@ -83,13 +92,18 @@ public final class Extractor {
 
     /** Extracts inode {@code inode} into {@code evidenceDir}; {@code sourcePath} only names the output. */
     public static ExtractedFile extract(FileSystem fs, long inode, String sourcePath, Path evidenceDir, Options options) {
+        return extract(fs, inode, sourcePath, evidenceDir, options, io.chirp.disk.acquire.DiskAcquisition.Progress.NONE);
+    }
+
+    private static ExtractedFile extract(FileSystem fs, long inode, String sourcePath, Path evidenceDir, Options options,
+                                         io.chirp.disk.acquire.DiskAcquisition.Progress progress) {
         FileMeta meta = fs.stat(inode);
         if (meta.type() == FileType.DIRECTORY) throw ChirpException.usage("inode " + inode + " (" + sourcePath + ") is a directory");
         String base = sourcePath.isEmpty() ? "" : sourcePath.substring(sourcePath.lastIndexOf('/') + 1);
         Path out = evidenceDir.resolve("inode-" + inode + (base.isEmpty() ? "" : "-" + safe(base)));
         FileLayout layout = fs.layout(inode);
         try (EvidenceWriter w = EvidenceWriter.create(out)) {
-            Written written = write(fs.volume(), layout, w, options);
+            Written written = write(fs.volume(), layout, w, options, progress);
             // the hash is known only once commit has digested the last byte: the draft's is null until then
             ExtractedFile x = new ExtractedFile(sourcePath, inode, layout.size(), w.size(), null,
                     w.target(), EvidenceManifest.pathFor(w.target()), meta, written.holes, written.problems);
@@ -102,7 +116,8 @@ public final class Extractor {
     private record Written(List<ExtractedFile.Hole> holes, List<String> problems) {}
 
     /** Writes data ranges in order; holes become {@link EvidenceWriter#hole}s (hashed as zeros, never written). */
-    private static Written write(BlockSource vol, FileLayout layout, EvidenceWriter w, Options o) {
+    private static Written write(BlockSource vol, FileLayout layout, EvidenceWriter w, Options o,
+                                 io.chirp.disk.acquire.DiskAcquisition.Progress progress) {
         List<ExtractedFile.Hole> holes = new ArrayList<>();
         List<String> problems = new ArrayList<>(layout.problems());
         byte[] buf = new byte[CHUNK];
@@ -140,6 +155,7 @@ public final class Extractor {
                 vol.read(r.diskOffset() + done, buf, 0, n);
                 w.write(buf, 0, n);
                 done += n;
+                progress.update(pos + done, layout.size());
             }
             pos += r.length();
         }
@@ -156,6 +172,7 @@ public final class Extractor {
                         + " bytes are not on the disk and were not written (--fill-holes writes them as zeros)");
             }
         }
+        progress.update(pos, layout.size());
         return new Written(holes, problems);
     }
 

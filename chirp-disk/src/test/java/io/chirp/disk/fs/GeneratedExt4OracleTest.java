@@ -142,6 +142,30 @@ class GeneratedExt4OracleTest {
     }
 
     @Test
+    void extractionReportsBytesOfTheFilesSizeAsItCopies() throws Exception {
+        Path root = dir.resolve("progress");
+        Path f = root.resolve("p/data.bin");
+        Files.createDirectories(f.getParent());
+        byte[] part = new byte[3 << 20];
+        new Random(11).nextBytes(part);
+        try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) { // 3 MiB, a 2 MiB hole, 3 MiB
+            raf.write(part);
+            raf.seek(5L << 20);
+            raf.write(part);
+        }
+        Path img = mkfs(root, "32M");
+        List<long[]> seen = new ArrayList<>();
+        try (BlockSource disk = RawImage.open(img); FileSystem fs = FileSystems.open(disk)) {
+            ExtractedFile x = Extractor.extractPath(fs, "/p/data.bin", Files.createDirectories(dir.resolve("out")),
+                    Extractor.Options.DEFAULT, (done, total) -> seen.add(new long[] {done, total}));
+            assertThat(Files.readAllBytes(x.output())).isEqualTo(Files.readAllBytes(f));
+        }
+        long size = 8L << 20;
+        assertThat(seen).as("a report per 1 MiB chunk read").hasSizeGreaterThanOrEqualTo(6).allMatch(u -> u[1] == size);
+        assertThat(seen).extracting(u -> u[0]).isSorted().last().isEqualTo(size);
+    }
+
+    @Test
     void legacyBlockMapsWith32BitDescriptors() throws Exception {
         Path root = dir.resolve("legacy");
         byte[] big = new byte[3 << 20];

@@ -208,6 +208,10 @@ public final class EventStore implements AutoCloseable {
         if (q.vm() != null) { sql.append(" AND vm = ?"); args.add(q.vm()); }
         if (q.since() != null) { sql.append(" AND time >= ?"); args.add(q.since().toEpochMilli()); }
         if (q.classUid() != null) { sql.append(" AND class_uid = ?"); args.add(q.classUid()); }
+        if (q.before() != null) { // a range on the time indexes, then the tie within one millisecond by id
+            sql.append(" AND time <= ? AND (time < ? OR id < ?)");
+            args.addAll(List.of(q.before().time(), q.before().time(), q.before().id()));
+        }
         sql.append(" ORDER BY time DESC, id DESC LIMIT ?");
         args.add(q.limit());
         try (PreparedStatement ps = db.prepareStatement(sql.toString())) {

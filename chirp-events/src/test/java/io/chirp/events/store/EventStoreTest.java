@@ -67,9 +67,47 @@ class EventStoreTest {
 
             List<StoredEvent> last3 = store.query(EventQuery.all().vm("vm-b").classUid(1007).limit(3));
             assertThat(last3).extracting(e -> e.event().json().at("/process/pid").asInt()).containsExactly(991, 995, 997); // odd: vm-b; multiples of 3 are network events
+            assertThat(pages(store, EventQuery.all().vm("vm-a"), 7)).as("vm-a's events paged back in time")
+                    .extracting(StoredEvent::id).containsExactlyElementsOf(a.reversed().stream().map(StoredEvent::id).toList());
             OcsfEvent back = last3.get(2).event();
             assertThat(back.uid()).isEqualTo(last3.get(2).uid()).isNotBlank();
             assertThat(back.json().at("/device/uid").asText()).isEqualTo("0b6f1e9e-0d36-4c7e-9d8a-2a4f4f1b6c01");
+        }
+    }
+
+    /** {@return every event {@code q} matches, newest first, read {@code size} at a time with a cursor} */
+    static List<StoredEvent> pages(EventStore store, EventQuery q, int size) {
+        List<StoredEvent> out = new java.util.ArrayList<>();
+        EventQuery.Cursor before = null;
+        for (int n = 0; n < 100_000; n++) {
+            List<StoredEvent> page = store.query(q.limit(size).before(before));
+            assertThat(page).hasSizeLessThanOrEqualTo(size).isSortedAccordingTo((x, y) -> Long.compare(x.time(), y.time()));
+            out.addAll(page.reversed());
+            if (page.size() < size) return out;
+            before = EventQuery.Cursor.after(page.getFirst());
+        }
+        throw new AssertionError("paging did not end");
+    }
+
+    @Test void pagesBackInTimeThroughEventsSharingAMillisecond(@TempDir Path tmp) {
+        try (EventStore store = EventStore.open(tmp.resolve("events.db"))) {
+            List<OcsfEvent> batch = new java.util.ArrayList<>();
+            // 100 events, five in each millisecond, inserted out of order: the id breaks each tie
+            for (int i = 99; i >= 0; i--) {
+                batch.add(ProcessActivity.launch(i % 2 == 0 ? VM_A : VM_B, ProcessInfo.of(i, "p" + i)).time(T0 + (i / 5)).build());
+            }
+            store.insert(batch);
+            List<StoredEvent> all = store.query(EventQuery.all().limit(1000));
+            List<Long> newestFirst = all.reversed().stream().map(StoredEvent::id).toList();
+            for (int size : new int[] {1, 3, 5, 7, 100, 101}) {
+                assertThat(pages(store, EventQuery.all(), size)).as("pages of " + size).extracting(StoredEvent::id)
+                        .containsExactlyElementsOf(newestFirst);
+            }
+            assertThat(pages(store, EventQuery.all().vm("vm-b"), 4)).hasSize(50).allMatch(e -> e.vm().equals("vm-b"));
+            EventQuery.Cursor c = EventQuery.Cursor.after(all.get(50));
+            assertThat(EventQuery.Cursor.parse(c.toString())).isEqualTo(c);
+            assertThat(store.query(EventQuery.all().before(c).limit(1000))).hasSize(50)
+                    .allMatch(e -> e.time() < c.time() || e.time() == c.time() && e.id() < c.id());
         }
     }
 

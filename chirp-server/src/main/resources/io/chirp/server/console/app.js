@@ -134,6 +134,11 @@ document.getElementById('logout').addEventListener('click', async () => {
 });
 
 window.addEventListener('hashchange', route);
+// A page being left (reload, another site; or frozen in the back/forward cache) gives its stream's connection back at
+// once: the browser keeps at most 6 connections to the server, and a stream still held by a page gone from view
+// starved the console's next loads of one each (the 6th reload's data calls waited ~55 s for a free connection).
+window.addEventListener('pagehide', () => { if (source) { source.close(); source = null; } });
+window.addEventListener('pageshow', ev => { if (ev.persisted && session.role) connect(); });
 
 (async () => {
   try {

@@ -1,7 +1,7 @@
 // The VM page's Files tab: one directory of the VM's disk at a time, with MACB times, read at a point in time through
 // the API; a file is downloaded by extracting it as a job into the evidence store, so every download has a
 // SHA-256, a manifest and a custody record, and the bytes come from the store, not from a second reader.
-import { el, clear, table, visible, bytes, time } from './dom.js';
+import { el, clear, table, visible, bytes, time, progressText } from './dom.js';
 import { api, may, has, finished } from './app.js';
 
 const enc = encodeURIComponent;
@@ -63,13 +63,18 @@ export async function files(body, name, path = '/') {
 
 async function download(vm, path, size, out) {
   out.hidden = false;
-  const bar = el('progress', { max: 100, value: 0, class: 'bar' });
+  const bar = el('progress', { max: 100, value: 0, class: 'bar', id: 'download-bar' });
   const line = el('span', { id: 'download-line' }, 'extracting ' + visible(path) + ' through the evidence store…');
-  clear(out).append(bar, line);
+  const done_ = el('span', { class: 'muted small', id: 'download-progress' });
+  clear(out).append(bar, line, ' ', done_);
   out.dataset.state = 'running';
   try {
     const j = await api('/api/jobs/extractions', { method: 'POST', body: { vm, path } });
-    const done = await finished(j.id, p => { if (p.total) bar.value = Math.min(100, 100 * p.bytes / p.total); });
+    // the job reports bytes of the file's size as it copies (read from the disk, or holes)
+    const done = await finished(j.id, p => {
+      if (p.total) bar.value = Math.min(100, 100 * p.bytes / p.total);
+      done_.textContent = progressText(p);
+    });
     if (done.state !== 'succeeded' || !done.artifact_id) {
       out.dataset.state = 'failed';
       line.textContent = 'extraction ' + done.state + (done.error ? ': ' + visible(done.error) : '');

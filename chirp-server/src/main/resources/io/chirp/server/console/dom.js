@@ -39,6 +39,12 @@ export function bytes(n) {
   return (i === 0 ? v.toFixed(0) : v.toFixed(1)) + ' ' + u[i];
 }
 
+// What a job has done: bytes (of its total, when it knows one), rate, and while it runs its ETA.
+export function progressText(j) {
+  const eta = j.state === 'running' && j.eta_s !== null && j.eta_s !== undefined ? ' · ETA ' + Math.ceil(j.eta_s) + ' s' : '';
+  return bytes(j.bytes) + (j.total ? ' of ' + bytes(j.total) : '') + ' · ' + bytes(j.rate_bytes_per_s) + '/s' + eta;
+}
+
 export function ago(iso) {
   if (!iso) return '';
   const s = (Date.now() - Date.parse(iso)) / 1000;

@@ -1,6 +1,6 @@
 // The console's pages. Every value from a guest (names, command lines, paths) reaches the page through dom.js's
 // text nodes; control characters are shown as \xNN.
-import { el, clear, table, visible, bytes, ago, time, sev } from './dom.js';
+import { el, clear, table, visible, bytes, ago, time, sev, progressText } from './dom.js';
 import { api, on, may, has } from './app.js';
 import { files } from './disk.js';
 import { cases, artifacts, caseChooser } from './cases.js';
@@ -24,7 +24,7 @@ async function fleet(main) {
   main.append(header('Fleet', 'Every VM on this host and on the fleet\'s sensor hosts, as the hypervisor and the guest\'s own kernel memory show it', filter));
   const summary = el('div', { class: 'cards' });
   main.append(summary);
-  const lastEvent = new Map(), asked = new Set();
+  const lastEvent = new Map(), asked = new Set(), live = new Set(); // live: VMs whose last event came from the stream
   let rows = [];
   const t = table([
     { key: 'name', label: 'VM', render: r => el('a', { href: '#/vm/' + enc(r.name), class: 'vm-link' }, visible(r.name)) },
@@ -60,15 +60,17 @@ async function fleet(main) {
           state: st, kernel: '', open_alerts: open[v.name] || 0, last_event: lastEvent.get(v.name) });
       }
     }
-    // each VM's newest event: from one query of the store's newest events, once (the stream keeps them fresh)
+    t.update(rows);
+    // each VM's newest event: from one query of the store's newest events, once (the stream keeps them fresh); the
+    // rows are drawn first and get their last events when the query answers
     if (!asked.size) {
       asked.add('*');
-      try {
-        for (const e of (await api('/api/events?limit=2000')).rows) lastEvent.set(e.vm, e);
-      } catch (x) { /* the events are not readable now */ }
-      for (const r of rows) r.last_event = lastEvent.get(r.name);
+      api('/api/events?limit=2000').then(r => {
+        for (const e of r.rows) if (!live.has(e.vm)) lastEvent.set(e.vm, e); // oldest first: the newest stays; the stream's are newer
+        for (const x of rows) x.last_event = lastEvent.get(x.name);
+        t.update(rows);
+      }, () => { /* the events are not readable now */ });
     }
-    t.update(rows);
     clear(summary).append(
       card('VMs', rows.length), card('Watched', rows.filter(r => r.monitor).length),
       card('Running', rows.filter(r => ['running', 'attached'].includes(r.state)).length),
@@ -79,6 +81,7 @@ async function fleet(main) {
   const off = on('event', e => {
     const vm = e.device && e.device.name;
     if (!vm) return;
+    live.add(vm);
     lastEvent.set(vm, { time: new Date(e.time || Date.now()).toISOString(), summary: e.message || e.class_name || 'event' });
   });
   return () => { clearInterval(timer); off(); };
@@ -356,6 +359,9 @@ async function evidenceOf(a, box) {
 }
 
 // ---------------------------------------------------------------- Timeline
+// The newest PAGE events first; older ones page by page on demand (the API's before cursor), up to MAX_HELD.
+const PAGE = 5000, MAX_HELD = 50000;
+
 async function timeline(main, vmName) {
   const cls = el('select', { id: 'tl-class' }, ['', 'process', 'module', 'network', 'file', 'detection'].map(c => el('option', { value: c }, c || 'all classes')));
   const text = el('input', { class: 'search', id: 'tl-text', placeholder: 'Filter text' });
@@ -363,8 +369,11 @@ async function timeline(main, vmName) {
   const zoomChip = el('button', { class: 'small', id: 'tl-zoom', hidden: true }, '');
   main.append(header('Timeline', 'Events and alerts on one time axis; click a bar to zoom into it', zoomChip, vmSel, cls, text));
   const canvas = el('canvas', { id: 'tl-chart', height: 90 });
-  main.append(el('div', { class: 'panel chart' }, canvas));
-  let rows = [];
+  const status = el('span', { class: 'muted', id: 'tl-status' }, 'reading the event store…');
+  const older = el('button', { class: 'small', id: 'tl-older', hidden: true }, 'Load older events');
+  main.append(el('div', { class: 'panel chart' }, canvas), el('div', { class: 'toolbar' }, status, older));
+  // rows: every event held, oldest first; held: the same by key; cursor: where the oldest page ends (null: none older)
+  let rows = [], held = new Map(), cursor = null, paged = false;
   const t = table([
     { key: 'time', label: 'Time', render: r => time(r.time) }, { key: 'vm', label: 'VM' }, { key: 'class', label: 'Class', render: r => el('span', { class: 'tag cls-' + String(r.class).split(' ')[0].toLowerCase() }, visible(r.class)) },
     { key: 'activity', label: 'Activity' }, { key: 'severity', label: 'Severity', render: r => sev(r.severity) }, { key: 'summary', label: 'What happened', cls: 'wrap mono' },
@@ -382,12 +391,19 @@ async function timeline(main, vmName) {
     if (zoom) zoomChip.textContent = '× ' + new Date(zoom[0]).toISOString().slice(11, 19) + ' – ' + new Date(zoom[1]).toISOString().slice(11, 19);
     const buckets = new Map();
     const times = shown.map(r => Date.parse(r.time)).filter(x => !isNaN(x));
-    const span = times.length ? Math.max(...times) - Math.min(...times) : 0;
+    let lo = Infinity, hi = -Infinity;
+    for (const x of times) { if (x < lo) lo = x; if (x > hi) hi = x; } // no Math.max(...times): tens of thousands of arguments
+    const span = times.length ? hi - lo : 0;
     step = span > 6 * 3600e3 ? 600e3 : span > 3600e3 ? 60e3 : 10e3;
     for (const ts of times) { const b = Math.floor(ts / step) * step; buckets.set(b, (buckets.get(b) || 0) + 1); }
+    // empty buckets too, so the axis is time (a quiet day shows as one), unless that makes thousands of bars
+    if (times.length && span / step <= 2000) for (let b = Math.floor(lo / step) * step; b <= hi; b += step) if (!buckets.has(b)) buckets.set(b, 0);
     keys = [...buckets.keys()].sort((a, b) => a - b);
-    const labels = keys.map(k => new Date(k).toISOString().slice(11, 19));
+    const labels = keys.map(k => new Date(k).toISOString().slice(step >= 600e3 ? 5 : 11, 19).replace('T', ' '));
     const data = keys.map(k => buckets.get(k));
+    status.textContent = rows.length.toLocaleString('en-US') + ' events' + (rows.length ? ' from ' + time(rows[0].time) + ' to ' + time(rows[rows.length - 1].time) : '')
+      + (cursor ? (rows.length >= MAX_HELD ? ' · older events in the store (filter by VM or class to reach them)' : ' · older events in the store') : ' · every stored event of this view');
+    older.hidden = !cursor || rows.length >= MAX_HELD;
     if (!window.Chart) return;
     if (!chart) {
       chart = new window.Chart(canvas, { type: 'bar', data: { labels, datasets: [{ label: 'events per ' + step / 1000 + ' s', data, backgroundColor: '#14b8a6', borderRadius: 3 }] },
@@ -398,15 +414,41 @@ async function timeline(main, vmName) {
       chart.data.labels = labels; chart.data.datasets[0].data = data; chart.data.datasets[0].label = 'events per ' + step / 1000 + ' s'; chart.update();
     }
   }
-  async function load() {
-    const q = ['limit=5000'];
+  const key = r => r.uid || (r.time + '|' + r.vm + '|' + r.summary);
+  function take(page) {
+    for (const r of page) held.set(key(r), { ...r, ts: Date.parse(r.time) });
+    // by instant, not by text: an ISO time without milliseconds (…:40Z) sorts after …:40.001Z as text
+    rows = [...held.values()].sort((a, b) => a.ts - b.ts);
+  }
+  function query(before) {
+    const q = ['limit=' + PAGE];
     if (vmSel.value) q.push('vm=' + enc(vmSel.value));
     if (cls.value) q.push('class=' + enc(cls.value));
-    rows = (await api('/api/events?' + q.join('&'))).rows;
+    if (before) q.push('before=' + enc(before));
+    return api('/api/events?' + q.join('&'));
+  }
+  // the newest page (again, on live events): pages loaded further back stay
+  async function load() {
+    const r = await query(null);
+    take(r.rows);
+    if (!paged) cursor = r.next_before;
     draw();
   }
-  vmSel.addEventListener('change', load);
-  cls.addEventListener('change', load);
+  async function loadOlder() {
+    if (!cursor) return;
+    older.disabled = true;
+    try {
+      const r = await query(cursor);
+      paged = true;
+      take(r.rows);
+      cursor = r.next_before;
+      draw();
+    } catch (e) { status.textContent = 'cannot read older events: ' + e.message; } finally { older.disabled = false; }
+  }
+  older.addEventListener('click', loadOlder);
+  const restart = () => { held = new Map(); rows = []; cursor = null; paged = false; zoom = null; load(); };
+  vmSel.addEventListener('change', restart);
+  cls.addEventListener('change', restart);
   text.addEventListener('input', draw);
   await load();
   // live: new events reload the page's window at most every 5 s (a busy fleet sends many a second)
@@ -450,12 +492,13 @@ async function evidence(main, vmName) {
   return () => { off(); window.removeEventListener('chirp-job', onStarted); };
 }
 
+// A job's bar: the share of its total while it runs, or moving without one (a capture knows its bytes so far, not
+// its end; a body file or an ISF export reports none), full once it succeeded.
 function progress(j) {
-  const pct = j.total ? Math.min(100, 100 * j.bytes / j.total) : 0;
-  const bar = el('progress', { max: 100, value: j.state === 'succeeded' ? 100 : pct.toFixed(1), class: 'bar', dataset: { job: j.id } });
-  const eta = j.eta_s !== null && j.eta_s !== undefined ? ' · ETA ' + Math.ceil(j.eta_s) + ' s' : '';
-  return el('div', { class: 'progress' }, bar, el('div', { class: 'small muted' },
-    bytes(j.bytes) + (j.total ? ' of ' + bytes(j.total) : '') + ' · ' + bytes(j.rate_bytes_per_s) + '/s' + eta + (j.error ? ' · ' + visible(j.error) : '')));
+  const running = j.state === 'running';
+  const value = j.state === 'succeeded' ? 100 : j.total ? Math.min(100, 100 * j.bytes / j.total).toFixed(1) : running ? undefined : 0;
+  const bar = el('progress', { max: 100, value, class: 'bar' + (value === undefined ? ' busy' : ''), dataset: { job: j.id } });
+  return el('div', { class: 'progress' }, bar, el('div', { class: 'small muted' }, progressText(j) + (j.error ? ' · ' + visible(j.error) : '')));
 }
 
 function collectPanel(vmName) {
