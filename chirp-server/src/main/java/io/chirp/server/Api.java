@@ -154,6 +154,9 @@ final class Api {
                 (c, k) -> LinuxViews.caps(k, c.flag("threads"), c.flag("traced"), c.flag("names")));
         linux("history", "shell_history", "Commands remembered in the heap of every shell", List.of(
                 Param.pid("only this process, whatever its name")), (c, k) -> LinuxViews.history(k, c.integer("pid")));
+        linux("kthreads", "Kernel threads with the function each runs; suspicious when nothing listed holds it", List.of(
+                Param.flag("suspicious", "only threads whose function lies outside kernel text and every listed module")),
+                (c, k) -> LinuxViews.kthreads(k, c.flag("suspicious")));
         add("GET", "/api/vms/{vm}/linux/check", "linuxCheck", "linux", VIEWER, true,
                 "Integrity checks: hidden processes and modules, hooks, IDT, kprobes, ftrace, credentials",
                 List.of(vm, Param.choices("only", "run only these checks (comma-separated)", IntegrityCheck.ALL),

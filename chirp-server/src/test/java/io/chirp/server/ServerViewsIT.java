@@ -236,6 +236,25 @@ class ServerViewsIT {
     }
 
     @Test
+    void kernelThreadsAreTheGuestsOwnAndNoneIsSuspicious(LabGuest g) throws Exception {
+        start();
+        Set<Integer> truth = g.groundTruth().processes().stream().filter(p -> p.ppid() == 2 && p.args().isBlank()
+                && !p.comm().startsWith("kworker/")).map(GroundTruth.Process::pid).collect(Collectors.toSet());
+        JsonNode k = sameAsInProcess(g, "kthreads", "kthreads", x -> LinuxViews.kthreads(x, false));
+        Set<Integer> listed = new java.util.HashSet<>();
+        k.path("rows").forEach(r -> listed.add(r.path("pid").asInt()));
+        // kernel threads other than pool workers live as long as the kernel (ext4lazyinit is the one that ends)
+        truth.removeIf(pid -> !listed.contains(pid) && g.groundTruth().processes().stream()
+                .anyMatch(p -> p.pid() == pid && p.comm().equals("ext4lazyinit")));
+        assertThat(listed).containsAll(truth).contains(2);
+        assertThat(k.path("rows").findValuesAsText("suspicious")).containsOnly("false");
+        assertThat(rows(k, r -> r.path("comm").asText().startsWith("ksoftirqd/"))).isNotEmpty()
+                .allSatisfy(r -> assertThat(r.path("symbol").asText()).isEqualTo("smpboot_thread_fn"));
+        JsonNode none = sameAsInProcess(g, "kthreads?suspicious=true", "kthreads", x -> LinuxViews.kthreads(x, true));
+        assertThat(none.path("rows")).isEmpty();
+    }
+
+    @Test
     void everyLinuxTableHasARoute(LabGuest g) throws Exception {
         start();
         JsonNode doc = client.get("/api/openapi.json", viewer).json();

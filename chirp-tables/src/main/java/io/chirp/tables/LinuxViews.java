@@ -299,6 +299,19 @@ public final class LinuxViews {
         return LinuxTables.SHELL_HISTORY.rows(rows, false, problems);
     }
 
+    /** {@code kthreads}: kernel threads with their functions; {@code suspiciousOnly} keeps those nothing listed holds. */
+    public static Rows kthreads(LinuxKernel k, boolean suspiciousOnly) {
+        io.chirp.linux.KernelThreads.Listing l = new io.chirp.linux.KernelThreads(k).list();
+        List<String> problems = new ArrayList<>(l.problems());
+        List<io.chirp.linux.KernelThreads.Thread> shown = new ArrayList<>();
+        for (io.chirp.linux.KernelThreads.Thread t : l.threads()) {
+            if (suspiciousOnly && !t.suspicious()) continue;
+            for (String p : t.problems()) problems.add("pid " + t.process().pid() + ": " + p);
+            shown.add(t);
+        }
+        return LinuxTables.KTHREADS.rows(shown, false, problems);
+    }
+
     /** {@return the guest's clock, or null with the reason added to {@code problems}} */
     private static KernelClock clock(LinuxKernel k, List<String> problems) {
         try {
