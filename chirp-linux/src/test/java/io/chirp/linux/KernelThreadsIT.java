@@ -107,6 +107,12 @@ class KernelThreadsIT {
             assertThat(k2.reader().u64(fnAddr)).isEqualTo(victim.function());
             write(g, k2, fnAddr, victim.process().task());
             try {
+                // linux check says so too, as a critical finding of its kernel_threads check
+                io.chirp.linux.integrity.IntegrityReport rep = new io.chirp.linux.integrity.IntegrityCheck(k2, live.registers())
+                        .run(java.util.Set.of("kernel_threads"));
+                assertThat(rep.findings(io.chirp.linux.integrity.IntegrityFinding.Severity.CRITICAL)).singleElement()
+                        .satisfies(f -> assertThat(f.evidence()).containsEntry("pid", String.valueOf(victim.process().pid()))
+                                .containsEntry("threadfn", "0x" + Long.toHexString(victim.process().task())));
                 KernelThreads.Listing tampered = new KernelThreads(k2).list();
                 assertThat(tampered.threads()).filteredOn(KernelThreads.Thread::suspicious).singleElement().satisfies(t -> {
                     assertThat(t.process().pid()).isEqualTo(victim.process().pid());
@@ -118,6 +124,8 @@ class KernelThreadsIT {
                 write(g, k2, fnAddr, victim.function());
             }
             assertThat(new KernelThreads(k2).list().threads()).noneMatch(KernelThreads.Thread::suspicious);
+            assertThat(new io.chirp.linux.integrity.IntegrityCheck(k2, live.registers()).run(java.util.Set.of("kernel_threads"))
+                    .findings(io.chirp.linux.integrity.IntegrityFinding.Severity.INFO)).isEmpty();
         }
     }
 
