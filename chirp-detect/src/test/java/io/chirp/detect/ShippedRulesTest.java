@@ -81,6 +81,7 @@ class ShippedRulesTest {
                 new Case("cbcf2342-1756-4686-a3c2-7b9343464380", integrity("hidden_processes"), integrity("kprobes")),
                 new Case("cbcf2342-1756-4686-a3c2-7b9343464380", integrity("hidden_process"), integrity("hidden_modules")),
                 new Case("16e433d6-ed0b-4d2d-808d-e3431a366d77", integrity("hidden_modules"), integrity("ftrace")),
+                new Case("16e433d6-ed0b-4d2d-808d-e3431a366d77", integrity("kernel_threads"), integrity("kprobes")),
                 new Case("b94fae82-bc4e-4be6-a7f1-e96c00f9aa1e", integrity("syscall_table"), integrity("idt")),
                 new Case("b94fae82-bc4e-4be6-a7f1-e96c00f9aa1e", integrity("syscall_hook"), integrity("hidden_processes")),
                 new Case("7e3a9c51-2b84-4f0d-9d16-5c8e0a4b7f23", integrity("masquerade"), integrity("kprobes")),

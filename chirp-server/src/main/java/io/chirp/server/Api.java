@@ -133,10 +133,33 @@ final class Api {
                 (c, k) -> LinuxViews.lsof(k, c.set("pid")));
         linux("maps", "Memory maps (VMAs) of processes", List.of(Param.pids("only these process ids (comma-separated)")),
                 (c, k) -> LinuxViews.maps(k, c.set("pid")));
-        linux("mounts", "Mounts of init's mount namespace", List.of(), (c, k) -> LinuxViews.mounts(k));
+        linux("mounts", "Mounts of init's mount namespace", List.of(Param.flag("all_namespaces",
+                "every mount namespace a process is in, not only init's")), (c, k) -> LinuxViews.mounts(k, c.flag("all_namespaces")));
         linux("dmesg", "The kernel log from the printk ring buffer", List.of(
                 Param.integer("level", QUERY, "only records of this level or more urgent (0 emerg .. 7 debug)", 0, 7, 7L)),
                 (c, k) -> LinuxViews.dmesg(k, c.integer("level")));
+        linux("psscan", "psscan", "Task_structs carved from slab memory: exited and hidden processes", List.of(
+                Param.flag("all", "also the carved tasks that are on the task list (status listed)"), Param.pid("only this process id")),
+                (c, k) -> LinuxViews.psscan(k, c.flag("all"), c.integer("pid")));
+        linux("files", "cached_files", "Files in the kernel's inode and page caches (tmpfs, ramfs and shm files live only there)",
+                List.of(Param.flag("generated", "also file systems whose files the kernel generates (proc, sysfs, ...)"),
+                        Param.text("mount", QUERY, false, "only files of the file system mounted here ((shm_mnt) for memfd)",
+                                "/.{0,4095}|\\(shm_mnt\\)", 4096)),
+                (c, k) -> LinuxViews.files(k, c.flag("generated"), c.text("mount")));
+        linux("ifconfig", "ifconfig", "Network interfaces with their IPv4 addresses", List.of(Param.flag("all_namespaces",
+                "every network namespace a process is in, not only init's")), (c, k) -> LinuxViews.ifconfig(k, c.flag("all_namespaces")));
+        linux("bpf", "bpf_progs", "Loaded eBPF programs with holders and attach points", List.of(), (c, k) -> LinuxViews.bpf(k, false));
+        linux("bpf/maps", "bpf_maps", "eBPF maps with their holders", List.of(), (c, k) -> LinuxViews.bpf(k, true));
+        linux("caps", "caps", "Capability sets and ptrace tracer and tracees of every process", List.of(
+                Param.flag("threads", "every thread, not only processes"),
+                Param.flag("traced", "only tasks that trace or are traced"),
+                Param.flag("names", "add the effective capabilities by name")),
+                (c, k) -> LinuxViews.caps(k, c.flag("threads"), c.flag("traced"), c.flag("names")));
+        linux("history", "shell_history", "Commands remembered in the heap of every shell", List.of(
+                Param.pid("only this process, whatever its name")), (c, k) -> LinuxViews.history(k, c.integer("pid")));
+        linux("kthreads", "Kernel threads with the function each runs; suspicious when nothing listed holds it", List.of(
+                Param.flag("suspicious", "only threads whose function lies outside kernel text and every listed module")),
+                (c, k) -> LinuxViews.kthreads(k, c.flag("suspicious")));
         add("GET", "/api/vms/{vm}/linux/check", "linuxCheck", "linux", VIEWER, true,
                 "Integrity checks: hidden processes and modules, hooks, IDT, kprobes, ftrace, credentials",
                 List.of(vm, Param.choices("only", "run only these checks (comma-separated)", IntegrityCheck.ALL),
@@ -274,13 +297,19 @@ final class Api {
 
     /** A Linux view: {@code GET /api/vms/{vm}/linux/NAME}, the same rows as {@code chirp linux NAME}. */
     private void linux(String name, String summary, List<Param> params, BiFunction<Call, LinuxKernel, Rows> view) {
+        linux(name, name, summary, params, view);
+    }
+
+    /** A Linux view whose rows are those of table {@code table} ({@code bpf/maps}: id linuxBpfMaps). */
+    private void linux(String name, String table, String summary, List<Param> params, BiFunction<Call, LinuxKernel, Rows> view) {
         List<Param> all = new ArrayList<>();
         all.add(Param.vm());
         all.addAll(params);
         all.add(Param.flag("fresh", "read the guest now rather than reuse an answer up to " + ViewCache.TTL_MS + " ms old"));
-        String id = "linux" + Character.toUpperCase(name.charAt(0)) + name.substring(1);
-        add("GET", "/api/vms/{vm}/linux/" + name, id, "linux", VIEWER, true, summary + " (answers are reused for up to "
-                + ViewCache.TTL_MS + " ms; age_ms says how old)", all, table(name), null,
+        StringBuilder id = new StringBuilder("linux");
+        for (String part : name.split("/")) id.append(Character.toUpperCase(part.charAt(0))).append(part.substring(1));
+        add("GET", "/api/vms/{vm}/linux/" + name, id.toString(), "linux", VIEWER, true, summary + " (answers are reused for up to "
+                + ViewCache.TTL_MS + " ms; age_ms says how old)", all, table(table), null,
                 c -> Reply.ok(cache.get(cacheKey(c), c.flag("fresh"), () -> {
                     try (Target t = Target.vm(c.require("vm"))) {
                         return tableJson(view.apply(c, LinuxKernel.attach(t.memory(), t.cpus())));

@@ -336,10 +336,29 @@ public final class LinuxTables {
             Column.of("command", STRING, "the command line (guest data)", io.chirp.linux.mm.ShellHistory.Command::command),
             Column.of("address", HEX, "address of the string in the shell's memory", c -> hex(c.address())));
 
+    public static final TableDef<io.chirp.linux.KernelThreads.Thread> KTHREADS = TableDef.of("kthreads",
+            "A kernel thread with the function it runs (kthread->threadfn); suspicious when that lies outside kernel text"
+                    + " and every listed module (a hidden or freed module's thread).",
+            of(PID, io.chirp.linux.KernelThreads.Thread::process), of(PPID, io.chirp.linux.KernelThreads.Thread::process),
+            of(COMM, io.chirp.linux.KernelThreads.Thread::process),
+            Column.of("full_name", STRING, "kthread->full_name when the name is longer than comm, else null (guest data)",
+                    io.chirp.linux.KernelThreads.Thread::fullName),
+            Column.of("state", STRING, "scheduler state (R, S, D, I, ...)", t -> t.process().state()),
+            Column.of("start_s", NUMBER, "start time in seconds since boot", t -> t.process().startSeconds()),
+            Column.of("function", HEX, "address of its thread function; 0x0 if none (kthreadd), null if unreadable",
+                    t -> t.function() == null ? null : hex(t.function())),
+            Column.of("symbol", STRING, "the function as a kallsyms symbol (name+0xOFF), [module]+0xOFF in a module",
+                    io.chirp.linux.KernelThreads.Thread::symbol),
+            Column.of("owner", STRING, "kernel, the module holding the function, or null when nothing listed holds it",
+                    io.chirp.linux.KernelThreads.Thread::owner),
+            Column.of("suspicious", BOOLEAN, "true if its function lies outside kernel text and every listed module",
+                    io.chirp.linux.KernelThreads.Thread::suspicious),
+            Column.of("task", HEX, "address of the task_struct", t -> hex(t.process().task())));
+
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
         return List.of(PSLIST, PSAUX, PSTREE, PSSCAN, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
-                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY);
+                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY, KTHREADS);
     }
 
 }

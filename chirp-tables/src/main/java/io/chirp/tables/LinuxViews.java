@@ -207,9 +207,13 @@ public final class LinuxViews {
     }
 
     /** {@code files}: regular files of every mounted file system's caches (generated ones like proc if asked). */
-    public static Rows files(LinuxKernel k, boolean withGenerated) {
+    public static Rows files(LinuxKernel k, boolean withGenerated) { return files(k, withGenerated, null); }
+
+    /** {@code files}: as {@link #files(LinuxKernel, boolean)}, only the file system mounted at {@code mount} if not null. */
+    public static Rows files(LinuxKernel k, boolean withGenerated, String mount) {
         io.chirp.linux.fs.PageCache.Listing l = new io.chirp.linux.fs.PageCache(k).list(withGenerated);
-        return LinuxTables.FILES.rows(l.files(), false, l.problems());
+        return LinuxTables.FILES.rows(l.files().stream().filter(f -> mount == null || mount.equals(f.mountPoint())).toList(),
+                false, l.problems());
     }
 
     /** {@code ifconfig}: the interfaces of init_net, or of every network namespace a process is in. */
@@ -293,6 +297,19 @@ public final class LinuxViews {
             problems.addAll(h.problems());
         }
         return LinuxTables.SHELL_HISTORY.rows(rows, false, problems);
+    }
+
+    /** {@code kthreads}: kernel threads with their functions; {@code suspiciousOnly} keeps those nothing listed holds. */
+    public static Rows kthreads(LinuxKernel k, boolean suspiciousOnly) {
+        io.chirp.linux.KernelThreads.Listing l = new io.chirp.linux.KernelThreads(k).list();
+        List<String> problems = new ArrayList<>(l.problems());
+        List<io.chirp.linux.KernelThreads.Thread> shown = new ArrayList<>();
+        for (io.chirp.linux.KernelThreads.Thread t : l.threads()) {
+            if (suspiciousOnly && !t.suspicious()) continue;
+            for (String p : t.problems()) problems.add("pid " + t.process().pid() + ": " + p);
+            shown.add(t);
+        }
+        return LinuxTables.KTHREADS.rows(shown, false, problems);
     }
 
     /** {@return the guest's clock, or null with the reason added to {@code problems}} */

@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 import static io.chirp.tables.ColumnType.INTEGER;
+import static io.chirp.tables.ColumnType.NUMBER;
 import static io.chirp.tables.ColumnType.STRING;
 import static io.chirp.tables.ColumnType.TIMESTAMP;
 
@@ -76,7 +77,9 @@ public final class NetTables {
             Column.of("sha256", STRING, "SHA-256 of the file", CaptureResult::sha256),
             Column.of("started", TIMESTAMP, "when the capture started", c -> c.started().toString()),
             Column.of("stopped", TIMESTAMP, "when it stopped", c -> c.stopped().toString()),
-            Column.of("problem", STRING, "why it ended early, null if it did not", c -> c.problem().orElse(null)));
+            Column.of("problem", STRING, "why it ended early, null if it did not", c -> c.problem().orElse(null)),
+            Column.of("clock_offset_s", NUMBER, "how far QEMU's packet timestamps were ahead of host UTC (the file's are"
+                    + " converted to host UTC); null when no packet was captured", c -> c.clockOffsetNanos().map(n -> n / 1e9).orElse(null)));
 
     /** {@return every network table} */
     public static List<TableDef<?>> all() { return List.of(FLOWS, CAPTURE); }

@@ -42,7 +42,7 @@ public final class CheckCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     /** Check names as the command line spells them. */
-    enum Name { hidden_processes, hidden_modules, syscall_table, syscall_dispatch, inline_hooks, idt, kprobes, ftrace, credentials,
+    enum Name { hidden_processes, hidden_modules, syscall_table, syscall_dispatch, inline_hooks, idt, kprobes, ftrace, credentials, kernel_threads,
         wx_memory, exe_location, masquerade, orphans, module_taint, rootkit_modules }
 
     /** Severities as the command line spells them. */

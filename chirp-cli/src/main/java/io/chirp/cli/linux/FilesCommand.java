@@ -8,7 +8,6 @@ import io.chirp.core.ChirpException;
 import io.chirp.evidence.EvidenceManifest;
 import io.chirp.evidence.EvidenceWriter;
 import io.chirp.linux.fs.PageCache;
-import io.chirp.tables.LinuxTables;
 import io.chirp.tables.Rows;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -56,16 +55,16 @@ public final class FilesCommand implements Callable<Integer> {
         if (!extracting && output != null) throw ChirpException.usage("-o needs --extract PATH or --inode N");
         if (maxSize <= 0) throw ChirpException.usage("--max-size must be positive");
         try (LinuxSession s = LinuxSession.open(target)) {
+            if (!extracting) {
+                // the listing as the API serves it (GET /api/vms/{vm}/linux/files)
+                Rows rows = io.chirp.tables.LinuxViews.files(s.kernel(), generated, mount);
+                Table t = new Table(rows.names().toArray(String[]::new));
+                for (List<Object> v : rows.values()) t.row(v.toArray());
+                t.print(spec.commandLine().getOut(), format);
+                return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, rows.problems()));
+            }
             PageCache pc = new PageCache(s.kernel());
-            PageCache.Listing l = pc.list(generated || extracting);
-            if (extracting) return extract(s, pc, l);
-            List<PageCache.CachedFile> shown = l.files().stream()
-                    .filter(f -> mount == null || mount.equals(f.mountPoint())).toList();
-            Rows rows = LinuxTables.FILES.rows(shown, false, l.problems());
-            Table t = new Table(rows.names().toArray(String[]::new));
-            for (List<Object> v : rows.values()) t.row(v.toArray());
-            t.print(spec.commandLine().getOut(), format);
-            return ExitCode.okOrPartial(!io.chirp.cli.Table.warn(spec, l.problems()));
+            return extract(s, pc, pc.list(true));
         }
     }
 

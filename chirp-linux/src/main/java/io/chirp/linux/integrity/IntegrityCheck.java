@@ -17,7 +17,7 @@ import java.util.function.Supplier;
 public final class IntegrityCheck {
     /** The integrity checks: views of the kernel that disagree, control flow leaving kernel code. */
     public static final List<String> INTEGRITY = List.of("hidden_processes", "hidden_modules", "syscall_table",
-            "syscall_dispatch", "inline_hooks", "idt", "kprobes", "ftrace", "credentials");
+            "syscall_dispatch", "inline_hooks", "idt", "kprobes", "ftrace", "credentials", "kernel_threads");
     /**
      * The heuristics ({@link ProcessHeuristics}, {@link ModuleHeuristics}): what clean systems rarely show and
      * intruders often do. They judge the state, not a change, so a monitor that alerts on changes runs
@@ -57,6 +57,7 @@ public final class IntegrityCheck {
                 case "kprobes" -> hooks::kprobes;
                 case "ftrace" -> hooks::ftrace;
                 case "credentials" -> () -> new CredentialsCheck(k).check();
+                case "kernel_threads" -> () -> kernelThreads(k);
                 case "wx_memory" -> () -> new ProcessHeuristics(k).wxMemory();
                 case "exe_location" -> () -> new ProcessHeuristics(k).exeLocation();
                 case "masquerade" -> () -> new ProcessHeuristics(k).masquerade();
@@ -67,6 +68,21 @@ public final class IntegrityCheck {
             }));
         }
         return new IntegrityReport(out);
+    }
+
+    /** Kernel threads whose function no kernel text or listed module holds ({@link io.chirp.linux.KernelThreads}). */
+    private static IntegrityReport.Section kernelThreads(LinuxKernel k) {
+        io.chirp.linux.KernelThreads.Listing l = new io.chirp.linux.KernelThreads(k).list();
+        List<IntegrityFinding> found = new java.util.ArrayList<>();
+        List<String> problems = new java.util.ArrayList<>(l.problems());
+        for (io.chirp.linux.KernelThreads.Thread t : l.threads()) {
+            for (String p : t.problems()) problems.add("pid " + t.process().pid() + ": " + p);
+            if (t.suspicious()) {
+                found.add(new IntegrityFinding.SuspiciousKernelThread(t.process().pid(), t.process().comm(), t.process().task(),
+                        t.function()));
+            }
+        }
+        return new IntegrityReport.Section("kernel_threads", l.threads().size(), found, problems.isEmpty(), problems);
     }
 
     private static IntegrityReport.Section guarded(String check, Supplier<IntegrityReport.Section> s) {

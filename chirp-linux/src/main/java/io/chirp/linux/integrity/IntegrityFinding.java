@@ -231,4 +231,19 @@ public sealed interface IntegrityFinding {
         @Override public String summary() { return "module " + name + " has the name of the " + rootkit + " rootkit"; }
         @Override public Map<String, String> evidence() { return map("struct_module", hex(module), "rootkit", rootkit); }
     }
+
+    /**
+     * A kernel thread whose function (kthread->threadfn) lies outside kernel text and every listed module: the
+     * thread of a module that was hidden or freed (see {@link io.chirp.linux.KernelThreads}).
+     */
+    record SuspiciousKernelThread(int pid, String comm, long task, long function) implements IntegrityFinding {
+        @Override public Severity severity() { return Severity.CRITICAL; }
+        @Override public String check() { return "kernel_threads"; }
+        @Override public String summary() {
+            return "kernel thread " + pid + " (" + comm + ") runs " + hex(function) + ", outside kernel text and every listed module";
+        }
+        @Override public Map<String, String> evidence() {
+            return map("pid", pid, "comm", comm, "task", hex(task), "threadfn", hex(function));
+        }
+    }
 }

@@ -23,7 +23,8 @@ import java.util.Optional;
  * Turns a capture into evidence through {@link EvidenceWriter}: a new file (never over an existing one), hashed
  * while written, fsynced and renamed into place, with a manifest beside it, and checked by reading the source
  * packet by packet. A pcap source written as pcap is copied byte for byte, so the
- * evidence is exactly what the hypervisor recorded.
+ * evidence is exactly what the hypervisor recorded; or, when its clock is not the host's (QEMU's filter-dump),
+ * byte for byte but each record's timestamp, moved by one offset the manifest states (so the original is recoverable).
  */
 public final class CaptureExport {
     private CaptureExport() {}
@@ -56,6 +57,16 @@ public final class CaptureExport {
      */
     public static Exported export(Path source, Path target, CaptureFormat format, EvidenceManifest.Source from,
                                   String method, List<String> notes) {
+        return export(source, target, format, from, method, notes, 0, Map.of());
+    }
+
+    /**
+     * As {@link #export(Path, Path, CaptureFormat, EvidenceManifest.Source, String, List)}, with every packet's
+     * timestamp moved back by {@code shiftNanos} (a pcap copy keeps every other byte as the source has it) and
+     * {@code moreDetails} in the manifest: a capture whose clock is not the host's (QEMU's) is written in host UTC.
+     */
+    public static Exported export(Path source, Path target, CaptureFormat format, EvidenceManifest.Source from,
+                                  String method, List<String> notes, long shiftNanos, Map<String, Object> moreDetails) {
         long packets;
         Optional<String> problem;
         if (Files.exists(target)) throw ChirpException.usage("will not overwrite " + target + ": it exists");
@@ -64,14 +75,20 @@ public final class CaptureExport {
             OutputStream out = w.outputStream();
             if (format == CaptureFormat.PCAP && reader.format() == CaptureFormat.PCAP) {
                 try (InputStream in = Files.newInputStream(source)) {
-                    in.transferTo(out);
+                    if (shiftNanos == 0) in.transferTo(out);
+                    else PcapTimeShift.copy(in, out, shiftNanos);
                 }
                 packets = 0;
                 while (reader.next() != null) packets++;
             } else {
                 int linkType = reader instanceof PcapReader p ? p.linkType() : LinkType.ETHERNET;
                 try (CaptureWriter writer = CaptureWriter.create(nonClosing(out), format, linkType)) {
-                    packets = CaptureWriter.copy(reader, writer);
+                    packets = 0;
+                    for (Packet p = reader.next(); p != null; p = reader.next()) {
+                        writer.write(shiftNanos == 0 || p.timestampNanos() == 0 ? p : new Packet(p.number(),
+                                p.timestampNanos() - shiftNanos, p.linkType(), p.originalLength(), p.data()));
+                        packets++;
+                    }
                 }
             }
             problem = reader.problem();
@@ -80,6 +97,7 @@ public final class CaptureExport {
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("packets", packets);
             details.put("source_format", reader.format().name());
+            details.putAll(moreDetails);
             EvidenceManifest m = w.commit(new EvidenceWriter.Description("network-capture", format.name(), from, method,
                     true, all, details));
             return new Exported(target, format, packets, m.size(), m.sha256(), problem);

@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param size    file size in bytes
  * @param sha256  SHA-256 of the file, lower-case hex
  * @param problem why QEMU's file ended early, if it did (a frame cut off when the filter was removed)
+ * @param clockOffsetNanos how far QEMU's timestamps were ahead of host UTC (the file's are host UTC); empty when
+ *                         no packet was captured to measure it on ({@link QemuDumpClock})
  */
 public record CaptureResult(String vm, String netdev, Instant started, Instant stopped, Path file, CaptureFormat format,
-                            long packets, long size, String sha256, Optional<String> problem) {}
+                            long packets, long size, String sha256, Optional<String> problem, Optional<Long> clockOffsetNanos) {}

@@ -240,12 +240,25 @@ public final class LiveCapture implements AutoCloseable {
         Instant stoppedAt = Instant.now();
         try {
             if (!Files.isRegularFile(file)) throw ChirpException.unavailable("QEMU wrote no capture file for " + vmName);
+            // QEMU's timestamps run on its virtual clock: measured against the host's on the finished file
+            Optional<QemuDumpClock.Offset> clock = QemuDumpClock.measure(file);
+            long shift = clock.map(QemuDumpClock.Offset::nanos).orElse(0L);
+            List<String> notes = new ArrayList<>(List.of("captured from the hypervisor side (QEMU filter-dump on netdev "
+                    + netdev + ") from " + started + " to " + stoppedAt + "; the guest cannot see it"));
+            Map<String, Object> details = new LinkedHashMap<>();
+            clock.ifPresent(c -> {
+                notes.add("timestamps are host UTC: QEMU stamps packets with its virtual clock plus the host's second at"
+                        + " the filter's creation (net/dump.c); each was moved back by " + seconds(c.nanos()) + " s, QEMU's"
+                        + " last record (" + c.lastPacket() + ") less the host time QEMU wrote it (the file's mtime, "
+                        + c.lastWrite() + "). Precise to a kernel tick; if the VM was paused during the capture, packets"
+                        + " before the pause are earlier by its length. QEMU's own value = timestamp + this offset.");
+                details.put("clock_offset_ns", c.nanos());
+                details.put("clock_reference", "qemu/filter-dump last record vs file mtime");
+            });
             CaptureExport.Exported e = CaptureExport.export(file, output, format, new EvidenceManifest.Source(vmName,
-                    "qemu/filter-dump", java.util.Map.of("netdev", netdev)), "capture",
-                    java.util.List.of("captured from the hypervisor side (QEMU filter-dump on netdev " + netdev + ") from "
-                            + started + " to " + stoppedAt + "; the guest cannot see it"));
+                    "qemu/filter-dump", java.util.Map.of("netdev", netdev)), "capture", notes, shift, details);
             return new CaptureResult(vmName, netdev, started, stoppedAt, e.file(), e.format(), e.packets(), e.size(),
-                    e.sha256(), e.problem());
+                    e.sha256(), e.problem(), clock.map(QemuDumpClock.Offset::nanos));
         } finally {
             deleteQuietly(dir);
         }
@@ -274,6 +287,8 @@ public final class LiveCapture implements AutoCloseable {
             qmp.close();
         }
     }
+
+    private static String seconds(long nanos) { return java.math.BigDecimal.valueOf(nanos, 9).toPlainString(); }
 
     private static void deleteQuietly(Path dir) {
         if (dir == null) return;

@@ -95,6 +95,46 @@ class CaptureFilesTest {
     }
 
     @Test
+    void aTimeShiftMovesEveryTimestampAndKeepsEveryOtherByte() throws IOException {
+        long shift = 3_723_000_250_000L; // 1 h 2 min 3.00025 s, as QEMU's clock runs ahead of the host's
+        byte[] src = write(CaptureFormat.PCAP, samples());
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PcapTimeShift.copy(new ByteArrayInputStream(src), out, shift);
+        byte[] shifted = out.toByteArray();
+        assertThat(shifted).hasSameSizeAs(src);
+        List<Packet> a = readAll(src, CaptureFormat.PCAP), b = readAll(shifted, CaptureFormat.PCAP);
+        for (int i = 0; i < a.size(); i++) {
+            // CHIRP's writer keeps nanoseconds (QEMU's file has microseconds: bigEndianMicrosecondPcap reads those)
+            assertThat(b.get(i).timestampNanos()).isEqualTo(a.get(i).timestampNanos() - shift);
+            assertThat(b.get(i).data()).isEqualTo(a.get(i).data());
+            assertThat(b.get(i).originalLength()).isEqualTo(a.get(i).originalLength());
+        }
+        // only the 8 timestamp bytes of each record differ
+        int differing = 0;
+        for (int i = 0; i < src.length; i++) if (src[i] != shifted[i]) differing++;
+        assertThat(differing).isPositive().isLessThanOrEqualTo(8 * a.size());
+        assertThat(Arrays.copyOf(shifted, 24)).isEqualTo(Arrays.copyOf(src, 24));
+        // a torn last record is copied as it is, as a plain copy would
+        byte[] cut = Arrays.copyOf(src, src.length - 10);
+        ByteArrayOutputStream out2 = new ByteArrayOutputStream();
+        PcapTimeShift.copy(new ByteArrayInputStream(cut), out2, shift);
+        assertThat(out2.toByteArray()).hasSameSizeAs(cut);
+        // through the evidence export, with the offset in the manifest
+        Path source = dir.resolve("qemu.pcap");
+        Files.write(source, src);
+        CaptureExport.Exported e = CaptureExport.export(source, dir.resolve("host.pcap"), CaptureFormat.PCAP,
+                new io.chirp.evidence.EvidenceManifest.Source("t", "test", java.util.Map.of()), "capture", List.of(), shift,
+                java.util.Map.of("clock_offset_ns", shift));
+        assertThat(Files.readAllBytes(e.file())).isEqualTo(shifted);
+        assertThat(Files.readString(dir.resolve("host.pcap.manifest.json"))).contains("\"clock_offset_ns\"");
+        CaptureExport.Exported ng = CaptureExport.export(source, dir.resolve("host.pcapng"), CaptureFormat.PCAPNG,
+                new io.chirp.evidence.EvidenceManifest.Source("t", "test", java.util.Map.of()), "capture", List.of(), shift,
+                java.util.Map.of());
+        List<Packet> c = readAll(Files.readAllBytes(ng.file()), CaptureFormat.PCAPNG);
+        assertThat(c).extracting(Packet::timestampNanos).isEqualTo(a.stream().map(p -> p.timestampNanos() - shift).toList());
+    }
+
+    @Test
     void bigEndianMicrosecondPcap() {
         ByteBuffer b = ByteBuffer.allocate(24 + 16 + 4).order(ByteOrder.BIG_ENDIAN);
         b.putInt(0xa1b2c3d4).putShort((short) 2).putShort((short) 4).putInt(0).putInt(0).putInt(65535).putInt(1);

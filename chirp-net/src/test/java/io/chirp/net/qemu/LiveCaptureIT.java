@@ -84,6 +84,41 @@ class LiveCaptureIT {
     }
 
     @Test
+    void packetTimestampsAreTheHostsUtc() throws Exception {
+        CaptureResult r, ng;
+        try (LiveCapture c = LiveCapture.start(vm())) {
+            net.httpGet("/chirp/clock", "clock.test");
+            r = c.stop(dir.resolve("clock.pcap"), CaptureFormat.PCAP);
+        }
+        java.time.Instant served = net.received("/chirp/clock").orElseThrow();
+        java.time.Instant captured = epoch(Tshark.read(r.file(), "-Y", "http.request.uri == \"/chirp/clock\"", "-T", "fields",
+                "-e", "frame.time_epoch"));
+        // the request left the guest (and was captured) just before the host's server read it through QEMU's user
+        // network; the conversion is precise to a kernel tick of the file's mtime
+        assertThat(Duration.between(captured, served)).as("captured %s, served %s", captured, served)
+                .isBetween(Duration.ofMillis(-20), Duration.ofSeconds(3));
+        // unconverted, it would be QEMU's virtual clock: ahead by about the VM's running time (a TCG boot alone is more)
+        assertThat(r.clockOffsetNanos()).hasValueSatisfying(o -> assertThat(o).isGreaterThan(5_000_000_000L));
+        JsonNode manifest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                dir.resolve("clock.pcap.manifest.json").toFile());
+        assertThat(manifest.toString()).contains("clock_offset_ns").contains("timestamps are host UTC");
+        // pcapng output: the same conversion
+        try (LiveCapture c = LiveCapture.start(vm())) {
+            net.httpGet("/chirp/clock-ng", "clock.test");
+            ng = c.stop(dir.resolve("clock.pcapng"), CaptureFormat.PCAPNG);
+        }
+        java.time.Instant capturedNg = epoch(Tshark.read(ng.file(), "-Y", "http.request.uri == \"/chirp/clock-ng\"", "-T",
+                "fields", "-e", "frame.time_epoch"));
+        assertThat(Duration.between(capturedNg, net.received("/chirp/clock-ng").orElseThrow()))
+                .isBetween(Duration.ofMillis(-20), Duration.ofSeconds(3));
+    }
+
+    private static java.time.Instant epoch(String tsharkField) {
+        java.math.BigDecimal s = new java.math.BigDecimal(tsharkField.strip());
+        return java.time.Instant.ofEpochSecond(s.longValue(), s.remainder(java.math.BigDecimal.ONE).movePointRight(9).longValue());
+    }
+
+    @Test
     void pcapngOutputHoldsTheSamePackets() {
         CaptureResult r;
         try (LiveCapture c = LiveCapture.start(vm())) {

@@ -24,11 +24,14 @@ public final class LabNet implements AutoCloseable {
     public static final Duration SHELL_TIMEOUT = Duration.ofSeconds(180);
 
     private final HttpServer http;
+    /** When the host's server got each request (by path and query), by the host's clock. */
+    private final java.util.Map<String, java.time.Instant> received = new java.util.concurrent.ConcurrentHashMap<>();
     private final LabGuest guest;
 
     public LabNet() throws IOException {
         http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         http.createContext("/", ex -> {
+            received.putIfAbsent(ex.getRequestURI().toString(), java.time.Instant.now());
             byte[] body = BODY.getBytes(StandardCharsets.US_ASCII);
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream o = ex.getResponseBody()) {
@@ -49,6 +52,11 @@ public final class LabNet implements AutoCloseable {
     }
 
     public LabGuest guest() { return guest; }
+
+    /** {@return when the host's server first got a request for {@code pathAndQuery}, by the host's clock} */
+    public java.util.Optional<java.time.Instant> received(String pathAndQuery) {
+        return java.util.Optional.ofNullable(received.get(pathAndQuery));
+    }
 
     /**
      * Makes the guest fetch {@code path} with Host {@code host} over plain HTTP (busybox nc); {@return its output}.
