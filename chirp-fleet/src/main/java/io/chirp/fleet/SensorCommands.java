@@ -11,8 +11,6 @@ import io.chirp.events.custody.CustodyLog;
 import io.chirp.events.custody.CustodyRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,9 +60,9 @@ public final class SensorCommands implements AutoCloseable {
     };
     private final BlockingQueue<FleetCommand> queue = new ArrayBlockingQueue<>(16);
     private final AtomicLong refused = new AtomicLong(), ran = new AtomicLong();
-    private final Thread reader, runner;
+    private final ConsumerLoop<String> reader;
+    private final Thread runner;
     private volatile boolean stopping;
-    private volatile KafkaConsumer<String, String> consumer;
 
     private SensorCommands(Sensor sensor, PublicKey serverKey, Path work, Executor executor) {
         this.sensor = sensor;
@@ -73,7 +71,7 @@ public final class SensorCommands implements AutoCloseable {
         this.work = work;
         this.executor = executor;
         OwnerOnly.directories(work);
-        this.reader = Thread.ofPlatform().daemon().name("chirp-sensor-commands").start(this::read);
+        this.reader = read();
         this.runner = Thread.ofPlatform().daemon().name("chirp-sensor-jobs").start(this::runJobs);
     }
 
@@ -88,39 +86,17 @@ public final class SensorCommands implements AutoCloseable {
     /** {@return commands run} */
     public long ran() { return ran.get(); }
 
-    private void read() {
+    private ConsumerLoop<String> read() {
         String self = sensor.options().id();
-        while (!stopping) {
-            Properties p = topics.client();
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "chirp-sensor-" + self);
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "chirp-sensor-commands");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // commands sent before this start; old ones have expired
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
-            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetCommand.MAX_BYTES * 4);
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-                consumer = c;
-                c.subscribe(List.of(topics.commands(self)));
-                while (!stopping) {
-                    var batch = c.poll(Duration.ofMillis(500));
+        Properties p = ConsumerLoop.config(topics, "chirp-sensor-" + self, "chirp-sensor-commands",
+                "earliest", 16, StringDeserializer.class); // earliest: commands sent before this start; old ones have expired
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetCommand.MAX_BYTES * 4);
+        // taken (queued or refused) before committed: a command is run at most once per sensor, and a job cut
+        // short by a kill is reported failed by the server's timeout, not silently re-run
+        return ConsumerLoop.start("chirp-sensor-commands", p, c -> c.subscribe(List.of(topics.commands(self))), Duration.ofMillis(500),
+                batch -> {
                     for (ConsumerRecord<String, String> r : batch) take(r.value(), self);
-                    // taken (queued or refused) before committed: a command is run at most once per sensor, and a
-                    // job cut short by a kill is reported failed by the server's timeout, not silently re-run
-                    if (!batch.isEmpty()) c.commitSync(Duration.ofSeconds(30));
-                }
-            } catch (WakeupException e) {
-                if (!stopping) log.warn("command consumer woken unexpectedly; reconnecting");
-            } catch (RuntimeException e) {
-                if (stopping) return;
-                log.warn("command consumer failed, reconnecting: {}", e.toString());
-                pause();
-            } finally {
-                consumer = null;
-            }
-        }
+                });
     }
 
     private void take(String value, String self) {
@@ -218,21 +194,11 @@ public final class SensorCommands implements AutoCloseable {
         sensor.report(FleetRecord.Kind.CUSTODY, null, b);
     }
 
-    private static void pause() {
-        try {
-            Thread.sleep(1_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override public void close() {
         stopping = true;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) c.wakeup();
+        reader.close();
         runner.interrupt();
         try {
-            reader.join(Duration.ofSeconds(10));
             runner.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
