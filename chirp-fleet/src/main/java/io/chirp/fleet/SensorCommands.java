@@ -64,7 +64,11 @@ public final class SensorCommands implements AutoCloseable {
     private final Thread runner;
     private volatile boolean stopping;
 
-    private SensorCommands(Sensor sensor, PublicKey serverKey, Path work, Executor executor) {
+    private final long transferRate;
+
+    private SensorCommands(Sensor sensor, PublicKey serverKey, Path work, Executor executor, long transferRate) {
+        if (transferRate < 0) throw ChirpException.usage("a transfer rate cannot be negative");
+        this.transferRate = transferRate;
         this.sensor = sensor;
         this.topics = sensor.options().topics();
         this.serverKey = serverKey;
@@ -77,7 +81,12 @@ public final class SensorCommands implements AutoCloseable {
 
     /** Starts taking commands for {@code sensor}, checked against {@code serverKey}, run by {@code executor} in {@code work}. */
     public static SensorCommands start(Sensor sensor, PublicKey serverKey, Path work, Executor executor) {
-        return new SensorCommands(sensor, serverKey, work, executor);
+        return new SensorCommands(sensor, serverKey, work, executor, 0);
+    }
+
+    /** Starts as {@link #start(Sensor, PublicKey, Path, Executor)}, sending artifacts at most {@code transferRate} bytes/s (0: unpaced). */
+    public static SensorCommands start(Sensor sensor, PublicKey serverKey, Path work, Executor executor, long transferRate) {
+        return new SensorCommands(sensor, serverKey, work, executor, transferRate);
     }
 
     /** {@return commands refused (bad signature, another sensor's, expired, replayed)} */
@@ -160,7 +169,7 @@ public final class SensorCommands implements AutoCloseable {
             String actual = io.chirp.evidence.store.EvidenceStore.sha256(file);
             if (!actual.equals(m.sha256())) throw ChirpException.corrupt(file.getFileName() + " changed after it was committed");
             reply(c, "transferring", 0, m.size(), m.sha256(), null, null);
-            Transfer.send(topics, sensor.options().id(), c.id(), file, Duration.ofMinutes(30), (done, total) -> {
+            Transfer.send(topics, sensor.options().id(), c.id(), file, Duration.ofMinutes(30), transferRate, (done, total) -> {
                 if (System.nanoTime() - lastReply[0] > 500_000_000L || done == total) {
                     lastReply[0] = System.nanoTime();
                     reply(c, "transferring", done, total, m.sha256(), null, null);
