@@ -166,7 +166,7 @@ public final class CommandChannel implements AutoCloseable {
         if (p == null) throw ChirpException.notFound("no command " + commandId + " in flight");
         synchronized (p) {
             p.progress = progress;
-            log.info("resuming command {} on sensor {}: {} chunks on disk, sensor's last state {}", commandId, p.command.sensor(),
+            log.warn("resuming command {} on sensor {}: {} chunks on disk, sensor's last state {}", commandId, p.command.sensor(),
                     p.chunks.cardinality(), p.state);
         }
         return await(p, file, cancelled, max);

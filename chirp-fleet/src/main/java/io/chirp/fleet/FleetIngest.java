@@ -10,6 +10,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,7 +50,10 @@ public final class FleetIngest implements AutoCloseable {
     private final AtomicLong stored = new AtomicLong(), duplicates = new AtomicLong(), gaps = new AtomicLong(),
             rejected = new AtomicLong();
 
-    private FleetIngest(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener) {
+    private final ImportMarks marks;
+
+    private FleetIngest(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener, Path marks) {
+        this.marks = marks == null ? null : ImportMarks.open(marks);
         this.topics = topics;
         this.group = group;
         this.store = store;
@@ -62,7 +66,15 @@ public final class FleetIngest implements AutoCloseable {
 
     /** Starts consuming {@code topics} as a member of consumer group {@code group}. */
     public static FleetIngest start(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener) {
-        return new FleetIngest(topics, group, store, view, listener);
+        return new FleetIngest(topics, group, store, view, listener, null);
+    }
+
+    /**
+     * Starts as {@link #start(FleetTopics, String, EventStore, FleetView, Listener)}, keeping in {@code marks} how
+     * far custody records were handed on, so a server restarted on the same folder does not hand one on twice.
+     */
+    public static FleetIngest start(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener, Path marks) {
+        return new FleetIngest(topics, group, store, view, listener, marks);
     }
 
     private Properties consumerConfig() {
@@ -102,7 +114,12 @@ public final class FleetIngest implements AutoCloseable {
             if (!inOrder(r)) continue;
             switch (r.kind()) {
                 case VM_STATE -> view.vmState(r);
-                case CUSTODY -> listener.custody(r);
+                case CUSTODY -> {
+                    if (marks == null || marks.take(r)) {
+                        listener.custody(r);
+                        if (marks != null) marks.save(); // before the commit: a batch read again skips it
+                    }
+                }
                 case JOB -> listener.job(r);
                 case EVENT, ALERT -> {
                     try {

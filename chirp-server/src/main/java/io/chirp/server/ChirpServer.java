@@ -151,8 +151,10 @@ public final class ChirpServer implements AutoCloseable {
             jobs.fleet(commands);
             for (io.chirp.fleet.CommandChannel.Unfinished u : commands.unfinished()) {
                 Jobs.View v = jobs.resumeOnSensor(u);
-                audit.custody("chirp-serve", "resume remote job", "job " + v.id(), null, "command " + u.command().id() + " on sensor "
-                        + u.command().sensor() + " for " + u.command().vm() + ", " + u.chunks() + " chunks on disk at the restart");
+                // in the central chain between the sensor's records and the collection: the custody did not break
+                evidence.record(io.chirp.evidence.store.Actor.api("chirp-serve", null), "resume remote job", "job " + v.id(), null,
+                        "command " + u.command().id() + " on sensor " + u.command().sensor() + " for " + u.command().vm() + ", "
+                                + u.chunks() + " chunks on disk at the restart");
             }
             if (fleetOptions.centralSigma()) {
                 central = io.chirp.fleet.FleetDetect.start(fleetOptions.topics(), fleetOptions.group() + "-detect", detector, found -> {
@@ -172,7 +174,7 @@ public final class ChirpServer implements AutoCloseable {
                         @Override public void custody(FleetRecord r) { importCustody(r); }
 
                         @Override public void job(FleetRecord r) { commands.reply(r); }
-                    });
+                    }, config.serverDir().resolve("fleet-import-marks.json"));
         }
         flusher = Thread.ofVirtual().name("chirp-serve-flush").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {
