@@ -71,6 +71,9 @@ final class SensorCommand implements Callable<Integer> {
     int partitions;
     @Option(names = "--replication", defaultValue = "1", paramLabel = "N", description = "replicas per partition if this sensor creates the topics (default ${DEFAULT-VALUE})")
     short replication;
+    @Option(names = "--transfer-rate", defaultValue = "0", paramLabel = "SIZE",
+            description = "send artifacts to the server at most SIZE bytes per second, e.g. 50M (default ${DEFAULT-VALUE}: unpaced)")
+    String transferRate;
     @Option(names = "--replay", paramLabel = "FILE",
             description = "instead of watching VMs, replay this recorded OCSF stream (chirp monitor --sink jsonl:FILE) as the --replay-vm VMs")
     Path replay;
@@ -95,6 +98,7 @@ final class SensorCommand implements Callable<Integer> {
         if (integrityEvery < 0) throw ChirpException.usage("--integrity-every must be 0 (never) or more, not " + integrityEvery);
         if (replay == null && !replayVms.isEmpty()) throw ChirpException.usage("--replay-vm needs --replay");
         if (replay != null && !vms.isEmpty()) throw ChirpException.usage("--replay stands in for VMs: give --replay-vm, not --vm");
+        long rate = bytesPerSecond(transferRate);
         String sensorId = id != null ? id : hostId();
         if (!FleetRecord.validSensorId(sensorId)) throw ChirpException.usage("--id: letters, digits, '.', '_', '-' (at most 64), not " + sensorId);
         FleetTopics topics = new FleetTopics(kafka, topicPrefix, partitions, replication, kafkaAuth.auth());
@@ -120,7 +124,8 @@ final class SensorCommand implements Callable<Integer> {
             monitor = Monitor.start(vms, new VmWatcher.Options(Durations.parse(interval), trace, integrityEvery), listener);
         }
         SensorCommands commands = serverKey == null ? null : SensorCommands.start(sensor, CommandKeys.readPublic(serverKey),
-                ChirpHome.resolve("sensor").resolve(sensorId).resolve("jobs"), this::execute);
+                ChirpHome.resolve("sensor").resolve(sensorId).resolve("jobs"), this::execute,
+                rate);
         CountDownLatch done = new CountDownLatch(1);
         Monitor m = monitor;
         ReplaySource r = source;
@@ -162,6 +167,14 @@ final class SensorCommand implements Callable<Integer> {
             VmAcquisition.acquire(live, image, format.equals("elf") ? ImageFormat.ELF_CORE : ImageFormat.LIME, mode, progress::sent);
         }
         return image;
+    }
+
+    /** {@return N, NK, NM or NG (optionally ending in B or /s) as bytes per second} */
+    static long bytesPerSecond(String s) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,12})([KMG]?)(I?B)?(/S)?").matcher(s.strip().toUpperCase(java.util.Locale.ROOT));
+        if (!m.matches()) throw ChirpException.usage("--transfer-rate: a size per second such as 50M, not " + s);
+        int shift = switch (m.group(2)) { case "K" -> 10; case "M" -> 20; case "G" -> 30; default -> 0; };
+        return Long.parseLong(m.group(1)) << shift;
     }
 
     private static String hostId() {

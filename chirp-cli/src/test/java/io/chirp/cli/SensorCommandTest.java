@@ -22,6 +22,12 @@ class SensorCommandTest {
         Run r = run("sensor", "--kafka", "127.0.0.1:1", "--replay-vm", "a");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--replay-vm needs --replay");
+        r = run("sensor", "--kafka", "127.0.0.1:1", "--transfer-rate", "fast");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--transfer-rate");
+        assertThat(SensorCommand.bytesPerSecond("50M")).isEqualTo(50L << 20);
+        assertThat(SensorCommand.bytesPerSecond("512k/s")).isEqualTo(512L << 10);
+        assertThat(SensorCommand.bytesPerSecond("0")).isZero();
         r = run("sensor", "--kafka", "127.0.0.1:1", "--id", "a/b");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("--id");
@@ -48,7 +54,7 @@ class SensorCommandTest {
         Run r = run("sensor", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("--kafka", "--spool-max", "--replay", "--ledger", "--kafka-user", "--kafka-password-file",
-                "--server-key", "--sigma", "--kafka-truststore", "--kafka-keystore", "--kafka-store-password-file");
+                "--server-key", "--transfer-rate", "--sigma", "--kafka-truststore", "--kafka-keystore", "--kafka-store-password-file");
         assertThat(run("serve", "--help").out()).contains("--kafka", "--lost-after", "--no-local-monitor", "--kafka-group",
                 "--sigma-central", "--store");
     }

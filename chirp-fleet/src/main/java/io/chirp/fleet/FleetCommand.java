@@ -80,6 +80,28 @@ public record FleetCommand(String id, String sensor, Action action, String vm, M
         }
     }
 
+    /** {@return the command as the JSON object that is signed (for the server's journal of commands in flight)} */
+    JsonNode json() {
+        try {
+            return JSON.readTree(canonical());
+        } catch (java.io.IOException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "cannot encode a command", e);
+        }
+    }
+
+    /**
+     * {@return the command in {@code o}, as {@link #canonical} writes it} Validated like any command.
+     *
+     * @throws IllegalArgumentException for an unknown action; ChirpException USAGE for a bad field
+     */
+    static FleetCommand parse(JsonNode o) {
+        Map<String, String> params = new TreeMap<>();
+        o.path("parameters").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
+        return new FleetCommand(o.path("id").asText(), o.path("sensor").asText(),
+                Action.valueOf(o.path("action").asText().toUpperCase(Locale.ROOT)), o.path("vm").asText(), params,
+                o.path("issued").asLong(), o.path("expires").asLong());
+    }
+
     /** {@return the command and {@code key}'s signature over it, as the record value put on the command topic} */
     public String sign(PrivateKey key) {
         byte[] body = canonical();
@@ -115,12 +137,7 @@ public record FleetCommand(String id, String sensor, Action action, String vm, M
             if (!s.verify(Base64.getDecoder().decode(env.get("signature").asText()))) {
                 throw ChirpException.corrupt("the command's signature is not the server's");
             }
-            JsonNode o = JSON.readTree(body);
-            Map<String, String> params = new TreeMap<>();
-            o.path("parameters").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
-            c = new FleetCommand(o.path("id").asText(), o.path("sensor").asText(),
-                    Action.valueOf(o.path("action").asText().toUpperCase(Locale.ROOT)), o.path("vm").asText(), params,
-                    o.path("issued").asLong(), o.path("expires").asLong());
+            c = parse(JSON.readTree(body));
         } catch (java.io.IOException | GeneralSecurityException | IllegalArgumentException e) {
             throw new ChirpException(ChirpException.Kind.CORRUPT, "bad command: " + e.getMessage(), e);
         } catch (ChirpException e) {

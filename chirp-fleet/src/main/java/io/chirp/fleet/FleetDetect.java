@@ -5,19 +5,13 @@ import io.chirp.detect.Detector;
 import io.chirp.events.OcsfEvent;
 import io.chirp.monitor.EventPipeline;
 import io.chirp.monitor.MonitorListener;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -30,8 +24,6 @@ import java.util.regex.Pattern;
  * by adding instances. Offsets are committed after {@code findings} took a batch's findings.
  */
 public final class FleetDetect implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(FleetDetect.class);
-
     private final FleetTopics topics;
     private final String group;
     private final Detector detector;
@@ -40,17 +32,17 @@ public final class FleetDetect implements AutoCloseable {
 
     /** A finding and the event that raised it. */
     public record Found(OcsfEvent finding, OcsfEvent trigger) {}
-    private final Thread thread;
+    private final ConsumerLoop<String> loop;
     private final AtomicLong events = new AtomicLong(), alerts = new AtomicLong();
-    private volatile boolean stopping;
-    private volatile KafkaConsumer<String, String> consumer;
 
     private FleetDetect(FleetTopics topics, String group, Detector detector, Consumer<List<Found>> findings, String name) {
         this.topics = topics;
         this.group = group;
         this.detector = detector;
         this.findings = findings;
-        this.thread = Thread.ofPlatform().daemon().name(name).start(this::run);
+        Pattern eventsOnly = Pattern.compile(Pattern.quote(topics.prefix()) + "\\.events\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+        this.loop = ConsumerLoop.start(name, ConsumerLoop.config(topics, group, "chirp-detect", "earliest", 1_000, StringDeserializer.class),
+                c -> c.subscribe(eventsOnly), Duration.ofMillis(300), this::take);
     }
 
     /** Starts one member of detection group {@code group}; its thread is named {@code name} (for CPU accounting). */
@@ -65,50 +57,16 @@ public final class FleetDetect implements AutoCloseable {
     public long alerts() { return alerts.get(); }
 
     /** {@return the name of this member's thread} */
-    public String threadName() { return thread.getName(); }
+    public String threadName() { return loop.threadName(); }
 
-    private void run() {
-        Pattern eventsOnly = Pattern.compile(Pattern.quote(topics.prefix()) + "\\.events\\.[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
-        while (!stopping) {
-            Properties p = topics.client();
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "chirp-detect");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3_000);
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-                consumer = c;
-                c.subscribe(eventsOnly);
-                while (!stopping) {
-                    ConsumerRecords<String, String> batch = c.poll(Duration.ofMillis(300));
-                    if (batch.isEmpty()) continue;
-                    List<Found> out = new ArrayList<>();
-                    EventPipeline pipeline = new EventPipeline(List.of(), detector, a -> { }, e -> {
-                        if (e.classUid() == 2004) out.add(new Found(Sensor.withFindingId(e), current));
-                    });
-                    for (ConsumerRecord<String, String> cr : batch) evaluate(cr, pipeline);
-                    alerts.addAndGet(out.size());
-                    if (!out.isEmpty()) findings.accept(out);
-                    c.commitSync(Duration.ofSeconds(30));
-                }
-            } catch (WakeupException e) {
-                if (!stopping) log.warn("detection consumer woken unexpectedly; reconnecting");
-            } catch (RuntimeException e) {
-                if (stopping) return;
-                log.warn("central detection failed, resuming from the last committed offsets: {}", e.toString());
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } finally {
-                consumer = null;
-            }
-        }
+    private void take(ConsumerRecords<String, String> batch) {
+        List<Found> out = new ArrayList<>();
+        EventPipeline pipeline = new EventPipeline(List.of(), detector, a -> { }, e -> {
+            if (e.classUid() == 2004) out.add(new Found(Sensor.withFindingId(e), current));
+        });
+        for (ConsumerRecord<String, String> cr : batch) evaluate(cr, pipeline);
+        alerts.addAndGet(out.size());
+        if (!out.isEmpty()) findings.accept(out);
     }
 
     private void evaluate(ConsumerRecord<String, String> cr, EventPipeline pipeline) {
@@ -126,14 +84,5 @@ public final class FleetDetect implements AutoCloseable {
         pipeline.emit(new MonitorListener.VmRef(r.vm(), null, 0), e);
     }
 
-    @Override public void close() {
-        stopping = true;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) c.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(20));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+    @Override public void close() { loop.close(); }
 }

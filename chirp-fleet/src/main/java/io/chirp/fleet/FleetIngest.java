@@ -6,12 +6,11 @@ import io.chirp.events.store.EventStore;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,69 +45,43 @@ public final class FleetIngest implements AutoCloseable {
     private final EventStore store;
     private final FleetView view;
     private final Listener listener;
-    private final Thread thread;
+    private final ConsumerLoop<String> loop;
     private final Map<String, long[]> lastSeq = new HashMap<>();
     private final AtomicLong stored = new AtomicLong(), duplicates = new AtomicLong(), gaps = new AtomicLong(),
             rejected = new AtomicLong();
-    private volatile boolean stopping;
-    private volatile KafkaConsumer<String, String> consumer;
 
-    private FleetIngest(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener) {
+    private final ImportMarks marks;
+
+    private FleetIngest(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener, Path marks) {
+        this.marks = marks == null ? null : ImportMarks.open(marks);
         this.topics = topics;
         this.group = group;
         this.store = store;
         this.view = view;
         this.listener = listener;
-        this.thread = Thread.ofPlatform().daemon().name("chirp-fleet-ingest").start(this::run);
+        // subscribed by pattern: new sensors' topics are found within the metadata age
+        this.loop = ConsumerLoop.start("chirp-fleet-ingest", consumerConfig(), c -> c.subscribe(topics.all()), Duration.ofMillis(300),
+                this::take);
     }
 
     /** Starts consuming {@code topics} as a member of consumer group {@code group}. */
     public static FleetIngest start(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener) {
-        return new FleetIngest(topics, group, store, view, listener);
+        return new FleetIngest(topics, group, store, view, listener, null);
+    }
+
+    /**
+     * Starts as {@link #start(FleetTopics, String, EventStore, FleetView, Listener)}, keeping in {@code marks} how
+     * far custody records were handed on, so a server restarted on the same folder does not hand one on twice.
+     */
+    public static FleetIngest start(FleetTopics topics, String group, EventStore store, FleetView view, Listener listener, Path marks) {
+        return new FleetIngest(topics, group, store, view, listener, marks);
     }
 
     private Properties consumerConfig() {
-        Properties p = topics.client();
-        p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "chirp-serve");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1_000);
-        p.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 3_000); // a new sensor's topics are subscribed within seconds
+        Properties p = ConsumerLoop.config(topics, group, "chirp-serve", "earliest", 1_000, StringDeserializer.class);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 16 << 20);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetRecord.MAX_BYTES * 2);
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         return p;
-    }
-
-    private void run() {
-        while (!stopping) {
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(consumerConfig())) {
-                consumer = c;
-                c.subscribe(topics.all()); // new sensors' topics are found within the metadata age
-                while (!stopping) {
-                    ConsumerRecords<String, String> batch = c.poll(Duration.ofMillis(300));
-                    if (batch.isEmpty()) continue;
-                    take(batch);
-                    c.commitSync(Duration.ofSeconds(30));
-                }
-            } catch (WakeupException e) {
-                if (!stopping) log.warn("fleet consumer woken unexpectedly; reconnecting");
-            } catch (RuntimeException e) {
-                // the store or the broker failed: nothing after the last commit counts as done; read it again
-                if (stopping) return;
-                log.warn("fleet ingest failed, resuming from the last committed offsets: {}", e.toString());
-                try {
-                    Thread.sleep(1_000);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-            } finally {
-                consumer = null;
-            }
-        }
     }
 
     private void take(ConsumerRecords<String, String> batch) {
@@ -141,7 +114,12 @@ public final class FleetIngest implements AutoCloseable {
             if (!inOrder(r)) continue;
             switch (r.kind()) {
                 case VM_STATE -> view.vmState(r);
-                case CUSTODY -> listener.custody(r);
+                case CUSTODY -> {
+                    if (marks == null || marks.take(r)) {
+                        listener.custody(r);
+                        if (marks != null) marks.save(); // before the commit: a batch read again skips it
+                    }
+                }
                 case JOB -> listener.job(r);
                 case EVENT, ALERT -> {
                     try {
@@ -200,14 +178,5 @@ public final class FleetIngest implements AutoCloseable {
 
     public FleetView view() { return view; }
 
-    @Override public void close() {
-        stopping = true;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) c.wakeup();
-        try {
-            thread.join(Duration.ofSeconds(20));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+    @Override public void close() { loop.close(); }
 }

@@ -11,8 +11,6 @@ import io.chirp.events.custody.CustodyLog;
 import io.chirp.events.custody.CustodyRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,24 +60,33 @@ public final class SensorCommands implements AutoCloseable {
     };
     private final BlockingQueue<FleetCommand> queue = new ArrayBlockingQueue<>(16);
     private final AtomicLong refused = new AtomicLong(), ran = new AtomicLong();
-    private final Thread reader, runner;
+    private final ConsumerLoop<String> reader;
+    private final Thread runner;
     private volatile boolean stopping;
-    private volatile KafkaConsumer<String, String> consumer;
 
-    private SensorCommands(Sensor sensor, PublicKey serverKey, Path work, Executor executor) {
+    private final long transferRate;
+
+    private SensorCommands(Sensor sensor, PublicKey serverKey, Path work, Executor executor, long transferRate) {
+        if (transferRate < 0) throw ChirpException.usage("a transfer rate cannot be negative");
+        this.transferRate = transferRate;
         this.sensor = sensor;
         this.topics = sensor.options().topics();
         this.serverKey = serverKey;
         this.work = work;
         this.executor = executor;
         OwnerOnly.directories(work);
-        this.reader = Thread.ofPlatform().daemon().name("chirp-sensor-commands").start(this::read);
+        this.reader = read();
         this.runner = Thread.ofPlatform().daemon().name("chirp-sensor-jobs").start(this::runJobs);
     }
 
     /** Starts taking commands for {@code sensor}, checked against {@code serverKey}, run by {@code executor} in {@code work}. */
     public static SensorCommands start(Sensor sensor, PublicKey serverKey, Path work, Executor executor) {
-        return new SensorCommands(sensor, serverKey, work, executor);
+        return new SensorCommands(sensor, serverKey, work, executor, 0);
+    }
+
+    /** Starts as {@link #start(Sensor, PublicKey, Path, Executor)}, sending artifacts at most {@code transferRate} bytes/s (0: unpaced). */
+    public static SensorCommands start(Sensor sensor, PublicKey serverKey, Path work, Executor executor, long transferRate) {
+        return new SensorCommands(sensor, serverKey, work, executor, transferRate);
     }
 
     /** {@return commands refused (bad signature, another sensor's, expired, replayed)} */
@@ -88,39 +95,17 @@ public final class SensorCommands implements AutoCloseable {
     /** {@return commands run} */
     public long ran() { return ran.get(); }
 
-    private void read() {
+    private ConsumerLoop<String> read() {
         String self = sensor.options().id();
-        while (!stopping) {
-            Properties p = topics.client();
-            p.put(ConsumerConfig.GROUP_ID_CONFIG, "chirp-sensor-" + self);
-            p.put(ConsumerConfig.CLIENT_ID_CONFIG, "chirp-sensor-commands");
-            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"); // commands sent before this start; old ones have expired
-            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 16);
-            p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetCommand.MAX_BYTES * 4);
-            p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-            try (KafkaConsumer<String, String> c = new KafkaConsumer<>(p)) {
-                consumer = c;
-                c.subscribe(List.of(topics.commands(self)));
-                while (!stopping) {
-                    var batch = c.poll(Duration.ofMillis(500));
+        Properties p = ConsumerLoop.config(topics, "chirp-sensor-" + self, "chirp-sensor-commands",
+                "earliest", 16, StringDeserializer.class); // earliest: commands sent before this start; old ones have expired
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, FleetCommand.MAX_BYTES * 4);
+        // taken (queued or refused) before committed: a command is run at most once per sensor, and a job cut
+        // short by a kill is reported failed by the server's timeout, not silently re-run
+        return ConsumerLoop.start("chirp-sensor-commands", p, c -> c.subscribe(List.of(topics.commands(self))), Duration.ofMillis(500),
+                batch -> {
                     for (ConsumerRecord<String, String> r : batch) take(r.value(), self);
-                    // taken (queued or refused) before committed: a command is run at most once per sensor, and a
-                    // job cut short by a kill is reported failed by the server's timeout, not silently re-run
-                    if (!batch.isEmpty()) c.commitSync(Duration.ofSeconds(30));
-                }
-            } catch (WakeupException e) {
-                if (!stopping) log.warn("command consumer woken unexpectedly; reconnecting");
-            } catch (RuntimeException e) {
-                if (stopping) return;
-                log.warn("command consumer failed, reconnecting: {}", e.toString());
-                pause();
-            } finally {
-                consumer = null;
-            }
-        }
+                });
     }
 
     private void take(String value, String self) {
@@ -184,7 +169,7 @@ public final class SensorCommands implements AutoCloseable {
             String actual = io.chirp.evidence.store.EvidenceStore.sha256(file);
             if (!actual.equals(m.sha256())) throw ChirpException.corrupt(file.getFileName() + " changed after it was committed");
             reply(c, "transferring", 0, m.size(), m.sha256(), null, null);
-            Transfer.send(topics, sensor.options().id(), c.id(), file, Duration.ofMinutes(30), (done, total) -> {
+            Transfer.send(topics, sensor.options().id(), c.id(), file, Duration.ofMinutes(30), transferRate, (done, total) -> {
                 if (System.nanoTime() - lastReply[0] > 500_000_000L || done == total) {
                     lastReply[0] = System.nanoTime();
                     reply(c, "transferring", done, total, m.sha256(), null, null);
@@ -218,21 +203,11 @@ public final class SensorCommands implements AutoCloseable {
         sensor.report(FleetRecord.Kind.CUSTODY, null, b);
     }
 
-    private static void pause() {
-        try {
-            Thread.sleep(1_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override public void close() {
         stopping = true;
-        KafkaConsumer<String, String> c = consumer;
-        if (c != null) c.wakeup();
+        reader.close();
         runner.interrupt();
         try {
-            reader.join(Duration.ofSeconds(10));
             runner.join(Duration.ofSeconds(10));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

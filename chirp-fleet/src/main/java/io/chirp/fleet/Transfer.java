@@ -63,6 +63,16 @@ public final class Transfer {
      */
     public static void send(FleetTopics topics, String sensor, String commandId, Path file, Duration deadline, Progress progress,
                             BooleanSupplier stop) {
+        send(topics, sensor, commandId, file, deadline, 0, progress, stop);
+    }
+
+    /**
+     * Sends as {@link #send(FleetTopics, String, String, Path, Duration, Progress, BooleanSupplier)} does, at most
+     * {@code bytesPerSecond} (0: as fast as the brokers take it), so a RAM image does not fill the host's uplink.
+     */
+    public static void send(FleetTopics topics, String sensor, String commandId, Path file, Duration deadline, long bytesPerSecond,
+                            Progress progress, BooleanSupplier stop) {
+        if (bytesPerSecond < 0) throw ChirpException.usage("a transfer rate cannot be negative");
         long end = System.nanoTime() + deadline.toNanos();
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
             long total = in.size();
@@ -75,7 +85,7 @@ public final class Transfer {
                             + total + " bytes)");
                 }
                 try (KafkaProducer<String, byte[]> p = new KafkaProducer<>(config(topics))) {
-                    sendFrom(p, in, topics.transfers(sensor), commandId, acked, total, progress, stop);
+                    sendFrom(p, in, topics.transfers(sensor), commandId, acked, total, bytesPerSecond, progress, stop);
                     if (total == 0) {
                         p.send(record(topics.transfers(sensor), commandId, 0, 0, new byte[0])).get(30, TimeUnit.SECONDS);
                         return;
@@ -97,13 +107,21 @@ public final class Transfer {
 
     /** Sends chunks from {@code acked[0]} on, a window at a time, moving {@code acked[0]} past each acknowledged one. */
     private static void sendFrom(KafkaProducer<String, byte[]> p, FileChannel in, String topic, String id, long[] acked, long total,
-                                 Progress progress, BooleanSupplier stop) throws IOException, InterruptedException, ExecutionException,
-            TimeoutException {
+                                 long rate, Progress progress, BooleanSupplier stop) throws IOException, InterruptedException,
+            ExecutionException, TimeoutException {
         Deque<long[]> offsets = new ArrayDeque<>();
         Deque<Future<RecordMetadata>> acks = new ArrayDeque<>();
-        long next = acked[0];
+        long next = acked[0], first = next, started = System.nanoTime();
         while (acked[0] < total) {
             while (next < total && acks.size() < WINDOW) {
+                if (rate > 0) { // paced: the chunk at NEXT goes no earlier than (NEXT - FIRST) / rate after the start
+                    long due = started + (long) ((next - first) * 1e9 / rate);
+                    for (long now; (now = System.nanoTime()) < due; ) {
+                        if (stop.getAsBoolean()) return;
+                        Thread.sleep(Math.min(200, Math.max(1, (due - now) / 1_000_000)));
+                    }
+                    if (!acks.isEmpty() && acks.peekFirst().isDone()) break; // report acknowledged chunks while paced
+                }
                 int n = (int) Math.min(CHUNK, total - next);
                 ByteBuffer b = ByteBuffer.allocate(n);
                 while (b.hasRemaining()) {

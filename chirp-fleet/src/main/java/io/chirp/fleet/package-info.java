@@ -17,5 +17,9 @@
  * (ID is the sensor's id): the brokers' ACLs let a sensor's user write only those, and the server rejects a record
  * whose sensor is not its topic's, so a sensor can publish only as itself. Each record carries the sensor's epoch
  * (one per start) and a per-VM sequence number, so a gap or a reordering can be seen and is reported.
+ *
+ * <p>Every consumer here (the ingest, central Sigma, the server's transfer consumer, the sensor's command reader)
+ * is one {@link io.chirp.fleet.ConsumerLoop}: poll, process, commit after, back off and resume from the committed
+ * offsets on any failure. Remote jobs outlive the server: {@link io.chirp.fleet.TransferJournal}.
  */
 package io.chirp.fleet;

@@ -54,8 +54,13 @@ public final class FleetCheck {
 
     /** Per VM, the stored event ids in the order they were stored (all of them, duplicates included). */
     public static Map<String, List<String>> stored(Path db) throws SQLException {
+        return storedAt("jdbc:sqlite:" + db.toAbsolutePath() + "?open_mode=1");
+    }
+
+    /** {@return as {@link #stored(Path)}, from the store at {@code jdbc} (e.g. a PostgreSQL server's)} */
+    public static Map<String, List<String>> storedAt(String jdbc) throws SQLException {
         Map<String, List<String>> out = new LinkedHashMap<>();
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db.toAbsolutePath() + "?open_mode=1");
+        try (Connection c = DriverManager.getConnection(jdbc);
              Statement s = c.createStatement();
              ResultSet rs = s.executeQuery("SELECT vm, uid FROM events ORDER BY id")) {
             while (rs.next()) out.computeIfAbsent(rs.getString(1), k -> new ArrayList<>()).add(rs.getString(2));

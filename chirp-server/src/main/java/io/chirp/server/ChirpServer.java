@@ -147,8 +147,15 @@ public final class ChirpServer implements AutoCloseable {
         }
         if (fleetOptions != null) {
             commands = io.chirp.fleet.CommandChannel.start(fleetOptions.topics(), fleetOptions.group(),
-                    io.chirp.fleet.CommandKeys.loadOrCreate(config.serverDir()));
+                    io.chirp.fleet.CommandKeys.loadOrCreate(config.serverDir()), config.serverDir().resolve("fleet-commands"));
             jobs.fleet(commands);
+            for (io.chirp.fleet.CommandChannel.Unfinished u : commands.unfinished()) {
+                Jobs.View v = jobs.resumeOnSensor(u);
+                // in the central chain between the sensor's records and the collection: the custody did not break
+                evidence.record(io.chirp.evidence.store.Actor.api("chirp-serve", null), "resume remote job", "job " + v.id(), null,
+                        "command " + u.command().id() + " on sensor " + u.command().sensor() + " for " + u.command().vm() + ", "
+                                + u.chunks() + " chunks on disk at the restart");
+            }
             if (fleetOptions.centralSigma()) {
                 central = io.chirp.fleet.FleetDetect.start(fleetOptions.topics(), fleetOptions.group() + "-detect", detector, found -> {
                     for (io.chirp.events.OcsfEvent f : store.insertNew(found.stream().map(io.chirp.fleet.FleetDetect.Found::finding).toList())) { // the same finding twice is stored once
@@ -167,7 +174,7 @@ public final class ChirpServer implements AutoCloseable {
                         @Override public void custody(FleetRecord r) { importCustody(r); }
 
                         @Override public void job(FleetRecord r) { commands.reply(r); }
-                    });
+                    }, config.serverDir().resolve("fleet-import-marks.json"));
         }
         flusher = Thread.ofVirtual().name("chirp-serve-flush").start(() -> {
             while (!Thread.currentThread().isInterrupted()) {

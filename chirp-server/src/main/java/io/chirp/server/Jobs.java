@@ -42,6 +42,7 @@ import java.util.function.Consumer;
  * and its alert) and case.
  */
 public final class Jobs implements AutoCloseable {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
     /** Jobs kept in the list (finished ones beyond this are forgotten, oldest first; their files stay). */
     static final int MAX_KEPT = 200;
     /** Jobs at once: an acquisition reads all of a guest's RAM or disk, and the machine is shared. */
@@ -155,11 +156,42 @@ public final class Jobs implements AutoCloseable {
         params.put("format", f);
         params.put("sensor", sensor);
         params.put("command", command.id());
-        return start("acquisition", vm, params, actor, caseId, (dir, p) -> {
+        String id = newId();
+        // kept with the command in the channel's journal: a restarted server resumes this job (resumeOnSensor)
+        var job = JSON.createObjectNode().put("id", id).put("vm", vm).put("case", caseId);
+        job.set("parameters", JSON.valueToTree(params));
+        job.set("actor", JSON.valueToTree(actor));
+        return start(id, "acquisition", vm, params, actor, caseId, false, (dir, p) -> {
             Path image = dir.resolve(vm + "." + f);
-            String sha = channel.run(command, image, p::update, p::cancelled, REMOTE_MAX);
+            String sha = channel.run(command, job, image, p::update, p::cancelled, REMOTE_MAX);
             return new Outcome(image, EvidenceManifest.pathFor(image), sha, null, null,
                     "acquire memory (" + m + ", " + f + ") on sensor " + sensor + ", command " + command.id());
+        });
+    }
+
+    /**
+     * Takes up, under its old id, a remote acquisition an earlier run of the server had in flight when it stopped
+     * or was killed: the command is not sent again; its chunks and replies are read on from where they were.
+     */
+    View resumeOnSensor(io.chirp.fleet.CommandChannel.Unfinished u) {
+        io.chirp.fleet.CommandChannel channel = fleet;
+        var j = u.job();
+        Map<String, Object> params = new LinkedHashMap<>();
+        j.path("parameters").properties().forEach(e -> params.put(e.getKey(), e.getValue().asText()));
+        Actor actor;
+        try {
+            actor = JSON.treeToValue(j.path("actor"), Actor.class);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            actor = Actor.api("unknown", null);
+        }
+        String vm = u.command().vm(), m = String.valueOf(params.get("mode")), f = String.valueOf(params.get("format"));
+        String id = j.path("id").asText("").matches("[0-9a-f]{16}") ? j.get("id").asText() : newId();
+        String caseId = j.path("case").isTextual() ? j.get("case").asText() : null;
+        return start(id, "acquisition", vm, params, actor, caseId, true, (dir, p) -> {
+            Path image = dir.resolve(vm + "." + f);
+            String sha = channel.resume(u.command().id(), image, p::update, p::cancelled, REMOTE_MAX);
+            return new Outcome(image, EvidenceManifest.pathFor(image), sha, null, null, "acquire memory (" + m + ", " + f
+                    + ") on sensor " + u.command().sensor() + ", command " + u.command().id() + ", resumed after a server restart");
         });
     }
 
@@ -198,12 +230,21 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** Starts a job on behalf of {@code actor}; what it makes goes into the store, filed under {@code caseId} (may be null). */
-    public synchronized View start(String kind, String vm, Map<String, Object> parameters, Actor actor, String caseId, Work work) {
-        long running = jobs.values().stream().filter(j -> j.state == State.running).count();
-        if (running >= MAX_RUNNING) throw ChirpException.unavailable(running + " jobs are running; try again later");
+    public View start(String kind, String vm, Map<String, Object> parameters, Actor actor, String caseId, Work work) {
+        return start(newId(), kind, vm, parameters, actor, caseId, false, work);
+    }
+
+    private String newId() {
         byte[] b = new byte[8];
         random.nextBytes(b);
-        String id = HexFormat.of().formatHex(b);
+        return HexFormat.of().formatHex(b);
+    }
+
+    /** Starts job {@code id}; a {@code resumed} one (admitted by an earlier run) is not held to {@link #MAX_RUNNING}. */
+    private synchronized View start(String id, String kind, String vm, Map<String, Object> parameters, Actor actor, String caseId,
+                                    boolean resumed, Work work) {
+        long running = jobs.values().stream().filter(j -> j.state == State.running).count();
+        if (running >= MAX_RUNNING && !resumed) throw ChirpException.unavailable(running + " jobs are running; try again later");
         Job j = new Job(id, kind, vm, parameters, actor.name());
         jobs.put(id, j);
         trim();
