@@ -131,7 +131,7 @@ final class LibvirtHandle implements VmHandle {
      */
     private final class Pause {
         private Thread hook;
-        private LibvirtGuardian.Handle guardian;
+        private io.chirp.hypervisor.pause.Guardian.Handle guardian;
         private long start, nanos;
         private boolean paused;
 

@@ -88,7 +88,7 @@ public final class PauseGuard implements AutoCloseable {
         if (withGuardian) {
             OwnerOnly.directories(m.file().getParent());
             try {
-                guardian = Guardian.spawn(m);
+                guardian = QmpResume.spawn(m);
             } catch (ChirpException e) {
                 // the marker and the shutdown hook still cover every exit but SIGKILL; say so rather than refuse
                 notes.add("no guardian process (" + e.getMessage() + "): if CHIRP is killed outright, run chirp vm resume "
