@@ -133,6 +133,40 @@ class LibvirtBackendIT {
     }
 
     @Test
+    void vmResumePutsBackADomainAKilledCaptureLeftWhenItsGuardianDiedToo(LabDomain d) throws Exception {
+        Process dead = new ProcessBuilder("true").start();
+        dead.waitFor();
+        try (LibvirtConnection c = LibvirtConnection.open(d.daemon().uri()); LibvirtDomain dom = c.domain(d.name())) {
+            long downtime = dom.qmp("query-migrate-parameters", null).path("downtime-limit").asLong();
+            // what a capture killed in its final pause leaves when its guardian is killed too: CHIRP's migration
+            // settings, a paused guest and the marker of a process that is gone
+            dom.qmp("migrate-set-parameters", JSON.createObjectNode().put("downtime-limit", 20));
+            dom.suspend();
+            io.chirp.hypervisor.pause.PauseMarker m = new io.chirp.hypervisor.pause.PauseMarker(
+                    io.chirp.hypervisor.pause.PauseMarker.Kind.MIGRATION, "libvirt:" + d.name(), -1, Path.of(""),
+                    dead.pid(), java.time.Instant.EPOCH, "acquire --migration (libvirt)", java.time.Instant.now(), true,
+                    Map.of("downtime-limit", downtime), true, null, d.daemon().uri());
+            m.write();
+            try {
+                CommandTreeTest.Run r = CommandTreeTest.run("vm", "resume", "libvirt:" + d.name());
+                assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.out()).contains("migration parameters restored", "resumed the guest (was paused)",
+                        "VM libvirt:" + d.name() + ": status running");
+                assertThat(dom.state()).isEqualTo(io.chirp.libvirt.DomainState.RUNNING);
+                assertThat(dom.qmp("query-migrate-parameters", null).path("downtime-limit").asLong()).isEqualTo(downtime);
+                assertThat(io.chirp.hypervisor.pause.PauseMarker.read("libvirt:" + d.name())).isEmpty();
+                // nothing left to undo: said so, not pretended
+                CommandTreeTest.Run again = CommandTreeTest.run("vm", "resume", "libvirt:" + d.name());
+                assertThat(again.code()).isEqualTo(1);
+                assertThat(again.err()).contains("has no CHIRP pause marker");
+            } finally {
+                if (dom.state() == io.chirp.libvirt.DomainState.PAUSED) dom.resume();
+                Files.deleteIfExists(m.file());
+            }
+        }
+    }
+
+    @Test
     void diskViewsThroughLibvirtsMonitor(LabDomain d, @TempDir Path dir) throws Exception {
         CommandTreeTest.Run ls = chirp(vm(d), "disk", "ls", "-r");
         assertThat(ls.code()).as(ls.err()).isZero();
