@@ -53,11 +53,13 @@ final class VmCommand implements Runnable {
                     "Only what CHIRP's pause marker ($CHIRP_HOME/state/paused/VM.json) records is undone: a VM paused by"
                             + " someone else is left alone."})
     static final class ResumeCmd implements Callable<Integer> {
-        @Parameters(paramLabel = "VM", description = "the VM's name or QEMU pid (see: chirp vm list)") String vm;
+        @Parameters(paramLabel = "VM", description = "the VM's name or QEMU pid (see: chirp vm list), or libvirt:NAME"
+                + " for a libvirt domain (its daemon is the one the marker names)") String vm;
         @Spec CommandSpec spec;
 
         @Override public Integer call() {
             var out = spec.commandLine().getOut();
+            if (vm.startsWith("libvirt:")) return libvirt(out);
             QemuVm q = new VmInventory().find(vm);
             PauseMarker m = PauseMarker.read(q.name()).orElseThrow(() -> ChirpException.notFound("VM " + q.name()
                     + " has no CHIRP pause marker: CHIRP did not leave it paused, so CHIRP will not resume it"
@@ -76,6 +78,29 @@ final class VmCommand implements Runnable {
                     out.printf("VM %s: status %s%n", q.name(), qmp.status());
                 }
             }
+            return report(out, m, done);
+        }
+
+        /** A libvirt domain's marker: undone through libvirt's monitor passthrough, as its guardian would. */
+        private int libvirt(java.io.PrintWriter out) {
+            PauseMarker m = PauseMarker.read(vm).filter(PauseMarker::onLibvirt).orElseThrow(() -> ChirpException.notFound(
+                    "VM " + vm + " has no CHIRP pause marker: CHIRP did not leave it paused, so CHIRP will not resume it"));
+            if (m.ownerAlive() && m.chirpPid() != ProcessHandle.current().pid()) {
+                throw ChirpException.usage(m.describe() + " and that CHIRP is still running; wait for it or stop it"
+                        + " (it puts the VM back itself)");
+            }
+            java.util.List<String> done;
+            try (var h = VmBackends.open(vm, java.util.Optional.of(m.libvirtUri())); var mon = h.openMonitor()) {
+                done = PauseRecovery.recover(mon, m);
+                out.printf("VM %s: status %s%n", vm, mon.status());
+            } catch (ChirpException e) {
+                if (e.kind() != ChirpException.Kind.NOT_FOUND) throw e;
+                done = PauseRecovery.forget(m); // the domain is gone or not running: only files are left
+            }
+            return report(out, m, done);
+        }
+
+        private static int report(java.io.PrintWriter out, PauseMarker m, java.util.List<String> done) {
             out.println(m.describe() + ":");
             if (done.isEmpty()) out.println("  nothing needed undoing (marker removed)");
             for (String d : done) out.println("  " + d);

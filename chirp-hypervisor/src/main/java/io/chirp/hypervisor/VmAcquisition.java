@@ -171,24 +171,39 @@ public final class VmAcquisition {
         }
         Map<String, String> identity = identity(vm, qmp);
         try (MigrationAcquisition m = MigrationAcquisition.start(vm)) {
-            MigrationAcquisition.Capture c = m.capture();
-            AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vm.vm().name(), identity)
-                    .withSource("qemu/migration", "migration").withProgress(progress)
-                    .withBeforeCommit(d -> d
-                            .withNote(String.format(Locale.ROOT, "VM paused %.1f ms (QEMU's STOP..RESUME events at the"
-                                    + " end of the migration); the image is RAM as of that pause", c.pauseMicros() / 1000.0))
-                            .withNote("captured by QEMU live migration: " + c.summary().rounds() + " RAM rounds, "
-                                    + c.summary().pagesSent() + " pages sent, downtime limit "
-                                    + MigrationAcquisition.DOWNTIME_LIMIT_MS + " ms")
-                            .withDetail("pause_by_qemu_events_us", c.pauseMicros())
-                            .withDetail("migration_rounds", c.summary().rounds())
-                            .withDetail("migration_pages_sent", c.summary().pagesSent())
-                            .withDetail("migration_total_ms", c.totalMillis())
-                            .withDetail("machine", c.summary().machine()));
-            if (format == ImageFormat.ELF_CORE) req = req.withCpus(c.cpus());
-            AcquisitionManifest a = MemoryAcquirer.acquire(c.memory(), out, req);
-            return new Result(a, 1, c.pauseMicros());
+            return fromMigration(m, vm.vm().name(), identity, "qemu/migration", out, format, progress);
         }
+    }
+
+    /**
+     * Captures through {@code m} (a live migration into CHIRP) and writes the image of that instant: the shared end
+     * of every back-end's {@link Mode#MIGRATION}.
+     *
+     * @param sourceLabel the manifest's source, e.g. {@code qemu/migration} or {@code libvirt/migration}
+     */
+    public static Result fromMigration(MigrationAcquisition m, String vmName, Map<String, String> identity,
+                                       String sourceLabel, Path out, ImageFormat format,
+                                       AcquisitionRequest.Progress progress) {
+        if (Files.exists(out) || Files.exists(EvidenceWriter.partialOf(out.toAbsolutePath()))) {
+            throw ChirpException.usage(out + " (or its .partial) exists; refusing to overwrite an image");
+        }
+        MigrationAcquisition.Capture c = m.capture(format == ImageFormat.ELF_CORE);
+        AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vmName, identity)
+                .withSource(sourceLabel, "migration").withProgress(progress)
+                .withBeforeCommit(d -> d
+                        .withNote(String.format(Locale.ROOT, "VM paused %.1f ms (QEMU's STOP..RESUME events at the"
+                                + " end of the migration); the image is RAM as of that pause", c.pauseMicros() / 1000.0))
+                        .withNote("captured by QEMU live migration: " + c.summary().rounds() + " RAM rounds, "
+                                + c.summary().pagesSent() + " pages sent, downtime limit "
+                                + MigrationAcquisition.DOWNTIME_LIMIT_MS + " ms")
+                        .withDetail("pause_by_qemu_events_us", c.pauseMicros())
+                        .withDetail("migration_rounds", c.summary().rounds())
+                        .withDetail("migration_pages_sent", c.summary().pagesSent())
+                        .withDetail("migration_total_ms", c.totalMillis())
+                        .withDetail("machine", c.summary().machine()));
+        if (format == ImageFormat.ELF_CORE) req = req.withCpus(c.cpus());
+        AcquisitionManifest a = MemoryAcquirer.acquire(c.memory(), out, req);
+        return new Result(a, 1, c.pauseMicros());
     }
 
     private static Map<String, String> identity(LiveVm vm, QmpClient qmp) {

@@ -114,20 +114,131 @@ public final class GuestImageBuilder {
         Path dir = home.images().resolve(key);
         try {
             Files.createDirectories(home.images());
-            try (FileChannel lockFile = FileChannel.open(home.images().resolve(".lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockFile.lock()) {
-                if (!Files.isRegularFile(dir.resolve("image.properties"))) {
-                    log.info("building lab guest image {} from {} (cached for later runs)", key, realPackage);
-                    buildInto(dir, realPackage, busybox);
-                    removeOtherBuilds(dir, kernel);
+            // Built images are read under a shared lock of their own, so guests boot in parallel (in one JVM and
+            // across processes); only a missing image is built, once, under the exclusive lock.
+            GuestImage built = withImageLock(dir, true, () -> isBuilt(dir) ? load(dir) : null);
+            if (built != null) return built;
+            return withImageLock(dir, false, () -> {
+                if (!isBuilt(dir)) {
+                    // also under the lab folder's lock, which CHIRPs before per-image locks take for build and cleanup
+                    withFolderLock(() -> {
+                        log.info("building lab guest image {} from {} (cached for later runs)", key, realPackage);
+                        buildInto(dir, realPackage, busybox);
+                        removeOtherBuilds(dir, kernel);
+                        return null;
+                    });
                 }
                 return load(dir);
-            }
+            });
         } catch (IOException e) {
             throw ChirpException.io("cannot build lab guest image in " + dir + ": " + e.getMessage(), e);
         }
     }
+
+    private static boolean isBuilt(Path dir) { return Files.isRegularFile(dir.resolve("image.properties")); }
+
+    /** Work done under a lock; may throw what building throws. */
+    @FunctionalInterface
+    interface Locked<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * One lock per image, {@code KEY.lock} beside its folder: shared to read a built image, exclusive to build or
+     * delete it. A {@link FileLock} belongs to the whole JVM (a second thread asking for an overlapping one gets
+     * {@code OverlappingFileLockException}, not a wait), so inside the JVM a read-write lock per image decides, and
+     * the readers of this JVM hold one shared file lock between them ({@link ImageLock}).
+     */
+    static <T> T withImageLock(Path imageDir, boolean shared, Locked<T> work) throws IOException {
+        ImageLock l = IN_JVM.computeIfAbsent(imageDir.toAbsolutePath().normalize(), ImageLock::new);
+        if (shared) {
+            l.rw.readLock().lock();
+            try {
+                l.acquireShared();
+                try {
+                    return work.run();
+                } finally {
+                    l.releaseShared();
+                }
+            } finally {
+                l.rw.readLock().unlock();
+            }
+        }
+        l.rw.writeLock().lock();
+        try (FileChannel ch = FileChannel.open(lockFileOf(imageDir), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            return work.run();
+        } finally {
+            l.rw.writeLock().unlock();
+        }
+    }
+
+    /** An image's lock in this JVM: threads read-write lock it; its readers share one shared file lock. */
+    private static final class ImageLock {
+        final java.util.concurrent.locks.ReentrantReadWriteLock rw = new java.util.concurrent.locks.ReentrantReadWriteLock();
+        private final Path file;
+        private int readers;
+        private FileChannel channel;
+        private FileLock lock;
+
+        ImageLock(Path imageDir) { this.file = lockFileOf(imageDir); }
+
+        synchronized void acquireShared() throws IOException {
+            if (readers == 0) {
+                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                try {
+                    lock = channel.lock(0, Long.MAX_VALUE, true); // waits while another process builds
+                } catch (IOException | RuntimeException e) {
+                    channel.close();
+                    throw e;
+                }
+            }
+            readers++;
+        }
+
+        synchronized void releaseShared() throws IOException {
+            if (--readers > 0) return;
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
+
+        /** Exclusive now, without waiting, or false. */
+        boolean tryExclusive(Locked<Void> work) throws IOException {
+            if (!rw.writeLock().tryLock()) return false;
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock l = ch.tryLock()) {
+                if (l == null) return false;
+                work.run();
+                return true;
+            } finally {
+                rw.writeLock().unlock();
+            }
+        }
+    }
+
+    /** The whole lab folder's lock, {@code .lock}, taken for builds and the removal of old builds. */
+    private <T> T withFolderLock(Locked<T> work) throws IOException {
+        FOLDER.lock();
+        try (FileChannel ch = FileChannel.open(home.images().resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE);
+             FileLock ignored = ch.lock()) {
+            return work.run();
+        } finally {
+            FOLDER.unlock();
+        }
+    }
+
+    private static Path lockFileOf(Path imageDir) {
+        return imageDir.resolveSibling(imageDir.getFileName() + ".lock");
+    }
+
+    /** In-process locks per image folder (see {@link #withImageLock}). */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, ImageLock> IN_JVM =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final java.util.concurrent.locks.ReentrantLock FOLDER = new java.util.concurrent.locks.ReentrantLock();
 
     /**
      * Older builds of the same kernel request are dead weight once a new one exists (running guests keep their open
@@ -142,9 +253,17 @@ public final class GuestImageBuilder {
                 try (InputStream in = Files.newInputStream(props)) {
                     other.load(in);
                 }
-                if (other.getProperty("kernel.request", DEFAULT_KERNEL).equals(request)) deleteTree(p);
+                if (other.getProperty("kernel.request", DEFAULT_KERNEL).equals(request)) deleteIfUnused(p);
             }
         }
+    }
+
+    /** Deletes an old build unless something holds its lock (a guest loading it): it is then left for next time. */
+    private static void deleteIfUnused(Path imageDir) throws IOException {
+        IN_JVM.computeIfAbsent(imageDir.toAbsolutePath().normalize(), ImageLock::new).tryExclusive(() -> {
+            deleteTree(imageDir);
+            return null;
+        });
     }
 
     private void buildInto(Path dir, String realPackage, Path busybox) throws IOException {

@@ -37,6 +37,12 @@ public final class LibvirtConnection implements AutoCloseable {
     private static final Map<Long, Consumer<LifecycleEvent>> LISTENERS = new ConcurrentHashMap<>();
     private static final AtomicLong NEXT_LISTENER = new AtomicLong(1);
     private static final MemorySegment LIFECYCLE_STUB;
+    /** QEMU monitor event listeners, by the id passed as the callback's opaque pointer. */
+    private static final Map<Long, Consumer<io.chirp.hypervisor.qemu.QmpClient.Event>> QEMU_LISTENERS = new ConcurrentHashMap<>();
+    private static final MemorySegment QEMU_EVENT_STUB;
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    /** A QEMU event's details are a small JSON object; more than this is not read. */
+    private static final long MAX_EVENT_DETAILS = 1 << 20;
 
     static {
         MemorySegment stub = MemorySegment.NULL;
@@ -53,12 +59,28 @@ public final class LibvirtConnection implements AutoCloseable {
             }
         }
         LIFECYCLE_STUB = stub;
+        MemorySegment qstub = MemorySegment.NULL;
+        if (Native.CONNECT_QEMU_MONITOR_EVENT_REGISTER != null) {
+            try {
+                MethodHandle target = MethodHandles.lookup().findStatic(LibvirtConnection.class, "onQemuEvent",
+                        MethodType.methodType(void.class, MemorySegment.class, MemorySegment.class, MemorySegment.class,
+                                long.class, int.class, MemorySegment.class, MemorySegment.class));
+                // void (*)(virConnectPtr conn, virDomainPtr dom, const char *event, long long seconds,
+                //          unsigned int micros, const char *details, void *opaque)
+                qstub = Native.linker().upcallStub(target, FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS,
+                        java.lang.foreign.ValueLayout.JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), Arena.global());
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+        QEMU_EVENT_STUB = qstub;
     }
 
     private final String uri;
     private final MemorySegment conn;
     private final List<Integer> callbackIds = new ArrayList<>();
     private final List<Long> listenerIds = new ArrayList<>();
+    private final List<Integer> qemuCallbackIds = new ArrayList<>();
     private boolean closed;
 
     private LibvirtConnection(String uri, MemorySegment conn) {
@@ -163,6 +185,63 @@ public final class LibvirtConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Delivers QEMU's own monitor events of domain {@code d} (STOP, RESUME, MIGRATION, ... with QEMU's timestamps)
+     * to {@code listener}, on libvirt's event-loop thread, until the subscription or the connection closes
+     * ({@code virConnectDomainQemuMonitorEventRegister}). The listener must be quick.
+     */
+    public synchronized io.chirp.hypervisor.backend.Subscription onQemuEvent(LibvirtDomain d,
+                                                                          Consumer<io.chirp.hypervisor.qemu.QmpClient.Event> listener) {
+        ensureOpen();
+        if (Native.CONNECT_QEMU_MONITOR_EVENT_REGISTER == null) {
+            throw ChirpException.unavailable("this libvirt has no virConnectDomainQemuMonitorEventRegister");
+        }
+        long id = NEXT_LISTENER.getAndIncrement();
+        QEMU_LISTENERS.put(id, listener);
+        try {
+            int cb = (int) Native.CONNECT_QEMU_MONITOR_EVENT_REGISTER.invokeExact(conn, d.nativeHandle(), MemorySegment.NULL,
+                    QEMU_EVENT_STUB, MemorySegment.ofAddress(id), MemorySegment.NULL, 0);
+            if (cb < 0) {
+                QEMU_LISTENERS.remove(id);
+                throw ChirpException.unavailable("cannot register for QEMU monitor events at " + uri + ": " + Native.lastError());
+            }
+            qemuCallbackIds.add(cb);
+            return () -> deregisterQemu(cb, id);
+        } catch (ChirpException e) {
+            throw e;
+        } catch (Throwable t) {
+            QEMU_LISTENERS.remove(id);
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private synchronized void deregisterQemu(int cb, long id) {
+        QEMU_LISTENERS.remove(id);
+        if (closed || !qemuCallbackIds.remove(Integer.valueOf(cb))) return;
+        try {
+            int ignored = (int) Native.CONNECT_QEMU_MONITOR_EVENT_DEREGISTER.invokeExact(conn, cb);
+        } catch (Throwable t) {
+            log.debug("deregistering QEMU event callback {}: {}", cb, t.toString());
+        }
+    }
+
+    /** The QEMU event upcall: runs on the event-loop thread, inside libvirt; it must not throw. */
+    private static void onQemuEvent(MemorySegment conn, MemorySegment dom, MemorySegment event, long seconds, int micros,
+                                    MemorySegment details, MemorySegment opaque) {
+        try {
+            Consumer<io.chirp.hypervisor.qemu.QmpClient.Event> l = QEMU_LISTENERS.get(opaque.address());
+            if (l == null) return;
+            String name = Native.string(event, 256);
+            String json = Native.string(details, MAX_EVENT_DETAILS);
+            com.fasterxml.jackson.databind.JsonNode data = json == null || json.isEmpty()
+                    ? JSON.createObjectNode() : JSON.readTree(json);
+            l.accept(new io.chirp.hypervisor.qemu.QmpClient.Event(name, data,
+                    seconds * 1_000_000L + Integer.toUnsignedLong(micros)));
+        } catch (Throwable t) {
+            log.warn("QEMU event listener failed", t);
+        }
+    }
+
     /** Ends one registration (idempotent; the connection's close ends the rest). */
     private synchronized void deregister(int cb, long id) {
         LISTENERS.remove(id);
@@ -206,6 +285,9 @@ public final class LibvirtConnection implements AutoCloseable {
                 int ignored = (int) Native.CONNECT_DOMAIN_EVENT_DEREGISTER_ANY.invokeExact(conn, cb);
             }
             for (long id : listenerIds) LISTENERS.remove(id);
+            for (int cb : qemuCallbackIds) {
+                int ignored = (int) Native.CONNECT_QEMU_MONITOR_EVENT_DEREGISTER.invokeExact(conn, cb);
+            }
             int ignored = (int) Native.CONNECT_CLOSE.invokeExact(conn);
         } catch (Throwable t) {
             throw new IllegalStateException(t);

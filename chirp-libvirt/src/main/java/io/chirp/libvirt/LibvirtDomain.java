@@ -91,6 +91,50 @@ public final class LibvirtDomain implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a QMP command with one file descriptor passed along ({@code virDomainQemuMonitorCommandWithFiles},
+     * libvirt 8.2), e.g. {@code getfd}: QEMU gets its own copy of {@code fd}, however it runs (another user,
+     * another mount namespace), without opening any of CHIRP's files.
+     */
+    public JsonNode qmpWithFd(String command, JsonNode arguments, int fd) {
+        if (Native.DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES == null) {
+            throw ChirpException.unavailable("this libvirt has no virDomainQemuMonitorCommandWithFiles (libvirt 8.2 or later)");
+        }
+        ObjectNode req = JSON.createObjectNode().put("execute", command);
+        if (arguments != null) req.set("arguments", arguments);
+        String reply;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocateFrom(JAVA_INT, fd);
+            MemorySegment result = a.allocate(ADDRESS);
+            int rc = (int) Native.DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES.invokeExact(handle(), a.allocateFrom(req.toString()),
+                    1, fds, MemorySegment.NULL, MemorySegment.NULL, result, 0);
+            if (rc < 0) throw fail("monitor command '" + command + "' (with a file) failed on");
+            MemorySegment p = result.get(ADDRESS, 0);
+            try {
+                reply = Native.string(p, MAX_MONITOR_REPLY);
+            } finally {
+                Native.free(p);
+            }
+        } catch (ChirpException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        try {
+            JsonNode n = JSON.readTree(reply);
+            if (n.has("error")) {
+                throw new ChirpException(ChirpException.Kind.IO, "QMP " + command + " failed on " + name() + ": "
+                        + n.get("error").path("desc").asText(n.get("error").toString()));
+            }
+            return n.path("return");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ChirpException.corrupt("QMP reply through libvirt is not JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    /** {@return the native handle, for event registrations on its connection} */
+    MemorySegment nativeHandle() { return handle(); }
+
     /** Pauses the domain's vCPUs ({@code virDomainSuspend}): libvirt's own pause, which it tracks as PAUSED. */
     public void suspend() { simple(Native.DOMAIN_SUSPEND, "cannot suspend"); }
 

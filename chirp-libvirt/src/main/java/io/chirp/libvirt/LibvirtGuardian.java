@@ -1,113 +1,73 @@
 package io.chirp.libvirt;
 
-import io.chirp.core.OwnerOnly;
+import io.chirp.hypervisor.pause.Guardian;
 import io.chirp.hypervisor.pause.PauseMarker;
+import io.chirp.hypervisor.pause.PauseRecovery;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
- * The libvirt twin of chirp-hypervisor's pause {@code Guardian}: a small process that outlives a CHIRP killed with
- * SIGKILL while it holds a libvirt domain paused, and resumes it through libvirt (the shutdown hook covers Ctrl-C and
- * SIGTERM, not SIGKILL). It runs in its own session (setsid), and learns of CHIRP's death from its stdin, a pipe only
- * CHIRP holds:
- *
- * <pre>
- *   CHIRP: spawn guardian --> virDomainSuspend ... copy ... virDomainResume, writes "resumed", closes --> guardian exits
- *   CHIRP killed -9 --> kernel closes the pipe, nothing written --> guardian: domain still paused --> virDomainResume
- * </pre>
- *
- * It resumes only a domain that is still paused, and only once CHIRP is gone: a CHIRP that closed the pipe but still
- * runs stays in charge.
+ * The libvirt {@link Guardian.ResumeAction}: once a CHIRP holding a libvirt domain paused died without resuming it
+ * (SIGKILL; the shutdown hook covers Ctrl-C and SIGTERM), the shared {@link Guardian} process runs this, which
+ * resumes the domain through libvirt, and only a domain that is still paused and still the same (UUID).
+ * Arguments: URI, NAME, UUID (may be empty). With a fourth, a {@link PauseMarker} file (a migration capture
+ * through libvirt's monitor passthrough): if the marker is still the dead CHIRP's, {@link PauseRecovery} runs over
+ * the same passthrough (migration cancelled, settings put back, guest resumed if it ran), as QEMU-direct's
+ * guardian does over its QMP socket.
  */
-public final class LibvirtGuardian {
-    /** What CHIRP writes when it resumed the domain itself. */
-    private static final String RESUMED = "resumed";
-
-    private LibvirtGuardian() {}
-
-    /** The running guardian, as CHIRP sees it. */
-    public record Handle(Process process, Path log) {
-        /** Tells the guardian CHIRP resumed the domain itself, and lets it exit. */
-        public void dismiss() {
-            try (OutputStream o = process.getOutputStream()) {
-                o.write(RESUMED.getBytes(StandardCharsets.US_ASCII));
-            } catch (IOException ignored) {
-                // a guardian that is gone already has nothing to do
-            }
-            try {
-                if (!process.waitFor(3, TimeUnit.SECONDS)) process.destroy();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            try {
-                if (Files.size(log) == 0) Files.deleteIfExists(log);
-            } catch (IOException ignored) {
-                // an empty log left behind is harmless
-            }
-        }
-    }
+public final class LibvirtGuardian implements Guardian.ResumeAction {
+    public LibvirtGuardian() {}
 
     /** Starts a guardian for domain {@code name} (UUID {@code uuid}) of the daemon at {@code uri}, before the pause. */
-    static Handle spawn(String uri, String name, String uuid) {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path dir = PauseMarker.stateDir();
-        OwnerOnly.directories(dir);
-        Path log = dir.resolve("libvirt-guardian-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
-        try {
-            if (!Files.exists(log)) OwnerOnly.createFile(log);
-            Process p = new ProcessBuilder("setsid", java.toString(), "-Xmx32m", "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                    LibvirtGuardian.class.getName(), uri, name, uuid == null ? "" : uuid,
-                    Long.toString(ProcessHandle.current().pid()))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                    .redirectErrorStream(true)
-                    .start();
-            return new Handle(p, log);
-        } catch (IOException e) {
-            throw io.chirp.core.ChirpException.unavailable("cannot start a libvirt guardian process: " + e.getMessage());
-        }
+    static Guardian.Handle spawn(String uri, String name, String uuid) {
+        Path log = PauseMarker.stateDir().resolve("libvirt-guardian-" + name.replaceAll("[^A-Za-z0-9._-]", "_") + ".log");
+        return Guardian.spawn(log, LibvirtGuardian.class, List.of(uri, name, uuid == null ? "" : uuid));
     }
 
-    /** {@code LibvirtGuardian URI NAME UUID CHIRP_PID} */
-    public static void main(String[] args) throws Exception {
-        String uri = args[0], name = args[1], uuid = args[2];
-        long parent = Long.parseLong(args[3]);
-        PrintStream log = System.out;
-        // load what the resume needs now: by the time CHIRP dies its classpath may be gone (a test's jar)
+    /** Starts a guardian for a migration capture's {@code marker} (already on disk) of domain {@code name}. */
+    static Guardian.Handle spawnForMarker(String uri, String name, String uuid, PauseMarker marker) {
+        Path log = marker.file().resolveSibling(marker.file().getFileName() + ".guardian.log");
+        return Guardian.spawn(log, LibvirtGuardian.class, List.of(uri, name, uuid == null ? "" : uuid, marker.vm()));
+    }
+
+    @Override public void preload(List<String> args) throws Exception {
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree("{}");
+        if (args.size() > 3) PauseMarker.read(args.get(3));
+        Class.forName(PauseRecovery.class.getName());
+        Class.forName(LibvirtMonitor.class.getName());
         Class.forName(LibvirtConnection.class.getName());
         Class.forName(LibvirtDomain.class.getName());
         Class.forName(DomainState.class.getName());
-        StringBuilder said = new StringBuilder();
-        InputStream in = System.in;
-        byte[] buf = new byte[64];
-        for (int n; (n = in.read(buf)) >= 0; ) if (said.length() < 64) said.append(new String(buf, 0, n, StandardCharsets.US_ASCII));
-        if (said.toString().contains(RESUMED)) return; // CHIRP resumed it itself
-        Optional<ProcessHandle> p = ProcessHandle.of(parent);
-        if (p.isPresent()) {
-            try {
-                p.get().onExit().get(30, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.TimeoutException e) {
-                log.println(Instant.now() + " CHIRP pid " + parent + " closed the pipe but still runs; leaving it in charge");
-                return;
-            }
+    }
+
+    @Override public void resume(long chirpPid, List<String> args, PrintStream log) {
+        String uri = args.get(0), name = args.get(1), uuid = args.get(2);
+        PauseMarker marker = null;
+        if (args.size() > 3) {
+            Optional<PauseMarker> m = PauseMarker.read(args.get(3));
+            if (m.isEmpty() || m.get().chirpPid() != chirpPid) return; // CHIRP finished and cleaned up
+            marker = m.get();
         }
         try (LibvirtConnection c = LibvirtConnection.open(uri); LibvirtDomain d = c.domain(name)) {
             String now = d.info().uuid();
             if (!uuid.isEmpty() && now != null && !now.equals(uuid)) {
                 log.println(Instant.now() + " domain " + name + " is another domain now (UUID " + now + "); left alone");
+                if (marker != null) PauseRecovery.forget(marker).forEach(x -> log.println(Instant.now() + " " + x));
+                return;
+            }
+            if (marker != null) {
+                log.println(Instant.now() + " " + marker.describe() + " and died; putting the domain back");
+                List<String> done = PauseRecovery.recover(new LibvirtMonitor(d, uri, name), marker);
+                for (String x : done) log.println(Instant.now() + " " + x);
+                if (done.isEmpty()) log.println(Instant.now() + " nothing needed doing");
                 return;
             }
             if (d.state() == DomainState.PAUSED) {
-                log.println(Instant.now() + " CHIRP pid " + parent + " died holding domain " + name + " paused; resuming it");
+                log.println(Instant.now() + " CHIRP pid " + chirpPid + " died holding domain " + name + " paused; resuming it");
                 d.resume();
                 log.println(Instant.now() + " domain " + name + " resumed: " + d.state());
             } else {

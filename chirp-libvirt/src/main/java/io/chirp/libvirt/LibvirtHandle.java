@@ -4,6 +4,7 @@ import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.hypervisor.VmAcquisition;
+import io.chirp.hypervisor.migration.MigrationAcquisition;
 import io.chirp.hypervisor.backend.Capability;
 import io.chirp.hypervisor.backend.Subscription;
 import io.chirp.hypervisor.backend.VmEvent;
@@ -40,16 +41,16 @@ import java.util.function.Consumer;
  * ({@code virDomainSuspend}/{@code virDomainResume}, which libvirt records), disks are fleeced and NICs captured on
  * the same passthrough ({@link LibvirtMonitor}), events are libvirt's lifecycle events.
  *
- * <p>Not offered: {@link Capability#CONSISTENT_IMAGE}. CHIRP's migration capture changes migration parameters and
- * keeps a pause marker a guardian process can act on with its own QMP connection; libvirt owns the QMP socket and
- * tracks migrations itself, so a passthrough migration would run behind its back. {@code --consistent} (a libvirt
- * pause for the copy) gives an image of one instant instead.
+ * <p>{@link Capability#CONSISTENT_IMAGE} ({@code acquire --migration}) is QEMU's live migration into CHIRP, as on
+ * QEMU-direct, run through libvirt's monitor passthrough ({@link LibvirtMigration}): the same ~20 ms downtime limit,
+ * vCPU registers read in the final pause, the pause measured from QEMU's STOP/RESUME event timestamps (libvirt
+ * passes QEMU's events on), and the same marker-and-guardian recovery on every exit, over the same passthrough.
  */
 final class LibvirtHandle implements VmHandle {
     private static final Logger log = LoggerFactory.getLogger(LibvirtHandle.class);
     static final Set<Capability> CAPABILITIES = Set.copyOf(EnumSet.of(Capability.MEMORY, Capability.REGISTERS,
             Capability.PAUSE, Capability.DISK_VIEWS, Capability.TRAFFIC_CAPTURE, Capability.LIFECYCLE_EVENTS,
-            Capability.QEMU_MONITOR));
+            Capability.QEMU_MONITOR, Capability.CONSISTENT_IMAGE));
 
     private final LibvirtConnection connection;
     private final LibvirtDomain domain;
@@ -92,7 +93,6 @@ final class LibvirtHandle implements VmHandle {
 
     @Override public Optional<String> whyLacking(Capability c) {
         return switch (c) {
-            case CONSISTENT_IMAGE -> Optional.of("libvirt owns the domain's migrations; use --consistent (a libvirt pause for the copy)");
             // libvirt's API has no gdbstub passthrough, and a stub added by <qemu:commandline> is outside its control
             case KERNEL_BREAKPOINTS -> Optional.of("libvirt gives no gdbstub; the monitor polls instead");
             default -> Optional.empty();
@@ -131,7 +131,7 @@ final class LibvirtHandle implements VmHandle {
      */
     private final class Pause {
         private Thread hook;
-        private LibvirtGuardian.Handle guardian;
+        private io.chirp.hypervisor.pause.Guardian.Handle guardian;
         private long start, nanos;
         private boolean paused;
 
@@ -174,9 +174,14 @@ final class LibvirtHandle implements VmHandle {
 
     @Override public VmAcquisition.Result acquire(Path out, ImageFormat format, VmAcquisition.Mode mode,
                                                   AcquisitionRequest.Progress progress) {
-        if (mode == VmAcquisition.Mode.MIGRATION) require(Capability.CONSISTENT_IMAGE);
         Map<String, String> identity = new LinkedHashMap<>(evidenceIdentity());
         identity.put("vm_name", id.name());
+        if (mode == VmAcquisition.Mode.MIGRATION) {
+            try (MigrationAcquisition m = MigrationAcquisition.start(new LibvirtMigration(domain, connection.uri(), id.name(),
+                    info.uuid(), memory.layout()))) {
+                return VmAcquisition.fromMigration(m, id.name(), identity, "libvirt/migration", out, format, progress);
+            }
+        }
         AcquisitionRequest req = AcquisitionRequest.of(format).withVm(id.name(), identity)
                 .withSource(memoryPath(), mode.name().toLowerCase(Locale.ROOT)).withProgress(progress);
         List<String> notes = new ArrayList<>();

@@ -15,8 +15,8 @@ import java.util.function.Consumer;
  * {@link QemuMonitor} (fleecing, filter-dump captures) work on libvirt domains unchanged. libvirt marks the domain
  * "tainted: custom-monitor" the first time; it keeps managing it.
  *
- * <p>QEMU's asynchronous events reach libvirt, not this handle: {@link #onEvent} is refused (lifecycle events come
- * from libvirt's own event API, {@link LibvirtConnection#onLifecycle}).
+ * <p>QEMU's asynchronous events reach libvirt first; {@link #onEvent} has libvirt pass them on
+ * ({@code virConnectDomainQemuMonitorEventRegister}), with QEMU's own timestamps, on libvirt's event-loop thread.
  */
 final class LibvirtMonitor implements QemuMonitor {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -40,7 +40,15 @@ final class LibvirtMonitor implements QemuMonitor {
     }
 
     @Override public QmpClient.Subscription onEvent(Consumer<QmpClient.Event> listener) {
-        throw ChirpException.unavailable("QEMU events of " + channel + " go to libvirt; use its lifecycle events");
+        if (closed) throw ChirpException.unavailable("monitor handle on " + channel + " is closed");
+        io.chirp.hypervisor.backend.Subscription s = domain.connection().onQemuEvent(domain, listener);
+        return new QmpClient.Subscription() {
+            @Override public String name() { return "libvirt QEMU events of " + channel; }
+
+            @Override public long dropped() { return 0; } // libvirt queues them itself
+
+            @Override public void close() { s.close(); }
+        };
     }
 
     @Override public boolean isClosed() { return closed; }

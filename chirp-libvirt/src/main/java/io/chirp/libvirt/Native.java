@@ -98,6 +98,27 @@ final class Native {
     // int virDomainQemuMonitorCommand(virDomainPtr domain, const char *cmd, char **result, unsigned int flags)
     static final MethodHandle DOMAIN_QEMU_MONITOR_COMMAND = qemu("virDomainQemuMonitorCommand",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    // int virDomainQemuMonitorCommandWithFiles(virDomainPtr domain, const char *cmd, unsigned int ninfiles,
+    //                                         int *infiles, unsigned int *noutfiles, int **outfiles, char **result,
+    //                                         unsigned int flags)   (libvirt 8.2: file descriptors go with the command)
+    static final MethodHandle DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES = qemu("virDomainQemuMonitorCommandWithFiles",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    // int virConnectDomainQemuMonitorEventRegister(virConnectPtr conn, virDomainPtr dom, const char *event,
+    //     virConnectDomainQemuMonitorEventCallback cb, void *opaque, virFreeCallback freecb, unsigned int flags)
+    static final MethodHandle CONNECT_QEMU_MONITOR_EVENT_REGISTER = qemu("virConnectDomainQemuMonitorEventRegister",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT));
+    // int virConnectDomainQemuMonitorEventDeregister(virConnectPtr conn, int callbackID)
+    static final MethodHandle CONNECT_QEMU_MONITOR_EVENT_DEREGISTER = qemu("virConnectDomainQemuMonitorEventDeregister",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    // libc: int pipe2(int pipefd[2], int flags); ssize_t read(int fd, void *buf, size_t count); int close(int fd)
+    static final MethodHandle PIPE2 = libc("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle READ = libc("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
+            Linker.Option.captureCallState("errno"));
+    static final MethodHandle CLOSE = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    /** O_CLOEXEC: the pipe's ends are not inherited by processes CHIRP starts (a guardian must not hold the write end). */
+    static final int O_CLOEXEC = 02000000;
+    static final int EINTR = 4;
+
     // const char *virGetLastErrorMessage(void)
     static final MethodHandle GET_LAST_ERROR_MESSAGE = virt("virGetLastErrorMessage", FunctionDescriptor.of(ADDRESS));
     // int virEventRegisterDefaultImpl(void)
@@ -149,6 +170,10 @@ final class Native {
     }
 
     private static MethodHandle virt(String name, FunctionDescriptor fd) { return handle(VIRT, name, fd); }
+
+    private static MethodHandle libc(String name, FunctionDescriptor fd, Linker.Option... options) {
+        return LINKER.downcallHandle(LINKER.defaultLookup().find(name).orElseThrow(), fd, options);
+    }
 
     private static MethodHandle qemu(String name, FunctionDescriptor fd) { return handle(VIRT_QEMU, name, fd); }
 

@@ -7,15 +7,19 @@
  * <pre>
  *   LibvirtBackend (ServiceLoader) -&gt; LibvirtHandle: memory = DomainMemory.attach, registers = HMP through the
  *                                    passthrough, pause = virDomainSuspend/Resume, disks/NICs = Fleece/LiveCapture on
- *                                    LibvirtMonitor (virDomainQemuMonitorCommand), events = onLifecycle
+ *                                    LibvirtMonitor (virDomainQemuMonitorCommand), events = onLifecycle,
+ *                                    acquire --migration = chirp-hypervisor's MigrationAcquisition on LibvirtMigration
+ *                                    (passthrough QMP, QEMU events, a pipe given with getfd), guardian = LibvirtGuardian
  *
  *   LibvirtConnection.open(uri)      virConnectOpen (+ keepalive), after EventLoop started virEventRunDefaultImpl
  *     |-- domains()                  virConnectListAllDomains: name, UUID, id, state, persistent
  *     |-- onLifecycle(listener)      virConnectDomainEventRegisterAny(LIFECYCLE), upcall on the event-loop thread
+ *     |-- onQemuEvent(dom, l)        virConnectDomainQemuMonitorEventRegister: QEMU's own events and timestamps
  *     '-- domain(name) -> LibvirtDomain
  *           |-- xml(), domainXml()   virDomainGetXMLDesc, parsed strictly (DomainXml: disks, NICs, memory backing)
  *           |-- qmp(), hmp()         virDomainQemuMonitorCommand (libvirt-qemu.so): query-status, info registers -a,
  *           |                        info mtree -f, qom-get
+ *           |-- qmpWithFd()          virDomainQemuMonitorCommandWithFiles (libvirt 8.2): getfd with a pipe's write end
  *           |-- ramBackends()        which memory-backend objects QEMU has, and the file libvirt named for each
  *           '-- memoryPeek()         virDomainMemoryPeek(VIR_MEMORY_PHYSICAL), 64 KiB per call
  *   DomainMemory.open(domain)        the shared RAM file mapped read-only (chirp-memory's MappedFileMemory) with

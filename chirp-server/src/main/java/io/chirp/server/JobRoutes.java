@@ -31,6 +31,7 @@ import io.chirp.tables.DiskTables;
 import io.chirp.tables.NetTables;
 import io.chirp.tables.Rows;
 import io.chirp.tables.SymbolExport;
+import io.chirp.symbols.isf.IsfWriter;
 
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -177,9 +178,14 @@ final class JobRoutes {
                 List.of(vmBody), job(), Map.of("vm", "victim"), c -> {
                     String vm = vm(c);
                     return started(s.jobs().start("isf-export", vm, Map.of(), EvidenceRoutes.actor(c), null, (dir, p) -> {
+                        // it reports no progress: the cancel flag is looked at between the attach, types, symbols
+                        // and output chunks, so a cancel does not wait for the end
+                        IsfWriter.Cancel cancel = new IsfWriter.Cancel(p::cancelled);
                         try (Target t = Target.vm(vm)) {
-                            SymbolExport.Exported x = SymbolExport.isf(t, LinuxKernel.attach(t.memory(), t.cpus()),
-                                    dir.resolve(Jobs.fileName(vm) + ".isf.json"));
+                            cancel.check();
+                            LinuxKernel k = LinuxKernel.attach(t.memory(), t.cpus());
+                            cancel.check();
+                            SymbolExport.Exported x = SymbolExport.isf(t, k, dir.resolve(Jobs.fileName(vm) + ".isf.json"), cancel);
                             Map<String, Object> r = new LinkedHashMap<>();
                             r.put("symbols", x.symbols());
                             r.put("types", x.types());

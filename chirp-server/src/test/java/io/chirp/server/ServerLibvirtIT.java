@@ -83,8 +83,8 @@ class ServerLibvirtIT {
         assertThat(row).as(String.valueOf(vms)).isNotNull();
         assertThat(row.path("state").asText()).isEqualTo("running");
         assertThat(row.path("uuid").asText()).matches("[0-9a-f-]{36}");
-        assertThat(row.path("capabilities").asText()).contains("memory", "pause", "traffic_capture")
-                .doesNotContain("consistent_image", "kernel_breakpoints");
+        assertThat(row.path("capabilities").asText()).contains("memory", "pause", "traffic_capture", "consistent_image")
+                .doesNotContain("kernel_breakpoints");
         assertThat(vms.path("columns").findValuesAsText("name")).contains("backend", "state", "uuid", "capabilities");
         // monitor --trace on a domain without a gdbstub: it watches by polling and says exactly what is missing
         JsonNode mon = vms.path("monitor").path(d.name());
@@ -126,12 +126,18 @@ class ServerLibvirtIT {
     }
 
     @Test @Order(3)
-    void aModeTheDomainLacksIsRefusedUpFrontNamingTheCapability(LabDomain d) throws Exception {
+    void aMigrationJobGivesAnImageOfOneInstantAndAnUnknownDomainIsRefusedUpFront(LabDomain d) throws Exception {
         String vm = start(d);
         ApiClient.Answer a = client.call("POST", "/api/jobs/acquisitions", analyst,
-                "{\"vm\":\"" + vm + "\",\"mode\":\"migration\"}");
-        assertThat(a.status()).as(a.body()).isEqualTo(503);
-        assertThat(a.body()).contains("VM " + d.name() + " (backend libvirt) lacks capability consistent_image");
+                "{\"vm\":\"" + vm + "\",\"mode\":\"migration\",\"format\":\"lime\"}");
+        assertThat(a.status()).as(a.body()).isEqualTo(202);
+        JsonNode job = awaitJob(a.json().path("id").asText());
+        assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
+        assertThat(job.path("pause_us").asLong()).as(job.toString()).isPositive();
+        Path image = Path.of(job.path("artifact").asText());
+        assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
+        assertThat(Files.readString(io.chirp.evidence.EvidenceManifest.pathFor(image))).contains("libvirt/migration");
+        server.evidence().delete(job.path("artifact_id").asText(), io.chirp.evidence.store.Actor.cli(), "test: keep the disk");
         ApiClient.Answer none = client.call("POST", "/api/jobs/acquisitions", analyst, "{\"vm\":\"libvirt:no-such-domain\"}");
         assertThat(none.status()).as(none.body()).isEqualTo(404);
     }

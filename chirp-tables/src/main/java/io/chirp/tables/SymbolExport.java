@@ -31,9 +31,16 @@ public final class SymbolExport {
     public record Exported(Path file, EvidenceManifest manifest, int symbols, int types, String banner, List<String> warnings) {}
 
     /** Writes the ISF of {@code k} (read through {@code t}) to {@code output}, never over an existing file. */
-    public static Exported isf(Target t, LinuxKernel k, Path output) {
+    public static Exported isf(Target t, LinuxKernel k, Path output) { return isf(t, k, output, IsfWriter.Cancel.NEVER); }
+
+    /**
+     * {@link #isf(Target, LinuxKernel, Path)} that stops once {@code cancel} is set (a server job): between types,
+     * symbols and output chunks; the partial file is then removed and nothing is committed.
+     */
+    public static Exported isf(Target t, LinuxKernel k, Path output, IsfWriter.Cancel cancel) {
         try (EvidenceWriter w = EvidenceWriter.create(output)) {
-            IsfWriter.Export export = IsfWriter.write(w.outputStream(), k.info(), k.memory());
+            IsfWriter.Export export = IsfWriter.write(w.outputStream(), k.info(), k.memory(), cancel);
+            cancel.check();
             Map<String, Object> details = new LinkedHashMap<>();
             details.put("isf_format", IsfWriter.FORMAT);
             details.put("symbols", k.symbols().count());

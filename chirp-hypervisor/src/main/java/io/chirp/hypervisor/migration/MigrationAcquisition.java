@@ -9,6 +9,7 @@ import io.chirp.hypervisor.LiveVm;
 import io.chirp.hypervisor.pause.PauseGuard;
 import io.chirp.hypervisor.pause.PauseRecovery;
 import io.chirp.hypervisor.qemu.HmpRegisters;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 import io.chirp.hypervisor.qemu.QmpClient;
 import io.chirp.memory.MappedFileMemory;
 import io.chirp.memory.Segment;
@@ -60,12 +61,12 @@ public final class MigrationAcquisition implements AutoCloseable {
     public record Capture(MappedFileMemory memory, List<CpuState> cpus, long pauseMicros,
                           MigrationStreamReader.Summary summary, long totalMillis) {}
 
-    private final LiveVm vm;
+    private final MigrationSource vm;
     private final Path dir;
     private MappedFileMemory memory;
     private PauseGuard guard;
 
-    private MigrationAcquisition(LiveVm vm, Path dir) {
+    private MigrationAcquisition(MigrationSource vm, Path dir) {
         this.vm = vm;
         this.dir = dir;
     }
@@ -75,11 +76,14 @@ public final class MigrationAcquisition implements AutoCloseable {
      * {@code $CHIRP_HOME/state/scratch} (deleted on close). Scratch folders of CHIRP processes that died first
      * are removed, and said so.
      */
-    public static MigrationAcquisition start(LiveVm vm) {
+    public static MigrationAcquisition start(LiveVm vm) { return start(direct(vm)); }
+
+    /** {@link #start(LiveVm)} for a VM reached some other way (a libvirt domain). */
+    public static MigrationAcquisition start(MigrationSource vm) {
         for (String s : PauseRecovery.sweepStaleScratch()) log.warn("{}", s);
         Path root = PauseRecovery.scratchRoot();
         OwnerOnly.directories(root);
-        String safe = vm.vm().name().replaceAll("[^A-Za-z0-9._]", "_");
+        String safe = vm.name().replaceAll("[^A-Za-z0-9._]", "_");
         if (safe.length() > 40) safe = safe.substring(0, 40);
         String name = PauseRecovery.SCRATCH_PREFIX + safe + "-" + ProcessHandle.current().pid() + "-"
                 + Long.toHexString(new java.security.SecureRandom().nextLong() >>> 1);
@@ -94,24 +98,30 @@ public final class MigrationAcquisition implements AutoCloseable {
     /** {@return the scratch folder} */
     public Path scratchDir() { return dir; }
 
-    public Capture capture() {
-        QmpClient qmp = vm.qmp().orElseThrow(() -> ChirpException.unavailable("migration needs QMP"));
+    public Capture capture() { return capture(true); }
+
+    /**
+     * Migrates the VM's RAM into the scratch file.
+     *
+     * @param withRegisters read the vCPU registers in the final pause (an ELF image carries them; each read is a
+     *                      monitor round trip the guest stays paused for)
+     */
+    public Capture capture(boolean withRegisters) {
+        QemuMonitor qmp = vm.monitor();
         if (!"running".equals(qmp.status())) throw ChirpException.unavailable("the VM is not running (" + qmp.status() + ")");
         JsonNode oldParams = qmp.execute("query-migrate-parameters", null);
         boolean oldEvents = capability(qmp, "events");
         // written down before anything changes, so a killed CHIRP's guardian (or the next CHIRP) can put it back
-        guard = PauseGuard.forMigration(vm.vm(), qmp, "acquire --migration", Map.of(
+        guard = vm.guard("acquire --migration", Map.of(
                 "downtime-limit", oldParams.path("downtime-limit").asLong(300),
                 "max-bandwidth", oldParams.path("max-bandwidth").asLong(32L << 20)), oldEvents, dir);
         guard.notes().forEach(n -> log.warn("{}", n));
-        Path sock = dir.resolve("m.sock");
-        if (sock.toString().length() > 100) sock = Path.of("/tmp", dir.getFileName() + ".sock"); // sun_path limit
         long ramSize = vm.layout().fileSizeNeeded();
         Path scratch = dir.resolve("ram.scratch");
         List<QmpClient.Event> events = new CopyOnWriteArrayList<>();
         CompletableFuture<String> finished = new CompletableFuture<>();
         CompletableFuture<List<CpuState>> regs = new CompletableFuture<>();
-        qmp.onEvent(e -> {
+        QmpClient.Subscription sub = qmp.onEvent(e -> {
             switch (e.name()) {
                 case "STOP", "RESUME" -> events.add(e);
                 case "MIGRATION" -> {
@@ -123,44 +133,50 @@ public final class MigrationAcquisition implements AutoCloseable {
                 default -> { }
             }
         });
-        // The reply to 'cont' is read by the QMP reader thread, so resuming must not run on it.
-        Thread resumer = Thread.ofVirtual().start(() -> {
+        // Resuming runs on its own platform thread: the reply to 'cont' is read by the QMP reader thread (or libvirt's
+        // event loop), and libvirt keeps its errors per OS thread. It starts at whichever comes first: the MIGRATION
+        // event, or the end of the stream (QEMU closes it only once the migration has ended), since through libvirt
+        // the event takes two more hops. Every round trip from here to 'cont' is pause.
+        CompletableFuture<Void> streamEnded = new CompletableFuture<>();
+        Thread resumer = Thread.ofPlatform().daemon().name("chirp-migration-resume " + vm.name()).start(() -> {
             try {
-                String status = finished.get(30, TimeUnit.MINUTES);
-                if (status.equals("completed")) {
+                CompletableFuture.anyOf(finished, streamEnded).get(30, TimeUnit.MINUTES);
+                String status = finished.getNow(null);
+                if (withRegisters && (status == null || status.equals("completed"))) {
                     try {
                         regs.complete(HmpRegisters.parse(qmp.hmp("info registers -a")));
                     } catch (RuntimeException e) {
                         regs.complete(List.of());
                     }
                 }
-                if (!"running".equals(qmp.status())) qmp.execute("cont", null);
+                // straight on: QEMU is in postmigrate (or running again after a failed one, where cont does nothing)
+                qmp.execute("cont", null);
             } catch (Exception e) {
                 regs.complete(List.of());
             }
         });
         long start = System.nanoTime();
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try (MigrationSource.Outgoing channel = vm.open(dir);
              FileChannel out = FileChannel.open(scratch, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                      StandardOpenOption.WRITE, StandardOpenOption.SPARSE)) {
             out.write(java.nio.ByteBuffer.allocate(1), ramSize - 1); // sized, sparse
-            server.bind(UnixDomainSocketAddress.of(sock));
             qmp.execute("migrate-set-capabilities", Map.of("capabilities",
                     List.of(Map.of("capability", "events", "state", true))));
             qmp.execute("migrate-set-parameters", Map.of("downtime-limit", DOWNTIME_LIMIT_MS, "max-bandwidth", BANDWIDTH));
-            qmp.execute("migrate", Map.of("uri", "unix:" + sock));
+            qmp.execute("migrate", Map.of("uri", channel.uri()));
             MigrationStreamReader.Summary summary;
-            try (SocketChannel ch = accept(server); InputStream in = Channels.newInputStream(ch)) {
+            try (InputStream in = channel.accept()) {
                 summary = new MigrationStreamReader(in, vm.layout().backend(), out).readRam();
                 in.transferTo(java.io.OutputStream.nullOutputStream()); // device state: not needed
             }
+            streamEnded.complete(null);
             String status = finished.get(2, TimeUnit.MINUTES);
             if (!status.equals("completed")) throw ChirpException.unavailable("migration " + status);
             resumer.join(Duration.ofSeconds(30));
             qmp.status(); // a round trip, so the RESUME event has been read
+            QmpClient.Event resume = awaitResume(events);
             long totalMillis = (System.nanoTime() - start) / 1_000_000;
             QmpClient.Event stop = events.stream().filter(e -> e.name().equals("STOP")).findFirst().orElse(null);
-            QmpClient.Event resume = events.stream().filter(e -> e.name().equals("RESUME")).reduce((a, b) -> b).orElse(null);
             long pause = stop != null && resume != null ? resume.timestampMicros() - stop.timestampMicros() : -1;
             out.force(false);
             List<Segment> segments = new ArrayList<>(vm.layout().segments());
@@ -178,18 +194,71 @@ public final class MigrationAcquisition implements AutoCloseable {
             throw ChirpException.unavailable("migration did not complete: " + e);
         } finally {
             finished.complete("cancelled");
+            streamEnded.complete(null);
             try {
                 // migrate_cancel if still going, settings back, guest running: what the marker says, nothing more
-                guard.restore().forEach(x -> log.info("{}: {}", vm.vm().name(), x));
+                guard.restore().forEach(x -> log.info("{}: {}", vm.name(), x));
             } catch (RuntimeException e) {
-                log.warn("could not put VM {} back after the migration: {}", vm.vm().name(), e.getMessage());
+                log.warn("could not put VM {} back after the migration: {}", vm.name(), e.getMessage());
             }
-            try {
-                Files.deleteIfExists(sock);
-            } catch (IOException ignored) {
-                // in the scratch folder, removed on close
-            }
+            sub.close();
         }
+    }
+
+    /**
+     * {@return the last RESUME event} QMP's own reader has it by the round trip before; libvirt's event loop delivers
+     * it on its own thread, a moment after the reply to the same round trip: waited for, briefly.
+     */
+    private static QmpClient.Event awaitResume(List<QmpClient.Event> events) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            QmpClient.Event r = events.stream().filter(e -> e.name().equals("RESUME")).reduce((a, b) -> b).orElse(null);
+            if (r != null || System.nanoTime() > deadline) return r;
+            Thread.sleep(5);
+        }
+    }
+
+    /** CHIRP's own QMP socket, and a unix socket in the scratch folder that QEMU connects to. */
+    private static MigrationSource direct(LiveVm vm) {
+        QmpClient qmp = vm.qmp().orElseThrow(() -> ChirpException.unavailable("migration needs QMP"));
+        return new MigrationSource() {
+            @Override public String name() { return vm.vm().name(); }
+
+            @Override public QemuMonitor monitor() { return qmp; }
+
+            @Override public io.chirp.memory.RamLayout layout() { return vm.layout(); }
+
+            @Override public PauseGuard guard(String operation, Map<String, Long> parameters, boolean events, Path scratch) {
+                return PauseGuard.forMigration(vm.vm(), qmp, operation, parameters, events, scratch);
+            }
+
+            @Override public Outgoing open(Path dir) throws IOException {
+                Path s = dir.resolve("m.sock");
+                Path sock = s.toString().length() > 100 ? Path.of("/tmp", dir.getFileName() + ".sock") : s; // sun_path limit
+                ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+                try {
+                    server.bind(UnixDomainSocketAddress.of(sock));
+                } catch (IOException e) {
+                    server.close();
+                    throw e;
+                }
+                return new Outgoing() {
+                    @Override public String uri() { return "unix:" + sock; }
+
+                    @Override public InputStream accept() throws IOException {
+                        return Channels.newInputStream(MigrationAcquisition.accept(server));
+                    }
+
+                    @Override public void close() throws IOException {
+                        try {
+                            server.close();
+                        } finally {
+                            Files.deleteIfExists(sock);
+                        }
+                    }
+                };
+            }
+        };
     }
 
     private static SocketChannel accept(ServerSocketChannel server) throws IOException {
@@ -211,7 +280,7 @@ public final class MigrationAcquisition implements AutoCloseable {
         throw new IOException("QEMU did not connect to the migration socket");
     }
 
-    private static boolean capability(QmpClient qmp, String name) {
+    private static boolean capability(QemuMonitor qmp, String name) {
         for (JsonNode c : qmp.execute("query-migrate-capabilities", null)) {
             if (c.path("capability").asText().equals(name)) return c.path("state").asBoolean();
         }

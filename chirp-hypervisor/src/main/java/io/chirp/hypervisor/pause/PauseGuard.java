@@ -4,6 +4,7 @@ import io.chirp.core.OwnerOnly;
 import io.chirp.core.ChirpException;
 import io.chirp.evidence.EvidenceWriter;
 import io.chirp.hypervisor.QemuVm;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 import io.chirp.hypervisor.qemu.QmpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,9 +35,11 @@ public final class PauseGuard implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PauseGuard.class);
     private static final Duration HOOK_GRACE = Duration.ofSeconds(3);
 
-    private final QemuVm vm;
-    private final QmpClient qmp;
+    /** The marker's name of the VM ({@code libvirt:NAME} for a libvirt domain), for messages. */
+    private final String vmName;
+    private final QemuMonitor qmp;
     private final boolean wasRunning;
+    private final java.util.function.Function<PauseMarker, Guardian.Handle> spawner;
     private final Thread owner = Thread.currentThread();
     private final CountDownLatch closed = new CountDownLatch(1);
     private final List<String> notes = new ArrayList<>();
@@ -45,10 +48,12 @@ public final class PauseGuard implements AutoCloseable {
     private Guardian.Handle guardian;
     private Thread hook;
 
-    private PauseGuard(QemuVm vm, QmpClient qmp, boolean wasRunning) {
-        this.vm = vm;
+    private PauseGuard(String vmName, QemuMonitor qmp, boolean wasRunning,
+                       java.util.function.Function<PauseMarker, Guardian.Handle> spawner) {
+        this.vmName = vmName;
         this.qmp = qmp;
         this.wasRunning = wasRunning;
+        this.spawner = spawner;
     }
 
     /**
@@ -58,8 +63,8 @@ public final class PauseGuard implements AutoCloseable {
      * @param withGuardian start a guardian process (worth it for pauses of seconds, not milliseconds)
      */
     public static PauseGuard forPause(QemuVm vm, QmpClient qmp, String operation, boolean withGuardian) {
-        PauseGuard g = new PauseGuard(vm, qmp, "running".equals(qmp.status()));
-        g.notes.addAll(settleStale(vm, qmp));
+        PauseGuard g = new PauseGuard(vm.name(), qmp, "running".equals(qmp.status()), QmpResume::spawn);
+        g.notes.addAll(settleStale(vm.name(), vm.pid(), qmp));
         if (g.wasRunning) {
             g.arm(PauseMarker.ours(PauseMarker.Kind.PAUSE, vm.name(), vm.pid(), socket(vm), operation, true, Map.of(),
                     null), withGuardian);
@@ -75,10 +80,25 @@ public final class PauseGuard implements AutoCloseable {
      */
     public static PauseGuard forMigration(QemuVm vm, QmpClient qmp, String operation, Map<String, Long> parameters,
                                           boolean events, Path scratch) {
-        PauseGuard g = new PauseGuard(vm, qmp, "running".equals(qmp.status()));
-        g.notes.addAll(settleStale(vm, qmp));
+        PauseGuard g = new PauseGuard(vm.name(), qmp, "running".equals(qmp.status()), QmpResume::spawn);
+        g.notes.addAll(settleStale(vm.name(), vm.pid(), qmp));
         g.arm(PauseMarker.ours(PauseMarker.Kind.MIGRATION, vm.name(), vm.pid(), socket(vm), operation, g.wasRunning,
                 parameters, events).withScratch(scratch), true);
+        return g;
+    }
+
+    /**
+     * {@link #forMigration(QemuVm, QmpClient, String, Map, boolean, Path)} for a libvirt domain, whose QEMU CHIRP
+     * reaches through libvirt's monitor passthrough ({@code monitor}); {@code guardian} starts chirp-libvirt's guardian
+     * for the marker (this module cannot see libvirt), which recovers through the same passthrough.
+     */
+    public static PauseGuard forLibvirtMigration(String uri, String domain, QemuMonitor monitor, String operation,
+                                                 Map<String, Long> parameters, boolean events, Path scratch,
+                                                 java.util.function.Function<PauseMarker, Guardian.Handle> guardian) {
+        PauseGuard g = new PauseGuard("libvirt:" + domain, monitor, "running".equals(monitor.status()), guardian);
+        g.notes.addAll(settleStale("libvirt:" + domain, -1, monitor));
+        g.arm(PauseMarker.oursOnLibvirt(PauseMarker.Kind.MIGRATION, uri, domain, operation, g.wasRunning, parameters,
+                events).withScratch(scratch), true);
         return g;
     }
 
@@ -88,11 +108,11 @@ public final class PauseGuard implements AutoCloseable {
         if (withGuardian) {
             OwnerOnly.directories(m.file().getParent());
             try {
-                guardian = Guardian.spawn(m);
+                guardian = spawner.apply(m);
             } catch (ChirpException e) {
                 // the marker and the shutdown hook still cover every exit but SIGKILL; say so rather than refuse
                 notes.add("no guardian process (" + e.getMessage() + "): if CHIRP is killed outright, run chirp vm resume "
-                        + vm.name());
+                        + vmName);
             }
         }
         try {
@@ -102,7 +122,7 @@ public final class PauseGuard implements AutoCloseable {
             throw e;
         }
         marker = m;
-        hook = new Thread(this::onShutdown, "chirp-pause-guard " + vm.name());
+        hook = new Thread(this::onShutdown, "chirp-pause-guard " + vmName);
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
@@ -160,7 +180,7 @@ public final class PauseGuard implements AutoCloseable {
             PauseMarker m = marker;
             if (m == null) return;
             restore();
-            PauseRecovery.finish(m).forEach(s -> log.debug("{}: {}", vm.name(), s));
+            PauseRecovery.finish(m).forEach(s -> log.debug("{}: {}", vmName, s));
             marker = null;
             if (guardian != null) guardian.dismiss();
             if (hook != null) {
@@ -187,11 +207,11 @@ public final class PauseGuard implements AutoCloseable {
         PauseMarker m = marker;
         if (m == null) return;
         try {
-            QmpClient q = qmp.isClosed() ? QmpClient.connect(m.qmpSocket()) : qmp;
-            for (String s : PauseRecovery.recover(q, m)) System.err.println("chirp: " + vm.name() + ": " + s);
+            QemuMonitor q = qmp.isClosed() && !m.onLibvirt() ? QmpClient.connect(m.qmpSocket()) : qmp;
+            for (String s : PauseRecovery.recover(q, m)) System.err.println("chirp: " + vmName + ": " + s);
         } catch (RuntimeException e) {
-            System.err.println("chirp: could not put VM " + vm.name() + " back on exit (" + e.getMessage()
-                    + "); the guardian will try; else run: chirp vm resume " + vm.name());
+            System.err.println("chirp: could not put VM " + vmName + " back on exit (" + e.getMessage()
+                    + "); the guardian will try; else run: chirp vm resume " + vmName);
         }
     }
 
@@ -202,21 +222,21 @@ public final class PauseGuard implements AutoCloseable {
      *
      * @return what was found and done, for the operator
      */
-    static List<String> settleStale(QemuVm vm, QmpClient qmp) {
-        Optional<PauseMarker> found = PauseMarker.read(vm.name());
+    static List<String> settleStale(String vmName, long qemuPid, QemuMonitor qmp) {
+        Optional<PauseMarker> found = PauseMarker.read(vmName);
         if (found.isEmpty()) return List.of();
         PauseMarker m = found.get();
         if (m.chirpPid() == ProcessHandle.current().pid() || m.ownerAlive()) {
             throw ChirpException.usage(m.describe() + " and that CHIRP is still running; wait for it or stop it");
         }
         List<String> out = new ArrayList<>();
-        if (m.qemuPid() != vm.pid()) {
+        if (m.qemuPid() != qemuPid) {
             out.add(m.describe() + "; that QEMU (pid " + m.qemuPid() + ") is gone: " + String.join("; ", PauseRecovery.forget(m)));
             return out;
         }
         String status = qmp.status();
         if (m.kind() == PauseMarker.Kind.PAUSE && !"running".equals(status)) {
-            out.add(m.describe() + " and is still paused; CHIRP leaves it so. To resume it: chirp vm resume " + vm.name());
+            out.add(m.describe() + " and is still paused; CHIRP leaves it so. To resume it: chirp vm resume " + vmName);
             return out;
         }
         List<String> done = PauseRecovery.recover(qmp, m);

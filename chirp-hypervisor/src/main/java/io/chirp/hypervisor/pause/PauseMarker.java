@@ -37,10 +37,12 @@ import java.util.Optional;
  * @param migrationParameters migration parameters as they were before (downtime-limit, max-bandwidth); empty for PAUSE
  * @param eventsCapability the migration "events" capability before, or null for PAUSE
  * @param scratch        a scratch folder to remove, or null
+ * @param libvirtUri     for a libvirt domain (vm is then {@code libvirt:NAME}, qemuPid -1, qmpSocket empty): the
+ *                       daemon whose monitor passthrough reaches its QEMU; null for QEMU-direct
  */
 public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, long chirpPid, Instant chirpStarted,
                           String operation, Instant since, boolean wasRunning, Map<String, Long> migrationParameters,
-                          Boolean eventsCapability, Path scratch) {
+                          Boolean eventsCapability, Path scratch, String libvirtUri) {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /** What CHIRP changed on the VM. */
@@ -53,6 +55,14 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
 
     public PauseMarker {
         migrationParameters = Map.copyOf(migrationParameters);
+    }
+
+    /** A QEMU-direct marker (no libvirt daemon). */
+    public PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, long chirpPid, Instant chirpStarted,
+                       String operation, Instant since, boolean wasRunning, Map<String, Long> migrationParameters,
+                       Boolean eventsCapability, Path scratch) {
+        this(kind, vm, qemuPid, qmpSocket, chirpPid, chirpStarted, operation, since, wasRunning, migrationParameters,
+                eventsCapability, scratch, null);
     }
 
     /** {@return the folder of markers: $CHIRP_HOME/state/paused (CHIRP_HOME defaults to ~/.cache/chirp)} */
@@ -97,10 +107,22 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
                 operation, Instant.now(), wasRunning, migrationParameters, events, null);
     }
 
+    /** {@return a marker owned by this process for libvirt domain {@code name} of the daemon at {@code uri}} */
+    public static PauseMarker oursOnLibvirt(Kind kind, String uri, String name, String operation, boolean wasRunning,
+                                            Map<String, Long> migrationParameters, Boolean events) {
+        ProcessHandle me = ProcessHandle.current();
+        return new PauseMarker(kind, "libvirt:" + name, -1, Path.of(""), me.pid(),
+                me.info().startInstant().orElse(Instant.EPOCH), operation, Instant.now(), wasRunning,
+                migrationParameters, events, null, uri);
+    }
+
+    /** {@return true if the VM is a libvirt domain, reached through its daemon} */
+    public boolean onLibvirt() { return libvirtUri != null; }
+
     /** {@return this marker naming a scratch folder to remove} */
     public PauseMarker withScratch(Path dir) {
         return new PauseMarker(kind, vm, qemuPid, qmpSocket, chirpPid, chirpStarted, operation, since, wasRunning,
-                migrationParameters, eventsCapability, dir);
+                migrationParameters, eventsCapability, dir, libvirtUri);
     }
 
     /** {@return this marker's file} */
@@ -178,7 +200,8 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
                     Instant.parse(n.path("chirp_started").asText()), n.path("operation").asText(),
                     Instant.parse(n.path("since").asText()), n.path("was_running").asBoolean(), params,
                     n.path("events_capability").isBoolean() ? n.path("events_capability").asBoolean() : null,
-                    n.path("scratch").isTextual() ? Path.of(n.path("scratch").asText()) : null));
+                    n.path("scratch").isTextual() ? Path.of(n.path("scratch").asText()) : null,
+                    n.path("libvirt_uri").isTextual() ? n.path("libvirt_uri").asText() : null));
         } catch (RuntimeException e) {
             throw ChirpException.corrupt("pause marker " + f + " is malformed (" + e.getMessage()
                     + "); check the VM by hand and remove it");
@@ -199,6 +222,7 @@ public record PauseMarker(Kind kind, String vm, long qemuPid, Path qmpSocket, lo
         n.set("migration_parameters", JSON.valueToTree(migrationParameters));
         if (eventsCapability != null) n.put("events_capability", eventsCapability);
         if (scratch != null) n.put("scratch", scratch.toString());
+        if (libvirtUri != null) n.put("libvirt_uri", libvirtUri);
         try {
             return JSON.writeValueAsString(n) + "\n";
         } catch (IOException e) {

@@ -2,7 +2,7 @@ package io.chirp.hypervisor.pause;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.core.ChirpException;
-import io.chirp.hypervisor.qemu.QmpClient;
+import io.chirp.hypervisor.qemu.QemuMonitor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ public final class PauseRecovery {
      *
      * @return what was done, in words, in order (empty if nothing needed doing)
      */
-    public static List<String> recover(QmpClient qmp, PauseMarker m) {
+    public static List<String> recover(QemuMonitor qmp, PauseMarker m) {
         List<String> done = restoreVm(qmp, m);
         done.addAll(finish(m));
         return done;
@@ -51,7 +51,7 @@ public final class PauseRecovery {
      *
      * @return what was done, in words, in order
      */
-    public static List<String> restoreVm(QmpClient qmp, PauseMarker m) {
+    public static List<String> restoreVm(QemuMonitor qmp, PauseMarker m) {
         List<String> done = new ArrayList<>();
         if (m.kind() == PauseMarker.Kind.MIGRATION) {
             String st = migrationStatus(qmp);
@@ -100,7 +100,8 @@ public final class PauseRecovery {
     /** What to do when the VM itself is gone: only the files are left to clean. */
     public static List<String> forget(PauseMarker m) {
         List<String> done = finish(m);
-        done.add("QEMU pid " + m.qemuPid() + " is gone; nothing to resume");
+        done.add(m.onLibvirt() ? "domain " + m.vm() + " is gone; nothing to resume"
+                : "QEMU pid " + m.qemuPid() + " is gone; nothing to resume");
         return done;
     }
 
@@ -158,12 +159,12 @@ public final class PauseRecovery {
         return "removed scratch folder " + d + " (" + (bytes >> 20) + " MiB)";
     }
 
-    private static String migrationStatus(QmpClient qmp) {
+    private static String migrationStatus(QemuMonitor qmp) {
         JsonNode r = qmp.execute("query-migrate", null, STEP);
         return r.path("status").asText("none");
     }
 
-    private static String status(QmpClient qmp) {
+    private static String status(QemuMonitor qmp) {
         return qmp.execute("query-status", null, STEP).path("status").asText();
     }
 

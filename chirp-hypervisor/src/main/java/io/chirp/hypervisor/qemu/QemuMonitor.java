@@ -16,6 +16,14 @@ public interface QemuMonitor extends AutoCloseable {
     /** Runs a QMP command and returns its "return" value; a QMP error is a ChirpException naming the command. */
     JsonNode execute(String command, Map<String, ?> arguments);
 
+    /**
+     * {@link #execute(String, Map)} with a bound on the wait for the reply where the channel has its own (QMP);
+     * a passthrough's is its management layer's.
+     */
+    default JsonNode execute(String command, Map<String, ?> arguments, java.time.Duration timeout) {
+        return execute(command, arguments);
+    }
+
     /** Runs a human monitor (HMP) command line and returns its text output. */
     String hmp(String commandLine);
 

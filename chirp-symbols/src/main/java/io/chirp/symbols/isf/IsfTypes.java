@@ -25,12 +25,17 @@ final class IsfTypes {
     private final ObjectNode baseTypes = F.objectNode();
     private final Map<Integer, String> userNames = new HashMap<>();
     private final Map<Integer, String> enumNames = new HashMap<>();
+    private final IsfWriter.Cancel cancel;
 
-    IsfTypes(TypeModel types) {
+    IsfTypes(TypeModel types) { this(types, IsfWriter.Cancel.NEVER); }
+
+    IsfTypes(TypeModel types, IsfWriter.Cancel cancel) {
         this.types = types;
+        this.cancel = cancel;
         base("void", 0, false, "void");
         base("pointer", 8, false, "int");
         for (int id = 0; id < types.count(); id++) {
+            cancel.every(id);
             switch (types.type(id)) {
                 case BtfType.IntType i -> base(i.name(), i.size(), i.signed(),
                         i.isBool() ? "bool" : i.isChar() ? "char" : "int");
@@ -52,6 +57,7 @@ final class IsfTypes {
         java.util.Set<String> taken = new java.util.HashSet<>(userNames.values());
         taken.addAll(enumNames.values());
         for (int id = 0; id < types.count(); id++) {
+            cancel.every(id);
             if (!(types.type(id) instanceof BtfType.Typedef t) || t.name().isEmpty() || taken.contains(t.name())) continue;
             if (t.target() <= 0 || t.target() >= types.count()) continue;
             switch (types.type(t.target())) {
@@ -84,6 +90,7 @@ final class IsfTypes {
     ObjectNode userTypes() {
         ObjectNode out = F.objectNode();
         for (int id = 0; id < types.count(); id++) {
+            cancel.every(id);
             if (!(types.type(id) instanceof Struct s)) continue;
             String name = userNames.get(id);
             if (out.has(name)) continue;
@@ -147,7 +154,9 @@ final class IsfTypes {
 
     ObjectNode enums() {
         ObjectNode out = F.objectNode();
+        int n = 0;
         for (Map.Entry<Integer, String> e : enumNames.entrySet()) {
+            cancel.every(n++);
             BtfType.EnumType t = (BtfType.EnumType) types.type(e.getKey());
             if (out.has(e.getValue())) continue;
             ObjectNode en = out.putObject(e.getValue()).put("size", t.size()).put("base", enumBase(t.size(), t.signed()));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.chirp.core.ChirpException;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.core.VirtAddr;
 import io.chirp.symbols.KernelSymbols;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 /**
  * Writes a Volatility 3 ISF for a Linux kernel from a symbol table and a type model. The type descriptors
@@ -53,22 +55,68 @@ public final class IsfWriter {
     }
 
     /**
+     * A cancel flag an export looks at between types, symbols and output chunks (a job's cancel must not wait for
+     * the end of an export that reports no progress). Set, it stops the export with
+     * {@link ChirpException.Kind#INTERRUPTED}.
+     */
+    public record Cancel(BooleanSupplier requested) {
+        /** An export nobody cancels (the CLI: Ctrl-C ends the process). */
+        public static final Cancel NEVER = new Cancel(() -> false);
+        /** Loop steps between two looks at the flag. */
+        static final int EVERY = 1024;
+
+        /** Throws if cancellation was asked for. */
+        public void check() {
+            if (requested.getAsBoolean()) throw new ChirpException(ChirpException.Kind.INTERRUPTED, "ISF export cancelled");
+        }
+
+        /** {@link #check()} on every {@value #EVERY}th step of a loop. */
+        void every(int step) {
+            if (step % EVERY == 0) check();
+        }
+    }
+
+    /**
      * {@return the ISF of a located kernel} Declared symbol types ({@link DataSymbols}) are checked against
      * {@code memory}, which is only read.
      */
-    public static Export export(KernelInfo k, PhysicalMemory memory) {
+    public static Export export(KernelInfo k, PhysicalMemory memory) { return export(k, memory, Cancel.NEVER); }
+
+    /** {@link #export(KernelInfo, PhysicalMemory)}, stopping once {@code cancel} is set. */
+    public static Export export(KernelInfo k, PhysicalMemory memory, Cancel cancel) {
         return toJson(k.symbols(), k.types(), k.banner(), k.virtSlide(), va -> {
             if (!k.inImage(va) || !k.inImage(va + 7)) return OptionalLong.empty();
             long pa = k.kernelImagePhys(VirtAddr.of(va)).value();
             return memory.isBacked(pa, 8) ? OptionalLong.of(memory.readLong(pa)) : OptionalLong.empty();
-        });
+        }, cancel);
     }
 
     /** Writes {@link #export}'s document to {@code out} (not closed) and returns the export. */
     public static Export write(OutputStream out, KernelInfo k, PhysicalMemory memory) throws IOException {
-        Export e = export(k, memory);
-        new ObjectMapper().writeValue(new NonClosing(out), e.isf());
+        return write(out, k, memory, Cancel.NEVER);
+    }
+
+    /** {@link #write(OutputStream, KernelInfo, PhysicalMemory)}, stopping once {@code cancel} is set (also between output chunks). */
+    public static Export write(OutputStream out, KernelInfo k, PhysicalMemory memory, Cancel cancel) throws IOException {
+        Export e = export(k, memory, cancel);
+        writeJson(out, e, cancel);
         return e;
+    }
+
+    /**
+     * Writes an export made without guest memory ({@link #toJson(KernelSymbols, TypeModel, String, long)}) to
+     * {@code out} (not closed), stopping once {@code cancel} is set, between types, symbols and output chunks.
+     */
+    public static Export write(OutputStream out, KernelSymbols symbols, TypeModel types, String banner, long virtSlide,
+                               Cancel cancel) throws IOException {
+        Export e = toJson(symbols, types, banner, virtSlide, DataSymbols.ImageReader.NONE, cancel);
+        writeJson(out, e, cancel);
+        return e;
+    }
+
+    private static void writeJson(OutputStream out, Export e, Cancel cancel) throws IOException {
+        cancel.check();
+        new ObjectMapper().writeValue(new NonClosing(out, cancel), e.isf());
     }
 
     /**
@@ -81,11 +129,17 @@ public final class IsfWriter {
      * @param virtSlide the virtual KASLR slide to remove from image addresses (0 for a link-time table)
      */
     public static Export toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide) {
-        return toJson(symbols, types, banner, virtSlide, DataSymbols.ImageReader.NONE);
+        return toJson(symbols, types, banner, virtSlide, DataSymbols.ImageReader.NONE, Cancel.NEVER);
     }
 
     static Export toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide,
                          DataSymbols.ImageReader image) {
+        return toJson(symbols, types, banner, virtSlide, image, Cancel.NEVER);
+    }
+
+    static Export toJson(KernelSymbols symbols, TypeModel types, String banner, long virtSlide,
+                         DataSymbols.ImageReader image, Cancel cancel) {
+        cancel.check();
         ObjectNode root = F.objectNode();
         ObjectNode meta = root.putObject("metadata");
         meta.put("format", FORMAT);
@@ -96,22 +150,24 @@ public final class IsfWriter {
         ArrayNode sources = meta.putObject("linux").putArray("symbols");
         sources.addObject().put("kind", "symtab").put("name", "kallsyms");
 
-        IsfTypes isfTypes = new IsfTypes(types);
+        IsfTypes isfTypes = new IsfTypes(types, cancel);
         root.set("base_types", isfTypes.baseTypes());
         root.set("user_types", isfTypes.userTypes());
         root.set("enums", isfTypes.enums());
         List<String> warnings = new ArrayList<>();
-        root.set("symbols", symbols(symbols, types, isfTypes, banner, virtSlide, image, warnings));
+        root.set("symbols", symbols(symbols, types, isfTypes, banner, virtSlide, image, warnings, cancel));
         root.set("base_types", isfTypes.baseTypes()); // enums and symbols may have added base types
         return new Export(root, warnings);
     }
 
     private static ObjectNode symbols(KernelSymbols symbols, TypeModel types, IsfTypes isfTypes, String banner,
-                                      long virtSlide, DataSymbols.ImageReader image, List<String> warnings) {
+                                      long virtSlide, DataSymbols.ImageReader image, List<String> warnings,
+                                      Cancel cancel) {
         // BTF's own VARs first (per-CPU variables, and any other DATASEC the kernel emitted): they are the
         // compiler's word; the declared table only fills in what BTF does not say.
         Map<String, ObjectNode> typed = new HashMap<>();
         for (int id = 0; id < types.count(); id++) {
+            cancel.every(id);
             if (types.type(id) instanceof BtfType.Var v && !typed.containsKey(v.name())) {
                 typed.put(v.name(), isfTypes.descriptor(v.type()));
             }
@@ -127,7 +183,9 @@ public final class IsfWriter {
         }
         ObjectNode out = F.objectNode();
         Set<String> seen = new HashSet<>();
+        int n = 0;
         for (Symbol s : symbols.all()) {
+            cancel.every(n++);
             if (!seen.add(s.name())) continue; // duplicates: the lowest address, as /proc/kallsyms lists first
             ObjectNode sym = out.putObject(s.name());
             long a = Long.compareUnsigned(s.address(), IMAGE_START) >= 0 ? s.address() - virtSlide : s.address();
@@ -159,11 +217,19 @@ public final class IsfWriter {
         return d;
     }
 
-    /** Jackson closes the stream it writes to; the caller owns it. */
+    /** Jackson closes the stream it writes to; the caller owns it. Each chunk Jackson writes is a cancellation point. */
     private static final class NonClosing extends java.io.FilterOutputStream {
-        NonClosing(OutputStream out) { super(out); }
+        private final Cancel cancel;
 
-        @Override public void write(byte[] b, int off, int len) throws IOException { out.write(b, off, len); }
+        NonClosing(OutputStream out, Cancel cancel) {
+            super(out);
+            this.cancel = cancel;
+        }
+
+        @Override public void write(byte[] b, int off, int len) throws IOException {
+            cancel.check();
+            out.write(b, off, len);
+        }
 
         @Override public void close() throws IOException { flush(); }
     }
