@@ -8,6 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 import java.io.PrintWriter;
+import java.util.List;
 
 /**
  * Entry point of the {@code chirp} command. It is the one place that maps failures to exit codes ({@link ExitCode}):
@@ -17,12 +18,18 @@ import java.io.PrintWriter;
 @Command(name = "chirp", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Cloud Hypervisor-forensics and Incident Response Platform: agentless introspection of VMs.",
         footer = {"", "Exit codes: 0 OK, 1 error (data or environment), 2 usage error, 3 internal error (a bug),",
-                "4 partial result (printed, with warnings on stderr), 5 findings (e.g. linux check found something)."},
-        subcommands = {DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
-                ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
-                EventsCommand.class, RulesCommand.class, MonitorCommand.class, SymbolsCommand.class, NetCommand.class,
-                ServeCommand.class, EvidenceCommand.class, CaseCommand.class, SensorCommand.class, TimelineCommand.class, HelpCommand.class})
+                "4 partial result (printed, with warnings on stderr), 5 findings (e.g. linux check found something)."})
 public final class Main implements Runnable {
+    /**
+     * The top-level commands, in the order help lists them. They are added in code, not through the annotation's
+     * {@code subcommands}, so that a command line can be built with only the branch a call uses: picocli inspects
+     * every command class it is given (reflection over ~70 commands cost ~0.3 s CPU of each one-shot call).
+     */
+    static final List<Class<?>> COMMANDS = List.of(
+        DemoCommand.class, LabCommand.class, VmCommand.class, RegsCommand.class, TranslateCommand.class,
+        ReadCommand.class, AcquireCommand.class, io.chirp.cli.linux.LinuxCommand.class, DiskCommand.class,
+        EventsCommand.class, RulesCommand.class, MonitorCommand.class, SymbolsCommand.class, NetCommand.class,
+        ServeCommand.class, EvidenceCommand.class, CaseCommand.class, SensorCommand.class, TimelineCommand.class, HelpCommand.class);
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -39,14 +46,24 @@ public final class Main implements Runnable {
 
     /** Runs the CLI with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = commandLine();
+        CommandLine cl = commandLine(args);
         cl.setOut(out).setErr(err);
         return cl.execute(args);
     }
 
     /** {@return the whole command tree, configured as {@code chirp} runs it} */
-    public static CommandLine commandLine() {
+    public static CommandLine commandLine() { return commandLine(new String[0]); }
+
+    /**
+     * {@return the command tree {@code args} need: only the top-level command they name (with everything below
+     * it), or the whole tree when they name none (help, usage errors, {@code chirp help ...})}
+     */
+    public static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new Main());
+        Class<?> only = branch(args);
+        for (Class<?> c : COMMANDS) {
+            if (only == null || c == only) cl.addSubcommand(c);
+        }
         // Every subcommand answers --version with the one version (picocli gives subcommands none of their own).
         Version version = new Version();
         forEach(cl, c -> c.getCommandSpec().versionProvider(version));
@@ -66,6 +83,19 @@ public final class Main implements Runnable {
             return ExitCode.INTERNAL.code();
         });
         return cl;
+    }
+
+    /** {@return the top-level command the first non-option argument names, or null for the whole tree} */
+    static Class<?> branch(String[] args) {
+        for (String a : args) {
+            if (a.startsWith("-")) continue; // the root's own options are flags (-v, -h, -V): no values to skip
+            if (a.equals("help")) return null;
+            for (Class<?> c : COMMANDS) {
+                if (c.getAnnotation(Command.class).name().equals(a)) return c;
+            }
+            return null;
+        }
+        return null;
     }
 
     /** Visits a command and every subcommand below it. */
