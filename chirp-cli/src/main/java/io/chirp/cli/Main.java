@@ -41,6 +41,10 @@ public final class Main implements Runnable {
     @Override public void run() { spec.commandLine().usage(spec.commandLine().getOut()); }
 
     public static void main(String[] args) {
+        // The chirp command keeps a verified per-kernel cache in CHIRP_HOME (-Dchirp.kernel.cache=off: none).
+        if (System.getProperty(io.chirp.symbols.kernel.KernelCache.PROPERTY) == null) {
+            System.setProperty(io.chirp.symbols.kernel.KernelCache.PROPERTY, "on");
+        }
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
