@@ -59,23 +59,25 @@ public final class KernelLocator {
             if (l instanceof KernelCache.Lookup.Hit hit) return hit.info();
             LOG.debug("kernel cache: {}", ((KernelCache.Lookup.Miss) l).reason());
         }
-        Found found = null;
+        Found found = discover(memory, hint);
+        if (cache != null) cache.store(memory, found);
+        return found.info();
+    }
+
+    /** Discovery by scanning: {@code hint} first, then all of memory. */
+    static Found discover(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
         if (hint != null) {
             try {
-                found = locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
+                return locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
             } catch (ChirpException e) {
                 // the hint was wrong or incomplete: fall back to the whole of memory
             }
         }
-        if (found == null) {
-            try {
-                found = locateIn(memory, memory);
-            } catch (ChirpException e) {
-                throw withHoles(memory, e);
-            }
+        try {
+            return locateIn(memory, memory);
+        } catch (ChirpException e) {
+            throw withHoles(memory, e);
         }
-        if (cache != null) cache.store(memory, found);
-        return found.info();
     }
 
     /** What discovery found, with the tables it was derived from (what {@link KernelCache} keeps and re-checks). */
