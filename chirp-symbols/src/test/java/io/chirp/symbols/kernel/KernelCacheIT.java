@@ -40,7 +40,7 @@ class KernelCacheIT {
             assertThat(entry).exists();
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(entry))).isEqualTo("rw-------");
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir()))).isEqualTo("rwx------");
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir().resolve("hmac.key"))))
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(cache.dir().resolve("siphash.key"))))
                     .isEqualTo("rw-------");
 
             KernelInfo want = found.info();
@@ -52,17 +52,17 @@ class KernelCacheIT {
             byte[] bad = good.clone();
             bad[bad.length / 2] ^= 0x20;
             Files.write(entry, bad);
-            assertThat(miss(cache.lookup(mem, null))).contains("HMAC");
+            assertThat(miss(cache.lookup(mem, null))).contains("tag does not match");
             Files.write(entry, java.util.Arrays.copyOf(good, good.length - 100));
-            assertThat(miss(cache.lookup(mem, null))).contains("HMAC");
+            assertThat(miss(cache.lookup(mem, null))).contains("tag does not match");
             // An entry written under another host's key.
             Files.write(entry, good);
-            byte[] key = Files.readAllBytes(cache.dir().resolve("hmac.key"));
+            byte[] key = Files.readAllBytes(cache.dir().resolve("siphash.key"));
             byte[] otherKey = key.clone();
             otherKey[0] ^= 1;
-            Files.write(cache.dir().resolve("hmac.key"), otherKey);
-            assertThat(miss(cache.lookup(mem, null))).contains("HMAC");
-            Files.write(cache.dir().resolve("hmac.key"), key);
+            Files.write(cache.dir().resolve("siphash.key"), otherKey);
+            assertThat(miss(cache.lookup(mem, null))).contains("tag does not match");
+            Files.write(cache.dir().resolve("siphash.key"), key);
             assertSame(hit(cache.lookup(mem, null)), want);
 
             // Another kernel with the same banner: one byte of its kallsyms names differs, or one of its BTF.
