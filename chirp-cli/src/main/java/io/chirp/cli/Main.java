@@ -66,7 +66,8 @@ public final class Main implements Runnable {
         CommandLine cl = new CommandLine(new Main());
         Class<?> only = branch(args);
         for (Class<?> c : COMMANDS) {
-            if (only == null || c == only) cl.addSubcommand(c);
+            if (only == null) cl.addSubcommand(c);
+            else if (c == only) cl.addSubcommand(leaf(c, args));
         }
         // Every subcommand answers --version with the one version (picocli gives subcommands none of their own).
         Version version = new Version();
@@ -100,6 +101,45 @@ public final class Main implements Runnable {
             return null;
         }
         return null;
+    }
+
+    /**
+     * {@return {@code branch} with only the subcommand that follows it in {@code args} (e.g. {@code linux} with only
+     * {@code pslist}), or the branch class itself (picocli then builds all of it) when no subcommand of it follows}
+     * The pruned branch is built without inspecting its class: its own name, description and standard help options
+     * come from its annotation, and it has no options or parameters of its own (the branches are namespaces).
+     */
+    static Object leaf(Class<?> branch, String[] args) {
+        Command ann = branch.getAnnotation(Command.class);
+        if (ann.subcommands().length == 0 || hasOwnArgs(branch)) return branch;
+        int i = 0;
+        while (i < args.length && !args[i].equals(ann.name())) i++;
+        for (i++; i < args.length && args[i].startsWith("-"); i++) { /* -v and friends: flags */ }
+        if (i >= args.length) return branch;
+        for (Class<?> sub : ann.subcommands()) {
+            Command s = sub.getAnnotation(Command.class);
+            if (s == null || !s.name().equals(args[i]) || s.subcommands().length > 0) continue;
+            CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.wrapWithoutInspection((Runnable) () -> { });
+            spec.name(ann.name());
+            spec.mixinStandardHelpOptions(ann.mixinStandardHelpOptions());
+            spec.usageMessage().description(ann.description());
+            CommandLine pruned = new CommandLine(spec);
+            pruned.addSubcommand(sub);
+            return pruned;
+        }
+        return branch;
+    }
+
+    /** {@return true if a command class declares options, parameters or groups of its own (not a pure namespace)} */
+    private static boolean hasOwnArgs(Class<?> c) {
+        for (var f : c.getDeclaredFields()) {
+            if (f.isAnnotationPresent(Option.class) || f.isAnnotationPresent(CommandLine.Parameters.class)
+                    || f.isAnnotationPresent(CommandLine.ArgGroup.class) || f.isAnnotationPresent(CommandLine.Mixin.class)) return true;
+        }
+        for (var m : c.getDeclaredMethods()) {
+            if (m.isAnnotationPresent(Option.class) || m.isAnnotationPresent(CommandLine.Parameters.class)) return true;
+        }
+        return false;
     }
 
     /** Visits a command and every subcommand below it. */

@@ -14,7 +14,27 @@ class MainBranchTest {
         assertThat(Main.commandLine(new String[] {"-v", "linux", "pslist", "--image", "x"}).getSubcommands().keySet())
                 .containsExactly("linux");
         assertThat(Main.commandLine(new String[] {"linux"}).getSubcommands().get("linux").getSubcommands())
-                .containsKey("pslist");
+                .containsKey("pslist").containsKey("check");
+        assertThat(Main.commandLine(new String[] {"linux", "-v", "pslist", "--image", "x"}).getSubcommands().get("linux")
+                .getSubcommands().keySet()).containsExactly("pslist");
+        assertThat(Main.commandLine(new String[] {"linux", "bogus"}).getSubcommands().get("linux").getSubcommands())
+                .containsKey("pslist").containsKey("check");
+    }
+
+    @Test
+    void aPrunedBranchAnswersLikeTheWholeTree() {
+        for (String[] args : new String[][] {{"linux", "pslist", "--help"}, {"linux", "pslist", "--version"},
+                {"linux", "pslist"}, {"linux", "pslist", "--image", "/no/such.elf"}, {"linux", "pslist", "--bogus"}}) {
+            StringWriter out = new StringWriter(), err = new StringWriter();
+            int rc = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+            StringWriter out2 = new StringWriter(), err2 = new StringWriter();
+            var full = Main.commandLine();
+            full.setOut(new PrintWriter(out2, true)).setErr(new PrintWriter(err2, true));
+            int rc2 = full.execute(args);
+            assertThat(rc).as(String.join(" ", args)).isEqualTo(rc2);
+            assertThat(out.toString()).as(String.join(" ", args)).isEqualTo(out2.toString());
+            assertThat(err.toString()).as(String.join(" ", args)).isEqualTo(err2.toString());
+        }
     }
 
     @Test
