@@ -32,6 +32,8 @@ public final class BtfParser {
     private final int firstId;
     private final Map<Integer, String> names = new HashMap<>();
     private long maxRef;
+    /** Lazy parsing: every reference is checked against this count as it is read (0: checked after the parse). */
+    private int refLimit;
 
     private BtfParser(byte[] blob, byte[] baseBlob, int firstId) {
         if (blob.length < BtfHeader.SIZE) throw ChirpException.corrupt("BTF blob shorter than its header");
@@ -69,6 +71,151 @@ public final class BtfParser {
         p.parseTypes(types);
         p.checkRefs(base.count() + types.size());
         return TypeModel.split(base, types);
+    }
+
+    /**
+     * {@return the types of a standalone (vmlinux) BTF blob, each parsed when first used} One pass over the type
+     * section finds where each type starts (the section must end on a type boundary, every kind must be known) and
+     * indexes the names that lookups use, by a hash of their bytes; no record or string is made until asked for.
+     * For a blob that parsed whole before (the kernel cache's entries are verified against such a blob): a
+     * damaged type of an unverified blob would only be reported CORRUPT when used.
+     */
+    public static TypeModel parseLazy(byte[] blob) {
+        BtfParser p = new BtfParser(blob, null, 1);
+        int end = (int) (p.typesStart + p.header.typeLen());
+        if (end > blob.length || end < p.typesStart) throw ChirpException.corrupt("BTF type section past the blob");
+        int[] starts = new int[1024];
+        int n = 1; // id 0 is void
+        ByteBuffer b = p.buf;
+        int pos = p.typesStart;
+        while (pos < end) {
+            if (pos + 12 > end) throw ChirpException.corrupt("BTF type " + n + " runs past the end of the type section");
+            if (n == starts.length) starts = java.util.Arrays.copyOf(starts, n * 2);
+            starts[n++] = pos;
+            int info = b.getInt(pos + 4);
+            int vlen = info & 0xffff;
+            int kind = (info >>> 24) & 0x1f;
+            long extra = switch (kind) {
+                case 1, 14, 17 -> 4;
+                case 2, 7, 8, 9, 10, 11, 12, 16, 18 -> 0;
+                case 3 -> 12;
+                case 4, 5, 15, 19 -> 12L * vlen;
+                case 6, 13 -> 8L * vlen;
+                default -> throw ChirpException.corrupt("unknown BTF kind " + kind + " for type " + (n - 1));
+            };
+            long next = pos + 12L + extra;
+            if (next > end) throw ChirpException.corrupt("BTF type " + (n - 1) + " runs past the end of the type section");
+            pos = (int) next;
+        }
+        int count = n;
+        int[] at = starts;
+        p.refLimit = count;
+        NameIndex index = new NameIndex(p, at, count);
+        return TypeModel.lazy(count, id -> id == 0 ? new BtfType.VoidType(0) : p.parseAt(at[id], id), index::ids);
+    }
+
+    /** Parses the type at byte {@code pos} of the blob; safe to call from several threads at once. */
+    private BtfType parseAt(int pos, int id) {
+        BtfParser local = new BtfParser(this, pos);
+        try {
+            return local.parseOne(id);
+        } catch (java.nio.BufferUnderflowException | IndexOutOfBoundsException e) {
+            throw ChirpException.corrupt("BTF type " + id + " runs past the end of the blob");
+        }
+    }
+
+    /** A parser over the same blob with its own read position and name cache (lazy parsing, one per type). */
+    private BtfParser(BtfParser of, int pos) {
+        this.header = of.header;
+        this.buf = of.buf.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        this.buf.position(pos);
+        this.typesStart = of.typesStart;
+        this.stringsStart = of.stringsStart;
+        this.baseStrings = null;
+        this.baseStrLen = 0;
+        this.firstId = of.firstId;
+        this.refLimit = of.refLimit;
+    }
+
+    /**
+     * Type names by a 64-bit hash of their bytes in the string section: an open-addressing table of chains in id
+     * order. Collisions only cost a comparison: callers compare the parsed type's name with the one asked for.
+     */
+    private static final class NameIndex {
+        private final long[] keys;
+        private final int[] heads;
+        private final int[] next;
+        private final int mask;
+
+        NameIndex(BtfParser p, int[] at, int count) {
+            int cap = Integer.highestOneBit(Math.max(16, count * 2 - 1)) << 1;
+            keys = new long[cap];
+            heads = new int[cap];
+            java.util.Arrays.fill(heads, -1);
+            int[] tails = new int[cap];
+            next = new int[count];
+            java.util.Arrays.fill(next, -1);
+            mask = cap - 1;
+            ByteBuffer b = p.buf;
+            long strEnd = p.stringsStart + p.header.strLen();
+            add(hash(new BtfType.VoidType(0).name()), 0, tails); // id 0 is named too (the eager model finds it)
+            for (int id = 1; id < count; id++) {
+                int nameOff = b.getInt(at[id]);
+                int kind = (b.getInt(at[id] + 4) >>> 24) & 0x1f;
+                // not found by name: functions, variables, declaration tags, qualifiers and type tags
+                if (nameOff == 0 || kind == 12 || kind == 14 || kind == 17 || kind == 9 || kind == 10 || kind == 11
+                        || kind == 18) continue;
+                long o = nameOff & 0xffffffffL;
+                if (o >= p.header.strLen()) throw ChirpException.corrupt("BTF name offset " + o + " out of range");
+                long h = FNV;
+                int i = (int) (p.stringsStart + o);
+                int limit = (int) Math.min(strEnd, i + (long) MAX_NAME);
+                for (; i < limit; i++) {
+                    byte c = b.get(i);
+                    if (c == 0) break;
+                    h = (h ^ (c & 0xff)) * PRIME;
+                }
+                if (i == limit) throw ChirpException.corrupt("unterminated BTF string at offset " + o);
+                add(h, id, tails);
+            }
+        }
+
+        private void add(long h, int id, int[] tails) {
+            int slot = slot(h);
+            if (heads[slot] < 0) {
+                keys[slot] = h;
+                heads[slot] = id;
+            } else {
+                next[tails[slot]] = id;
+            }
+            tails[slot] = id;
+        }
+
+        private static long hash(String name) {
+            long h = FNV;
+            for (byte c : name.getBytes(StandardCharsets.UTF_8)) h = (h ^ (c & 0xff)) * PRIME;
+            return h;
+        }
+
+        private static final long FNV = 0xcbf29ce484222325L;
+        private static final long PRIME = 0x100000001b3L;
+
+        private int slot(long h) {
+            int s = (int) (h ^ (h >>> 32)) & mask;
+            while (heads[s] >= 0 && keys[s] != h) s = (s + 1) & mask;
+            return s;
+        }
+
+        int[] ids(String name) {
+            int s = slot(hash(name));
+            if (heads[s] < 0) return new int[0];
+            int n = 0;
+            for (int id = heads[s]; id >= 0; id = next[id]) n++;
+            int[] out = new int[n];
+            n = 0;
+            for (int id = heads[s]; id >= 0; id = next[id]) out[n++] = id;
+            return out;
+        }
     }
 
     private void parseTypes(List<BtfType> out) {
@@ -160,6 +307,7 @@ public final class BtfParser {
 
     private int ref(int id) {
         long u = id & 0xffffffffL;
+        if (refLimit > 0 && u >= refLimit) throw ChirpException.corrupt("BTF refers to type " + u + " but has " + refLimit);
         if (u > maxRef) maxRef = u;
         return id;
     }

@@ -53,6 +53,19 @@ public final class KernelLocator {
     }
 
     private static KernelInfo locateHinted(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
+        KernelCache cache = KernelCache.standard().orElse(null);
+        if (cache != null) {
+            KernelCache.Lookup l = cache.lookup(memory, hint);
+            if (l instanceof KernelCache.Lookup.Hit hit) return hit.info();
+            LOG.debug("kernel cache: {}", ((KernelCache.Lookup.Miss) l).reason());
+        }
+        Found found = discover(memory, hint);
+        if (cache != null) cache.store(memory, found);
+        return found.info();
+    }
+
+    /** Discovery by scanning: {@code hint} first, then all of memory. */
+    static Found discover(PhysicalMemory memory, io.chirp.core.MemoryRange hint) {
         if (hint != null) {
             try {
                 return locateIn(memory, new io.chirp.symbols.scan.Window(memory, hint.start(), hint.end()));
@@ -66,6 +79,9 @@ public final class KernelLocator {
             throw withHoles(memory, e);
         }
     }
+
+    /** What discovery found, with the tables it was derived from (what {@link KernelCache} keeps and re-checks). */
+    record Found(KernelInfo info, KallsymsReader.Kallsyms kallsyms, BtfScanner.VmlinuxBtf btf) {}
 
     /** Says how much of memory held data at all: "not found" in an image that is mostly holes reads differently. */
     private static ChirpException withHoles(PhysicalMemory memory, ChirpException e) {
@@ -82,7 +98,7 @@ public final class KernelLocator {
 
     private static String mib(long bytes) { return (bytes >> 20) + " MiB"; }
 
-    private static KernelInfo locateIn(PhysicalMemory memory, PhysicalMemory scanned) {
+    private static Found locateIn(PhysicalMemory memory, PhysicalMemory scanned) {
         long t0 = System.nanoTime();
         PatternScanner scanner = new PatternScanner();
         // Fast path: the kallsyms reader tries token-table anchors in address order and takes the first that
@@ -110,6 +126,15 @@ public final class KernelLocator {
         long t3 = System.nanoTime();
         LOG.debug("kernel discovery: scan {} ms, kallsyms {} ms, BTF {} ms", (t1 - t0) / 1_000_000,
                 (t2 - t1) / 1_000_000, (t3 - t2) / 1_000_000);
+        return new Found(finish(memory, kallsyms, btf), kallsyms, btf);
+    }
+
+    /**
+     * {@return the kernel described by a kallsyms table and the vmlinux BTF} Cross-checks both against the image
+     * (_text, BTF size, 2 MiB alignment, the banner): the same checks whether they were found by a scan or taken
+     * from {@link KernelCache}.
+     */
+    static KernelInfo finish(PhysicalMemory memory, KallsymsReader.Kallsyms kallsyms, BtfScanner.VmlinuxBtf btf) {
         KernelSymbols syms = kallsyms.symbols();
         long virtText = syms.address("_text");
         if (virtText != kallsyms.layout().baseValue()) {

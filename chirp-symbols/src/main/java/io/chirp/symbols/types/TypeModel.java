@@ -33,6 +33,65 @@ public final class TypeModel {
     private final List<BtfType> types;
     private final Map<String, Integer> structsByName;
     private final Map<String, Integer> namedByName;
+    /** Lazy models only: the ids (ascending) of the indexable types called a name; null for an eager model. */
+    private final java.util.function.Function<String, int[]> idsNamed;
+
+    /**
+     * A model over types parsed on first use ({@link #lazy}). Name lookups ask {@code idsNamed} for every
+     * candidate id and apply the same rules as the eager model (first complete struct beats a union and a
+     * declaration; otherwise the first named type).
+     */
+    private TypeModel(int count, java.util.function.IntFunction<BtfType> parse,
+                      java.util.function.Function<String, int[]> idsNamed) {
+        this.base = null;
+        this.firstId = 0;
+        BtfType[] parsed = new BtfType[count];
+        this.types = new java.util.AbstractList<>() {
+            @Override public BtfType get(int i) {
+                java.util.Objects.checkIndex(i, count);
+                BtfType t = parsed[i];
+                if (t == null) {
+                    // Records are immutable (final fields): a racing parse of the same id stores an equal value.
+                    t = parse.apply(i);
+                    if (t.id() != i) throw ChirpException.corrupt("BTF type at index " + i + " has id " + t.id());
+                    parsed[i] = t;
+                }
+                return t;
+            }
+
+            @Override public int size() { return count; }
+        };
+        this.structsByName = Map.of();
+        this.namedByName = Map.of();
+        this.idsNamed = idsNamed;
+    }
+
+    /**
+     * {@return a standalone model of {@code count} types (id 0 is void) that parses each type on first use}
+     * {@code idsNamed} gives, for a name, the ids of the types that may be found by it (every kind but functions,
+     * variables, declaration tags and qualifiers), ascending; it may over-report, never under-report.
+     */
+    public static TypeModel lazy(int count, java.util.function.IntFunction<BtfType> parse,
+                                 java.util.function.Function<String, int[]> idsNamed) {
+        return new TypeModel(count, parse, idsNamed);
+    }
+
+    private Integer lazyStruct(String name) {
+        Integer best = null;
+        for (int id : idsNamed.apply(name)) {
+            if (type(id) instanceof Struct s && s.name().equals(name)) best = best == null ? id : preferStruct(best, id);
+        }
+        return best;
+    }
+
+    private Integer lazyNamed(String name) {
+        for (int id : idsNamed.apply(name)) {
+            BtfType t = type(id);
+            if (t.name().equals(name) && !(t instanceof BtfType.Func || t instanceof BtfType.Var
+                    || t instanceof BtfType.DeclTag || t instanceof Modifier)) return id;
+        }
+        return null;
+    }
 
     private TypeModel(TypeModel base, List<BtfType> types) {
         this.base = base;
@@ -56,6 +115,7 @@ public final class TypeModel {
         }
         this.structsByName = structs;
         this.namedByName = named;
+        this.idsNamed = null;
     }
 
     private Integer preferStruct(Integer old, Integer add) {
@@ -94,7 +154,7 @@ public final class TypeModel {
 
     /** {@return the struct or union called {@code name}, if any (this model first, then its base)} */
     public Optional<Struct> findStruct(String name) {
-        Integer id = structsByName.get(name);
+        Integer id = idsNamed != null ? lazyStruct(name) : structsByName.get(name);
         if (id != null) return Optional.of((Struct) type(id));
         return base == null ? Optional.empty() : base.findStruct(name);
     }
@@ -106,8 +166,8 @@ public final class TypeModel {
 
     /** {@return the first named type (struct, union, enum, typedef, base type) called {@code name}} */
     public Optional<BtfType> findNamed(String name) {
-        Integer id = structsByName.get(name);
-        if (id == null) id = namedByName.get(name);
+        Integer id = idsNamed != null ? lazyStruct(name) : structsByName.get(name);
+        if (id == null) id = idsNamed != null ? lazyNamed(name) : namedByName.get(name);
         if (id != null) return Optional.of(type(id));
         return base == null ? Optional.empty() : base.findNamed(name);
     }
