@@ -15,14 +15,16 @@ import java.util.Optional;
  * A rule set compiled as a whole: the rules of each log source category, with every literal they need indexed by
  * the field it is looked for in. One event is handled in two steps:
  * <ol>
- * <li>each indexed field of the event is folded once and scanned once, by an Aho–Corasick automaton holding the
+ * <li>each indexed field of the event is folded and scanned once, by an Aho–Corasick automaton (a dense
+ *     {@link LiteralAutomaton}; it folds as it scans and allocates nothing on ASCII text) holding the
  *     anchor literals of every rule of the category on that field ({@link RuleAnchors}); a rule whose prefilter
  *     does not hold on the literals found (for no alternative is every anchored condition hit) is certainly "no
  *     match" and is not looked at again;</li>
  * <li>the rules left (those hit, and those without anchors: regex-only selections, keyword searches) are
- *     evaluated by their own {@link CompiledRule#outcome}, in rule order, so a match carries the same evidence and
- *     an undecided rule the same reasons as the rule-by-rule evaluator. Regexes thus run last, and only for rules
- *     whose literals are present.</li>
+ *     evaluated as {@link CompiledRule#outcome} does, in rule order, so a match carries the same evidence and
+ *     an undecided rule the same reasons as the rule-by-rule evaluator; the searches the scan proved FALSE (a
+ *     glob-only condition none of whose literals occurs) are preset FALSE and never looked at again. Regexes thus
+ *     run last, and only for rules whose literals are present.</li>
  * </ol>
  *
  * <p>The rule-by-rule evaluator stays the reference: {@code RuleSetDifferentialTest} holds this class to the same
