@@ -296,6 +296,13 @@ public final class EvidenceWriter implements AutoCloseable {
         }
         if (runStart >= 0) writeRange(b, base, runStart, at);
         b.position(base + (int) at);
+        // The file's length keeps up with the bytes taken even when they end in a hole: a buffer's last zero page
+        // is written (and not counted as a hole), so whoever watches FILE.partial grow sees the copy's progress.
+        if (runStart < 0 && at > 0 && !b.hasRemaining() && channel.size() < size) {
+            ByteBuffer z = ByteBuffer.wrap(new byte[PAGE]);
+            while (z.hasRemaining()) channel.write(z, size - PAGE + z.position());
+            holeBytes -= PAGE;
+        }
     }
 
     private void writeRange(ByteBuffer b, int base, long from, long to) throws IOException {

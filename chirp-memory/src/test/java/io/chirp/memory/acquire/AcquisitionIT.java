@@ -168,13 +168,16 @@ class AcquisitionIT {
                     assertThat(m.sha256()).isEqualTo(HexFormat.of().formatHex(expected.digest())).isEqualTo(sha256(out));
                     io.chirp.evidence.EvidenceManifest em = io.chirp.evidence.EvidenceManifest.read(MemoryAcquirer.manifestPath(out));
                     assertThat(holes).as("zero pages in the guest's RAM").isGreaterThan(0);
-                    assertThat(((Number) em.details().get("hole_bytes")).longValue()).isEqualTo(holes);
+                    // a buffer ending in zero pages has its last one written, so the file's length shows progress
+                    long buffers = (g.memoryBytes() + AcquisitionRequest.DEFAULT_CHUNK - 1) / AcquisitionRequest.DEFAULT_CHUNK;
+                    assertThat(((Number) em.details().get("hole_bytes")).longValue())
+                            .isBetween(holes - buffers * 4096, holes);
                     assertThat(em.notes()).anyMatch(n -> n.contains("holes in the file"));
                     Process stat = new ProcessBuilder("stat", "-c", "%b %B", out.toString()).start();
                     String[] st = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ");
                     assertThat(stat.waitFor()).isZero();
                     assertThat(Long.parseLong(st[0]) * Long.parseLong(st[1])).as("bytes allocated to " + out)
-                            .isLessThanOrEqualTo(layout.size() - holes + (1 << 20));
+                            .isLessThanOrEqualTo(layout.size() - holes + buffers * 4096 + (1 << 20));
                     Files.delete(out);
                 }
             } finally {
