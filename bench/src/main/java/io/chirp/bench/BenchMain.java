@@ -275,25 +275,10 @@ public final class BenchMain {
     private static void acquisition(Path reports) throws Exception {
         Path scratch = Path.of("bench/target/acquisition").toAbsolutePath();
         Files.createDirectories(scratch);
-        List<AcquisitionBench.Row> rows = AcquisitionBench.run(scratch, 2);
-        StringBuilder md = new StringBuilder(header("Acquisition of a 1 GiB guest", "bench/run acquisition"));
-        md.append("Images written to the same disk folder. Pause = QEMU's RESUME minus STOP event timestamps.\n\n");
-        md.append("| method | time to image s | guest paused ms | image bytes |\n|---|---|---|---|\n");
-        for (AcquisitionBench.Row row : rows) {
-            md.append(String.format("| %s | %.2f | %.1f | %d |%n", row.what(), row.seconds(), row.pauseMillis(), row.bytes()));
-        }
-        Map<String, Double> bestPause = new LinkedHashMap<>();
-        Map<String, Double> bestTime = new LinkedHashMap<>();
-        for (AcquisitionBench.Row row : rows) {
-            bestPause.merge(row.what(), row.pauseMillis(), Math::min);
-            bestTime.merge(row.what(), row.seconds(), Math::min);
-        }
-        double qPause = bestPause.get("qemu dump-guest-memory"), qTime = bestTime.get("qemu dump-guest-memory");
-        md.append("\nRatios against QEMU's dump-guest-memory (best of runs):\n\n| method | time ratio | pause ratio |\n|---|---|---|\n");
-        for (String k : bestTime.keySet()) {
-            md.append(String.format("| %s | %.2f | %s |%n", k, bestTime.get(k) / qTime,
-                    bestPause.get(k) == 0 ? "no pause" : String.format("%.3f", bestPause.get(k) / qPause)));
-        }
+        String mem = System.getenv().getOrDefault("CHIRP_BENCH_GUEST_MEM", "4G");
+        List<AcquisitionBench.Row> rows = AcquisitionBench.run(scratch, mem, 2);
+        String md = AcquisitionBench.report(header("Acquisition of a " + mem + " guest", "bench/run acquisition"), mem, rows)
+                + "\nLoad average when the report was written: " + loadAverage() + ".\n";
         Files.writeString(reports.resolve("acquisition.md"), md);
         System.out.print(md);
     }

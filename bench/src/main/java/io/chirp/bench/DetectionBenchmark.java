@@ -132,6 +132,18 @@ public class DetectionBenchmark {
         return out;
     }
 
+    /**
+     * Prints {@link #cpuRates} for each rule count given ({@code 100 1000} by default), one line per operation:
+     * run with another chirp-detect jar first on the class path to measure another engine with the same benchmark
+     * (the report's before/after table: the previous commit's jar and this one, alternating, in one session).
+     */
+    public static void main(String[] args) {
+        for (String n : args.length == 0 ? new String[] {"100", "1000"} : args) {
+            cpuRates(Integer.parseInt(n), 10).forEach((op, rate) -> System.out.printf(java.util.Locale.ROOT,
+                    "rules=%s %s %.0f%n", n, op, rate));
+        }
+    }
+
     private int next(int n) {
         int k = i++;
         if (i >= n) i = 0;

@@ -40,13 +40,23 @@ import java.util.Set;
  * }                                          // no commit: FILE.partial deleted
  * }</pre>
  *
- * A file another program writes (qemu-img) goes through {@link #fromTool}: the tool writes into a private folder,
+ * Large writes are hashed on a hasher thread of the writer's own while the calling thread writes the same bytes
+ * (so SHA-256 and the disk work at once and a write costs the slower of the two, not their sum); a write returns
+ * when both are done, so the caller may reuse its buffer. {@link #writeSparse} also leaves every all-zero 4 KiB
+ * page of the buffer unwritten: the file has a hole there, which reads back as the same zeros, and the manifest
+ * records the bytes left as holes ({@code details.hole_bytes}).
+ *
+ * <p>A file another program writes (qemu-img) goes through {@link #fromTool}: the tool writes into a private folder,
  * the writer takes the result over as {@code FILE.partial} and hashes it; commit is then the same.
  */
 public final class EvidenceWriter implements AutoCloseable {
     public static final String TOOL = "chirp";
     private static final String PARTIAL = ".partial";
     private static final int HASH_CHUNK = 1 << 20;
+    /** Writes at least this long are hashed on the hasher thread; shorter ones inline (a hand-off costs more). */
+    private static final int ASYNC_HASH = 256 << 10;
+    private static final int PAGE = 4096;
+    private static final java.lang.foreign.MemorySegment ZERO_PAGE = java.lang.foreign.MemorySegment.ofArray(new byte[PAGE]);
 
     /** A program that writes one file; it is given the path to create (in a fresh 0700 folder). */
     @FunctionalInterface
@@ -100,6 +110,11 @@ public final class EvidenceWriter implements AutoCloseable {
     private final MessageDigest digest = sha256();
     private final Instant started = Instant.now();
     private long size;
+    private long holeBytes;
+    /** Hashes large writes beside the writing thread; started on the first one (most evidence files are small). */
+    private java.util.concurrent.ExecutorService hasher;
+    /** The last hash task handed to {@link #hasher}: tasks run in order, so when it is done all are. */
+    private java.util.concurrent.Future<?> pendingHash;
     private boolean committed;
     private boolean closed;
     /** Set when the bytes came from a tool: nothing more may be written, they were hashed as they are on disk. */
@@ -153,6 +168,9 @@ public final class EvidenceWriter implements AutoCloseable {
     /** {@return the bytes written so far} */
     public long size() { return size; }
 
+    /** {@return the bytes so far left as holes: all-zero pages of {@link #writeSparse} and {@link #hole}s} */
+    public long holeBytes() { return holeBytes; }
+
     /** {@return when this writer was created} */
     public Instant started() { return started; }
 
@@ -202,18 +220,136 @@ public final class EvidenceWriter implements AutoCloseable {
     }
 
     /** Hashes and writes all remaining bytes of {@code b}. */
-    public void write(ByteBuffer b) {
+    public void write(ByteBuffer b) { write(b, false); }
+
+    /**
+     * Hashes all remaining bytes of {@code b} and writes them, except that every all-zero 4 KiB page of the buffer
+     * (counted from its position) is left as a hole: the file reads back the same bytes, the disk is spared the
+     * zeros. For memory images, whose RAM is mostly zero pages on an idle guest.
+     */
+    public void writeSparse(ByteBuffer b) { write(b, true, true); }
+
+    /**
+     * {@link #writeSparse}, except that it returns once the bytes are written, while they may still be hashed: the
+     * caller must not change {@code b}'s bytes until the returned handle is done (the copy of the next chunk can go
+     * on meanwhile, into another buffer). Later writes and the commit hash after it, in order.
+     */
+    public java.util.concurrent.Future<?> writeSparseHashingBehind(ByteBuffer b) {
+        java.util.concurrent.Future<?> f = write(b, true, false);
+        return f != null ? f : java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    private void write(ByteBuffer b, boolean sparse) { write(b, sparse, true); }
+
+    /** {@return the hash step still running, when not waited for; null when done} */
+    private java.util.concurrent.Future<?> write(ByteBuffer b, boolean sparse, boolean waitForHash) {
         ensureWritable();
-        digest.update(b.duplicate());
+        int len = b.remaining();
+        java.util.concurrent.Future<?> hashed = null;
+        if (len >= ASYNC_HASH) {
+            ByteBuffer h = b.duplicate();
+            hashed = hash(() -> digest.update(h));
+        } else {
+            awaitHashes();
+            digest.update(b.duplicate());
+        }
+        boolean written = false;
         try {
-            // positional: after a hole() the file position is behind size
+            if (sparse) writeNonZeroPages(b);
+            // positional: after a hole the file position is behind size
             while (b.hasRemaining()) size += channel.write(b, size);
+            if (hashed != null && waitForHash) await(hashed);
+            written = true;
+            return waitForHash ? null : hashed;
         } catch (ClosedByInterruptException e) {
             throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
         } catch (IOException e) {
             throw ChirpException.io("cannot write " + partial + ": " + e.getMessage()
                     + (String.valueOf(e.getMessage()).contains("No space") ? " (disk full)" : ""), e);
+        } finally {
+            if (!written && hashed != null && !hashed.isDone()) abandonHashes(); // the file is lost anyway
         }
+    }
+
+    /**
+     * Writes the runs of non-zero pages of {@code b} at their offsets, skipping the all-zero pages, and leaves
+     * {@code b} at its last page (shorter than a page or not zero; written by the caller).
+     */
+    private void writeNonZeroPages(ByteBuffer b) throws IOException {
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofBuffer(b);
+        long n = seg.byteSize();
+        int base = b.position();
+        long runStart = -1;   // start of the current run of non-zero pages, or -1
+        long at = 0;
+        for (; at + PAGE <= n; at += PAGE) {
+            boolean zero = seg.asSlice(at, PAGE).mismatch(ZERO_PAGE) < 0;
+            if (zero) {
+                if (runStart >= 0) {
+                    writeRange(b, base, runStart, at);
+                    runStart = -1;
+                }
+                size += PAGE;
+                holeBytes += PAGE;
+            } else if (runStart < 0) {
+                runStart = at;
+            }
+        }
+        if (runStart >= 0) writeRange(b, base, runStart, at);
+        b.position(base + (int) at);
+        // The file's length keeps up with the bytes taken even when they end in a hole: a buffer's last zero page
+        // is written (and not counted as a hole), so whoever watches FILE.partial grow sees the copy's progress.
+        if (runStart < 0 && at > 0 && !b.hasRemaining() && channel.size() < size) {
+            ByteBuffer z = ByteBuffer.wrap(new byte[PAGE]);
+            while (z.hasRemaining()) channel.write(z, size - PAGE + z.position());
+            holeBytes -= PAGE;
+        }
+    }
+
+    private void writeRange(ByteBuffer b, int base, long from, long to) throws IOException {
+        ByteBuffer r = b.duplicate().position(base + (int) from).limit(base + (int) to);
+        while (r.hasRemaining()) size += channel.write(r, size);
+    }
+
+    /** Hands a hash step to the hasher thread, after every step handed before. */
+    private java.util.concurrent.Future<?> hash(Runnable step) {
+        if (hasher == null) {
+            hasher = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "chirp-evidence-hash");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        pendingHash = hasher.submit(step);
+        return pendingHash;
+    }
+
+    /** Waits for every hash step handed to the hasher thread. */
+    private void awaitHashes() {
+        if (pendingHash != null) await(pendingHash);
+    }
+
+    private void await(java.util.concurrent.Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChirpException(ChirpException.Kind.INTERRUPTED, "writing " + target + " interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "hashing " + target + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void abandonHashes() {
+        if (hasher != null) hasher.shutdownNow();
+        hasher = null;
+        pendingHash = null;
+        closed = true; // the digest no longer describes the bytes written: nothing more may be committed
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // deleted on close
+        }
+        deleteQuietly(partial);
     }
 
     /**
@@ -224,12 +360,21 @@ public final class EvidenceWriter implements AutoCloseable {
         ensureWritable();
         if (n < 0) throw new IllegalArgumentException("negative hole");
         byte[] z = new byte[(int) Math.min(HASH_CHUNK, Math.max(n, 1))];
-        for (long left = n; left > 0; ) {
-            int k = (int) Math.min(z.length, left);
-            digest.update(z, 0, k);
-            left -= k;
+        Runnable zeros = () -> {
+            for (long left = n; left > 0; ) {
+                int k = (int) Math.min(z.length, left);
+                digest.update(z, 0, k);
+                left -= k;
+            }
+        };
+        if (n >= ASYNC_HASH) {
+            hash(zeros);   // not waited for: the next write or the commit does
+        } else {
+            awaitHashes();
+            zeros.run();
         }
         size += n;
+        holeBytes += n;
     }
 
     /** Hashes and writes {@code len} bytes of {@code b} from {@code off}. */
@@ -252,7 +397,10 @@ public final class EvidenceWriter implements AutoCloseable {
      */
     public EvidenceManifest commit(Description d) {
         ensureOpen();
+        awaitHashes();
+        stopHasher();
         String sha = HexFormat.of().formatHex(digest.digest());
+        if (holeBytes > 0) d = d.withDetail("hole_bytes", holeBytes);
         try {
             if (!sealed) {
                 // a trailing hole: the file must still be `size` bytes long; one zero byte at the end extends it
@@ -308,6 +456,7 @@ public final class EvidenceWriter implements AutoCloseable {
     /** Abandons the file unless committed: the partial file is deleted. */
     @Override
     public void close() {
+        stopHasher();
         if (closed) return;
         closed = true;
         try {
@@ -330,6 +479,11 @@ public final class EvidenceWriter implements AutoCloseable {
 
     /** {@return CHIRP's version ({@link ChirpVersion#current()}), as every manifest and custody record carries it} */
     public static String toolVersion() { return ChirpVersion.current().toString(); }
+
+    private void stopHasher() {
+        if (hasher != null) hasher.shutdownNow();
+        hasher = null;
+    }
 
     private void ensureWritable() {
         ensureOpen();

@@ -230,4 +230,83 @@ class EvidenceWriterTest {
     private static String sha256(byte[] b) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
+
+    /**
+     * writeSparse: the file reads back byte for byte what was given (zero pages included, wherever they fall in a
+     * buffer, whatever the buffer's length), the hash is that of those bytes, the zero pages are holes the manifest
+     * counts, and the disk holds fewer blocks than the file's length.
+     */
+    @Test
+    void sparseWritesReadBackTheSameBytesAndLeaveZeroPagesAsHoles(@TempDir Path dir) throws Exception {
+        Random r = new Random(16);
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        Path out = dir.resolve("sparse.img");
+        long zeroPages = 0;
+        EvidenceManifest m;
+        try (EvidenceWriter w = EvidenceWriter.create(out)) {
+            byte[] header = "header bytes, not page sized".getBytes(StandardCharsets.US_ASCII);
+            w.write(header, 0, header.length);
+            expected.write(header);
+            for (int chunk = 0; chunk < 12; chunk++) {
+                int pages = 1 + r.nextInt(200);
+                byte[] b = new byte[pages * 4096 + (chunk % 3 == 0 ? 123 : 0)];   // a ragged tail now and then
+                for (int p = 0; p < pages; p++) {
+                    if (r.nextInt(3) == 0) {
+                        zeroPages++;   // left zero
+                    } else {
+                        int at = p * 4096 + r.nextInt(4096);
+                        b[at] = (byte) (1 + r.nextInt(255));   // one non-zero byte anywhere makes it data
+                    }
+                }
+                w.writeSparse(ByteBuffer.wrap(b));
+                expected.write(b);
+            }
+            byte[] zeros = new byte[8 << 20];   // one long run of zeros at the end: a trailing hole
+            w.writeSparse(ByteBuffer.wrap(zeros));
+            expected.write(zeros);
+            assertThat(Files.size(w.partial())).as("the partial file's length keeps up").isEqualTo(w.size());
+            zeroPages += zeros.length / 4096;
+            m = w.commit(DESC);
+        }
+        byte[] want = expected.toByteArray();
+        assertThat(Files.size(out)).isEqualTo(want.length);
+        assertThat(Files.readAllBytes(out)).isEqualTo(want);
+        assertThat(m.sha256()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(want)));
+        assertThat(m.size()).isEqualTo(want.length);
+        // a buffer ending in a zero page has that page written (the file's length shows the progress): 13 buffers
+        assertThat(((Number) m.details().get("hole_bytes")).longValue()).isBetween((zeroPages - 13) * 4096, zeroPages * 4096);
+        Process stat = new ProcessBuilder("stat", "-c", "%b %B", out.toString()).start();
+        String[] st = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ");
+        assertThat(stat.waitFor()).isZero();
+        long allocated = Long.parseLong(st[0]) * Long.parseLong(st[1]);
+        assertThat(allocated).as("allocated bytes").isLessThan(want.length - (8L << 20));
+    }
+
+    /** Writes large enough to be hashed on the hasher thread, mixed with small inline ones and holes, keep their order. */
+    @Test
+    void hashingOnTheHasherThreadKeepsTheOrderOfWritesAndHoles(@TempDir Path dir) throws Exception {
+        Random r = new Random(17);
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        Path out = dir.resolve("mixed.bin");
+        EvidenceManifest m;
+        try (EvidenceWriter w = EvidenceWriter.create(out)) {
+            for (int i = 0; i < 40; i++) {
+                int kind = r.nextInt(3);
+                int n = kind == 0 ? r.nextInt(1000) : (256 << 10) + r.nextInt(2 << 20);
+                if (kind == 2) {
+                    w.hole(n);
+                    md.update(new byte[n]);
+                } else {
+                    byte[] b = new byte[n];
+                    r.nextBytes(b);
+                    w.write(b, 0, n);
+                    md.update(b);
+                }
+            }
+            m = w.commit(DESC);
+        }
+        assertThat(m.sha256()).isEqualTo(HexFormat.of().formatHex(md.digest()));
+        MessageDigest back = MessageDigest.getInstance("SHA-256");
+        assertThat(HexFormat.of().formatHex(back.digest(Files.readAllBytes(out)))).isEqualTo(m.sha256());
+    }
 }

@@ -51,10 +51,18 @@ public final class CompiledRule {
      * not apply), or undecided with the reasons (a regex out of budget that the rest of the condition does not settle)}
      */
     public RuleOutcome outcome(SigmaEvent event) {
-        if (!appliesTo(event)) return new RuleOutcome.NoMatch(rule.id());
-        Evaluation ctx = new Evaluation(event, searches);
+        RuleOutcome o = appliesTo(event) ? outcomeOrNull(event, 0) : null;
+        return o != null ? o : new RuleOutcome.NoMatch(rule.id());
+    }
+
+    /**
+     * {@link #outcome} for {@link RuleSet}, which has checked the log source: null for no match, and the searches
+     * in {@code certainlyFalse} (bit i: search i) taken as FALSE unevaluated (the prefilter proved them FALSE).
+     */
+    RuleOutcome outcomeOrNull(SigmaEvent event, long certainlyFalse) {
+        Evaluation ctx = new Evaluation(event, searches, certainlyFalse);
         Truth t = root.test(ctx);
-        if (t == Truth.FALSE) return new RuleOutcome.NoMatch(rule.id());
+        if (t == Truth.FALSE) return null;
         if (t == Truth.UNKNOWN) {
             return new RuleOutcome.Undecided(rule.id(), rule.title(), rule.levelOrDefault(), rule.tags(), event, ctx.reasons());
         }

@@ -14,12 +14,22 @@ final class Evaluation {
     private final SigmaEvent event;
     private final List<List<List<FieldCondition>>> searches;
     private final Truth[] memo;   // null: not computed yet
-    private final List<String> reasons = new ArrayList<>();
+    private final List<String> reasons = new ArrayList<>(0);
 
     Evaluation(SigmaEvent event, List<List<List<FieldCondition>>> searches) {
         this.event = event;
         this.searches = searches;
         this.memo = new Truth[searches.size()];
+    }
+
+    /**
+     * An evaluation where the searches in {@code certainlyFalse} (bit i: search i) are FALSE without being looked
+     * at: {@link RuleSet}'s prefilter proved them FALSE (a glob-only condition none of whose literals occurs), so
+     * the outcome is the same as computing them.
+     */
+    Evaluation(SigmaEvent event, List<List<List<FieldCondition>>> searches, long certainlyFalse) {
+        this(event, searches);
+        for (long bits = certainlyFalse; bits != 0; bits &= bits - 1) memo[Long.numberOfTrailingZeros(bits)] = Truth.FALSE;
     }
 
     /** {@return an evaluation with no event where exactly the searches in {@code trueSearches} hold} */

@@ -94,7 +94,8 @@ public final class FieldCompiler {
         }
         if (all && matchesNull) throw new RuleException("'" + spec.key() + "' combines 'all' with a null value");
         if (spec.keyword()) return new FieldCondition.Keywords(spec, matchers, all);
-        return new FieldCondition.Values(spec, spec.field(), matchers, all, matchesNull);
+        // interned: the pipeline's field names are constants, so a map lookup's equals is one comparison
+        return new FieldCondition.Values(spec, spec.field().intern(), matchers, all, matchesNull);
     }
 
     private static FieldCondition exists(FieldSpec spec) {
@@ -106,7 +107,7 @@ public final class FieldCompiler {
         else if ("true".equalsIgnoreCase(String.valueOf(v))) expected = true;
         else if ("false".equalsIgnoreCase(String.valueOf(v))) expected = false;
         else throw new RuleException("'" + spec.key() + "' needs true or false, not '" + v + "'");
-        return new FieldCondition.Exists(spec, spec.field(), expected);
+        return new FieldCondition.Exists(spec, spec.field().intern(), expected);
     }
 
     private static ValueMatcher compare(FieldSpec spec, String type, Object v) {

@@ -46,6 +46,7 @@ public sealed interface FieldCondition {
         @Override public Truth truth(SigmaEvent event, List<String> why) {
             Object v = event.field(field);
             if (!present(v)) return Truth.of(matchesNull && !all);
+            if (v instanceof String s) return combineOne(matchers, all, s, event, spec, why);
             List<String> texts = EventValues.texts(v);
             return combine(matchers, all, texts, event, spec, why);
         }
@@ -109,17 +110,33 @@ public sealed interface FieldCondition {
         return result;
     }
 
+    /** {@link #combine} over a single text value, without the list. */
+    private static Truth combineOne(List<ValueMatcher> matchers, boolean all, String text, SigmaEvent event,
+                                    FieldSpec spec, List<String> why) {
+        Truth result = all ? Truth.TRUE : Truth.FALSE;
+        for (int i = 0, n = matchers.size(); i < n; i++) {
+            Truth one = oneText(matchers.get(i), text, event, spec, why);
+            result = all ? result.and(one) : result.or(one);
+            if (result == (all ? Truth.FALSE : Truth.TRUE)) return result;
+        }
+        return result;
+    }
+
+    private static Truth oneText(ValueMatcher m, String t, SigmaEvent event, FieldSpec spec, List<String> why) {
+        if (!(m instanceof ValueMatcher.Regex)) return Truth.of(m.test(t, event));   // only a regex is ever UNKNOWN
+        List<String> local = new java.util.ArrayList<>(1);
+        Truth one = m.truth(t, event, local);
+        if (one == Truth.UNKNOWN) for (String w : local) why.add(spec.key() + ": " + w);
+        return one;
+    }
+
     /** One matcher over a field's values: TRUE if any value matches, UNKNOWN if none does but one was undecided. */
     private static Truth anyText(ValueMatcher m, List<String> texts, SigmaEvent event, FieldSpec spec, List<String> why) {
         Truth r = Truth.FALSE;
         for (String t : texts) {
-            List<String> local = new java.util.ArrayList<>(1);
-            Truth one = m.truth(t, event, local);
+            Truth one = oneText(m, t, event, spec, why);
             if (one == Truth.TRUE) return Truth.TRUE;
-            if (one == Truth.UNKNOWN) {
-                r = Truth.UNKNOWN;
-                for (String w : local) why.add(spec.key() + ": " + w);
-            }
+            if (one == Truth.UNKNOWN) r = Truth.UNKNOWN;
         }
         return r;
     }

@@ -2,7 +2,6 @@ package io.chirp.detect.eval;
 
 import io.chirp.detect.RuleOutcome;
 import io.chirp.detect.SigmaEvent;
-import org.ahocorasick.trie.PayloadTrie;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -16,14 +15,16 @@ import java.util.Optional;
  * A rule set compiled as a whole: the rules of each log source category, with every literal they need indexed by
  * the field it is looked for in. One event is handled in two steps:
  * <ol>
- * <li>each indexed field of the event is folded once and scanned once, by an Aho–Corasick automaton holding the
+ * <li>each indexed field of the event is folded and scanned once, by an Aho–Corasick automaton (a dense
+ *     {@link LiteralAutomaton}; it folds as it scans and allocates nothing on ASCII text) holding the
  *     anchor literals of every rule of the category on that field ({@link RuleAnchors}); a rule whose prefilter
  *     does not hold on the literals found (for no alternative is every anchored condition hit) is certainly "no
  *     match" and is not looked at again;</li>
  * <li>the rules left (those hit, and those without anchors: regex-only selections, keyword searches) are
- *     evaluated by their own {@link CompiledRule#outcome}, in rule order, so a match carries the same evidence and
- *     an undecided rule the same reasons as the rule-by-rule evaluator. Regexes thus run last, and only for rules
- *     whose literals are present.</li>
+ *     evaluated as {@link CompiledRule#outcome} does, in rule order, so a match carries the same evidence and
+ *     an undecided rule the same reasons as the rule-by-rule evaluator; the searches the scan proved FALSE (a
+ *     glob-only condition none of whose literals occurs) are preset FALSE and never looked at again. Regexes thus
+ *     run last, and only for rules whose literals are present.</li>
  * </ol>
  *
  * <p>The rule-by-rule evaluator stays the reference: {@code RuleSetDifferentialTest} holds this class to the same
@@ -75,19 +76,7 @@ public final class RuleSet {
     public List<RuleOutcome> outcomes(SigmaEvent event) {
         String c = event.logSource().category();
         Bucket b = c == null ? null : byCategory.get(c);
-        if (b == null) return List.of();
-        long[] candidates = b.candidates(event);
-        List<RuleOutcome> out = new ArrayList<>(2);
-        for (int w = 0; w < candidates.length; w++) {
-            long bits = candidates[w];
-            while (bits != 0) {
-                int i = (w << 6) + Long.numberOfTrailingZeros(bits);
-                bits &= bits - 1;
-                RuleOutcome o = b.rules[i].outcome(event);
-                if (!(o instanceof RuleOutcome.NoMatch)) out.add(o);
-            }
-        }
-        return out;
+        return b == null ? List.of() : b.outcomes(event);
     }
 
     /** The rules of one category and their literal index. */
@@ -99,8 +88,9 @@ public final class RuleSet {
         final int[][][][][] formulas;
         final int[][] rulesOfLiteral;   // literal id -> the rules whose prefilter names it
         final String[] fields;          // indexed fields ...
-        final List<PayloadTrie<Integer>> tries;   // ... and the automaton of each; payload: the literal id
+        final LiteralAutomaton[] automata;        // ... and the automaton of each, reporting literal ids
         final int literalCount, anchored;
+        final boolean[] conditionMasks;   // per rule: its condition can be checked over a 64-bit mask of searches
 
         Bucket(List<CompiledRule> list) {
             rules = list.toArray(CompiledRule[]::new);
@@ -141,51 +131,94 @@ public final class RuleSet {
             rulesOfLiteral = new int[literalCount][];
             java.util.Arrays.fill(rulesOfLiteral, new int[0]);   // literals of searches outside P wake no rule
             ruleLists.forEach((id, rs) -> rulesOfLiteral[id] = rs.stream().mapToInt(Integer::intValue).toArray());
-            Map<String, PayloadTrie.PayloadTrieBuilder<Integer>> builders = new LinkedHashMap<>();
-            // Literals are folded already and the text is folded before the scan: the library's own ignoreCase
-            // folds char by char, which is not String.toLowerCase, the matchers' semantics.
-            ids.forEach((an, id) -> builders.computeIfAbsent(an.field(), k -> PayloadTrie.builder()).addKeyword(an.literal(), id));
-            fields = builders.keySet().toArray(String[]::new);
-            tries = new ArrayList<>(fields.length);
-            for (String f : fields) tries.add(builders.get(f).build());
+            // Literals are folded already; the automaton folds the text as String.toLowerCase does, the matchers'
+            // semantics (folding char by char would not be).
+            Map<String, List<String>> lits = new LinkedHashMap<>();
+            Map<String, List<Integer>> litIds = new LinkedHashMap<>();
+            ids.forEach((an, id) -> {
+                lits.computeIfAbsent(an.field(), k -> new ArrayList<>()).add(an.literal());
+                litIds.computeIfAbsent(an.field(), k -> new ArrayList<>()).add(id);
+            });
+            fields = lits.keySet().toArray(String[]::new);
+            automata = new LiteralAutomaton[fields.length];
+            for (int f = 0; f < fields.length; f++) {
+                automata[f] = new LiteralAutomaton(lits.get(fields[f]),
+                        litIds.get(fields[f]).stream().mapToInt(Integer::intValue).toArray());
+            }
+            conditionMasks = new boolean[rules.length];
+            for (int i = 0; i < rules.length; i++) {
+                conditionMasks[i] = formulas[i] != null && formulas[i].length <= 64;
+            }
         }
 
         private static int words(int bits) { return (bits + 63) >>> 6; }
 
-        /** {@return the rules to evaluate on the event, as a bit set over {@link #rules}} */
-        long[] candidates(SigmaEvent event) {
+        /**
+         * {@return the outcomes on the event of the rules whose prefilter holds and of those without one}, in rule
+         * order: the event's indexed fields are scanned once each, the woken rules checked in Kleene logic with the
+         * searches the scan proved FALSE, and each rule left evaluated with those searches preset to FALSE
+         */
+        List<RuleOutcome> outcomes(SigmaEvent event) {
             long[] hit = new long[words(literalCount)];
             long[] touched = new long[always.length];
+            LiteralAutomaton.Hits onHit = id -> {
+                long bit = 1L << id;
+                if ((hit[id >>> 6] & bit) == 0) {
+                    hit[id >>> 6] |= bit;
+                    for (int r : rulesOfLiteral[id]) touched[r >>> 6] |= 1L << r;
+                }
+            };
             for (int f = 0; f < fields.length; f++) {
                 Object v = event.field(fields[f]);
                 if (v == null) continue;
-                PayloadTrie<Integer> trie = tries.get(f);
                 // The same value forms the matchers compare: EventValues' text of each scalar, folded.
-                for (String text : EventValues.texts(v)) {
-                    trie.parseText(GlobPattern.fold(text), emit -> {
-                        int id = emit.getPayload();
-                        if ((hit[id >>> 6] & (1L << id)) == 0) {
-                            hit[id >>> 6] |= 1L << id;
-                            for (int r : rulesOfLiteral[id]) touched[r >>> 6] |= 1L << r;
-                        }
-                        return true;
-                    });
+                if (v instanceof String text) {
+                    automata[f].scan(text, onHit);
+                } else {
+                    for (String text : EventValues.texts(v)) automata[f].scan(text, onHit);
                 }
             }
-            long[] out = always.clone();
+            List<RuleOutcome> out = null;
             for (int w = 0; w < touched.length; w++) {
-                long bits = touched[w];
+                long bits = touched[w] | always[w];
                 while (bits != 0) {
                     int r = (w << 6) + Long.numberOfTrailingZeros(bits);
                     bits &= bits - 1;
-                    if (possible(rules[r], formulas[r], hit)) out[r >>> 6] |= 1L << r;
+                    CompiledRule rule = rules[r];
+                    if (!rule.appliesTo(event)) continue;
+                    long certainlyFalse = 0;
+                    if (formulas[r] != null) {
+                        if (!conditionMasks[r]) {
+                            if (!possible(r, hit)) continue;
+                        } else {
+                            certainlyFalse = certainlyFalse(formulas[r], hit);
+                            if (Kleene.test(rule.root(), certainlyFalse) == Truth.FALSE) continue;
+                        }
+                    }
+                    RuleOutcome o = rule.outcomeOrNull(event, certainlyFalse);
+                    if (o != null) {
+                        if (out == null) out = new ArrayList<>(2);
+                        out.add(o);
+                    }
                 }
             }
-            return out;
+            return out == null ? List.of() : out;
         }
 
-        /** The rule's condition in Kleene logic: certainly FALSE searches FALSE, the others UNKNOWN; not FALSE. */
-        private static boolean possible(CompiledRule rule, int[][][][] searches, long[] hit) {
+        /** {@return the searches (bit i: search i) that are certainly FALSE on the literals found} */
+        private static long certainlyFalse(int[][][][] searches, long[] hit) {
+            long mask = 0;
+            for (int s = 0; s < searches.length; s++) {
+                if (searches[s] != null && !holds(searches[s], hit)) mask |= 1L << s;
+            }
+            return mask;
+        }
+
+        /** The rule's condition in Kleene logic: certainly FALSE searches FALSE, the others UNKNOWN; not FALSE (rules of
+         * more than 64 searches, which {@link Kleene}'s mask cannot hold). */
+        private boolean possible(int r, long[] hit) {
+            int[][][][] searches = formulas[r];
+            CompiledRule rule = rules[r];
             Truth[] values = new Truth[searches.length];
             for (int s = 0; s < searches.length; s++) {
                 values[s] = searches[s] == null || holds(searches[s], hit) ? Truth.UNKNOWN : Truth.FALSE;

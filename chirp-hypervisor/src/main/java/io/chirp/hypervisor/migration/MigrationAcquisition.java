@@ -178,7 +178,8 @@ public final class MigrationAcquisition implements AutoCloseable {
             long totalMillis = (System.nanoTime() - start) / 1_000_000;
             QmpClient.Event stop = events.stream().filter(e -> e.name().equals("STOP")).findFirst().orElse(null);
             long pause = stop != null && resume != null ? resume.timestampMicros() - stop.timestampMicros() : -1;
-            out.force(false);
+            // no fsync of the scratch: the image is read from it through the page cache and is itself fsynced; the
+            // scratch is deleted on close, so its pages need never reach the disk
             List<Segment> segments = new ArrayList<>(vm.layout().segments());
             memory = MappedFileMemory.open(scratch, segments, false,
                     "RAM captured by QEMU live migration (consistent as of the final pause)");

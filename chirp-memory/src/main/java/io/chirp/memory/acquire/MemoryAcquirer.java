@@ -19,7 +19,9 @@ import java.util.Map;
 /**
  * Writes a {@link PhysicalMemory} to an ELF core or LiME image, in one pass: each chunk is copied once out of
  * the source (a zero-copy view when there is one) into a buffer that is both hashed and written, so the SHA-256
- * describes exactly the bytes on disk even while a live guest changes its RAM. The file itself goes through
+ * describes exactly the bytes on disk even while a live guest changes its RAM. The hash runs on another thread
+ * than the write of the same buffer ({@link EvidenceWriter#writeSparse}), and all-zero pages are left as holes
+ * in the file (the manifest says how many): both formats are plain files, whose holes read back as zeros. The file itself goes through
  * {@link EvidenceWriter}: {@code FILE.partial} renamed only when complete and fsynced; on any failure,
  * interruption or full disk the partial file is deleted and no {@code FILE} appears.
  */
@@ -48,6 +50,10 @@ public final class MemoryAcquirer {
         try (EvidenceWriter out = EvidenceWriter.create(file)) {
             copy.run(out);
             EvidenceWriter.Description d = req.beforeCommit().apply(describe(req, copy, ranges));
+            if (out.holeBytes() > 0) {
+                d = d.withNote(String.format(Locale.ROOT, "%d all-zero pages (%d bytes) are holes in the file: they"
+                        + " read back as zeros and are hashed as zeros", out.holeBytes() / 4096, out.holeBytes()));
+            }
             EvidenceManifest m = out.commit(d);
             return new AcquisitionManifest(m, copy.copyNanos, copy.pauseNanos, ranges, req.cpus().size());
         } catch (ChirpException e) {
@@ -104,8 +110,12 @@ public final class MemoryAcquirer {
         void run(EvidenceWriter out) {
             long total = layout.size();
             long done = 0;
-            byte[] buf = new byte[(int) Math.min(req.chunkSize(), Math.max(4096, layout.dataSize()))];
-            MemorySegment bufSeg = MemorySegment.ofArray(buf);
+            int size = (int) Math.min(req.chunkSize(), Math.max(4096, layout.dataSize()));
+            // two buffers: the next chunk is copied into one while the other is still being hashed
+            byte[][] bufs = {new byte[size], new byte[size]};
+            MemorySegment[] segs = {MemorySegment.ofArray(bufs[0]), MemorySegment.ofArray(bufs[1])};
+            java.util.concurrent.Future<?>[] hashing = new java.util.concurrent.Future<?>[2];
+            int k = 0;
             long pauseStart = 0;
             boolean hooked = req.beforeCopy() != null;
             RuntimeException failure = null;
@@ -125,12 +135,16 @@ public final class MemoryAcquirer {
                             MemoryRange r = d.range();
                             for (long off = 0; off < r.size(); ) {
                                 checkInterrupted();
-                                int n = (int) Math.min(buf.length, r.size() - off);
+                                int n = (int) Math.min(size, r.size() - off);
+                                k ^= 1;
+                                if (hashing[k] != null) await(hashing[k]);   // its bytes are hashed: free to refill
+                                byte[] buf = bufs[k];
                                 // one copy out of guest RAM; hash and file both see exactly these bytes
                                 MemorySegment view = memory.view(r.start() + off, n);
-                                if (view != null) MemorySegment.copy(view, 0, bufSeg, 0, n);
-                                else memory.read(r.start() + off, bufSeg, 0, n);
-                                out.write(buf, 0, n);
+                                if (view != null) MemorySegment.copy(view, 0, segs[k], 0, n);
+                                else memory.read(r.start() + off, segs[k], 0, n);
+                                // hashed on the writer's hasher thread while written; zero pages become holes
+                                hashing[k] = out.writeSparseHashingBehind(ByteBuffer.wrap(buf, 0, n));
                                 off += n;
                                 done += n;
                                 req.progress().update(done, total);
@@ -156,6 +170,17 @@ public final class MemoryAcquirer {
                     if (wasInterrupted) Thread.currentThread().interrupt();
                 }
             }
+        }
+    }
+
+    private static void await(java.util.concurrent.Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChirpException(ChirpException.Kind.INTERRUPTED, "acquisition interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ChirpException(ChirpException.Kind.INTERNAL, "hashing the image failed: " + e.getCause(), e.getCause());
         }
     }
 

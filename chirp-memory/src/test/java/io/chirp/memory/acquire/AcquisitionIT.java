@@ -115,4 +115,82 @@ class AcquisitionIT {
         assertThat(out).doesNotExist();
         assertThat(dir.resolve("interrupted.elf.partial")).doesNotExist();
     }
+
+    /**
+     * At a paused instant, the image is byte for byte its layout's headers followed by the RAM file itself (ELF and
+     * LiME): the hash computed on the hasher thread, the zero pages left as holes and the manifest's count of them
+     * change nothing a reader of the file sees. The file is also sparse: a lab guest's RAM is mostly zero pages.
+     */
+    @Test
+    void pausedGuestImagesAreTheRamFileByteForByteWithZeroPagesAsHoles(LabGuest g) throws Exception {
+        try (MappedFileMemory ram = ram(g); LabQmp qmp = LabQmp.connect(g.qmpSocket())) {
+            qmp.execute("stop");
+            try {
+                for (ImageFormat format : List.of(ImageFormat.ELF_CORE, ImageFormat.LIME)) {
+                    Path out = dir.resolve("paused." + format);
+                    AcquisitionManifest m = MemoryAcquirer.acquire(ram, out, AcquisitionRequest.of(format)
+                            .withVm(g.name(), Map.of()));
+                    List<MemoryRange> ranges = ram.ranges();
+                    ImageLayout layout = format == ImageFormat.ELF_CORE
+                            ? ElfCoreLayout.of(ranges, List.of()) : LimeLayout.of(ranges);
+                    assertThat(Files.size(out)).isEqualTo(layout.size());
+                    MessageDigest expected = MessageDigest.getInstance("SHA-256");
+                    long holes = 0;
+                    try (java.nio.channels.FileChannel img = java.nio.channels.FileChannel.open(out);
+                         java.nio.channels.FileChannel raw = java.nio.channels.FileChannel.open(g.ramFile())) {
+                        long at = 0;
+                        for (ImageLayout.Part part : layout.parts()) {
+                            switch (part) {
+                                case ImageLayout.Bytes b -> {
+                                    assertThat(read(img, at, b.bytes().length)).as("%s header at %d", format, at).isEqualTo(b.bytes());
+                                    expected.update(b.bytes());
+                                }
+                                case ImageLayout.Data d -> {
+                                    for (long off = 0; off < d.size(); off += 8 << 20) {
+                                        int n = (int) Math.min(8 << 20, d.size() - off);
+                                        byte[] want = read(raw, d.range().start() + off, n);
+                                        byte[] got = read(img, at + off, n);
+                                        if (!java.util.Arrays.equals(want, got)) {
+                                            int k = java.util.Arrays.mismatch(want, got);
+                                            throw new AssertionError(format + ": guest-physical 0x"
+                                                    + Long.toHexString(d.range().start() + off + k) + " differs from the RAM file");
+                                        }
+                                        expected.update(want);
+                                        for (int p = 0; p + 4096 <= n; p += 4096) {
+                                            if (java.util.Arrays.mismatch(want, p, p + 4096, new byte[4096], 0, 4096) < 0) holes += 4096;
+                                        }
+                                    }
+                                }
+                            }
+                            at += part.size();
+                        }
+                    }
+                    assertThat(m.sha256()).isEqualTo(HexFormat.of().formatHex(expected.digest())).isEqualTo(sha256(out));
+                    io.chirp.evidence.EvidenceManifest em = io.chirp.evidence.EvidenceManifest.read(MemoryAcquirer.manifestPath(out));
+                    assertThat(holes).as("zero pages in the guest's RAM").isGreaterThan(0);
+                    // a buffer ending in zero pages has its last one written, so the file's length shows progress
+                    long buffers = (g.memoryBytes() + AcquisitionRequest.DEFAULT_CHUNK - 1) / AcquisitionRequest.DEFAULT_CHUNK;
+                    assertThat(((Number) em.details().get("hole_bytes")).longValue())
+                            .isBetween(holes - buffers * 4096, holes);
+                    assertThat(em.notes()).anyMatch(n -> n.contains("holes in the file"));
+                    Process stat = new ProcessBuilder("stat", "-c", "%b %B", out.toString()).start();
+                    String[] st = new String(stat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip().split(" ");
+                    assertThat(stat.waitFor()).isZero();
+                    assertThat(Long.parseLong(st[0]) * Long.parseLong(st[1])).as("bytes allocated to " + out)
+                            .isLessThanOrEqualTo(layout.size() - holes + buffers * 4096 + (1 << 20));
+                    Files.delete(out);
+                }
+            } finally {
+                qmp.execute("cont");
+            }
+        }
+    }
+
+    private static byte[] read(java.nio.channels.FileChannel ch, long at, int n) throws java.io.IOException {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) throw new java.io.EOFException("at " + (at + b.position()));
+        }
+        return b.array();
+    }
 }
