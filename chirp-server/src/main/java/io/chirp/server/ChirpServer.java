@@ -150,7 +150,13 @@ public final class ChirpServer implements AutoCloseable {
                     io.chirp.fleet.CommandKeys.loadOrCreate(config.serverDir()), config.serverDir().resolve("fleet-commands"));
             jobs.fleet(commands);
             for (io.chirp.fleet.CommandChannel.Unfinished u : commands.unfinished()) {
-                Jobs.View v = jobs.resumeOnSensor(u);
+                Jobs.View v;
+                try {
+                    v = jobs.resumeOnSensor(u);
+                } catch (RuntimeException e) { // one command's journal must not keep the server from starting
+                    log.warn("cannot resume command {}: {}", u.command().id(), e.toString());
+                    continue;
+                }
                 // in the central chain between the sensor's records and the collection: the custody did not break
                 evidence.record(io.chirp.evidence.store.Actor.api("chirp-serve", null), "resume remote job", "job " + v.id(), null,
                         "command " + u.command().id() + " on sensor " + u.command().sensor() + " for " + u.command().vm() + ", "

@@ -189,6 +189,7 @@ public final class Jobs implements AutoCloseable {
         String id = j.path("id").asText("").matches("[0-9a-f]{16}") ? j.get("id").asText() : newId();
         String caseId = j.path("case").isTextual() ? j.get("case").asText() : null;
         return start(id, "acquisition", vm, params, actor, caseId, true, (dir, p) -> {
+            if (!f.equals("elf") && !f.equals("lime")) throw ChirpException.corrupt("the journal of command " + u.command().id() + " names format " + f);
             Path image = dir.resolve(vm + "." + f);
             String sha = channel.resume(u.command().id(), image, p::update, p::cancelled, REMOTE_MAX);
             return new Outcome(image, EvidenceManifest.pathFor(image), sha, null, null, "acquire memory (" + m + ", " + f
