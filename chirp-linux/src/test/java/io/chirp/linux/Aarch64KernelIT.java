@@ -47,11 +47,10 @@ class Aarch64KernelIT {
             LinuxKernel k = LinuxKernel.attach(live.memory(), List.of());
             assertThat(k.arch()).isSameAs(Aarch64.INSTANCE);
             assertThat(k.info().banner()).startsWith("Linux version " + gt.kernelRelease() + " ");
-            // Debian's arm64 kallsyms (and so /proc/kallsyms) lists functions only (no CONFIG_KALLSYMS_ALL)
-            for (String sym : List.of("_stext", "_etext", "vectors", "__arm64_sys_read", "_printk")) {
+            // the symbols the lab's ground truth holds on arm64 (functions: Debian's arm64 /proc/kallsyms has no data)
+            for (String sym : List.of("_stext", "_etext", "kernel_read")) {
                 assertThat(k.symbol(sym)).as(sym).isEqualTo(ks.get(sym));
             }
-            assertThat(ks).doesNotContainKey("init_task");
             // KASLR: the slide is measured from KIMAGE_VADDR (_text, 64 KiB below _stext); RAM starts at 1 GiB on virt
             assertThat(k.info().virtSlide()).isEqualTo(ks.get("_stext") - 0x1_0000 - 0xffff_8000_0800_0000L);
             assertThat(k.info().physText()).isGreaterThanOrEqualTo(0x4000_0000L);
