@@ -1,7 +1,11 @@
 package io.chirp.linux;
 
+import io.chirp.arch.Aarch64;
+import io.chirp.arch.Architecture;
+import io.chirp.core.Aarch64CpuState;
 import io.chirp.core.ChirpException;
 import io.chirp.core.CpuState;
+import io.chirp.core.VcpuState;
 import io.chirp.core.PhysAddr;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.core.VirtAddr;
@@ -38,47 +42,96 @@ public final class LinuxKernel {
     }
 
     /**
-     * Finds the kernel in {@code memory}. vCPU state, when there is some, picks the paging mode (LA57);
-     * without it, the mode is the one under which the kernel's own page tables map {@code _text} correctly.
+     * Finds the kernel in {@code memory}. The architecture is the kernel's own (its kallsyms say it) and must agree
+     * with the vCPUs'. vCPU state, when there is some, picks the paging mode (x86 LA57, AArch64's TCR_EL1); without
+     * it, the mode is the one under which the kernel's own page tables map {@code _text} correctly.
      */
-    public static LinuxKernel attach(PhysicalMemory memory, List<CpuState> cpus) {
+    public static LinuxKernel attach(PhysicalMemory memory, List<? extends VcpuState> cpus) {
         KernelInfo info = KernelLocator.locate(memory, kernelHint(memory, cpus));
-        List<PagingMode> modes = List.of(PagingMode.X86_64, PagingMode.X86_64_LA57);
-        for (CpuState c : cpus) {
-            if (c.cr4().isPresent() && (c.cr4().getAsLong() & (1L << 12)) != 0) {
-                modes = List.of(PagingMode.X86_64_LA57);
+        Architecture arch = info.arch();
+        for (VcpuState c : cpus) {
+            if (Architecture.of(c) != arch) {
+                throw ChirpException.corrupt("the kernel in memory is built for " + arch + " but vCPU " + c.vcpu()
+                        + " is " + Architecture.of(c) + " (" + c.source() + ")");
             }
         }
+        List<PagingMode> modes = switch (arch) {
+            case io.chirp.arch.X86_64 x -> x86Modes(cpus);
+            case Aarch64 a -> aarch64Modes(cpus, info);
+        };
+        // _stext, not _text: arm64 does not map the 64 KiB head between them
+        long probe = info.symbols().lookup("_stext").map(io.chirp.symbols.Symbol::address).orElse(info.virtText());
         for (PagingMode mode : modes) {
-            AddressSpace as = AddressSpace.of(memory, mode, new PhysAddr(info.initTopPgt()));
-            if (as.translate(new VirtAddr(info.virtText())) instanceof TranslationResult.Mapped m
-                    && m.pa().value() == info.physText()) {
-                return new LinuxKernel(memory, info, as);
+            AddressSpace as = kernelSpace(memory, arch, mode, info);
+            if (as.translate(new VirtAddr(probe)) instanceof TranslationResult.Mapped m
+                    && m.pa().value() == info.physText() + (probe - info.virtText())) {
+                LinuxKernel k = new LinuxKernel(memory, info, as);
+                k.checkDirectMap();
+                return k;
             }
         }
-        throw ChirpException.corrupt("the kernel's page tables (init_top_pgt at 0x" + Long.toHexString(info.initTopPgt())
-                + ") do not map _text to its physical address: memory inconsistent or not x86-64");
+        throw ChirpException.corrupt("the kernel's page tables (" + arch.linux().pageTableRoot() + " at 0x"
+                + Long.toHexString(info.initTopPgt()) + ") do not map _stext to its physical address in any of " + modes
+                + ": memory inconsistent");
+    }
+
+    private static List<PagingMode> x86Modes(List<? extends VcpuState> cpus) {
+        for (VcpuState v : cpus) {
+            if (v instanceof CpuState c && c.cr4().isPresent() && (c.cr4().getAsLong() & (1L << 12)) != 0) {
+                return List.of(PagingMode.X86_64_LA57);
+            }
+        }
+        return List.of(PagingMode.X86_64, PagingMode.X86_64_LA57);
+    }
+
+    /** TTBR1's format from TCR_EL1 when a vCPU has it; otherwise the 4 KiB modes of the kernel's own VA size. */
+    private static List<PagingMode> aarch64Modes(List<? extends VcpuState> cpus, KernelInfo info) {
+        for (VcpuState v : cpus) {
+            if (v instanceof Aarch64CpuState a && a.tcr().isPresent()) return List.of(PagingMode.fromTcr(a.tcr().getAsLong(), true));
+        }
+        return Aarch64.INSTANCE.kernelModes().stream().filter(m -> m.vaBits() >= info.vaBits()).toList();
+    }
+
+    /**
+     * The kernel's own address space: x86-64's init_top_pgt serves both halves (its user half is empty); AArch64's
+     * swapper_pg_dir is TTBR1's table only, and the lower half gets {@code reserved_pg_dir} (all invalid, what the
+     * kernel itself loads into TTBR0 when no user space is wanted), or none at all.
+     */
+    private static AddressSpace kernelSpace(PhysicalMemory memory, Architecture arch, PagingMode mode, KernelInfo info) {
+        PhysAddr root = new PhysAddr(info.initTopPgt());
+        return switch (arch) {
+            case io.chirp.arch.X86_64 x -> AddressSpace.of(memory, mode, root);
+            case Aarch64 a -> AddressSpace.ofHalves(memory, mode, info.symbols().lookup("reserved_pg_dir")
+                    .filter(s -> info.inImage(s.address()))
+                    .map(s -> info.symbolPhys("reserved_pg_dir")).orElse(root), root);
+        };
+    }
+
+    /** The direct map must map a known physical address (the kernel's own _text) to itself: pageOffsetBase is right. */
+    private void checkDirectMap() {
+        long va = info.pageOffsetBase() + info.physText();
+        if (!(kernelSpace.translate(new VirtAddr(va)) instanceof TranslationResult.Mapped m) || m.pa().value() != info.physText()) {
+            throw ChirpException.corrupt("the direct map (physical 0 at 0x" + Long.toHexString(info.pageOffsetBase())
+                    + ") does not map the kernel's physical 0x" + Long.toHexString(info.physText()) + " at 0x"
+                    + Long.toHexString(va) + ": wrong linear-map base for this " + info.arch() + " kernel");
+        }
     }
 
     /**
      * Where the kernel image probably is, from vCPU state: the handler of interrupt vector 0 (the IDT is always
-     * mapped) or a kernel-mode RIP, translated through the vCPU's own page tables. The image spans tens of MiB
-     * around its code, so scanning that window first spares a scan of all of RAM. Null when nothing fits.
+     * mapped) or a kernel-mode RIP (AArch64: VBAR_EL1, the vectors inside the kernel's text, or a kernel PC),
+     * translated through the vCPU's own page tables. The image spans tens of MiB around its code, so scanning that
+     * window first spares a scan of all of RAM. Null when nothing fits.
      */
-    static io.chirp.core.MemoryRange kernelHint(PhysicalMemory memory, List<CpuState> cpus) {
-        for (CpuState c : cpus) {
-            if (c.cr3().isEmpty() || c.cr0().isEmpty() || c.cr4().isEmpty()) continue;
+    static io.chirp.core.MemoryRange kernelHint(PhysicalMemory memory, List<? extends VcpuState> cpus) {
+        for (VcpuState v : cpus) {
+            long code = switch (v) {
+                case CpuState c -> x86Code(memory, c);
+                case Aarch64CpuState a -> a.vbar().orElse(a.pc() < 0 ? a.pc() : 0);
+            };
+            if (code >= 0) continue;
             try {
-                AddressSpace as = io.chirp.arch.X86_64.INSTANCE.kernelSpace(memory, c);
-                long code = 0;
-                Long idt = c.registers().get("idt_base");
-                if (idt != null && idt < 0) {
-                    byte[] gate = as.read(new VirtAddr(idt), 16);
-                    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(gate).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-                    code = (b.getShort(0) & 0xffffL) | ((b.getShort(6) & 0xffffL) << 16) | ((b.getInt(8) & 0xffffffffL) << 32);
-                }
-                if (code >= 0 && c.rip() < 0) code = c.rip();
-                if (code >= 0) continue;
+                AddressSpace as = Architecture.of(v).kernelSpace(memory, v);
                 if (as.translate(new VirtAddr(code)) instanceof TranslationResult.Mapped m) {
                     long pa = m.pa().value();
                     // text comes first in the image, then rodata (kallsyms) and BTF: 40 MiB before, 64 MiB after
@@ -90,6 +143,25 @@ public final class LinuxKernel {
             }
         }
         return startupSignature(memory);
+    }
+
+    /** {@return an x86 vCPU's kernel code address (vector 0's handler, else a kernel RIP), or 0} */
+    private static long x86Code(PhysicalMemory memory, CpuState c) {
+        if (c.cr3().isEmpty() || c.cr0().isEmpty() || c.cr4().isEmpty()) return 0;
+        long code = 0;
+        Long idt = c.registers().get("idt_base");
+        if (idt != null && idt < 0) {
+            try {
+                AddressSpace as = io.chirp.arch.X86_64.INSTANCE.kernelSpace(memory, c);
+                byte[] gate = as.read(new VirtAddr(idt), 16);
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(gate).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                code = (b.getShort(0) & 0xffffL) | ((b.getShort(6) & 0xffffL) << 16) | ((b.getInt(8) & 0xffffffffL) << 32);
+            } catch (ChirpException e) {
+                code = 0;
+            }
+        }
+        if (code >= 0 && c.rip() < 0) code = c.rip();
+        return code;
     }
 
     /**
@@ -168,8 +240,36 @@ public final class LinuxKernel {
      * The kernel half of every PGD is shared, so this space reads kernel memory too.
      */
     public AddressSpace userSpace(long pgdVa) {
-        long pa = directMapPhys(pgdVa);
-        return AddressSpace.of(memory, kernelSpace.mode(), new PhysAddr(pa));
+        PhysAddr pa = new PhysAddr(directMapPhys(pgdVa));
+        return switch (info.arch()) {
+            case io.chirp.arch.X86_64 x -> AddressSpace.of(memory, kernelSpace.mode(), pa);
+            // mm->pgd is TTBR0's table; the kernel half stays swapper_pg_dir's
+            case Aarch64 a -> AddressSpace.ofHalves(memory, kernelSpace.mode(), pa, kernelSpace.highRoot());
+        };
+    }
+
+    /** {@return the architecture this kernel is built for} */
+    public Architecture arch() { return info.arch(); }
+
+    /**
+     * {@return the task_struct a vCPU is running, as the architecture keeps {@code current}} AArch64: SP_EL0 while
+     * the vCPU is in the kernel (at EL0 it is the user stack pointer: empty). x86-64: the per-CPU
+     * {@code current_task} (6.1) or {@code pcpu_hot.current_task} (6.2+) at GS base (KERNEL_GS_BASE in user mode).
+     */
+    public java.util.OptionalLong currentTask(VcpuState cpu) {
+        return switch (info.arch().currentTask()) {
+            case Architecture.CurrentTask.InRegister r -> {
+                long v = cpu.registers().getOrDefault(r.register(), 0L);
+                yield v < 0 ? java.util.OptionalLong.of(v) : java.util.OptionalLong.empty();
+            }
+            case Architecture.CurrentTask.PerCpuVariable p -> {
+                long base = cpu.registers().getOrDefault(p.baseRegister(), 0L);
+                if (base >= 0) base = cpu.registers().getOrDefault(p.userModeBaseRegister(), 0L);
+                long off = symbols().lookup(p.symbol()).map(io.chirp.symbols.Symbol::address)
+                        .orElseGet(() -> symbol("pcpu_hot") + layout.offset("pcpu_hot", "current_task"));
+                yield base < 0 ? java.util.OptionalLong.of(reader.u64(base + off)) : java.util.OptionalLong.empty();
+            }
+        };
     }
 
     /** {@return the physical address of a direct-map (page_offset_base) kernel address} */

@@ -57,6 +57,16 @@ public final class Aarch64 implements Architecture {
 
     @Override public VectorTable vectorTable() { return new VectorTable("vbar_el1", 16, 0x80, true); }
 
+    /**
+     * arm64 (48-bit VA build): the image is linked at KIMAGE_VADDR 0xffff8000_08000000 (MODULES_END), runs wherever
+     * the boot loader put it physically (no fixed place).
+     */
+    @Override public LinuxLayout linux() {
+        return new LinuxLayout("swapper_pg_dir", "__arm64_sys_read", 0xffff_8000_0800_0000L, 0,
+                new LinearMap.FromVaBits("memstart_addr"), "__arm64_sys_",
+                List.of("vectors", "tramp_vectors", "__bp_harden_el1_vectors"));
+    }
+
     @Override public byte[] breakpoint() { return new byte[] {0x00, 0x00, 0x20, (byte) 0xd4}; }
 
     @Override public Sweep sweep(byte[] code, long base) { return Aarch64Decoder.sweep(code, base); }

@@ -48,6 +48,33 @@ public final class Aarch64Decoder {
         return null;
     }
 
+    /**
+     * {@return the addresses {@code adrp xN, PAGE; add xN, xN, #OFF} pairs form in {@code code} (at {@code base}),
+     * in code order} This is how the kernel's code takes the address of a global, so it names data symbols a
+     * text-only kallsyms lacks. The ADD may follow its ADRP by up to 8 instructions (the compiler interleaves).
+     */
+    public static List<Long> adrpAddresses(byte[] code, long base) {
+        List<Long> out = new ArrayList<>();
+        int words = code.length / 4;
+        for (int i = 0; i < words; i++) {
+            int insn = word(code, i * 4);
+            if ((insn & 0x9f00_0000) != 0x9000_0000) continue;                 // ADRP
+            int rd = insn & 0x1f;
+            long imm = signExtend(((insn >>> 5) & 0x7ffff) << 2 | ((insn >>> 29) & 3), 21) << 12;
+            long page = ((base + 4L * i) & ~0xfffL) + imm;
+            for (int j = i + 1; j < Math.min(words, i + 9); j++) {
+                int add = word(code, j * 4);
+                if ((add & 0xff80_0000) == 0x9100_0000 && ((add >>> 5) & 0x1f) == rd) { // ADD Xd, Xn=rd, #imm12{, lsl 12}
+                    long off = (long) ((add >>> 10) & 0xfff) << (((add >>> 22) & 1) == 1 ? 12 : 0);
+                    out.add(page + off);
+                    break;
+                }
+                if ((add & 0x1f) == rd && (add & 0x9f00_0000) == 0x9000_0000) break;  // rd redefined by another ADRP
+            }
+        }
+        return out;
+    }
+
     private static long signExtend(int value, int bits) {
         return ((long) value << (64 - bits)) >> (64 - bits);
     }

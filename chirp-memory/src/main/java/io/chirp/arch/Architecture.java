@@ -50,6 +50,9 @@ public sealed interface Architecture permits X86_64, Aarch64 {
     /** {@return the direct branches in {@code code}, which starts at {@code base}} */
     Sweep sweep(byte[] code, long base);
 
+    /** {@return what a Linux kernel of this architecture looks like to the Linux layer (resolved once at attach)} */
+    LinuxLayout linux();
+
     /** {@return the architecture of a vCPU state} */
     static Architecture of(VcpuState cpu) {
         return switch (cpu) {
@@ -58,10 +61,58 @@ public sealed interface Architecture permits X86_64, Aarch64 {
         };
     }
 
+    /** {@return every architecture CHIRP knows} */
+    static List<Architecture> all() { return List.of(X86_64.INSTANCE, Aarch64.INSTANCE); }
+
     /** {@return the architecture of an ELF e_machine, or null for one CHIRP does not know} */
     static Architecture ofElfMachine(int machine) {
-        for (Architecture a : List.of(X86_64.INSTANCE, Aarch64.INSTANCE)) if (a.elfMachine() == machine) return a;
+        for (Architecture a : all()) if (a.elfMachine() == machine) return a;
         return null;
+    }
+
+    /**
+     * The Linux facts that differ by architecture and that kernel discovery needs before any walk.
+     *
+     * @param pageTableRoot  the symbol of the kernel's own top-level page table ({@code init_top_pgt} on x86-64,
+     *                       {@code swapper_pg_dir}, TTBR1's table, on AArch64)
+     * @param marker         a function only kernels of this architecture have (its read(2) entry point): tells a
+     *                       kernel's architecture from its kallsyms, text-only ones too, when no vCPU state says it
+     * @param linkTextVirt   where {@code _text} is linked (the KASLR slide is measured from it)
+     * @param linkTextPhys   where {@code _text} is loaded without KASLR, 0 if there is no fixed place
+     * @param linearMap      how the direct map of all RAM (and the struct page array) is placed
+     * @param syscallPrefix  the name prefix of the system call entry points {@code sys_call_table} holds
+     *                       ({@code __x64_sys_}, {@code __arm64_sys_})
+     * @param vectorSymbols  the kernel's own exception vector tables a vCPU's vector base may hold (x86:
+     *                       {@code idt_table}; arm64: {@code vectors}, the KPTI trampoline's and the Spectre-BHB
+     *                       hardened copies)
+     */
+    record LinuxLayout(String pageTableRoot, String marker, long linkTextVirt, long linkTextPhys, LinearMap linearMap,
+                       String syscallPrefix, List<String> vectorSymbols) {}
+
+    /** How Linux places its linear (direct) map of RAM and its struct page array. */
+    sealed interface LinearMap {
+        /**
+         * Randomised bases the kernel keeps in globals (x86-64 KASLR: {@code page_offset_base},
+         * {@code vmemmap_base}, {@code vmalloc_base}).
+         */
+        record InGlobals(String directMap, String vmemmap, String vmalloc) implements LinearMap {}
+
+        /**
+         * Fixed by the VA size (AArch64): the linear map starts at PAGE_OFFSET, the bottom of the top 2^vaBits, and
+         * its first byte is the physical address in the global {@code physOffset} ({@code memstart_addr}, which
+         * KASLR may also move); the struct page array ends at VMEMMAP_START + its size, one struct page per page
+         * from PFN {@code memstart_addr >> pageShift}.
+         */
+        record FromVaBits(String physOffset) implements LinearMap {
+            /** {@return PAGE_OFFSET for a kernel with {@code vaBits}-bit kernel addresses} */
+            public long pageOffset(int vaBits) { return -(1L << vaBits); }
+
+            /** {@return VMEMMAP_START: the struct page array's reserved range, sized for 64-byte struct pages} */
+            public long vmemmapStart(int vaBits, int pageShift) { return -(1L << (vaBits - (pageShift - 6))); }
+
+            /** {@return VMALLOC_START (= MODULES_END: 128 MiB of modules above the bottom of the top half)} */
+            public long vmallocStart(int vaBits) { return -(1L << (vaBits - 1)) + (128L << 20); }
+        }
     }
 
     /**

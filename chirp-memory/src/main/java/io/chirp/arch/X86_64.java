@@ -45,6 +45,13 @@ public final class X86_64 implements Architecture {
 
     @Override public VectorTable vectorTable() { return new VectorTable("idt_base", 256, 16, false); }
 
+    /** x86-64: linked at 0xffffffff81000000, loaded at 16 MiB (CONFIG_PHYSICAL_START) without KASLR. */
+    @Override public LinuxLayout linux() {
+        return new LinuxLayout("init_top_pgt", "__x64_sys_read", 0xffff_ffff_8100_0000L, 0x100_0000L,
+                new LinearMap.InGlobals("page_offset_base", "vmemmap_base", "vmalloc_base"), "__x64_sys_",
+                List.of("idt_table"));
+    }
+
     @Override public byte[] breakpoint() { return new byte[] {(byte) 0xcc}; }
 
     @Override public Sweep sweep(byte[] code, long base) { return X86Decoder.sweep(code, base); }

@@ -16,7 +16,10 @@
  *   <li><b>Linux hooks</b>: where {@code current} is ({@link io.chirp.arch.Architecture.CurrentTask}: a per-CPU
  *       variable at GS base, or SP_EL0), the vector table (IDT gates, or VBAR_EL1's 16 code slots), the
  *       breakpoint instruction, and a branch {@link io.chirp.arch.Sweep} for hook checks
- *       ({@link io.chirp.arch.X86Decoder}, {@link io.chirp.arch.Aarch64Decoder}).</li>
+ *       ({@link io.chirp.arch.X86Decoder}, {@link io.chirp.arch.Aarch64Decoder}, which also resolves
+ *       {@code adrp}/{@code add} address pairs), and {@link io.chirp.arch.Architecture#linux()}: what kernel
+ *       discovery needs before any walk (page-table root symbol, link address, how the linear map is placed, the
+ *       system-call entry prefix, the kernel's own vector tables).</li>
  * </ul>
  *
  * Lives in chirp-memory, not chirp-core, because the paging data it returns is chirp-memory's.

@@ -37,6 +37,22 @@ class Aarch64DecoderTest {
     }
 
     @Test
+    void adrpAddPairsGiveTheAddressesOfGlobals() {
+        long base = 0xffff_8000_0814_4200L;
+        assertThat(Aarch64Decoder.adrpAddresses(words(
+                0xf0000001,     // adrp x1, +3 pages
+                0xaa0303e2,     // mov  x2, x3 (interleaved)
+                0x91270021,     // add  x1, x1, #0x9c0
+                0xf0ffffe2,     // adrp x2, -1 page
+                0x91004042,     // add  x2, x2, #0x10
+                0xf0000003,     // adrp x3, +3 pages, never completed by an add of x3
+                0xd65f03c0),    // ret
+                base)).containsExactly(
+                (base & ~0xfffL) + 3 * 4096 + 0x9c0,
+                ((base + 12) & ~0xfffL) - 4096 + 0x10);
+    }
+
+    @Test
     void farBranchesSignExtendAndPartialWordsAreCounted() {
         // b with imm26 = -2^25: 128 MiB back, the furthest a direct branch reaches (why modules need PLTs)
         Sweep s = Aarch64Decoder.sweep(new byte[] {0, 0, 0, 0x16, 1, 2}, 0x1000_0000L);

@@ -1,7 +1,7 @@
 package io.chirp.linux.integrity;
 
 import io.chirp.core.ChirpException;
-import io.chirp.core.CpuState;
+import io.chirp.core.VcpuState;
 import io.chirp.core.VirtAddr;
 import io.chirp.linux.KernelReader;
 import io.chirp.linux.LinuxKernel;
@@ -26,9 +26,9 @@ public final class IdtCheck {
     private final LinuxKernel k;
     private final KernelReader r;
     private final HooksCheck hooks;
-    private final List<CpuState> cpus;
+    private final List<? extends VcpuState> cpus;
 
-    public IdtCheck(LinuxKernel k, List<CpuState> cpus, HooksCheck hooks) {
+    public IdtCheck(LinuxKernel k, List<? extends VcpuState> cpus, HooksCheck hooks) {
         this.k = k;
         this.r = k.reader();
         this.cpus = List.copyOf(cpus);
@@ -36,13 +36,65 @@ public final class IdtCheck {
     }
 
     public IntegrityReport.Section check() {
+        return switch (k.arch()) {
+            case io.chirp.arch.X86_64 x -> idt();
+            case io.chirp.arch.Aarch64 a -> vectors(a.vectorTable());
+        };
+    }
+
+    /**
+     * AArch64: the exception vector table at each vCPU's VBAR_EL1 (else the kernel's {@code vectors}) must be one of
+     * the kernel's own tables, and its 16 slots of code (4 kinds x 4 origins, 0x80 bytes each) must branch only into
+     * kernel text: a rootkit either points VBAR_EL1 elsewhere or patches a slot's branch to its handler.
+     */
+    private IntegrityReport.Section vectors(io.chirp.arch.Architecture.VectorTable layout) {
+        List<IntegrityFinding> findings = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        List<Long> own = k.arch().linux().vectorSymbols().stream()
+                .flatMap(n -> k.symbols().lookup(n).stream()).map(io.chirp.symbols.Symbol::address).toList();
+        java.util.Set<Long> tables = new java.util.LinkedHashSet<>();
+        for (VcpuState c : cpus) c.register(layout.register()).ifPresent(tables::add);
+        if (tables.isEmpty()) {
+            if (own.isEmpty()) return IntegrityReport.Section.failed("idt", "no VBAR_EL1 and no vectors symbol");
+            tables.add(own.getFirst());
+        }
+        int examined = 0;
+        int size = layout.entries() * layout.entrySize();
+        for (long base : tables) {
+            if (!own.contains(base)) {
+                findings.add(new IntegrityFinding.IdtEntry(-1, base, hooks.describe(base),
+                        "VBAR_EL1 0x" + Long.toHexString(base) + " is not one of the kernel's vector tables "
+                                + k.arch().linux().vectorSymbols()));
+            }
+            byte[] code;
+            try {
+                code = r.bytes(base, size);
+            } catch (ChirpException e) {
+                problems.add("vector table at 0x" + Long.toHexString(base) + " unreadable: " + e.getMessage());
+                continue;
+            }
+            examined += layout.entries();
+            for (io.chirp.arch.Branch b : k.arch().sweep(code, base).branches()) {
+                boolean inTable = Long.compareUnsigned(b.target() - base, size) < 0;
+                if (!inTable && !k.inKernelText(b.target())) {
+                    int slot = (int) ((b.site() - base) / layout.entrySize());
+                    findings.add(new IntegrityFinding.IdtEntry(slot, b.target(), hooks.describe(b.target()),
+                            "vector " + slot + " branches to 0x" + Long.toHexString(b.target()) + ", outside kernel text ("
+                                    + hooks.owner(b.target()) + ")"));
+                }
+            }
+        }
+        return new IntegrityReport.Section("idt", examined, findings, problems.isEmpty(), problems);
+    }
+
+    private IntegrityReport.Section idt() {
         List<IntegrityFinding> findings = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         OptionalLong kernelTable = k.symbols().lookup("idt_table").map(s -> OptionalLong.of(s.address()))
                 .orElse(OptionalLong.empty());
         // base -> limit; one IDT per distinct IDTR (every vCPU normally shares one)
         Map<Long, Integer> tables = new LinkedHashMap<>();
-        for (CpuState c : cpus) {
+        for (VcpuState c : cpus) {
             OptionalLong base = c.register("idt_base");
             if (base.isPresent()) tables.putIfAbsent(base.getAsLong(), (int) c.register("idt_limit").orElse(4095));
         }

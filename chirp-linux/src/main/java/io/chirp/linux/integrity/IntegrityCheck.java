@@ -1,7 +1,7 @@
 package io.chirp.linux.integrity;
 
 import io.chirp.core.ChirpException;
-import io.chirp.core.CpuState;
+import io.chirp.core.VcpuState;
 import io.chirp.linux.LinuxKernel;
 
 import java.util.ArrayList;
@@ -29,10 +29,10 @@ public final class IntegrityCheck {
     public static final List<String> ALL = java.util.stream.Stream.concat(INTEGRITY.stream(), HEURISTICS.stream()).toList();
 
     private final LinuxKernel k;
-    private final List<CpuState> cpus;
+    private final List<? extends VcpuState> cpus;
 
-    /** @param cpus vCPU states (live registers or an image's notes; may be empty) for the IDTR */
-    public IntegrityCheck(LinuxKernel k, List<CpuState> cpus) {
+    /** @param cpus vCPU states (live registers or an image's notes; may be empty) for the IDTR or VBAR_EL1 */
+    public IntegrityCheck(LinuxKernel k, List<? extends VcpuState> cpus) {
         this.k = k;
         this.cpus = List.copyOf(cpus);
     }

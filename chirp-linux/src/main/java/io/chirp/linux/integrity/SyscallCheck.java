@@ -36,7 +36,8 @@ public final class SyscallCheck {
     static final int MAX_DISPATCH_BYTES = 64 << 10;
     /** Table padding: the next symbol is aligned to at most this many bytes past the table's true end. */
     static final int MAX_PADDING = 64;
-    private static final String PREFIX = "__x64_sys_";
+    /** The entry points' name prefix on this kernel's architecture ({@code __x64_sys_}, {@code __arm64_sys_}). */
+    private final String PREFIX;
 
     private final LinuxKernel k;
     private final KernelReader r;
@@ -46,6 +47,7 @@ public final class SyscallCheck {
         this.k = k;
         this.r = k.reader();
         this.hooks = hooks;
+        this.PREFIX = k.arch().linux().syscallPrefix();
     }
 
     /** {@return the number of sys_call_table entries: its extent to the next symbol, less alignment padding} */
@@ -202,6 +204,61 @@ public final class SyscallCheck {
      * instructions past an optional endbr64: the ftrace site (nop5, or call when traced) and the one after it.
      */
     IntegrityFinding prologue(long fn, String name) {
+        return switch (k.arch()) {
+            case io.chirp.arch.X86_64 x -> prologueX86(fn, name);
+            case io.chirp.arch.Aarch64 a -> prologueAarch64(fn, name);
+        };
+    }
+
+    /**
+     * AArch64: past {@code bti c} / {@code paciasp}, a function starts with arm64's ftrace site (two patchable NOPs;
+     * {@code mov x9, x30; bl ftrace_caller} when traced) where a patcher writes its jump. A B in the site, a BL to
+     * what is not an ftrace trampoline and leaves kernel text, {@code ldr xN, =target; br xN} (the literal-pool jump),
+     * and in the next two instructions a B out of kernel text, are hooks. (A B to kernel text after the site is a
+     * wrapper's tail call: {@code __arm64_sys_getpid} is {@code b __do_sys_getpid}.)
+     */
+    IntegrityFinding prologueAarch64(long fn, String name) {
+        byte[] c = r.bytes(fn, 32);
+        int first = 0;
+        while (first < 2 && isLandingPad(io.chirp.arch.Aarch64Decoder.word(c, 4 * first))) first++;
+        for (int i = first; i < first + 4; i++) {
+            int insn = io.chirp.arch.Aarch64Decoder.word(c, 4 * i);
+            long pc = fn + 4L * i;
+            boolean site = i < first + 2;
+            String bytes = HexFormat.of().formatHex(c, 4 * i, Math.min(4 * i + 12, c.length));
+            Branch b = io.chirp.arch.Aarch64Decoder.branch(insn, pc);
+            if (b != null && b.kind() == Branch.Kind.CALL) {
+                Optional<HooksCheck.TrampolineOwner> owner = hooks.ftraceTrampolineOwner(b.target());
+                if (owner.isPresent()) {
+                    return new IntegrityFinding.FtraceHooked(name, fn, b.target(), owner.get().description(), owner.get().severity());
+                }
+                if (!k.inKernelText(b.target())) {
+                    return new IntegrityFinding.InlineHook(name, pc, b.target(), describe(b.target()), bytes, true);
+                }
+                continue;
+            }
+            if (b != null && b.kind() == Branch.Kind.JMP && (site || !k.inKernelText(b.target()))) {
+                return new IntegrityFinding.InlineHook(name, pc, b.target(), describe(b.target()), bytes, !k.inKernelText(b.target()));
+            }
+            if ((insn & 0xff00_0000) == 0x5800_0000) {                         // LDR Xt, literal
+                int rt = insn & 0x1f;
+                int next = io.chirp.arch.Aarch64Decoder.word(c, 4 * i + 4);
+                if ((next & 0xffff_fc1f) == 0xd61f_0000 && ((next >>> 5) & 0x1f) == rt) { // BR Xt
+                    long slot = pc + (((long) (insn >>> 5) << 45) >> 43);     // imm19 * 4, sign-extended
+                    long target = r.u64(slot);
+                    return new IntegrityFinding.InlineHook(name, pc, target, describe(target), bytes, !k.inKernelText(target));
+                }
+            }
+        }
+        return null;
+    }
+
+    /** {@return true for BTI C/J/JC and PACIASP/PACIBSP, the hints a function entry may start with} */
+    private static boolean isLandingPad(int insn) {
+        return (insn & 0xffff_ff3f) == 0xd503_241f || insn == 0xd503_233f || insn == 0xd503_237f;
+    }
+
+    IntegrityFinding prologueX86(long fn, String name) {
         byte[] c = r.bytes(fn, 32);
         int off = 0;
         if ((c[0] & 0xff) == 0xf3 && (c[1] & 0xff) == 0x0f && (c[2] & 0xff) == 0x1e && (c[3] & 0xff) == 0xfa) off = 4;

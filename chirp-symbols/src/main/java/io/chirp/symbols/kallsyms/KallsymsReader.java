@@ -133,9 +133,14 @@ public final class KallsymsReader {
         return Optional.empty();
     }
 
-    /** The kernel image is linked at 0xffffffff8..., and KASLR moves it in 2 MiB steps. */
+    /**
+     * The kernel image runs in the top 2^48 of the address space (x86-64 links it at 0xffffffff8..., arm64 at
+     * 0xffff8000_08000000 with 48-bit VA, 0xffffffc0_08000000 with 39-bit), and KASLR moves it in 2 MiB steps. The
+     * base is the lowest symbol kallsyms keeps: {@code _text} on x86-64; on arm64 without CONFIG_KALLSYMS_ALL
+     * {@code _stext}, 64 KiB (SEGMENT_ALIGN) above {@code _text}.
+     */
     static boolean isKernelBase(long v) {
-        return (v >>> 31) == 0x1_ffff_ffffL && (v & 0x1f_ffffL) == 0;
+        return (v >>> 48) == 0xffffL && (v & 0xffffL) == 0;
     }
 
     private static Optional<Kallsyms> build(GuestWindow w, TokenTable tt, Variant v, long offsets, long rb, long ns,

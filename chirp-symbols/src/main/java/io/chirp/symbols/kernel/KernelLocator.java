@@ -1,5 +1,6 @@
 package io.chirp.symbols.kernel;
 
+import io.chirp.arch.Architecture;
 import io.chirp.core.ChirpException;
 import io.chirp.core.PhysicalMemory;
 import io.chirp.core.VirtAddr;
@@ -114,12 +115,14 @@ public final class KernelLocator {
             // not the table: the full scan below tries every anchor
         }
         long t2 = System.nanoTime();
+        if (kallsyms != null && textOnly(kallsyms)) return TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols()));
         if (kallsyms != null) btf = predictedBtf(memory, kallsyms);
         if (btf == null) {
             long[][] hits = scanner.find(scanned,
                     new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
             t1 = System.nanoTime();
             if (kallsyms == null) kallsyms = new KallsymsReader().read(memory, hits[0]);
+            if (textOnly(kallsyms)) return TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols()));
             t2 = System.nanoTime();
             btf = BtfScanner.vmlinux(memory, BtfScanner.find(memory, hits[1]));
         }
@@ -153,13 +156,75 @@ public final class KernelLocator {
                     + " is not 2 MiB aligned; BTF blob is not the image's own copy");
         }
         long end = syms.lookup("_end").map(s -> s.address()).orElse(stopBtf);
-        KernelInfo partial = new KernelInfo(virtText, physText, end, "", 0, 0, 0, 0, syms, btf.types(), btf.blob().pa());
+        Architecture arch = architecture(syms);
+        int vaBits = switch (arch.linux().linearMap()) {
+            case Architecture.LinearMap.InGlobals g -> 47;
+            case Architecture.LinearMap.FromVaBits f -> imageVaBits(virtText).stream().findFirst().orElse(48);
+        };
+        KernelInfo partial = new KernelInfo(virtText, physText, end, "", 0, 0, 0, 0, syms, btf.types(), btf.blob().pa(),
+                arch, vaBits);
 
         String banner = banner(memory, partial.symbolPhys("linux_banner").value());
-        long pgd = partial.symbolPhys("init_top_pgt").value();
-        return new KernelInfo(virtText, physText, end, banner, pgd,
-                global(memory, partial, "page_offset_base"), global(memory, partial, "vmemmap_base"),
-                global(memory, partial, "vmalloc_base"), syms, btf.types(), btf.blob().pa());
+        long pgd = partial.symbolPhys(arch.linux().pageTableRoot()).value();
+        long[] bases = switch (arch.linux().linearMap()) {
+            case Architecture.LinearMap.InGlobals g -> new long[] {global(memory, partial, g.directMap()),
+                    global(memory, partial, g.vmemmap()), global(memory, partial, g.vmalloc())};
+            case Architecture.LinearMap.FromVaBits f -> linearMap(memory, partial, f);
+        };
+        return new KernelInfo(virtText, physText, end, banner, pgd, bases[0], bases[1], bases[2], syms, btf.types(),
+                btf.blob().pa(), arch, vaBits);
+    }
+
+    /** {@return true if kallsyms lists functions only (built without CONFIG_KALLSYMS_ALL: no data symbols)} */
+    private static boolean textOnly(KallsymsReader.Kallsyms k) {
+        return k.symbols().lookup("__start_BTF").isEmpty() && k.symbols().lookup("linux_banner").isEmpty();
+    }
+
+    /**
+     * {@return the architecture whose marker symbol kallsyms lists} Exactly one must: the table was decoded without
+     * knowing the architecture, so this is where the kernel says which one it is built for.
+     */
+    static Architecture architecture(KernelSymbols syms) {
+        List<Architecture> found = Architecture.all().stream()
+                .filter(a -> syms.lookup(a.linux().marker()).isPresent()).toList();
+        if (found.size() != 1) {
+            throw ChirpException.corrupt("kallsyms: cannot tell the kernel's architecture (marker symbols of "
+                    + (found.isEmpty() ? "none" : found) + " present; known: " + Architecture.all().stream()
+                    .map(a -> a + " " + a.linux().marker()).toList() + ")");
+        }
+        return found.getFirst();
+    }
+
+    /**
+     * {@return the VA sizes an AArch64 kernel whose image runs at {@code virtText} may have, most likely first} The
+     * image lies in the upper half of the kernel's half (KASLR moves it by up to about half of that), so it only
+     * bounds the size from below: 48 (Debian, most distributions), 52, then the smaller Android/embedded ones.
+     */
+    static List<Integer> imageVaBits(long virtText) {
+        return java.util.stream.Stream.of(48, 52, 47, 42, 39, 36)
+                .filter(b -> virtText < 0 && virtText >= -(1L << (b - 1))).toList();
+    }
+
+    /**
+     * AArch64: the linear map and the struct page array from {@code memstart_addr} (the physical address the linear
+     * map starts with); {@code kimage_voffset} (image VA minus PA) cross-checks the physical base BTF gave.
+     */
+    private static long[] linearMap(PhysicalMemory memory, KernelInfo k, Architecture.LinearMap.FromVaBits f) {
+        long voffset = global(memory, k, "kimage_voffset");
+        if (k.virtText() - voffset != k.physText()) {
+            throw ChirpException.corrupt("image: kimage_voffset 0x" + Long.toHexString(voffset) + " puts _text at physical 0x"
+                    + Long.toHexString(k.virtText() - voffset) + ", BTF at 0x" + Long.toHexString(k.physText()));
+        }
+        long memstart = global(memory, k, f.physOffset());
+        if (memstart < 0 || memstart > k.physText() || (memstart & 0xfff) != 0) {
+            throw ChirpException.corrupt("image: " + f.physOffset() + " 0x" + Long.toHexString(memstart)
+                    + " is not a page-aligned physical address below the kernel's 0x" + Long.toHexString(k.physText()));
+        }
+        int pageShift = 12; // Debian's arm64 kernels; LinuxKernel checks the linear map against the page tables
+        long structPage = k.types().struct("page").size();
+        int va = k.vaBits();
+        return new long[] {f.pageOffset(va) - memstart, f.vmemmapStart(va, pageShift) - (memstart >>> pageShift) * structPage,
+                f.vmallocStart(va)};
     }
 
     /**
