@@ -52,7 +52,8 @@ class LinuxCommandsIT {
                 List.of("sockets"), List.of("lsof", "--pid", "1," + pid), List.of("maps", "--pid", Integer.toString(pid)),
                 List.of("mounts"), List.of("ifconfig"), List.of("files", "--mount", "/tmp"), List.of("dmesg", "--level", "4"),
                 List.of("bpf"), List.of("bpf", "--maps"), List.of("caps", "--names"), List.of("history"),
-                List.of("mounts", "--all-namespaces"), List.of("ifconfig", "--all-namespaces"), List.of("check"));
+                List.of("mounts", "--all-namespaces"), List.of("ifconfig", "--all-namespaces"), List.of("kthreads"),
+                List.of("sockscan", "--all"), List.of("check"));
         for (List<String> view : views) {
             for (Table.Format f : Table.Format.values()) {
                 List<String> args = new ArrayList<>(List.of("linux"));

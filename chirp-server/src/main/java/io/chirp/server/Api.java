@@ -157,6 +157,9 @@ final class Api {
                 (c, k) -> LinuxViews.caps(k, c.flag("threads"), c.flag("traced"), c.flag("names")));
         linux("history", "shell_history", "Commands remembered in the heap of every shell", List.of(
                 Param.pid("only this process, whatever its name")), (c, k) -> LinuxViews.history(k, c.integer("pid")));
+        linux("sockscan", "TCP sockets (IPv4 and IPv6) carved from slab memory: closed and hidden ones", List.of(
+                Param.flag("all", "also the carved sockets a descriptor or kernel table leads to (status listed)")),
+                (c, k) -> LinuxViews.sockscan(k, c.flag("all")));
         linux("kthreads", "Kernel threads with the function each runs; suspicious when nothing listed holds it", List.of(
                 Param.flag("suspicious", "only threads whose function lies outside kernel text and every listed module")),
                 (c, k) -> LinuxViews.kthreads(k, c.flag("suspicious")));

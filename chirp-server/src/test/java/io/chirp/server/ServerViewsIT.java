@@ -255,6 +255,19 @@ class ServerViewsIT {
     }
 
     @Test
+    void carvedSocketsIncludeTheListenerInItsOwnNamespace(LabGuest g) throws Exception {
+        start();
+        // init's /proc/net/tcp* (the ground truth) cannot show the namespaced listener; the TCP slabs hold it anyway
+        assertThat(g.groundTruth().sockets()).noneMatch(s -> s.localPort() == Scenario.NAMESPACE_PORT);
+        JsonNode all = sameAsInProcess(g, "sockscan?all=true", "sockscan", k -> LinuxViews.sockscan(k, true));
+        assertThat(rows(all, r -> r.path("local").asText().endsWith(":" + Scenario.NAMESPACE_PORT)
+                && r.path("state").asText().equals("LISTEN"))).singleElement()
+                .satisfies(r -> assertThat(r.path("status").asText()).isEqualTo("listed"));
+        assertThat(all.path("rows").findValuesAsText("status")).doesNotContain("hidden");
+        sameAsInProcess(g, "sockscan", "sockscan", k -> LinuxViews.sockscan(k, false));
+    }
+
+    @Test
     void everyLinuxTableHasARoute(LabGuest g) throws Exception {
         start();
         JsonNode doc = client.get("/api/openapi.json", viewer).json();

@@ -355,10 +355,21 @@ public final class LinuxTables {
                     io.chirp.linux.KernelThreads.Thread::suspicious),
             Column.of("task", HEX, "address of the task_struct", t -> hex(t.process().task())));
 
+    public static final TableDef<io.chirp.linux.carve.SocketCarver.CarvedSocket> SOCKSCAN = TableDef.of("sockscan",
+            "A TCP socket (IPv4 or IPv6) carved from its slab cache, listed or not (closed and freed, hidden).",
+            Column.of("proto", STRING, "tcp or tcp6", io.chirp.linux.carve.SocketCarver.CarvedSocket::protocol),
+            Column.of("state", STRING, "its last connection state (CLOSE once closed)", io.chirp.linux.carve.SocketCarver.CarvedSocket::state),
+            Column.of("local", STRING, "local address:port", io.chirp.linux.carve.SocketCarver.CarvedSocket::localText),
+            Column.of("remote", STRING, "remote address:port (0.0.0.0:0 if none)", io.chirp.linux.carve.SocketCarver.CarvedSocket::remoteText),
+            Column.of("status", STRING, "listed (a descriptor or kernel table leads to it), closed (not listed, state CLOSE:"
+                    + " freed or being freed) or hidden (not listed, in a live state)",
+                    x -> x.status().name().toLowerCase(Locale.ROOT)),
+            Column.of("sock", HEX, "address of the struct sock (in slab memory)", x -> hex(x.sock())));
+
     /** {@return every Linux table} */
     public static List<TableDef<?>> all() {
         return List.of(PSLIST, PSAUX, PSTREE, PSSCAN, LSMOD, SOCKETS, LSOF, MAPS, MOUNTS, FILES, IFCONFIG, DMESG, CHECK, CHECK_SECTIONS,
-                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY, KTHREADS);
+                BPF_PROGS, BPF_MAPS, CAPS, SHELL_HISTORY, KTHREADS, SOCKSCAN);
     }
 
 }

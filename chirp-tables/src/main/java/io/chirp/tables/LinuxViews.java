@@ -299,6 +299,14 @@ public final class LinuxViews {
         return LinuxTables.SHELL_HISTORY.rows(rows, false, problems);
     }
 
+    /** {@code sockscan}: TCP sockets (IPv4 and IPv6) carved from slab memory; {@code all} false leaves out the listed ones. */
+    public static Rows sockscan(LinuxKernel k, boolean all) {
+        io.chirp.linux.carve.SocketCarver.Result r = new io.chirp.linux.carve.SocketCarver(k).carve();
+        return LinuxTables.SOCKSCAN.rows(r.sockets().stream()
+                .filter(s -> all || s.status() != io.chirp.linux.carve.SocketCarver.Status.LISTED).toList(), false,
+                r.complete() ? List.of() : List.of("carving is partial: " + r.problem()));
+    }
+
     /** {@code kthreads}: kernel threads with their functions; {@code suspiciousOnly} keeps those nothing listed holds. */
     public static Rows kthreads(LinuxKernel k, boolean suspiciousOnly) {
         io.chirp.linux.KernelThreads.Listing l = new io.chirp.linux.KernelThreads(k).list();

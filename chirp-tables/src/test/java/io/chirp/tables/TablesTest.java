@@ -34,7 +34,7 @@ class TablesTest {
         assertThat(HostTables.RULE_CHECKS.names(false)).containsExactly("status", "category", "rule", "id", "title", "reason");
         assertThat(HostTables.REGISTERS.names(false)).containsExactly("vcpu", "register", "value");
         assertThat(HostTables.EVENTS.names(false)).containsExactly("time", "vm", "class", "activity", "severity", "summary", "uid");
-        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(30);
+        assertThat(Tables.all()).extracting(TableDef::name).doesNotHaveDuplicates().hasSize(31);
         assertThat(Tables.all()).allSatisfy(t -> assertThat(t.columns()).allSatisfy(c -> assertThat(c.doc()).isNotBlank()));
     }
 

@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "linux", mixinStandardHelpOptions = true, description = "Linux introspection: processes, modules, sockets, files, checks.",
         subcommands = {PsListCommand.class, PsAuxCommand.class, PsTreeCommand.class, PsScanCommand.class, LsmodCommand.class,
                 SocketsCommand.class, LsofCommand.class, MapsCommand.class, MountsCommand.class, FilesCommand.class, ProcDumpCommand.class, IfconfigCommand.class, YaraCommand.class, DmesgCommand.class,
-                BpfCommand.class, CapsCommand.class, HistoryCommand.class, KthreadsCommand.class,
+                BpfCommand.class, CapsCommand.class, HistoryCommand.class, KthreadsCommand.class, SockScanCommand.class,
                 CheckCommand.class})
 public final class LinuxCommand implements Runnable {
     @Spec CommandSpec spec;
