@@ -116,8 +116,9 @@ abstract class VolatilityChecks {
         String sleeper = g.shell("pidof sleep", Duration.ofSeconds(30)).strip().split("\\s+")[0];
         // The guest's kernel log, as its own dmesg prints it (message text after the "[ time] " prefix).
         List<String> dmesg = g.shell("dmesg | tail -n 25", Duration.ofSeconds(30)).lines()
-                .map(l -> l.replaceFirst("^\\[[^\\]]*\\] ?", "")).filter(l -> !l.isBlank()).toList();
-        // compared with repeats collapsed: QEMU's serial log occasionally doubles a byte ("CHIRP--ISF")
+                .map(l -> squeeze(l).replaceFirst("^\\[[^\\]]*\\]\\s*", "")).filter(l -> !l.isBlank()).toList();
+        // compared with repeats collapsed: QEMU's serial log occasionally doubles a byte ("CHIRP--ISF", "]]" after
+        // the time prefix), so each line is squeezed before its prefix is cut
         assertThat(dmesg.stream().map(VolatilityChecks::squeeze).toList()).contains(squeeze("CHIRP-ISF-KMSG-MARK"))
                 .last().isEqualTo(squeeze("CHIRP-ISF-KMSG-HEAD"));
         dmesg = dmesg.subList(0, dmesg.size() - 1);
