@@ -133,9 +133,18 @@ final class AcquisitionBench {
         int round = 0;
         double disk = 0;
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
-        for (Row r : rows) {
-            if (r.what().startsWith("qemu")) round++;
-            if (r.what().equals(WRITE_BASELINE)) disk = r.bytes() / r.seconds();
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
+            if (r.what().startsWith("qemu")) {
+                round++;
+                // the round's disk baseline comes right after QEMU's dump
+                for (int j = i; j < rows.size(); j++) {
+                    if (rows.get(j).what().equals(WRITE_BASELINE)) {
+                        disk = rows.get(j).bytes() / rows.get(j).seconds();
+                        break;
+                    }
+                }
+            }
             double rate = r.bytes() / r.seconds();
             boolean base = r.what().startsWith("baseline");
             md.append(String.format("| %d | %s | %.2f | %s | %d | %.0f | %s | %s |%n", round, r.what(), r.seconds(),

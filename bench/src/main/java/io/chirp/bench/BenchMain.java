@@ -180,7 +180,8 @@ public final class BenchMain {
                         + " Rules: see `BenchRules` (1,000 = shipped + every SigmaHQ Linux rule + replicas with varied literals).\n\n"
                         + "Previous figure (bench/reports/monitor.md, 2026-11-25, rule-by-rule evaluator, synthetic process"
                         + " events, wall time): 59,948 events/s with 100 rules through build + mapping + rules, 0.10x of"
-                        + " building the event alone (611,198 /s).\n\n");
+                        + " building the event alone (611,198 /s). Previous compiled rule set (this report, 2026-12-02T01:39,"
+                        + " library Aho-Corasick, CPU time): 441,209 events/s with 100 rules, 224,172 /s with 1,000.\n\n");
         md.append("JMH throughput, wall time (on a shared machine under load the error bars say how far to trust it;"
                 + " the CPU-time table below is the steadier figure):\n\n");
         md.append("| measurement | rules | result | baseline (same run) | ratio |\n|---|---|---|---|---|\n");

@@ -45,7 +45,9 @@
  *                                          //   content_sha256 (of the disk's bytes: equal for raw and qcow2
  *                                          //   output; "sha256" is the file's); extracted-file: source_path
  *                                          //   (escaped), inode, claimed_size, holes [{offset, length}], meta,
- *                                          //   fill_holes, max_fill (problems met are the notes)
+ *                                          //   fill_holes, max_fill (problems met are the notes); any kind:
+ *                                          //   hole_bytes, the zero bytes left as holes in the file (it reads
+ *                                          //   back as those zeros; the sha256 covers them)
  * }
  * </pre>
  * Fields are never removed or change meaning within a schema version; readers ignore fields they do not know.

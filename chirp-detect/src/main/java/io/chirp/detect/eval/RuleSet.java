@@ -86,6 +86,10 @@ public final class RuleSet {
         // per rule, per search: alternatives (OR) of conditions (AND) of literal ids (OR); null search: unanchored;
         // null rule: always evaluated
         final int[][][][][] formulas;
+        // the same with each condition numbered: per rule, per search, per alternative, the ids of its conditions
+        final int[][][][] conditions;
+        final int[][] conditionsOfLiteral;   // literal id -> the conditions it satisfies
+        final int conditionCount;
         final int[][] rulesOfLiteral;   // literal id -> the rules whose prefilter names it
         final String[] fields;          // indexed fields ...
         final LiteralAutomaton[] automata;        // ... and the automaton of each, reporting literal ids
@@ -145,6 +149,32 @@ public final class RuleSet {
                 automata[f] = new LiteralAutomaton(lits.get(fields[f]),
                         litIds.get(fields[f]).stream().mapToInt(Integer::intValue).toArray());
             }
+            // Number the conditions, so that a literal found marks the conditions it satisfies once, and an
+            // alternative holds when all its conditions are marked (no walk over every condition's literals).
+            conditions = new int[rules.length][][][];
+            Map<Integer, java.util.Set<Integer>> condLists = new HashMap<>();
+            int cid = 0;
+            for (int i = 0; i < rules.length; i++) {
+                if (formulas[i] == null) continue;
+                conditions[i] = new int[formulas[i].length][][];
+                for (int s = 0; s < formulas[i].length; s++) {
+                    int[][][] alts = formulas[i][s];
+                    if (alts == null) continue;
+                    conditions[i][s] = new int[alts.length][];
+                    for (int x = 0; x < alts.length; x++) {
+                        conditions[i][s][x] = new int[alts[x].length];
+                        for (int y = 0; y < alts[x].length; y++) {
+                            int c = cid++;
+                            conditions[i][s][x][y] = c;
+                            for (int id : alts[x][y]) condLists.computeIfAbsent(id, k -> new java.util.TreeSet<>()).add(c);
+                        }
+                    }
+                }
+            }
+            conditionCount = cid;
+            conditionsOfLiteral = new int[literalCount][];
+            java.util.Arrays.fill(conditionsOfLiteral, new int[0]);
+            condLists.forEach((id, cs) -> conditionsOfLiteral[id] = cs.stream().mapToInt(Integer::intValue).toArray());
             conditionMasks = new boolean[rules.length];
             for (int i = 0; i < rules.length; i++) {
                 conditionMasks[i] = formulas[i] != null && formulas[i].length <= 64;
@@ -161,11 +191,13 @@ public final class RuleSet {
         List<RuleOutcome> outcomes(SigmaEvent event) {
             long[] hit = new long[words(literalCount)];
             long[] touched = new long[always.length];
+            long[] held = new long[words(conditionCount)];   // conditions with one of their literals found
             LiteralAutomaton.Hits onHit = id -> {
                 long bit = 1L << id;
                 if ((hit[id >>> 6] & bit) == 0) {
                     hit[id >>> 6] |= bit;
                     for (int r : rulesOfLiteral[id]) touched[r >>> 6] |= 1L << r;
+                    for (int c : conditionsOfLiteral[id]) held[c >>> 6] |= 1L << c;
                 }
             };
             for (int f = 0; f < fields.length; f++) {
@@ -189,9 +221,9 @@ public final class RuleSet {
                     long certainlyFalse = 0;
                     if (formulas[r] != null) {
                         if (!conditionMasks[r]) {
-                            if (!possible(r, hit)) continue;
+                            if (!possible(r, held)) continue;
                         } else {
-                            certainlyFalse = certainlyFalse(formulas[r], hit);
+                            certainlyFalse = certainlyFalse(conditions[r], held);
                             if (Kleene.test(rule.root(), certainlyFalse) == Truth.FALSE) continue;
                         }
                     }
@@ -206,35 +238,31 @@ public final class RuleSet {
         }
 
         /** {@return the searches (bit i: search i) that are certainly FALSE on the literals found} */
-        private static long certainlyFalse(int[][][][] searches, long[] hit) {
+        private static long certainlyFalse(int[][][] searches, long[] held) {
             long mask = 0;
             for (int s = 0; s < searches.length; s++) {
-                if (searches[s] != null && !holds(searches[s], hit)) mask |= 1L << s;
+                if (searches[s] != null && !holds(searches[s], held)) mask |= 1L << s;
             }
             return mask;
         }
 
         /** The rule's condition in Kleene logic: certainly FALSE searches FALSE, the others UNKNOWN; not FALSE (rules of
          * more than 64 searches, which {@link Kleene}'s mask cannot hold). */
-        private boolean possible(int r, long[] hit) {
-            int[][][][] searches = formulas[r];
+        private boolean possible(int r, long[] held) {
+            int[][][] searches = conditions[r];
             CompiledRule rule = rules[r];
             Truth[] values = new Truth[searches.length];
             for (int s = 0; s < searches.length; s++) {
-                values[s] = searches[s] == null || holds(searches[s], hit) ? Truth.UNKNOWN : Truth.FALSE;
+                values[s] = searches[s] == null || holds(searches[s], held) ? Truth.UNKNOWN : Truth.FALSE;
             }
             return rule.root().test(Evaluation.preset(rule.searches(), values)) != Truth.FALSE;
         }
 
-        /** Some alternative has every condition hit. */
-        private static boolean holds(int[][][] formula, long[] hit) {
+        /** Some alternative has every condition held (one of its literals found). */
+        private static boolean holds(int[][] alternatives, long[] held) {
             alternatives:
-            for (int[][] alt : formula) {
-                for (int[] cond : alt) {
-                    boolean any = false;
-                    for (int id : cond) if ((hit[id >>> 6] & (1L << id)) != 0) { any = true; break; }
-                    if (!any) continue alternatives;
-                }
+            for (int[] alt : alternatives) {
+                for (int c : alt) if ((held[c >>> 6] & (1L << c)) == 0) continue alternatives;
                 return true;
             }
             return false;
