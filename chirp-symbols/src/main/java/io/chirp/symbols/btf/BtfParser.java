@@ -178,6 +178,7 @@ public final class BtfParser {
                     h = (h ^ (c & 0xff)) * PRIME;
                 }
                 if (i == limit) throw ChirpException.corrupt("unterminated BTF string at offset " + o);
+                if (i == from) continue; // an empty name: anonymous, as if name_off were 0
                 if (!ascii) { // looked up by the decoded name: hash what that name encodes to (invalid UTF-8 differs)
                     byte[] raw = new byte[i - from];
                     b.get(from, raw);
