@@ -168,14 +168,22 @@ public final class BtfParser {
                 long o = nameOff & 0xffffffffL;
                 if (o >= p.header.strLen()) throw ChirpException.corrupt("BTF name offset " + o + " out of range");
                 long h = FNV;
-                int i = (int) (p.stringsStart + o);
+                int from = (int) (p.stringsStart + o), i = from;
                 int limit = (int) Math.min(strEnd, i + (long) MAX_NAME);
+                boolean ascii = true;
                 for (; i < limit; i++) {
                     byte c = b.get(i);
                     if (c == 0) break;
+                    ascii &= c > 0;
                     h = (h ^ (c & 0xff)) * PRIME;
                 }
                 if (i == limit) throw ChirpException.corrupt("unterminated BTF string at offset " + o);
+                if (i == from) continue; // an empty name: anonymous, as if name_off were 0
+                if (!ascii) { // looked up by the decoded name: hash what that name encodes to (invalid UTF-8 differs)
+                    byte[] raw = new byte[i - from];
+                    b.get(from, raw);
+                    h = hash(new String(raw, StandardCharsets.UTF_8));
+                }
                 add(h, id, tails);
             }
         }

@@ -197,16 +197,21 @@ public final class KernelCache {
     /** {@return the 2 MiB-aligned {@code _text} whose linux_banner reads as the entry's banner, or null} */
     private static Long findText(PhysicalMemory memory, MemoryRange hint, Entry e) {
         byte[] want = (e.banner + "\0").getBytes(StandardCharsets.ISO_8859_1);
-        List<MemoryRange> where = new ArrayList<>();
-        if (hint != null) where.add(hint);
-        where.addAll(memory.populated()); // the hint was wrong: every 2 MiB of data (a few hundred probes per GiB)
+        // Where vCPU state or startup_64 says the kernel is, else every 2 MiB of data (a few hundred probes per GiB).
+        // A hint that does not hold this entry's banner means another kernel: all of memory is not probed then.
+        List<MemoryRange> where = hint != null ? List.of(hint) : memory.populated();
         long probes = 0;
-        for (MemoryRange r : where) {
-            for (long t = (r.start() + 0x1fffff) & ~0x1fffffL; t < r.end() && probes < MAX_PROBES; t += 0x200000, probes++) {
-                long pa = t + e.bannerOff;
-                if (pa < 0 || !memory.isBacked(pa, want.length)) continue;
-                if (Arrays.equals(memory.readBytes(pa, want.length), want)) return t;
+        memory.scatteredReads(true); // one page per probe: no read-ahead of the 2 MiB in between
+        try {
+            for (MemoryRange r : where) {
+                for (long t = (r.start() + 0x1fffff) & ~0x1fffffL; t < r.end() && probes < MAX_PROBES; t += 0x200000, probes++) {
+                    long pa = t + e.bannerOff;
+                    if (pa < 0 || !memory.isBacked(pa, want.length)) continue;
+                    if (Arrays.equals(memory.readBytes(pa, want.length), want)) return t;
+                }
             }
+        } finally {
+            memory.scatteredReads(false);
         }
         return null;
     }

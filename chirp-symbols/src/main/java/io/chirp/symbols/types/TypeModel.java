@@ -77,6 +77,7 @@ public final class TypeModel {
     }
 
     private Integer lazyStruct(String name) {
+        if (name.isEmpty()) return null; // anonymous types are never found by name (as in the eager model)
         Integer best = null;
         for (int id : idsNamed.apply(name)) {
             if (type(id) instanceof Struct s && s.name().equals(name)) best = best == null ? id : preferStruct(best, id);
@@ -85,6 +86,7 @@ public final class TypeModel {
     }
 
     private Integer lazyNamed(String name) {
+        if (name.isEmpty()) return null;
         for (int id : idsNamed.apply(name)) {
             BtfType t = type(id);
             if (t.name().equals(name) && !(t instanceof BtfType.Func || t instanceof BtfType.Var

@@ -46,8 +46,29 @@ class SymbolsFuzzTest {
     @FuzzTest(maxDuration = "60s")
     void btf(byte[] data) {
         FuzzCheck.check("btf", data, () -> {
+            // The lazy parse (kernel cache hits): CORRUPT at parse or at first use of a bad type, nothing else; and
+            // wherever the eager parse accepts the blob, the same types and the same name lookups.
+            TypeModel lazy = null;
+            try {
+                lazy = BtfParser.parseLazy(data);
+                exercise(lazy);
+            } catch (ChirpException e) {
+                assertThat(e.getMessage()).isNotBlank();
+            }
             TypeModel m = BtfParser.parse(data);
             exercise(m);
+            assertThat(lazy).as("the lazy parse accepts a blob the eager one accepts").isNotNull();
+            assertThat(lazy.count()).isEqualTo(m.count());
+            try {
+                for (int id = 0; id < m.count(); id++) {
+                    BtfType t = m.type(id);
+                    assertThat(lazy.type(id)).isEqualTo(t);
+                    assertThat(lazy.findNamed(t.name())).isEqualTo(m.findNamed(t.name()));
+                    assertThat(lazy.findStruct(t.name())).isEqualTo(m.findStruct(t.name()));
+                }
+            } catch (ChirpException e) {
+                throw new AssertionError("the lazy parse fails where the eager one succeeds: " + e.getMessage(), e);
+            }
         });
     }
 
