@@ -61,7 +61,8 @@ public final class KernelLocator {
             LOG.debug("kernel cache: {}", ((KernelCache.Lookup.Miss) l).reason());
         }
         Found found = discover(memory, hint);
-        if (cache != null) cache.store(memory, found);
+        // a function-only kallsyms (arm64's Debian kernel) is found another way, with no BTF blob to key: not cached
+        if (cache != null && found.btf() != null) cache.store(memory, found);
         return found.info();
     }
 
@@ -81,7 +82,10 @@ public final class KernelLocator {
         }
     }
 
-    /** What discovery found, with the tables it was derived from (what {@link KernelCache} keeps and re-checks). */
+    /**
+     * What discovery found, with the tables it was derived from (what {@link KernelCache} keeps and re-checks);
+     * {@code btf} is null for a kernel found from a function-only kallsyms ({@link TextOnlyKallsyms}).
+     */
     record Found(KernelInfo info, KallsymsReader.Kallsyms kallsyms, BtfScanner.VmlinuxBtf btf) {}
 
     /** Says how much of memory held data at all: "not found" in an image that is mostly holes reads differently. */
@@ -115,14 +119,14 @@ public final class KernelLocator {
             // not the table: the full scan below tries every anchor
         }
         long t2 = System.nanoTime();
-        if (kallsyms != null && textOnly(kallsyms)) return TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols()));
+        if (kallsyms != null && textOnly(kallsyms)) return new Found(TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols())), kallsyms, null);
         if (kallsyms != null) btf = predictedBtf(memory, kallsyms);
         if (btf == null) {
             long[][] hits = scanner.find(scanned,
                     new byte[][] {KallsymsReader.anchorPattern(), BtfHeader.PREFIX}, 1024);
             t1 = System.nanoTime();
             if (kallsyms == null) kallsyms = new KallsymsReader().read(memory, hits[0]);
-            if (textOnly(kallsyms)) return TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols()));
+            if (textOnly(kallsyms)) return new Found(TextOnlyKallsyms.locate(memory, kallsyms, architecture(kallsyms.symbols())), kallsyms, null);
             t2 = System.nanoTime();
             btf = BtfScanner.vmlinux(memory, BtfScanner.find(memory, hits[1]));
         }
