@@ -75,6 +75,34 @@ class LibvirtMigrationIT {
         }
     }
 
+    @Test
+    void aCaptureStoppedByItsProgressListenerMidStreamCancelsTheMigrationAndPutsTheDomainBack(LabDomain d, @TempDir Path dir)
+            throws Exception {
+        // a server job's cancel: its progress listener throws; the migration must not run on to its end
+        try (LibvirtConnection c = LibvirtConnection.open(d.daemon().uri()); LibvirtDomain dom = c.domain(d.name())) {
+            JsonNode before = dom.qmp("query-migrate-parameters", null);
+            long[] seen = {0, 0};
+            Path out = dir.resolve("c.lime");
+            try (VmHandle h = VmBackends.open("libvirt:" + d.name(), Optional.of(d.daemon().uri()))) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.acquire(out, ImageFormat.LIME,
+                        VmAcquisition.Mode.MIGRATION, (done, total) -> {
+                            seen[0] = done;
+                            seen[1] = total;
+                            throw new io.chirp.core.ChirpException(io.chirp.core.ChirpException.Kind.INTERRUPTED, "cancelled");
+                        })).isInstanceOf(io.chirp.core.ChirpException.class).hasMessageContaining("cancelled");
+            }
+            assertThat(seen[0]).as("told of the stream before its end").isPositive().isLessThan(seen[1]);
+            assertThat(MIGRATING).doesNotContain(dom.qmp("query-migrate", null).path("status").asText("none"));
+            // ended short of completion: cancelled by the recovery, or failed first when the closed pipe broke QEMU's write
+            assertThat(dom.qmp("query-migrate", null).path("status").asText()).isIn("cancelled", "failed");
+            assertThat(dom.state()).isEqualTo(DomainState.RUNNING);
+            JsonNode after = dom.qmp("query-migrate-parameters", null);
+            assertThat(after.path("downtime-limit").asLong()).isEqualTo(before.path("downtime-limit").asLong());
+            assertThat(PauseMarker.read("libvirt:" + d.name())).isEmpty();
+            assertThat(out).doesNotExist();
+        }
+    }
+
     /** The process that captures and waits to be killed: {@code Capturer URI NAME OUT}. */
     public static final class Capturer {
         public static void main(String[] args) throws Exception {
