@@ -144,7 +144,13 @@ class LibvirtMigrationIT {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (Files.exists(marker) && System.nanoTime() < deadline) Thread.sleep(100);
-            String guardian = Files.exists(log) ? Files.readString(log) : "(no guardian log)";
+            // the guardian removes the marker, then logs what it did: wait for its last line too
+            String guardian = "(no guardian log)";
+            while (System.nanoTime() < deadline) {
+                guardian = Files.exists(log) ? Files.readString(log) : "(no guardian log)";
+                if (guardian.contains("migration parameters restored")) break;
+                Thread.sleep(100);
+            }
             assertThat(marker).as("the guardian removed the marker; its log:\n" + guardian).doesNotExist();
             assertThat(guardian).contains("and died; putting the domain back", "migration parameters restored");
             assertThat(MIGRATING).as("no migration left running").doesNotContain(
