@@ -187,7 +187,7 @@ public final class VmAcquisition {
         if (Files.exists(out) || Files.exists(EvidenceWriter.partialOf(out.toAbsolutePath()))) {
             throw ChirpException.usage(out + " (or its .partial) exists; refusing to overwrite an image");
         }
-        MigrationAcquisition.Capture c = m.capture(format == ImageFormat.ELF_CORE);
+        MigrationAcquisition.Capture c = m.capture(format == ImageFormat.ELF_CORE, progress);
         AcquisitionRequest req = AcquisitionRequest.of(format).withVm(vmName, identity)
                 .withSource(sourceLabel, "migration").withProgress(progress)
                 .withBeforeCommit(d -> d

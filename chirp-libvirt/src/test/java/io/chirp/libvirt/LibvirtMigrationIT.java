@@ -75,6 +75,34 @@ class LibvirtMigrationIT {
         }
     }
 
+    @Test
+    void aCaptureStoppedByItsProgressListenerMidStreamCancelsTheMigrationAndPutsTheDomainBack(LabDomain d, @TempDir Path dir)
+            throws Exception {
+        // a server job's cancel: its progress listener throws; the migration must not run on to its end
+        try (LibvirtConnection c = LibvirtConnection.open(d.daemon().uri()); LibvirtDomain dom = c.domain(d.name())) {
+            JsonNode before = dom.qmp("query-migrate-parameters", null);
+            long[] seen = {0, 0};
+            Path out = dir.resolve("c.lime");
+            try (VmHandle h = VmBackends.open("libvirt:" + d.name(), Optional.of(d.daemon().uri()))) {
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.acquire(out, ImageFormat.LIME,
+                        VmAcquisition.Mode.MIGRATION, (done, total) -> {
+                            seen[0] = done;
+                            seen[1] = total;
+                            throw new io.chirp.core.ChirpException(io.chirp.core.ChirpException.Kind.INTERRUPTED, "cancelled");
+                        })).isInstanceOf(io.chirp.core.ChirpException.class).hasMessageContaining("cancelled");
+            }
+            assertThat(seen[0]).as("told of the stream before its end").isPositive().isLessThan(seen[1]);
+            assertThat(MIGRATING).doesNotContain(dom.qmp("query-migrate", null).path("status").asText("none"));
+            // ended short of completion: cancelled by the recovery, or failed first when the closed pipe broke QEMU's write
+            assertThat(dom.qmp("query-migrate", null).path("status").asText()).isIn("cancelled", "failed");
+            assertThat(dom.state()).isEqualTo(DomainState.RUNNING);
+            JsonNode after = dom.qmp("query-migrate-parameters", null);
+            assertThat(after.path("downtime-limit").asLong()).isEqualTo(before.path("downtime-limit").asLong());
+            assertThat(PauseMarker.read("libvirt:" + d.name())).isEmpty();
+            assertThat(out).doesNotExist();
+        }
+    }
+
     /** The process that captures and waits to be killed: {@code Capturer URI NAME OUT}. */
     public static final class Capturer {
         public static void main(String[] args) throws Exception {
@@ -116,7 +144,13 @@ class LibvirtMigrationIT {
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (Files.exists(marker) && System.nanoTime() < deadline) Thread.sleep(100);
-            String guardian = Files.exists(log) ? Files.readString(log) : "(no guardian log)";
+            // the guardian removes the marker, then logs what it did: wait for its last line too
+            String guardian = "(no guardian log)";
+            while (System.nanoTime() < deadline) {
+                guardian = Files.exists(log) ? Files.readString(log) : "(no guardian log)";
+                if (guardian.contains("migration parameters restored")) break;
+                Thread.sleep(100);
+            }
             assertThat(marker).as("the guardian removed the marker; its log:\n" + guardian).doesNotExist();
             assertThat(guardian).contains("and died; putting the domain back", "migration parameters restored");
             assertThat(MIGRATING).as("no migration left running").doesNotContain(

@@ -32,7 +32,8 @@ import java.util.function.Consumer;
 /**
  * Long work as jobs (memory and disk acquisitions, captures, extractions, ISF exports, body files): each runs on
  * its own thread, reports progress (bytes, total, rate, ETA) to pollers and to the live stream, can be cancelled
- * (at its next progress report, or, for work that reports none, at its next disk read: {@code BlockSource.cancellable},
+ * (at its next progress report: a migration-mode acquisition reports its migration stream too; or, for work that
+ * reports none, at its next disk read: {@code BlockSource.cancellable},
  * or between an ISF export's types, symbols and output chunks: {@code IsfWriter.Cancel}),
  * and keeps its outcome. What a job does is a {@link Work}; {@link JobRoutes} holds
  * the kinds the API starts.

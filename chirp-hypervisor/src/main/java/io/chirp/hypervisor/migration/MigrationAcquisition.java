@@ -98,15 +98,18 @@ public final class MigrationAcquisition implements AutoCloseable {
     /** {@return the scratch folder} */
     public Path scratchDir() { return dir; }
 
-    public Capture capture() { return capture(true); }
+    public Capture capture() { return capture(true, null); }
 
     /**
      * Migrates the VM's RAM into the scratch file.
      *
      * @param withRegisters read the vCPU registers in the final pause (an ELF image carries them; each read is a
      *                      monitor round trip the guest stays paused for)
+     * @param progress      told the stream's bytes against the RAM size (re-sent pages make it pass the total: capped)
+     *                      every few MiB, or null; what it throws (a server job's cancel) ends the capture, and the
+     *                      migration is cancelled and the VM put back as on any other exit
      */
-    public Capture capture(boolean withRegisters) {
+    public Capture capture(boolean withRegisters, io.chirp.memory.acquire.AcquisitionRequest.Progress progress) {
         QemuMonitor qmp = vm.monitor();
         if (!"running".equals(qmp.status())) throw ChirpException.unavailable("the VM is not running (" + qmp.status() + ")");
         JsonNode oldParams = qmp.execute("query-migrate-parameters", null);
@@ -165,7 +168,7 @@ public final class MigrationAcquisition implements AutoCloseable {
             qmp.execute("migrate-set-parameters", Map.of("downtime-limit", DOWNTIME_LIMIT_MS, "max-bandwidth", BANDWIDTH));
             qmp.execute("migrate", Map.of("uri", channel.uri()));
             MigrationStreamReader.Summary summary;
-            try (InputStream in = channel.accept()) {
+            try (InputStream in = reporting(channel.accept(), ramSize, progress)) {
                 summary = new MigrationStreamReader(in, vm.layout().backend(), out).readRam();
                 in.transferTo(java.io.OutputStream.nullOutputStream()); // device state: not needed
             }
@@ -217,6 +220,35 @@ public final class MigrationAcquisition implements AutoCloseable {
             if (r != null || System.nanoTime() > deadline) return r;
             Thread.sleep(5);
         }
+    }
+
+    /** {@return {@code in}, telling {@code progress} (if any) how much of it was read, every 4 MiB} */
+    private static InputStream reporting(InputStream in, long total,
+                                         io.chirp.memory.acquire.AcquisitionRequest.Progress progress) {
+        if (progress == null) return in;
+        return new java.io.FilterInputStream(in) {
+            private long read, reported;
+
+            @Override public int read() throws IOException {
+                int b = super.read();
+                if (b >= 0) count(1);
+                return b;
+            }
+
+            @Override public int read(byte[] b, int off, int len) throws IOException {
+                int n = super.read(b, off, len);
+                if (n > 0) count(n);
+                return n;
+            }
+
+            private void count(long n) {
+                read += n;
+                if (read - reported >= (4 << 20)) {
+                    reported = read;
+                    progress.update(Math.min(read, total - 1), total);
+                }
+            }
+        };
     }
 
     /** CHIRP's own QMP socket, and a unix socket in the scratch folder that QEMU connects to. */
