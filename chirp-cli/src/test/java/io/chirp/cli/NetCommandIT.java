@@ -20,9 +20,23 @@ class NetCommandIT {
     static LabNet net;
     @TempDir Path dir;
 
-    @BeforeAll static void boot() throws Exception { net = new LabNet(); }
+    private static java.time.Duration grace;
 
-    @AfterAll static void down() { if (net != null) net.close(); }
+    /**
+     * The in-process captures here share this JVM's VM broker, which keeps an idle QMP connection open for a grace
+     * period: a capture in a child process started right after one of them would find QMP held by this JVM. Idle
+     * connections are closed at once for this class.
+     */
+    @BeforeAll static void boot() throws Exception {
+        grace = io.chirp.hypervisor.session.VmSessions.shared().idleGrace();
+        io.chirp.hypervisor.session.VmSessions.shared().idleGrace(java.time.Duration.ZERO);
+        net = new LabNet();
+    }
+
+    @AfterAll static void down() {
+        io.chirp.hypervisor.session.VmSessions.shared().idleGrace(grace);
+        if (net != null) net.close();
+    }
 
     @Test
     void captureIntoTheEvidenceStore() throws Exception {
