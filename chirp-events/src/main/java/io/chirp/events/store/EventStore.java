@@ -29,39 +29,32 @@ public final class EventStore implements AutoCloseable {
     /** The SQL dialects the store speaks. */
     public enum Dialect { SQLITE, POSTGRESQL }
 
-    private static final String[] DDL_POSTGRESQL = {
-        """
-        CREATE TABLE IF NOT EXISTS events (
-            id        BIGSERIAL PRIMARY KEY,
-            time      BIGINT  NOT NULL,
-            class_uid INTEGER NOT NULL,
-            activity  TEXT    NOT NULL,
-            vm        TEXT,
-            severity  INTEGER NOT NULL,
-            uid       TEXT,
-            json      TEXT    NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
-        "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
-        "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
-        "CREATE TABLE IF NOT EXISTS event_ids (uid TEXT PRIMARY KEY, event BIGINT NOT NULL)",
-    };
-    private static final String[] DDL = {
-        """
-        CREATE TABLE IF NOT EXISTS events (
-            id        INTEGER PRIMARY KEY,
-            time      INTEGER NOT NULL,
-            class_uid INTEGER NOT NULL,
-            activity  TEXT    NOT NULL,
-            vm        TEXT,
-            severity  INTEGER NOT NULL,
-            uid       TEXT,
-            json      TEXT    NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
-        "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
-        "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
-        // Event ids taken in through insertNew (events from a fleet's sensors, which may arrive more than once).
-        "CREATE TABLE IF NOT EXISTS event_ids (uid TEXT PRIMARY KEY, event INTEGER NOT NULL) WITHOUT ROWID",
-    };
+    /**
+     * The tables and indexes, said once for both dialects: only the key column's type, the integer type of event
+     * ids and SQLite's rowid-less table differ.
+     */
+    private static String[] ddl(Dialect d) {
+        boolean pg = d == Dialect.POSTGRESQL;
+        String big = pg ? "BIGINT " : "INTEGER";
+        return new String[] {
+            """
+            CREATE TABLE IF NOT EXISTS events (
+                id        %s PRIMARY KEY,
+                time      %s NOT NULL,
+                class_uid INTEGER NOT NULL,
+                activity  TEXT    NOT NULL,
+                vm        TEXT,
+                severity  INTEGER NOT NULL,
+                uid       TEXT,
+                json      TEXT    NOT NULL)""".formatted(pg ? "BIGSERIAL" : "INTEGER", big),
+            "CREATE INDEX IF NOT EXISTS events_time ON events(time)",
+            "CREATE INDEX IF NOT EXISTS events_vm ON events(vm, time)",
+            "CREATE INDEX IF NOT EXISTS events_class ON events(class_uid, time)",
+            // Event ids taken in through insertNew (events from a fleet's sensors, which may arrive more than once).
+            "CREATE TABLE IF NOT EXISTS event_ids (uid TEXT PRIMARY KEY, event " + big.strip() + " NOT NULL)"
+                    + (pg ? "" : " WITHOUT ROWID"),
+        };
+    }
 
     private final Path file;
     private final String where;
@@ -92,7 +85,7 @@ public final class EventStore implements AutoCloseable {
         String shown = StoreDatabase.redact(location);
         try (Statement s = c.createStatement()) {
             c.setAutoCommit(false);
-            for (String ddl : DDL_POSTGRESQL) s.execute(ddl);
+            for (String ddl : ddl(Dialect.POSTGRESQL)) s.execute(ddl);
             c.commit();
             return new EventStore(null, shown, Dialect.POSTGRESQL, c, false);
         } catch (SQLException e) {
@@ -112,7 +105,7 @@ public final class EventStore implements AutoCloseable {
         Connection c = StoreDatabase.connect(file, false);
         try (Statement s = c.createStatement()) {
             c.setAutoCommit(false);
-            for (String ddl : DDL) s.execute(ddl);
+            for (String ddl : ddl(Dialect.SQLITE)) s.execute(ddl);
             s.execute("PRAGMA user_version = " + SCHEMA_VERSION);
             c.commit();
             return new EventStore(file, c, false);
