@@ -160,6 +160,42 @@ public final class Slabs {
         return out;
     }
 
+    /** An object slot of a slab read in one piece: the slab's bytes, the slot's offset in them, its address. */
+    @FunctionalInterface
+    public interface SlotVisitor {
+        void visit(MemorySegment slab, long offset, long address);
+    }
+
+    /**
+     * {@return how many slots were visited and slabs could not be read} Visits every object slot of the scanned
+     * slabs, each slab read once; a slot that would run past its slab's bytes ends that slab.
+     */
+    public Visited objects(Cache cache, List<Slab> slabs, SlotVisitor visitor) {
+        long slots = 0;
+        int unreadable = 0;
+        for (Slab s : slabs) {
+            byte[] bytes;
+            try {
+                bytes = read(cache, s);
+            } catch (ChirpException e) {
+                unreadable++;
+                continue;
+            }
+            MemorySegment seg = MemorySegment.ofArray(bytes);
+            long base = k.info().pageOffsetBase() + s.physical();
+            for (long a : slots(cache, s)) {
+                long off = a - base;
+                if (off + cache.objectSize() > bytes.length) break;
+                slots++;
+                visitor.visit(seg, off, a);
+            }
+        }
+        return new Visited(slots, unreadable);
+    }
+
+    /** What {@link #objects} went through. */
+    public record Visited(long slots, int unreadable) {}
+
     /** {@return the bytes of a whole slab, read from physical memory at once} */
     public byte[] read(Cache cache, Slab slab) {
         return k.memory().readBytes(slab.physical(), PAGE << cache.order());

@@ -102,26 +102,12 @@ public final class SocketCarver {
             }
             Slabs.Scan scan = slabs.slabs(c);
             if (!scan.complete()) problems.add(kind.cache() + " slabs: " + scan.problem());
-            int unreadable = 0;
-            for (Slabs.Slab s : scan.slabs()) {
-                byte[] bytes;
-                try {
-                    bytes = slabs.read(c, s);
-                } catch (ChirpException e) {
-                    unreadable++;
-                    continue;
-                }
-                MemorySegment seg = MemorySegment.ofArray(bytes);
-                long base = directMapStart + s.physical();
-                for (long sk : slabs.slots(c, s)) {
-                    slots++;
-                    long off = sk - base;
-                    if (off + c.objectSize() > bytes.length) break;
-                    CarvedSocket cs = plausible(seg, off, sk, kind);
-                    if (cs != null) found.add(cs);
-                }
-            }
-            if (unreadable > 0) problems.add(unreadable + " " + kind.cache() + " slabs unreadable");
+            Slabs.Visited v = slabs.objects(c, scan.slabs(), (seg, off, sk) -> {
+                CarvedSocket cs = plausible(seg, off, sk, kind);
+                if (cs != null) found.add(cs);
+            });
+            slots += v.slots();
+            if (v.unreadable() > 0) problems.add(v.unreadable() + " " + kind.cache() + " slabs unreadable");
         }
         Set<Long> listed = listed(problems);
         Set<Long> again = null;

@@ -107,27 +107,11 @@ public final class TaskCarver {
         List<String> problems = new ArrayList<>();
         if (!scan.complete()) problems.add("struct page array: " + scan.problem());
         List<Long> found = new ArrayList<>();
-        long slots = 0;
-        int unreadable = 0;
-        for (Slabs.Slab s : scan.slabs()) {
-            byte[] bytes;
-            try {
-                bytes = slabs.read(c, s);
-            } catch (ChirpException e) {
-                unreadable++;
-                continue;
-            }
-            MemorySegment seg = MemorySegment.ofArray(bytes);
-            List<Long> slotAddrs = slabs.slots(c, s);
-            long base = directMapStart + s.physical();
-            for (long t : slotAddrs) {
-                slots++;
-                long off = t - base;
-                if (off + c.objectSize() > bytes.length) break;
-                if (plausible(seg, off, t)) found.add(t);
-            }
-        }
-        if (unreadable > 0) problems.add(unreadable + " slabs unreadable");
+        Slabs.Visited v = slabs.objects(c, scan.slabs(), (seg, off, t) -> {
+            if (plausible(seg, off, t)) found.add(t);
+        });
+        long slots = v.slots();
+        if (v.unreadable() > 0) problems.add(v.unreadable() + " slabs unreadable");
         Views views = views(problems);
         List<CarvedTask> out = new ArrayList<>();
         List<Long> suspects = new ArrayList<>();
@@ -160,27 +144,15 @@ public final class TaskCarver {
             lastScanNanos = now;
         }
         List<CarvedTask> out = new ArrayList<>();
-        for (Slabs.Slab sl : lastScan.slabs()) {
-            byte[] bytes;
+        slabs.objects(c, lastScan.slabs(), (seg, off, t) -> {
+            if (!plausible(seg, off, t) || (seg.get(U32, off + exitState) & EXIT_DEAD) == 0
+                    || (seg.get(U32, off + stateOff) & TASK_DEAD) == 0) return;
             try {
-                bytes = slabs.read(c, sl);
+                out.add(describe(t, false, false));
             } catch (ChirpException e) {
-                continue;
+                // reused while read: it is some other task now
             }
-            MemorySegment seg = MemorySegment.ofArray(bytes);
-            long base = directMapStart + sl.physical();
-            for (long t : slabs.slots(c, sl)) {
-                long off = t - base;
-                if (off + c.objectSize() > bytes.length) break;
-                if (!plausible(seg, off, t) || (seg.get(U32, off + exitState) & EXIT_DEAD) == 0
-                        || (seg.get(U32, off + stateOff) & TASK_DEAD) == 0) continue;
-                try {
-                    out.add(describe(t, false, false));
-                } catch (ChirpException e) {
-                    // reused while read: it is some other task now
-                }
-            }
-        }
+        });
         return out;
     }
 
