@@ -19,9 +19,11 @@ import io.chirp.symbols.scan.Window;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Discovery of an AArch64 kernel whose kallsyms lists functions only (Debian's arm64 kernels are built without
@@ -44,6 +46,8 @@ final class TextOnlyKallsyms {
     /** How far from the kallsyms tables the image may reach (Debian's arm64 image is about 40 MiB with BSS). */
     static final long WINDOW = 48L << 20;
     static final int MAX_EXPORTS = 64 << 10;
+    /** The most copies of an anchor's name considered: the kernel has one; more are planted. */
+    static final int MAX_ANCHOR_COPIES = 4096;
 
     private TextOnlyKallsyms() {}
 
@@ -234,20 +238,26 @@ final class TextOnlyKallsyms {
         Map<String, Long> out = new LinkedHashMap<>();
         for (String anchor : List.of("init_task", "init_pid_ns")) {
             byte[] pat = ("\0" + anchor + "\0").getBytes(StandardCharsets.US_ASCII);
-            for (int s = indexOf(img, pat, 0); s >= 0 && !out.containsKey(anchor); s = indexOf(img, pat, s + 1)) {
-                int name = s + 1;
-                for (int e = 4; e + 8 <= img.length; e += 4) {
-                    if (e + le32(img, e) != name) continue;
-                    int entry = e - 4;
-                    if (name(img, entry) == null || name(img, entry + 12) == null && name(img, entry - 12) == null) continue;
-                    int lo = entry;
-                    while (lo >= 12 && name(img, lo - 12) != null && out.size() < MAX_EXPORTS) lo -= 12;
-                    for (int i = lo; i + 12 <= img.length && out.size() < MAX_EXPORTS; i += 12) {
-                        String n = name(img, i);
-                        if (n == null) break;
-                        out.putIfAbsent(n, physBase + i + le32(img, i));
-                    }
-                    break;
+            // Every copy of the name (the guest can plant many) is looked for in one pass over the image, not one
+            // pass per copy: the cost stays linear in the image however many copies there are.
+            Set<Integer> names = new HashSet<>();
+            int min = Integer.MAX_VALUE, max = -1;
+            for (int s = indexOf(img, pat, 0); s >= 0 && names.size() < MAX_ANCHOR_COPIES; s = indexOf(img, pat, s + 1)) {
+                names.add(s + 1);
+                min = Math.min(min, s + 1);
+                max = Math.max(max, s + 1);
+            }
+            for (int e = 4; e + 8 <= img.length && !out.containsKey(anchor); e += 4) {
+                int target = e + le32(img, e);
+                if (target < min || target > max || !names.contains(target)) continue;
+                int entry = e - 4;
+                if (name(img, entry) == null || name(img, entry + 12) == null && name(img, entry - 12) == null) continue;
+                int lo = entry;
+                while (lo >= 12 && name(img, lo - 12) != null && out.size() < MAX_EXPORTS) lo -= 12;
+                for (int i = lo; i + 12 <= img.length && out.size() < MAX_EXPORTS; i += 12) {
+                    String n = name(img, i);
+                    if (n == null) break;
+                    out.putIfAbsent(n, physBase + i + le32(img, i));
                 }
             }
             if (!out.containsKey(anchor)) throw ChirpException.notFound("ksymtab: no export entry names " + anchor);
