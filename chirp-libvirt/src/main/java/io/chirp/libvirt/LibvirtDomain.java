@@ -76,9 +76,17 @@ public final class LibvirtDomain implements AutoCloseable {
 
     /** Sends a QMP command (JSON) through libvirt's monitor and returns QEMU's whole reply. */
     public JsonNode qmp(String command, JsonNode arguments) {
+        return qmpReturn(command, monitor(qmpRequest(command, arguments), 0));
+    }
+
+    private static String qmpRequest(String command, JsonNode arguments) {
         ObjectNode req = JSON.createObjectNode().put("execute", command);
         if (arguments != null) req.set("arguments", arguments);
-        String reply = monitor(req.toString(), 0);
+        return req.toString();
+    }
+
+    /** {@return the {@code return} member of QEMU's reply, or its error as an exception} */
+    private JsonNode qmpReturn(String command, String reply) {
         try {
             JsonNode n = JSON.readTree(reply);
             if (n.has("error")) {
@@ -100,13 +108,11 @@ public final class LibvirtDomain implements AutoCloseable {
         if (Native.DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES == null) {
             throw ChirpException.unavailable("this libvirt has no virDomainQemuMonitorCommandWithFiles (libvirt 8.2 or later)");
         }
-        ObjectNode req = JSON.createObjectNode().put("execute", command);
-        if (arguments != null) req.set("arguments", arguments);
         String reply;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocateFrom(JAVA_INT, fd);
             MemorySegment result = a.allocate(ADDRESS);
-            int rc = (int) Native.DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES.invokeExact(handle(), a.allocateFrom(req.toString()),
+            int rc = (int) Native.DOMAIN_QEMU_MONITOR_COMMAND_WITH_FILES.invokeExact(handle(), a.allocateFrom(qmpRequest(command, arguments)),
                     1, fds, MemorySegment.NULL, MemorySegment.NULL, result, 0);
             if (rc < 0) throw fail("monitor command '" + command + "' (with a file) failed on");
             MemorySegment p = result.get(ADDRESS, 0);
@@ -120,16 +126,7 @@ public final class LibvirtDomain implements AutoCloseable {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
-        try {
-            JsonNode n = JSON.readTree(reply);
-            if (n.has("error")) {
-                throw new ChirpException(ChirpException.Kind.IO, "QMP " + command + " failed on " + name() + ": "
-                        + n.get("error").path("desc").asText(n.get("error").toString()));
-            }
-            return n.path("return");
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ChirpException.corrupt("QMP reply through libvirt is not JSON: " + e.getOriginalMessage());
-        }
+        return qmpReturn(command, reply);
     }
 
     /** {@return the native handle, for event registrations on its connection} */
