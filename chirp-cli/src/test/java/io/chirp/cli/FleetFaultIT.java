@@ -15,8 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,57 +42,15 @@ class FleetFaultIT {
 
     @TempDir Path tmp;
 
-    /** One CHIRP process and how to start it again. */
-    private final class Part {
-        final String name;
-        final List<String> args;
-        final List<String> jvm;
-        Process process;
-        int starts;
-
-        Part(String name, List<String> jvm, String... args) {
-            this.name = name;
-            this.jvm = jvm;
-            this.args = List.of(args);
-        }
-
-        Part start() throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx256m", "-XX:TieredStopAtLevel=1"));
-            cmd.addAll(jvm);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-            cmd.addAll(args);
-            starts++;
-            process = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile())).start();
-            return this;
-        }
-
-        Path log() { return tmp.resolve(name + ".log"); }
-
-        String output() throws IOException { return Files.exists(log()) ? Files.readString(log(), StandardCharsets.UTF_8) : ""; }
-
-        void kill9() throws Exception {
-            process.destroyForcibly(); // SIGKILL: no shutdown hook, nothing flushed
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        }
-
-        void stop() throws Exception {
-            if (process == null || !process.isAlive()) return;
-            process.destroy(); // SIGTERM: the shutdown hook runs
-            if (!process.waitFor(40, TimeUnit.SECONDS)) kill9();
-        }
-    }
-
     @Test void threeSensorsABrokerAndAServerLoseNothingAndDuplicateNothingThroughKills(LabGuest guest) throws Exception {
         Path recording = Recordings.write(tmp.resolve("recording.jsonl"));
-        List<Part> all = new ArrayList<>();
+        List<ChirpProcess> all = new ArrayList<>();
         try (TestBroker broker = TestBroker.start(tmp.resolve("broker"))) {
             String kafka = broker.bootstrap();
-            Part server = new Part("server", List.of("-Dchirp.home=" + tmp.resolve("server-home")), "serve", "--kafka", kafka,
+            ChirpProcess server = new ChirpProcess(tmp, "server", List.of("-Dchirp.home=" + tmp.resolve("server-home")), "serve", "--kafka", kafka,
                     "--kafka-topic-prefix", PREFIX, "--no-local-monitor", "--port", "0", "--lost-after", "3s").start();
             all.add(server);
-            String out = await(server, s -> s.contains("listening on") && s.contains("first start"), "the server to listen");
+            String out = server.await("the server to listen", s -> s.contains("listening on") && s.contains("first start"));
             Matcher m = Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))").matcher(out);
             assertThat(m.find()).isTrue();
             URI api = URI.create(m.group(1) + "/api/fleet");
@@ -104,11 +60,11 @@ class FleetFaultIT {
             String token = t.group(1);
 
             List<Path> ledgers = new ArrayList<>();
-            List<Part> sensors = new ArrayList<>();
+            List<ChirpProcess> sensors = new ArrayList<>();
             for (int i = 1; i <= 2; i++) {
                 Path ledger = tmp.resolve("hv-" + i + ".ledger");
                 ledgers.add(ledger);
-                sensors.add(new Part("hv-" + i, List.of(), "sensor", "--kafka", kafka, "--kafka-topic-prefix", PREFIX,
+                sensors.add(new ChirpProcess(tmp, "hv-" + i, List.of(), "sensor", "--kafka", kafka, "--kafka-topic-prefix", PREFIX,
                         "--partitions", "4", "--id", "hv-" + i, "--spool", tmp.resolve("hv-" + i + "-spool").toString(),
                         "--heartbeat", "500ms", "--ledger", ledger.toString(), "--replay", recording.toString(),
                         "--replay-vm", "hv" + i + "-vm1", "--replay-vm", "hv" + i + "-vm2", "--replay-rate", "15",
@@ -116,7 +72,7 @@ class FleetFaultIT {
             }
             Path realLedger = tmp.resolve("hv-3.ledger");
             ledgers.add(realLedger);
-            sensors.add(new Part("hv-3", List.of(), "sensor", "--kafka", kafka, "--kafka-topic-prefix", PREFIX, "--id", "hv-3",
+            sensors.add(new ChirpProcess(tmp, "hv-3", List.of(), "sensor", "--kafka", kafka, "--kafka-topic-prefix", PREFIX, "--id", "hv-3",
                     "--spool", tmp.resolve("hv-3-spool").toString(), "--heartbeat", "500ms", "--ledger", realLedger.toString(),
                     "--vm", guest.name(), "--interval", "1s", "--integrity-every", "0").start());
             all.addAll(sensors);
@@ -126,7 +82,7 @@ class FleetFaultIT {
             awaitFleet(api, token, f -> hostsLive(f) == 3, "three live hosts", Duration.ofSeconds(180));
 
             // 1. a sensor killed mid-stream, restarted on the same spool
-            Part hv1 = sensors.getFirst();
+            ChirpProcess hv1 = sensors.getFirst();
             Thread.sleep(5_000);
             hv1.kill9();
             Thread.sleep(2_000);
@@ -139,12 +95,12 @@ class FleetFaultIT {
             broker.start();
 
             // 3. the server killed mid-ingest and restarted on the same store
-            await(sensors.get(1), s -> s.contains("spool drained"), "hv-2 to drain its spool");
+            sensors.get(1).await("hv-2 to drain its spool", s -> s.contains("spool drained"));
             server.kill9();
             Thread.sleep(3_000);
-            server = new Part("server", server.jvm, replacePort(server.args, port)).start();
+            server = new ChirpProcess(tmp, "server", server.jvm, replacePort(server.args, port)).start();
             all.set(0, server);
-            await(server, s -> s.lastIndexOf("listening on") > s.indexOf("listening on"), "the restarted server");
+            server.await("the restarted server", s -> s.lastIndexOf("listening on") > s.indexOf("listening on"));
 
             // every replay done, every spool drained, everything stored
             Path db = tmp.resolve("server-home").resolve("events.db");
@@ -164,13 +120,13 @@ class FleetFaultIT {
             assertThat(produced.get(guest.name()).size()).as("the real guest's events").isGreaterThanOrEqualTo(5);
             FleetCheck.assertExactlyOnceInOrder(produced, stored);
             assertThat(FleetCheck.dropped(ledgers)).isZero();
-            for (Part s : sensors) {
+            for (ChirpProcess s : sensors) {
                 assertThat(s.output()).as(s.name).contains("unavailable").contains("spooling on disk");
             }
             assertThat(hv1.starts).isEqualTo(2);
 
             // 4. a host that stops is lost within seconds, its VMs unknown; the others stay live
-            Part hv2 = sensors.get(1);
+            ChirpProcess hv2 = sensors.get(1);
             hv2.kill9();
             long killed = System.nanoTime();
             JsonNode f = awaitFleet(api, token, x -> status(x, "hv-2").equals("LOST"), "hv-2 lost", Duration.ofSeconds(30));
@@ -184,7 +140,7 @@ class FleetFaultIT {
             }
             assertThat(f.path("counters").path("fleet_rejected").asLong()).isZero();
         } finally {
-            for (Part p : all) p.stop();
+            for (ChirpProcess p : all) p.stop();
         }
     }
 
@@ -234,16 +190,5 @@ class FleetFaultIT {
             Thread.sleep(250);
         }
         throw new AssertionError("timed out waiting for " + what + "; fleet: " + last);
-    }
-
-    private static String await(Part p, Predicate<String> ready, String what) throws Exception {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-        while (System.nanoTime() < end) {
-            String out = p.output();
-            if (ready.test(out)) return out;
-            if (!p.process.isAlive()) throw new AssertionError(p.name + " ended (exit " + p.process.exitValue() + "): " + out);
-            Thread.sleep(250);
-        }
-        throw new AssertionError("timed out waiting for " + what + ": " + p.output());
     }
 }
