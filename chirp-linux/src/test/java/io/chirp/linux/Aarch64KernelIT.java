@@ -14,7 +14,6 @@ import io.chirp.hypervisor.qemu.GdbRemote;
 import io.chirp.linux.integrity.IntegrityCheck;
 import io.chirp.linux.integrity.IntegrityFinding;
 import io.chirp.linux.integrity.IntegrityReport;
-import io.chirp.linux.net.LinuxSocket;
 import io.chirp.linux.net.Sockets;
 import io.chirp.paging.PagingMode;
 import org.junit.jupiter.api.Test;
@@ -62,22 +61,7 @@ class Aarch64KernelIT {
             assertThat(ps.walk().complete()).as(ps.walk().problem()).isTrue();
             ProcessesIT.check(ps.processes(), gt, OtherKernelsIT.Views.minCompared(gt));
 
-            Sockets.Listing ss = new Sockets(k).list();
-            assertThat(ss.complete()).as("%s", ss.problems()).isTrue();
-            assertThat(ss.sockets()).anySatisfy(s -> {
-                assertThat(s.protocol()).startsWith("tcp");
-                assertThat(s.localPort()).isEqualTo(4444);
-                assertThat(s.state()).isEqualTo("LISTEN");
-            });
-            assertThat(ss.sockets()).anySatisfy(s -> {
-                assertThat(s.remoteText()).isEqualTo("10.0.2.100:8000");
-                assertThat(s.state()).isEqualTo("ESTABLISHED");
-                assertThat(s.owners()).isNotEmpty();
-            });
-            List<Long> ours = ss.sockets().stream().map(LinuxSocket::inode).toList();
-            for (GroundTruth.Socket s : gt.sockets()) {
-                if (s.table().startsWith("tcp") && s.state() == 0x0A) assertThat(ours).contains(s.inode());
-            }
+            OtherKernelsIT.Views.checkSockets(new Sockets(k).list(), gt);
 
             Modules.Listing ms = new Modules(k).list();
             assertThat(ms.walk().complete()).as(ms.walk().problem()).isTrue();

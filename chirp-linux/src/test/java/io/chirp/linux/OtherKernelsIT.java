@@ -81,23 +81,7 @@ class OtherKernelsIT {
                 assertThat(ms.walk().complete()).as(ms.walk().problem()).isTrue();
                 checkModules(ms.modules(), gt.section("modules"));
 
-                Sockets.Listing ss = new Sockets(k).list();
-                assertThat(ss.complete()).as("%s", ss.problems()).isTrue();
-                assertThat(ss.sockets()).anySatisfy(s -> {
-                    assertThat(s.protocol()).startsWith("tcp"); // busybox nc listens on :: (tcp6)
-                    assertThat(s.localPort()).isEqualTo(4444);
-                    assertThat(s.state()).isEqualTo("LISTEN");
-                });
-                assertThat(ss.sockets()).anySatisfy(s -> {
-                    assertThat(s.remoteText()).isEqualTo("10.0.2.100:8000");
-                    assertThat(s.state()).isEqualTo("ESTABLISHED");
-                    assertThat(s.owners()).isNotEmpty();
-                });
-                // every TCP socket /proc/net/tcp listed at boot that still exists is seen, with its inode
-                List<Long> ours = ss.sockets().stream().map(LinuxSocket::inode).toList();
-                for (GroundTruth.Socket s : gt.sockets()) {
-                    if (s.table().startsWith("tcp") && s.state() == 0x0A) assertThat(ours).contains(s.inode());
-                }
+                checkSockets(new Sockets(k).list(), gt);
             }
         }
 
@@ -217,6 +201,26 @@ class OtherKernelsIT {
         }
 
         /** /proc/modules: "name size refcount deps, state address"; cloud kernels load only a handful. */
+        /** The standard scenario's listener and beacon, and every TCP listener of the ground truth, with its inode. */
+        static void checkSockets(Sockets.Listing ss, GroundTruth gt) {
+            assertThat(ss.complete()).as("%s", ss.problems()).isTrue();
+            assertThat(ss.sockets()).anySatisfy(s -> {
+                assertThat(s.protocol()).startsWith("tcp"); // busybox nc listens on :: (tcp6)
+                assertThat(s.localPort()).isEqualTo(4444);
+                assertThat(s.state()).isEqualTo("LISTEN");
+            });
+            assertThat(ss.sockets()).anySatisfy(s -> {
+                assertThat(s.remoteText()).isEqualTo("10.0.2.100:8000");
+                assertThat(s.state()).isEqualTo("ESTABLISHED");
+                assertThat(s.owners()).isNotEmpty();
+            });
+            // every TCP socket /proc/net/tcp listed at boot that still exists is seen, with its inode
+            List<Long> ours = ss.sockets().stream().map(LinuxSocket::inode).toList();
+            for (GroundTruth.Socket s : gt.sockets()) {
+                if (s.table().startsWith("tcp") && s.state() == 0x0A) assertThat(ours).contains(s.inode());
+            }
+        }
+
         static void checkModules(List<ModuleInfo> ours, List<String> procModules) {
             assertThat(procModules).isNotEmpty();
             Map<String, ModuleInfo> byName = ours.stream().collect(Collectors.toMap(ModuleInfo::name, Function.identity()));
