@@ -51,4 +51,15 @@ final class ApiClient {
     }
 
     Answer get(String path, String token) { return call("GET", path, token, null); }
+
+    /** {@return the job's JSON once it is no longer running}; fails after five minutes */
+    JsonNode awaitJob(String id, String token) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode j = get("/api/jobs/" + id, token).json();
+            if (!j.path("state").asText().equals("running")) return j;
+            Thread.sleep(250);
+        }
+        throw new AssertionError("job " + id + " still running");
+    }
 }

@@ -1,5 +1,6 @@
 package io.chirp.server;
 
+import io.chirp.lab.FileHashes;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
 import org.junit.jupiter.api.AfterAll;
@@ -338,7 +339,7 @@ class ConsoleIT {
         List<String> cap = finishedRow(capture, Duration.ofSeconds(60));
         assertThat(cap.get(0)).as(cap.get(3)).isIn("succeeded", "cancelled");
         Jobs.View cv = server.jobs().get(capture).orElseThrow();
-        if (cv.artifact() != null) assertThat(sha256(Path.of(cv.artifact()))).isEqualTo(cap.get(2));
+        if (cv.artifact() != null) assertThat(FileHashes.sha256Hex(Path.of(cv.artifact()))).isEqualTo(cap.get(2));
 
         // the whole data disk, imaged at a point in time
         browser.driver.findElement(By.id("image-disk")).click();
@@ -346,7 +347,7 @@ class ConsoleIT {
         List<String> img = finishedRow(disk, Duration.ofMinutes(5));
         assertThat(img.get(0)).as(img.get(3)).isEqualTo("succeeded");
         assertThat(img.get(1)).isEqualTo("100");
-        assertThat(sha256(Path.of(server.jobs().get(disk).orElseThrow().artifact()))).isEqualTo(img.get(2));
+        assertThat(FileHashes.sha256Hex(Path.of(server.jobs().get(disk).orElseThrow().artifact()))).isEqualTo(img.get(2));
 
         // one file by path: its hash is the guest's own sha256sum
         String guestSha = guestSha(g, "/mnt/data/console/blob.bin");
@@ -389,14 +390,6 @@ class ConsoleIT {
         return m.group(1);
     }
 
-    private static String sha256(Path f) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(f)) {
-            byte[] b = new byte[1 << 20];
-            for (int n; (n = in.read(b)) > 0; ) md.update(b, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 
     @Test @Order(10)
     void casesAreOpenedGiveAlertsAndEvidenceATimelineAndExportAVerifiedBundle(LabGuest g) throws Exception {

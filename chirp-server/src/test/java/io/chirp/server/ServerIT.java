@@ -6,6 +6,7 @@ import io.chirp.evidence.EvidenceManifest;
 import io.chirp.evidence.EvidenceWriter;
 import io.chirp.evidence.store.Actor;
 import io.chirp.hypervisor.Target;
+import io.chirp.lab.FileHashes;
 import io.chirp.lab.LabGuest;
 import io.chirp.lab.WithLabGuest;
 import io.chirp.linux.LinuxKernel;
@@ -25,10 +26,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +146,7 @@ class ServerIT {
                 assertThat(image).startsWith(home.resolve("evidence/sha256"));
                 assertThat(image.getFileName().toString()).isEqualTo(job.path("sha256").asText());
                 assertThat(server.evidence().require(job.path("artifact_id").asText()).actor()).isEqualTo("token:analyst");
-                assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
+                assertThat(FileHashes.sha256Hex(image)).isEqualTo(job.path("sha256").asText());
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image))).isEqualTo("rw-------");
                 assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(image.getParent()))).isEqualTo("rwx------");
                 SseReader.Message last = sse.await(m -> m.json().path("id").asText().equals(id)
@@ -221,7 +220,7 @@ class ServerIT {
         assertThat(extracted.getFileName().toString()).isEqualTo(x.path("sha256").asText());
         assertThat(server.evidence().require(x.path("artifact_id").asText()).sha256()).isEqualTo(x.path("sha256").asText());
         assertThat(Files.readString(extracted)).isEqualTo("chirp-api-extract\n");
-        assertThat(HexFormat.of().formatHex(sha256(extracted))).isEqualTo(x.path("sha256").asText());
+        assertThat(FileHashes.sha256Hex(extracted)).isEqualTo(x.path("sha256").asText());
         assertThat(x.at("/result/rows/0/status").asText()).isEqualTo("complete");
         assertThat(client.call("POST", "/api/jobs/extractions", analyst, "{\"vm\":\"" + vm + "\",\"path\":\"../../etc/passwd\"}")
                 .status()).as("a relative path is refused").isEqualTo(400);
@@ -243,7 +242,7 @@ class ServerIT {
         assertThat(c.path("state").asText()).as(c.toString()).isEqualTo("succeeded");
         captureJob = c.path("id").asText();
         Path pcap = Path.of(c.path("artifact").asText());
-        assertThat(HexFormat.of().formatHex(sha256(pcap))).isEqualTo(c.path("sha256").asText());
+        assertThat(FileHashes.sha256Hex(pcap)).isEqualTo(c.path("sha256").asText());
         JsonNode flows = client.get("/api/jobs/" + captureJob + "/flows", viewer).json();
         assertThat(flows.path("columns").findValuesAsText("name")).containsExactlyElementsOf(NetTables.FLOWS.names(false));
         assertThat(flows.path("rows").findValuesAsText("server")).contains("10.0.2.2:9");
@@ -419,24 +418,8 @@ class ServerIT {
         }
     }
 
-    private static JsonNode awaitJob(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode j = client.get("/api/jobs/" + id, viewer).json();
-            if (!j.path("state").asText().equals("running")) return j;
-            Thread.sleep(250);
-        }
-        throw new AssertionError("job " + id + " still running");
-    }
+    private static JsonNode awaitJob(String id) throws InterruptedException { return client.awaitJob(id, viewer); }
 
-    private static byte[] sha256(Path f) throws Exception {
-        MessageDigest d = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(f)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) d.update(buf, 0, n);
-        }
-        return d.digest();
-    }
 
     private static JsonNode withoutState(JsonNode rows) {
         JsonNode copy = rows.deepCopy();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.chirp.hypervisor.backend.MissingCapabilityException;
 import io.chirp.hypervisor.backend.VmBackends;
 import io.chirp.hypervisor.backend.VmHandle;
+import io.chirp.lab.FileHashes;
 import io.chirp.lab.GroundTruth;
 import io.chirp.lab.LabDomain;
 import io.chirp.lab.WithLibvirtDomain;
@@ -17,9 +18,7 @@ import org.junit.jupiter.api.Timeout;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -119,7 +118,7 @@ class ServerLibvirtIT {
         assertThat(job.path("vm").asText()).isEqualTo(vm);
         Path image = Path.of(job.path("artifact").asText());
         assertThat(image).startsWith(home.resolve("evidence/sha256"));
-        assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
+        assertThat(FileHashes.sha256Hex(image)).isEqualTo(job.path("sha256").asText());
         assertThat(job.path("bytes").asLong()).isEqualTo(job.path("total").asLong()).isPositive();
         assertThat(Files.readString(io.chirp.evidence.EvidenceManifest.pathFor(image))).contains("libvirt");
         server.evidence().delete(job.path("artifact_id").asText(), io.chirp.evidence.store.Actor.cli(), "test: keep the disk");
@@ -135,7 +134,7 @@ class ServerLibvirtIT {
         assertThat(job.path("state").asText()).as(job.toString()).isEqualTo("succeeded");
         assertThat(job.path("pause_us").asLong()).as(job.toString()).isPositive();
         Path image = Path.of(job.path("artifact").asText());
-        assertThat(HexFormat.of().formatHex(sha256(image))).isEqualTo(job.path("sha256").asText());
+        assertThat(FileHashes.sha256Hex(image)).isEqualTo(job.path("sha256").asText());
         assertThat(Files.readString(io.chirp.evidence.EvidenceManifest.pathFor(image))).contains("libvirt/migration");
         server.evidence().delete(job.path("artifact_id").asText(), io.chirp.evidence.store.Actor.cli(), "test: keep the disk");
         ApiClient.Answer none = client.call("POST", "/api/jobs/acquisitions", analyst, "{\"vm\":\"libvirt:no-such-domain\"}");
@@ -151,7 +150,7 @@ class ServerLibvirtIT {
         JsonNode c = awaitJob(cap.json().path("id").asText());
         assertThat(c.path("state").asText()).as(c.toString()).isEqualTo("succeeded");
         Path pcap = Path.of(c.path("artifact").asText());
-        assertThat(HexFormat.of().formatHex(sha256(pcap))).isEqualTo(c.path("sha256").asText());
+        assertThat(FileHashes.sha256Hex(pcap)).isEqualTo(c.path("sha256").asText());
         assertThat(c.path("result").path("rows").get(0).path("netdev").asText()).isEqualTo("chirpnet0");
         JsonNode flows = client.get("/api/jobs/" + c.path("id").asText() + "/flows", viewer).json();
         assertThat(flows.path("table").asText()).as(flows.toString()).isEqualTo("flows");
@@ -159,22 +158,6 @@ class ServerLibvirtIT {
         assertThat(flows.path("problems").toString()).contains("NICs: direction unknown").doesNotContain("no attribution");
     }
 
-    private static JsonNode awaitJob(String id) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode j = client.get("/api/jobs/" + id, viewer).json();
-            if (!j.path("state").asText().equals("running")) return j;
-            Thread.sleep(250);
-        }
-        throw new AssertionError("job " + id + " still running");
-    }
+    private static JsonNode awaitJob(String id) throws InterruptedException { return client.awaitJob(id, viewer); }
 
-    private static byte[] sha256(Path f) throws Exception {
-        MessageDigest md = MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(f)) {
-            byte[] buf = new byte[1 << 20];
-            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
-        }
-        return md.digest();
-    }
 }
