@@ -390,7 +390,6 @@ class ConsoleIT {
         return m.group(1);
     }
 
-
     @Test @Order(10)
     void casesAreOpenedGiveAlertsAndEvidenceATimelineAndExportAVerifiedBundle(LabGuest g) throws Exception {
         start(g);

@@ -420,7 +420,6 @@ class ServerIT {
 
     private static JsonNode awaitJob(String id) throws InterruptedException { return client.awaitJob(id, viewer); }
 
-
     private static JsonNode withoutState(JsonNode rows) {
         JsonNode copy = rows.deepCopy();
         copy.forEach(r -> ((ObjectNode) r).remove("state"));

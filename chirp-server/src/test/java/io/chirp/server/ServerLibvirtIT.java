@@ -159,5 +159,4 @@ class ServerLibvirtIT {
     }
 
     private static JsonNode awaitJob(String id) throws InterruptedException { return client.awaitJob(id, viewer); }
-
 }

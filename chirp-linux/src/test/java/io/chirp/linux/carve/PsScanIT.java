@@ -29,6 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @WithLabGuest
 class PsScanIT {
+    /** One pid as the guest prints it, after squeezing: each digit followed by '_'. */
+    private static final java.util.regex.Pattern PID = java.util.regex.Pattern.compile("zpid=((?:[0-9]_)+)");
 
     @Test
     void exitedAndHiddenProcessesAreCarved(LabGuest g) {
@@ -38,7 +40,7 @@ class PsScanIT {
         Set<Integer> started = g.shell("cp /bin/busybox /tmp/zzcarve; for i in $(seq 30); do /tmp/zzcarve true & "
                         + "echo zzpid=$(echo $! | sed 's/./&_/g'); wait $!; done", Duration.ofSeconds(180)).lines()
                 // found anywhere in a line: CI saw the first answer glued to other output ("zzcarvezzpid=1_0_5_0_")
-                .flatMap(l -> java.util.regex.Pattern.compile("zpid=((?:[0-9]_)+)").matcher(LabGuest.squeeze(l))
+                .flatMap(l -> PID.matcher(LabGuest.squeeze(l))
                         .results().map(m -> m.group(1)))
                 .map(d -> Integer.parseInt(d.replace("_", "")))
                 .collect(Collectors.toSet());
